@@ -1,0 +1,254 @@
+/*
+ * corral-exec: the only non-C# part of Corral.
+ *
+ * The daemon is a multithreaded .NET process, so it cannot fork and then set up
+ * a child.  It posix_spawn()s this program instead, which puts itself into the
+ * service's cgroups *before* anything of the service runs, prepares the
+ * execution environment and execve()s the service.  If a step fails, the step
+ * and errno are written to the status fd and we exit 127; on success the
+ * status fd is closed by execve (it is close-on-exec), which the daemon reads
+ * as EOF = "exec succeeded".
+ *
+ * Usage: corral-exec [--cgroup DIR]... [--uid N] [--gid N] [--groups G,G,...]
+ *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
+ *                    [--oom-score-adj N] [--status-fd N] -- PATH ARGV0 [ARG]...
+ * The service's environment is this program's own environment.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define MAX_CGROUPS 8
+#define MAX_GROUPS 64
+#define MAX_RLIMITS 8
+
+extern char **environ;
+
+static int status_fd = 3;
+
+/* Report a failed step to the daemon as "STEP\tERRNO\tDETAIL\n" and exit. */
+static void fail(const char *step, int err, const char *detail)
+{
+	char buf[PATH_MAX + 128];
+	int n = snprintf(buf, sizeof buf, "%s\t%d\t%s\n", step, err, detail ? detail : "");
+	if (n > (int)sizeof buf)
+		n = sizeof buf;
+	if (status_fd >= 0 && n > 0) {
+		ssize_t w = write(status_fd, buf, (size_t)n);
+		(void)w;
+	}
+	_exit(127);
+}
+
+static long parse_long(const char *s, int base, const char *what)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, base);
+	if (errno != 0 || *s == '\0' || *end != '\0')
+		fail(what, EINVAL, s);
+	return v;
+}
+
+static void write_file(const char *path, const char *value, const char *step)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail(step, errno, path);
+	size_t len = strlen(value);
+	if (write(fd, value, len) != (ssize_t)len) {
+		int e = errno;
+		close(fd);
+		fail(step, e, path);
+	}
+	close(fd);
+}
+
+static void join_cgroup(const char *dir)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path)
+		fail("cgroup", ENAMETOOLONG, dir);
+	/* "0" means the writing process itself, on v1 and v2 alike. */
+	write_file(path, "0", "cgroup");
+}
+
+static rlim_t parse_rlim(const char *s)
+{
+	if (strcmp(s, "infinity") == 0)
+		return RLIM_INFINITY;
+	return (rlim_t)parse_long(s, 10, "rlimit");
+}
+
+static void set_rlimit(const char *spec)
+{
+	/* NAME=SOFT:HARD */
+	char name[32];
+	const char *eq = strchr(spec, '=');
+	if (!eq || (size_t)(eq - spec) >= sizeof name)
+		fail("rlimit", EINVAL, spec);
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = '\0';
+	int resource;
+	if (strcmp(name, "NOFILE") == 0)
+		resource = RLIMIT_NOFILE;
+	else if (strcmp(name, "CORE") == 0)
+		resource = RLIMIT_CORE;
+	else
+		fail("rlimit", EINVAL, spec);
+
+	char soft[64];
+	const char *colon = strchr(eq + 1, ':');
+	if (!colon || (size_t)(colon - eq - 1) >= sizeof soft)
+		fail("rlimit", EINVAL, spec);
+	memcpy(soft, eq + 1, (size_t)(colon - eq - 1));
+	soft[colon - eq - 1] = '\0';
+	struct rlimit rl = { .rlim_cur = parse_rlim(soft), .rlim_max = parse_rlim(colon + 1) };
+	if (setrlimit(resource, &rl) < 0)
+		fail("rlimit", errno, spec);
+}
+
+static void reset_signals(void)
+{
+	/* .NET leaves SIGPIPE ignored and may block signals; a service must start clean. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* EINVAL for the glibc-reserved real-time signals is expected. */
+		sigaction(sig, &sa, NULL);
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		fail("sigprocmask", errno, NULL);
+}
+
+static void close_inherited_fds(void)
+{
+	/* Everything above 2, the status fd included, closes at execve. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = 3; fd < 65536; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cgroups[MAX_CGROUPS];
+	int ncgroups = 0;
+	const char *rlimits[MAX_RLIMITS];
+	int nrlimits = 0;
+	gid_t groups[MAX_GROUPS];
+	int ngroups = -1;
+	long uid = -1, gid = -1, oom = LONG_MIN;
+	const char *chdir_to = NULL;
+	long umask_value = -1;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (!v)
+			fail("usage", EINVAL, a);
+		i++;
+		if (strcmp(a, "--status-fd") == 0) {
+			status_fd = (int)parse_long(v, 10, "usage");
+		} else if (strcmp(a, "--cgroup") == 0) {
+			if (ncgroups == MAX_CGROUPS)
+				fail("usage", E2BIG, a);
+			cgroups[ncgroups++] = v;
+		} else if (strcmp(a, "--uid") == 0) {
+			uid = parse_long(v, 10, "usage");
+		} else if (strcmp(a, "--gid") == 0) {
+			gid = parse_long(v, 10, "usage");
+		} else if (strcmp(a, "--groups") == 0) {
+			ngroups = 0;
+			char *copy = strdup(v), *save = NULL;
+			for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (ngroups == MAX_GROUPS)
+					fail("usage", E2BIG, v);
+				groups[ngroups++] = (gid_t)parse_long(tok, 10, "usage");
+			}
+			free(copy);
+		} else if (strcmp(a, "--chdir") == 0) {
+			chdir_to = v;
+		} else if (strcmp(a, "--umask") == 0) {
+			umask_value = parse_long(v, 8, "usage");
+		} else if (strcmp(a, "--rlimit") == 0) {
+			if (nrlimits == MAX_RLIMITS)
+				fail("usage", E2BIG, a);
+			rlimits[nrlimits++] = v;
+		} else if (strcmp(a, "--oom-score-adj") == 0) {
+			oom = parse_long(v, 10, "usage");
+		} else {
+			fail("usage", EINVAL, a);
+		}
+	}
+	if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) < 0)
+		status_fd = -1;
+	if (argc - i < 2)
+		fail("usage", EINVAL, "missing PATH ARGV0 after --");
+
+	/* 1. Into the cgroups first: nothing of the service may run outside them. */
+	for (int c = 0; c < ncgroups; c++)
+		join_cgroup(cgroups[c]);
+
+	/* 2. A session of its own: no controlling terminal, its own process group. */
+	if (setsid() < 0)
+		fail("setsid", errno, NULL);
+
+	/* 3. Limits that need privilege, before dropping it. */
+	for (int r = 0; r < nrlimits; r++)
+		set_rlimit(rlimits[r]);
+	if (oom != LONG_MIN) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%ld", oom);
+		write_file("/proc/self/oom_score_adj", buf, "oom-score-adj");
+	}
+
+	/* 4. Credentials: supplementary groups, then gid, then uid. */
+	if (ngroups >= 0 || gid >= 0) {
+		if (setgroups(ngroups > 0 ? (size_t)ngroups : 0, groups) < 0)
+			fail("setgroups", errno, NULL);
+	}
+	if (gid >= 0 && setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+		fail("setgid", errno, NULL);
+	if (uid >= 0 && setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+		fail("setuid", errno, NULL);
+
+	/* 5. Working directory, checked with the service's own credentials. */
+	if (chdir_to && chdir(chdir_to) < 0)
+		fail("chdir", errno, chdir_to);
+
+	if (umask_value >= 0)
+		umask((mode_t)umask_value);
+
+	reset_signals();
+	close_inherited_fds();
+
+	execve(argv[i], &argv[i + 1], environ);
+	fail("execve", errno, argv[i]);
+	return 127;
+}

@@ -1,0 +1,34 @@
+namespace Corral.Core.State;
+
+public enum ServiceEventKind
+{
+    /// <summary>start requested</summary>
+    Start,
+    /// <summary>stop requested; <see cref="ServiceEvent.StopTimeout"/> may override TimeoutStopSec= for this stop</summary>
+    Stop,
+    Reload,
+    /// <summary>the main process has been spawned (exec succeeded) or, for forking, read from PIDFile=</summary>
+    MainStarted,
+    /// <summary>a spawn or PID-file step failed; <see cref="ServiceEvent.Result"/> says how</summary>
+    StartFailed,
+    MainExited,
+    ControlExited,
+    CgroupEmpty,
+    Timeout,
+}
+
+public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success)
+{
+    public static readonly ServiceEvent StartRequest = new(ServiceEventKind.Start);
+    public static readonly ServiceEvent ReloadRequest = new(ServiceEventKind.Reload);
+    public static readonly ServiceEvent Started = new(ServiceEventKind.MainStarted);
+    public static readonly ServiceEvent Empty = new(ServiceEventKind.CgroupEmpty);
+    public static readonly ServiceEvent TimedOut = new(ServiceEventKind.Timeout);
+    public static ServiceEvent StopRequest(TimeSpan? timeout = null) => new(ServiceEventKind.Stop, StopTimeout: timeout);
+    public static ServiceEvent MainExit(ExitStatus s) => new(ServiceEventKind.MainExited, s);
+    public static ServiceEvent ControlExit(ExitStatus s) => new(ServiceEventKind.ControlExited, s);
+    public static ServiceEvent Failed(ServiceResult r) => new(ServiceEventKind.StartFailed, Result: r);
+}
+
+/// <summary>What the runner knows of the processes when an event is handled.</summary>
+public readonly record struct ServiceFacts(bool MainAlive, bool ControlAlive, bool CgroupEmpty);

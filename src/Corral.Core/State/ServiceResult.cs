@@ -1,0 +1,18 @@
+namespace Corral.Core.State;
+
+/// <summary>systemd's <c>Result=</c>: the first reason a run of the service went wrong, or success.</summary>
+public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Signal, CoreDump }
+
+public static class ServiceResultNames
+{
+    public static string Format(ServiceResult r) => r switch
+    {
+        ServiceResult.Success => "success",
+        ServiceResult.Resources => "resources",
+        ServiceResult.Protocol => "protocol",
+        ServiceResult.Timeout => "timeout",
+        ServiceResult.ExitCode => "exit-code",
+        ServiceResult.Signal => "signal",
+        _ => "core-dump",
+    };
+}

@@ -1,0 +1,251 @@
+using Corral.Core.Killing;
+using static Corral.Core.State.ServiceState;
+
+namespace Corral.Core.State;
+
+/// <summary>The small named steps the table is made of.</summary>
+public sealed partial class ServiceStateMachine
+{
+    private TimeSpan StopTimeout => _stopTimeoutOverride ?? Unit.TimeoutStop;
+
+    private void Emit(ServiceAction a) => _actions.Add(a);
+
+    private void Enter(ServiceState s, TimeSpan timer)
+    {
+        State = s;
+        Emit(new ServiceAction.ArmTimer(timer));
+    }
+
+    private void SetResult(ServiceResult r)
+    {
+        if (Result == ServiceResult.Success) Result = r; // the first failure is the one reported
+    }
+
+    private void Fail(ServiceResult r, Action<int> next)
+    {
+        SetResult(r);
+        next(0);
+    }
+
+    private void TakeStopTimeout(ServiceEvent e)
+    {
+        if (e.StopTimeout is { } t) _stopTimeoutOverride = t;
+    }
+
+    private void BeginRun()
+    {
+        Result = ServiceResult.Success;
+        _stopTimeoutOverride = null;
+        EnterStartPre(0);
+    }
+
+    private void EnterStartPre(int index)
+    {
+        if (index < Unit.ExecStartPre.Count)
+        {
+            _index = index;
+            Enter(StartPre, Unit.TimeoutStart);
+            Emit(new ServiceAction.RunControl(ExecPhase.StartPre, index));
+        }
+        else EnterStart(0);
+    }
+
+    private void EnterStart(int index)
+    {
+        _index = index;
+        Enter(ServiceState.Start, Unit.TimeoutStart);
+        if (Unit.Type == Units.ServiceType.Forking)
+            Emit(new ServiceAction.RunControl(ExecPhase.Start, 0));
+        else
+            Emit(new ServiceAction.StartMain(index));
+    }
+
+    private void OnMainStarted()
+    {
+        // A oneshot's command runs to its end inside "start"; the others are started once exec'd.
+        if (Unit.Type != Units.ServiceType.Oneshot) EnterStartPost(0);
+    }
+
+    private void OnForkingStarterExited(ServiceEvent e)
+    {
+        var r = ExitClassifier.Classify(e.Status!.Value, Units.ExitStatusSet.Empty, daemonMain: false);
+        if (r != ServiceResult.Success) Fail(r, EnterStopSigterm);
+        else Emit(new ServiceAction.ReadPidFile());
+    }
+
+    private void OnMainExitedDuringStart(ServiceEvent e)
+    {
+        MainExit = e.Status;
+        bool oneshot = Unit.Type == Units.ServiceType.Oneshot;
+        var r = ExitClassifier.Classify(e.Status!.Value, Unit.SuccessExitStatus, daemonMain: !oneshot);
+        if (r != ServiceResult.Success) Fail(r, EnterStopSigterm);
+        else if (oneshot && _index + 1 < Unit.ExecStart.Count) EnterStart(_index + 1);
+        else EnterStartPost(0);
+    }
+
+    private void AfterStartCommand(ServiceEvent e, ExecPhase phase, Action<int> next, Action<int> onFailure)
+    {
+        var cmd = (phase == ExecPhase.StartPre ? Unit.ExecStartPre : Unit.ExecStartPost)[_index];
+        var r = ExitClassifier.Classify(e.Status!.Value, Units.ExitStatusSet.Empty, daemonMain: false);
+        if (r == ServiceResult.Success || cmd.IgnoreFailure) next(_index + 1);
+        else Fail(r, onFailure);
+    }
+
+    private void StopDuringStart(ServiceEvent e)
+    {
+        TakeStopTimeout(e);
+        EnterStopSigterm(0);
+    }
+
+    private void EnterStartPost(int index)
+    {
+        if (index < Unit.ExecStartPost.Count)
+        {
+            _index = index;
+            Enter(StartPost, Unit.TimeoutStart);
+            Emit(new ServiceAction.RunControl(ExecPhase.StartPost, index));
+        }
+        else EnterRunning();
+    }
+
+    private void EnterRunning()
+    {
+        if (!_facts.MainAlive && (Unit.Type != Units.ServiceType.Forking || _facts.CgroupEmpty || Unit.Type == Units.ServiceType.Oneshot))
+        {
+            // Nothing left to supervise: a oneshot that finished, or a main that already exited.
+            State = Running;
+            EnterStop(0);
+            return;
+        }
+        Enter(Running, TimeSpan.MaxValue);
+    }
+
+    private void RecordMainExit(ServiceEvent e)
+    {
+        MainExit = e.Status;
+        bool ourSignal = ServiceStateNames.IsStopping(State) && e.Status!.Value.Code == ExitCode.Killed && e.Status.Value.Value == Unit.KillSignal;
+        var r = ExitClassifier.Classify(e.Status!.Value, Unit.SuccessExitStatus, daemonMain: Unit.Type != Units.ServiceType.Oneshot);
+        if (r != ServiceResult.Success && !ourSignal) SetResult(r);
+    }
+
+    private void RecordMainExitQuietly(ServiceEvent e) => MainExit = e.Status;
+
+    private void EnterReload(int index)
+    {
+        if (index < Unit.ExecReload.Count)
+        {
+            _index = index;
+            Enter(ServiceState.Reload, Unit.TimeoutStart);
+            Emit(new ServiceAction.RunControl(ExecPhase.Reload, index));
+        }
+        else EnterRunning();
+    }
+
+    private void AfterReloadCommand(ServiceEvent e)
+    {
+        var r = ExitClassifier.Classify(e.Status!.Value, Units.ExitStatusSet.Empty, daemonMain: false);
+        if (r == ServiceResult.Success || Unit.ExecReload[_index].IgnoreFailure) EnterReload(_index + 1);
+        else EnterRunning(); // a failed reload leaves the service running, as in systemd
+    }
+
+    private void EnterStop(int index)
+    {
+        if (index < Unit.ExecStop.Count)
+        {
+            _index = index;
+            Enter(ServiceState.Stop, StopTimeout);
+            Emit(new ServiceAction.RunControl(ExecPhase.Stop, index));
+        }
+        else EnterStopSigterm(0);
+    }
+
+    private void AfterStopCommand() => EnterStop(_index + 1);
+
+    /// <summary>Whether the processes a stop plan targets are all gone.</summary>
+    private bool TargetsGone(KillPlan plan) => plan.Targets.HasFlag(KillTargets.Cgroup)
+        ? _facts.CgroupEmpty && !_facts.MainAlive && !_facts.ControlAlive
+        : !_facts.MainAlive && !_facts.ControlAlive;
+
+    private void EnterStopSigterm(int _)
+    {
+        var plan = KillPlan.ForStop(Unit.KillMode, Unit.KillSignal, Unit.SendSighup);
+        if (plan.Targets == KillTargets.None || TargetsGone(plan))
+        {
+            AfterSigterm();
+            return;
+        }
+        Enter(StopSigterm, StopTimeout);
+        Emit(new ServiceAction.Kill(plan));
+    }
+
+    /// <summary>KillMode=mixed still owes the rest of the cgroup its final signal once main is gone.</summary>
+    private void AfterSigterm()
+    {
+        if (Unit.KillMode == KillMode.Mixed && !_facts.CgroupEmpty) EnterStopSigkill();
+        else EnterStopPost(0);
+    }
+
+    private void CheckSigtermDone()
+    {
+        if (TargetsGone(KillPlan.ForStop(Unit.KillMode, Unit.KillSignal, false))) AfterSigterm();
+    }
+
+    private void OnSigtermTimeout()
+    {
+        SetResult(ServiceResult.Timeout);
+        if (Unit.SendSigkill) EnterStopSigkill();
+        else EnterStopPost(0);
+    }
+
+    private void EnterStopSigkill()
+    {
+        var plan = KillPlan.ForFinal(Unit.KillMode, Unit.FinalKillSignal);
+        if (plan.Targets == KillTargets.None || TargetsGone(plan))
+        {
+            EnterStopPost(0);
+            return;
+        }
+        Enter(StopSigkill, StopTimeout);
+        Emit(new ServiceAction.Kill(plan));
+    }
+
+    private void CheckSigkillDone()
+    {
+        if (TargetsGone(KillPlan.ForFinal(Unit.KillMode, Unit.FinalKillSignal))) EnterStopPost(0);
+    }
+
+    private void EnterStopPost(int index)
+    {
+        if (index < Unit.ExecStopPost.Count)
+        {
+            _index = index;
+            Enter(StopPost, StopTimeout);
+            Emit(new ServiceAction.RunControl(ExecPhase.StopPost, index));
+        }
+        else EnterFinalSigkill(0);
+    }
+
+    /// <summary>Whatever ExecStopPost= left behind; KillMode=process and none leave processes alone.</summary>
+    private void EnterFinalSigkill(int _)
+    {
+        if (Unit.KillMode is KillMode.ControlGroup or KillMode.Mixed && !(_facts.CgroupEmpty && !_facts.ControlAlive))
+        {
+            Enter(FinalSigkill, StopTimeout);
+            Emit(new ServiceAction.Kill(KillPlan.ForFinal(KillMode.ControlGroup, Unit.FinalKillSignal)));
+        }
+        else EnterDead();
+    }
+
+    private void CheckFinalDone()
+    {
+        if (_facts.CgroupEmpty && !_facts.ControlAlive) EnterDead();
+    }
+
+    private void EnterDead()
+    {
+        State = Result == ServiceResult.Success ? Dead : Failed;
+        _stopTimeoutOverride = null;
+        Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue));
+        Emit(new ServiceAction.Finish(Result));
+    }
+}

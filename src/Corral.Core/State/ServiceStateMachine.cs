@@ -1,0 +1,101 @@
+using Corral.Core.Killing;
+using Corral.Core.Units;
+using static Corral.Core.State.ServiceState;
+using static Corral.Core.State.ServiceEventKind;
+
+namespace Corral.Core.State;
+
+/// <summary>
+/// The service lifecycle, after systemd's service.c, as one table of (state, event) → transition.
+/// Pure: it decides, the runner acts. Every transition returns the actions to carry out; the
+/// runner reports their outcome as further events. Pairs missing from the table are ignored.
+/// </summary>
+public sealed partial class ServiceStateMachine
+{
+    private delegate void Transition(ServiceStateMachine m, ServiceEvent e);
+
+    private static readonly Dictionary<(ServiceState, ServiceEventKind), Transition> Table = new()
+    {
+        [(Dead, ServiceEventKind.Start)] = (m, _) => m.BeginRun(),
+        [(Failed, ServiceEventKind.Start)] = (m, _) => m.BeginRun(),
+
+        [(StartPre, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPre, next: m.EnterStartPre, onFailure: m.EnterStopSigterm),
+        [(StartPre, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
+        [(StartPre, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
+
+        [(ServiceState.Start, MainStarted)] = (m, _) => m.OnMainStarted(),
+        [(ServiceState.Start, StartFailed)] = (m, e) => m.Fail(e.Result, m.EnterStopSigterm),
+        [(ServiceState.Start, ControlExited)] = (m, e) => m.OnForkingStarterExited(e),
+        [(ServiceState.Start, MainExited)] = (m, e) => m.OnMainExitedDuringStart(e),
+        [(ServiceState.Start, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
+        [(ServiceState.Start, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
+
+        [(StartPost, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPost, next: m.EnterStartPost, onFailure: m.EnterStop),
+        [(StartPost, MainExited)] = (m, e) => m.RecordMainExit(e),
+        [(StartPost, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStop),
+        [(StartPost, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
+
+        [(Running, MainExited)] = (m, e) => { m.RecordMainExit(e); m.EnterStop(0); },
+        [(Running, CgroupEmpty)] = (m, _) => { if (!m._facts.MainAlive) m.EnterStop(0); },
+        [(Running, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
+        [(Running, ServiceEventKind.Reload)] = (m, _) => m.EnterReload(0),
+
+        [(ServiceState.Reload, ControlExited)] = (m, e) => m.AfterReloadCommand(e),
+        [(ServiceState.Reload, MainExited)] = (m, e) => m.RecordMainExit(e),
+        [(ServiceState.Reload, ServiceEventKind.Timeout)] = (m, _) => { m.Emit(new ServiceAction.Kill(KillPlan.ForKillVerb(KillWhom.Control, Signals.SignalNames.SigKill))); m.EnterRunning(); },
+        [(ServiceState.Reload, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
+
+        [(ServiceState.Stop, ControlExited)] = (m, e) => m.AfterStopCommand(),
+        [(ServiceState.Stop, MainExited)] = (m, e) => m.RecordMainExit(e),
+        [(ServiceState.Stop, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
+
+        [(StopSigterm, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckSigtermDone(); },
+        [(StopSigterm, ControlExited)] = (m, _) => m.CheckSigtermDone(),
+        [(StopSigterm, CgroupEmpty)] = (m, _) => m.CheckSigtermDone(),
+        [(StopSigterm, ServiceEventKind.Timeout)] = (m, _) => m.OnSigtermTimeout(),
+
+        [(StopSigkill, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckSigkillDone(); },
+        [(StopSigkill, ControlExited)] = (m, _) => m.CheckSigkillDone(),
+        [(StopSigkill, CgroupEmpty)] = (m, _) => m.CheckSigkillDone(),
+        [(StopSigkill, ServiceEventKind.Timeout)] = (m, _) => m.EnterStopPost(0),
+
+        [(StopPost, ControlExited)] = (m, _) => m.EnterStopPost(m._index + 1),
+        [(StopPost, MainExited)] = (m, e) => m.RecordMainExit(e),
+        [(StopPost, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterFinalSigkill),
+
+        [(FinalSigkill, CgroupEmpty)] = (m, _) => m.CheckFinalDone(),
+        [(FinalSigkill, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckFinalDone(); },
+        [(FinalSigkill, ControlExited)] = (m, _) => m.CheckFinalDone(),
+        [(FinalSigkill, ServiceEventKind.Timeout)] = (m, _) => m.EnterDead(),
+
+        // The main process may die at any time; in inactive states that is a late reap, recorded only.
+        [(Dead, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
+        [(Failed, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
+    };
+
+    private readonly List<ServiceAction> _actions = [];
+    private ServiceFacts _facts;
+    private int _index;
+    private TimeSpan? _stopTimeoutOverride;
+
+    public ServiceStateMachine(ServiceUnit unit) => Unit = unit;
+
+    public ServiceUnit Unit { get; set; }
+    public ServiceState State { get; private set; } = Dead;
+    public ServiceResult Result { get; private set; } = ServiceResult.Success;
+    /// <summary>The main process's last exit, for ExecMainCode= and ExecMainStatus=.</summary>
+    public ExitStatus? MainExit { get; private set; }
+
+    /// <summary>Feeds one event; returns what to do. Events that do not apply to the state change nothing.</summary>
+    public IReadOnlyList<ServiceAction> Handle(ServiceEvent e, ServiceFacts facts)
+    {
+        _actions.Clear();
+        _facts = facts;
+        if (Table.TryGetValue((State, e.Kind), out var transition))
+            transition(this, e);
+        return _actions.ToArray();
+    }
+
+    /// <summary>Whether an event has a transition in the current state (used to answer "nothing to do").</summary>
+    public bool Accepts(ServiceEventKind kind) => Table.ContainsKey((State, kind));
+}

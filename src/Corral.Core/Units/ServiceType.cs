@@ -1,0 +1,3 @@
+namespace Corral.Core.Units;
+
+public enum ServiceType { Simple, Exec, Forking, Oneshot }

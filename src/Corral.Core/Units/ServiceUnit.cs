@@ -1,0 +1,45 @@
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+
+namespace Corral.Core.Units;
+
+/// <summary>A loaded service unit: every directive Corral acts on, with systemd's defaults.</summary>
+public sealed record ServiceUnit
+{
+    public required string Name { get; init; }
+    public required string FilePath { get; init; }
+    public string Description { get; init; } = "";
+    public ServiceType Type { get; init; } = ServiceType.Simple;
+    public IReadOnlyList<ExecCommand> ExecStart { get; init; } = [];
+    public IReadOnlyList<ExecCommand> ExecStartPre { get; init; } = [];
+    public IReadOnlyList<ExecCommand> ExecStartPost { get; init; } = [];
+    public IReadOnlyList<ExecCommand> ExecStop { get; init; } = [];
+    public IReadOnlyList<ExecCommand> ExecStopPost { get; init; } = [];
+    public IReadOnlyList<ExecCommand> ExecReload { get; init; } = [];
+    public string? PidFile { get; init; }
+    public KillMode KillMode { get; init; } = KillMode.ControlGroup;
+    public int KillSignal { get; init; } = SignalNames.SigTerm;
+    public int FinalKillSignal { get; init; } = SignalNames.SigKill;
+    public bool SendSigkill { get; init; } = true;
+    public bool SendSighup { get; init; }
+    /// <summary>Already resolved: systemd's "0 disables" is stored as infinity.</summary>
+    public TimeSpan TimeoutStart { get; init; } = TimeSpan.FromSeconds(90);
+    public TimeSpan TimeoutStop { get; init; } = TimeSpan.FromSeconds(90);
+    public string? User { get; init; }
+    public string? Group { get; init; }
+    public IReadOnlyList<string> SupplementaryGroups { get; init; } = [];
+    public string? WorkingDirectory { get; init; }
+    public bool WorkingDirectoryOptional { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+    public IReadOnlyList<EnvironmentFileRef> EnvironmentFiles { get; init; } = [];
+    public int? UMask { get; init; }
+    public RLimit? LimitNoFile { get; init; }
+    public RLimit? LimitCore { get; init; }
+    public int? OomScoreAdjust { get; init; }
+    public LimitValue TasksMax { get; init; } = LimitValue.Infinity;
+    public LimitValue MemoryMax { get; init; } = LimitValue.Infinity;
+    public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;
+
+    /// <summary>The unit name without ".service", as used for its cgroup and in messages.</summary>
+    public string ShortName => Name.EndsWith(".service", StringComparison.Ordinal) ? Name[..^8] : Name;
+}

@@ -1,0 +1,76 @@
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+
+namespace Corral.Core.Units;
+
+public static partial class ServiceUnitLoader
+{
+    /// <summary>Mutable accumulation of directives; repeated list keys append, an empty value resets.</summary>
+    private sealed class Builder(string name, string filePath)
+    {
+        public string Description = "";
+        public ServiceType? Type;
+        public readonly List<ExecCommand> ExecStart = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
+        public string? PidFile;
+        public KillMode KillMode = KillMode.ControlGroup;
+        public int KillSignal = SignalNames.SigTerm, FinalKillSignal = SignalNames.SigKill;
+        public bool SendSigkill = true, SendSighup;
+        public TimeSpan? TimeoutStart, TimeoutStop;
+        public string? User, Group, WorkingDirectory;
+        public bool WorkingDirectoryOptional;
+        public readonly List<string> SupplementaryGroups = [];
+        public readonly List<KeyValuePair<string, string>> Environment = [];
+        public readonly List<EnvironmentFileRef> EnvironmentFiles = [];
+        public int? UMask, OomScoreAdjust;
+        public RLimit? LimitNoFile, LimitCore;
+        public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
+        public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [];
+
+        public ServiceUnit Build(List<Diagnostic> diagnostics)
+        {
+            var type = Type ?? ServiceType.Simple;
+            if (ExecStart.Count == 0)
+                throw new UnitValueException("service has no ExecStart= setting, refusing to load");
+            if (ExecStart.Count > 1 && type != ServiceType.Oneshot)
+                throw new UnitValueException($"service has {ExecStart.Count} ExecStart= commands, which only Type=oneshot allows");
+            if (PidFile is not null && type != ServiceType.Forking)
+                diagnostics.Add(new(Severity.Warning, filePath, 0, "PIDFile= is only used with Type=forking"));
+            return new ServiceUnit
+            {
+                Name = name,
+                FilePath = filePath,
+                Description = Description,
+                Type = type,
+                ExecStart = [.. ExecStart],
+                ExecStartPre = [.. ExecStartPre],
+                ExecStartPost = [.. ExecStartPost],
+                ExecStop = [.. ExecStop],
+                ExecStopPost = [.. ExecStopPost],
+                ExecReload = [.. ExecReload],
+                PidFile = PidFile,
+                KillMode = KillMode,
+                KillSignal = KillSignal,
+                FinalKillSignal = FinalKillSignal,
+                SendSigkill = SendSigkill,
+                SendSighup = SendSighup,
+                // Oneshot services wait for their command without limit unless told otherwise, as in systemd.
+                TimeoutStart = TimeoutStart ?? (type == ServiceType.Oneshot ? TimeSpan.MaxValue : TimeSpan.FromSeconds(90)),
+                TimeoutStop = TimeoutStop ?? TimeSpan.FromSeconds(90),
+                User = User,
+                Group = Group,
+                SupplementaryGroups = [.. SupplementaryGroups],
+                WorkingDirectory = WorkingDirectory,
+                WorkingDirectoryOptional = WorkingDirectoryOptional,
+                Environment = [.. Environment],
+                EnvironmentFiles = [.. EnvironmentFiles],
+                UMask = UMask,
+                LimitNoFile = LimitNoFile,
+                LimitCore = LimitCore,
+                OomScoreAdjust = OomScoreAdjust,
+                TasksMax = TasksMax,
+                MemoryMax = MemoryMax,
+                SuccessExitStatus = new ExitStatusSet(SuccessCodes, SuccessSignals),
+            };
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+
+namespace Corral.Core.Units;
+
+public static partial class ServiceUnitLoader
+{
+    private delegate void Apply(Builder b, string value, Context ctx);
+
+    /// <summary>Every directive Corral reads, keyed by section and name; anything else warns.</summary>
+    private static readonly Dictionary<(string Section, string Key), Apply> Directives = new()
+    {
+        [("Unit", "Description")] = (b, v, _) => b.Description = v,
+        [("Service", "Type")] = (b, v, ctx) => b.Type = v switch
+        {
+            "simple" => ServiceType.Simple,
+            "exec" => ServiceType.Exec,
+            "forking" => ServiceType.Forking,
+            "oneshot" => ServiceType.Oneshot,
+            "notify" or "notify-reload" or "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
+            _ => throw new UnitValueException("is not one of simple, exec, forking, oneshot"),
+        },
+        [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, v),
+        [("Service", "ExecStartPre")] = (b, v, _) => AddCommands(b.ExecStartPre, v),
+        [("Service", "ExecStartPost")] = (b, v, _) => AddCommands(b.ExecStartPost, v),
+        [("Service", "ExecStop")] = (b, v, _) => AddCommands(b.ExecStop, v),
+        [("Service", "ExecStopPost")] = (b, v, _) => AddCommands(b.ExecStopPost, v),
+        [("Service", "ExecReload")] = (b, v, _) => AddCommands(b.ExecReload, v),
+        [("Service", "PIDFile")] = (b, v, _) => b.PidFile = v.Length == 0 ? null
+            : v.StartsWith('/') ? v : throw new UnitValueException("must be an absolute path"),
+        [("Service", "KillMode")] = (b, v, _) => b.KillMode = KillModeNames.TryParse(v, out var m)
+            ? m : throw new UnitValueException("is not one of control-group, mixed, process, none"),
+        [("Service", "KillSignal")] = (b, v, _) => b.KillSignal = ParseSignal(v),
+        [("Service", "FinalKillSignal")] = (b, v, _) => b.FinalKillSignal = ParseSignal(v),
+        [("Service", "SendSIGKILL")] = (b, v, _) => b.SendSigkill = ParseBool(v),
+        [("Service", "SendSIGHUP")] = (b, v, _) => b.SendSighup = ParseBool(v),
+        [("Service", "TimeoutStartSec")] = (b, v, _) => b.TimeoutStart = ParseTimeout(v),
+        [("Service", "TimeoutStopSec")] = (b, v, _) => b.TimeoutStop = ParseTimeout(v),
+        [("Service", "TimeoutSec")] = (b, v, _) => b.TimeoutStart = b.TimeoutStop = ParseTimeout(v),
+        [("Service", "User")] = (b, v, _) => b.User = v.Length == 0 ? null : ValidUserOrGroup(v),
+        [("Service", "Group")] = (b, v, _) => b.Group = v.Length == 0 ? null : ValidUserOrGroup(v),
+        [("Service", "SupplementaryGroups")] = (b, v, _) =>
+        {
+            if (v.Length == 0) { b.SupplementaryGroups.Clear(); return; }
+            foreach (var g in v.Split(' ', StringSplitOptions.RemoveEmptyEntries)) b.SupplementaryGroups.Add(ValidUserOrGroup(g));
+        },
+        [("Service", "WorkingDirectory")] = (b, v, _) =>
+        {
+            b.WorkingDirectoryOptional = v.StartsWith('-');
+            string dir = b.WorkingDirectoryOptional ? v[1..] : v;
+            b.WorkingDirectory = dir.Length == 0 ? null
+                : dir == "~" || dir.StartsWith('/') ? dir : throw new UnitValueException("must be an absolute path or ~");
+        },
+        [("Service", "Environment")] = (b, v, _) =>
+        {
+            if (v.Length == 0) { b.Environment.Clear(); return; }
+            b.Environment.AddRange(EnvironmentParser.ParseAssignments(v));
+        },
+        [("Service", "EnvironmentFile")] = (b, v, _) =>
+        {
+            if (v.Length == 0) { b.EnvironmentFiles.Clear(); return; }
+            bool optional = v.StartsWith('-');
+            string path = optional ? v[1..] : v;
+            if (!path.StartsWith('/')) throw new UnitValueException("must be an absolute path");
+            b.EnvironmentFiles.Add(new EnvironmentFileRef(path, optional));
+        },
+        [("Service", "UMask")] = (b, v, _) => b.UMask = TryOctal(v, out int m) && m <= 0x1ff
+            ? m : throw new UnitValueException("is not an octal mode between 0000 and 0777"),
+        [("Service", "LimitNOFILE")] = (b, v, _) => b.LimitNoFile = RLimit.Parse(v, sizes: false),
+        [("Service", "LimitCORE")] = (b, v, _) => b.LimitCore = RLimit.Parse(v, sizes: true),
+        [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
+            int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -1000 && n <= 1000
+                ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),
+        [("Service", "TasksMax")] = (b, v, _) => b.TasksMax = LimitValue.ParseCount(v),
+        [("Service", "MemoryMax")] = (b, v, _) => b.MemoryMax = LimitValue.ParseBytes(v),
+        [("Service", "SuccessExitStatus")] = (b, v, _) =>
+        {
+            if (v.Length == 0) { b.SuccessCodes.Clear(); b.SuccessSignals.Clear(); return; }
+            foreach (var w in v.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out int code) && code <= 255) b.SuccessCodes.Add(code);
+                else if (!char.IsAsciiDigit(w[0]) && SignalNames.TryParse(w, out int sig)) b.SuccessSignals.Add(sig);
+                else throw new UnitValueException($"'{w}' is neither an exit code 0-255 nor a signal name");
+            }
+        },
+    };
+
+    private static T WarnAndUse<T>(Context ctx, string message, T value)
+    {
+        ctx.Warn(message);
+        return value;
+    }
+
+    private static string ValidUserOrGroup(string v)
+    {
+        foreach (char c in v)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' || c == '$'))
+                throw new UnitValueException($"'{v}' is not a valid user or group name");
+        return v;
+    }
+
+    private static bool TryOctal(string v, out int value)
+    {
+        value = 0;
+        if (v.Length == 0 || v.Length > 4) return false;
+        foreach (char c in v)
+        {
+            if (c < '0' || c > '7') return false;
+            value = value * 8 + (c - '0');
+        }
+        return true;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+
+namespace Corral.Core.Units;
+
+/// <summary>
+/// Turns a unit file's entries into a <see cref="ServiceUnit"/>. Unknown keys and sections
+/// warn with file and line and are ignored, "X-" sections are skipped silently, as systemd does.
+/// A value that does not parse is an error naming file, line, key and value; a unit with an
+/// error is not loaded (it cannot be started), where systemd would often ignore the line.
+/// </summary>
+public static partial class ServiceUnitLoader
+{
+    public static UnitLoadResult Load(string filePath, string text)
+    {
+        string name = Path.GetFileName(filePath);
+        var diagnostics = new List<Diagnostic>();
+        if (!name.EndsWith(".service", StringComparison.Ordinal))
+            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service"));
+
+        var entries = UnitFileSyntax.Parse(filePath, text, diagnostics);
+        var b = new Builder(name, filePath);
+        var warnedSections = new HashSet<string>();
+        foreach (var e in entries)
+        {
+            if (e.Section.StartsWith("X-", StringComparison.Ordinal))
+                continue;
+            if (e.Section is not ("Unit" or "Service" or "Install"))
+            {
+                if (warnedSections.Add(e.Section))
+                    diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}], ignored"));
+                continue;
+            }
+            if (e.Section == "Install")
+                continue; // enablement is not Corral's business; read and ignored
+            if (!Directives.TryGetValue((e.Section, e.Key), out var apply))
+            {
+                diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown key {e.Key}= in [{e.Section}], ignored"));
+                continue;
+            }
+            try
+            {
+                apply(b, e.Value, new Context(filePath, e, diagnostics));
+            }
+            catch (UnitValueException ex)
+            {
+                diagnostics.Add(new(Severity.Error, filePath, e.Line, $"{e.Key}={e.Value}: {ex.Message}"));
+            }
+        }
+
+        ServiceUnit? unit = null;
+        try
+        {
+            unit = b.Build(diagnostics);
+        }
+        catch (UnitValueException ex)
+        {
+            diagnostics.Add(new(Severity.Error, filePath, 0, ex.Message));
+        }
+        return new UnitLoadResult(name, filePath, diagnostics.Any(d => d.Severity == Severity.Error) ? null : unit, diagnostics);
+    }
+
+    public static UnitLoadResult LoadFile(string filePath)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(filePath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new UnitLoadResult(Path.GetFileName(filePath), filePath, null,
+                [new Diagnostic(Severity.Error, filePath, 0, $"cannot read unit file: {ex.Message}")]);
+        }
+        return Load(filePath, text);
+    }
+
+    private readonly record struct Context(string File, UnitEntry Entry, List<Diagnostic> Diagnostics)
+    {
+        public void Warn(string message) => Diagnostics.Add(new(Severity.Warning, File, Entry.Line, $"{Entry.Key}={Entry.Value}: {message}"));
+    }
+
+    private static bool ParseBool(string v) => v switch
+    {
+        "1" or "yes" or "y" or "true" or "t" or "on" => true,
+        "0" or "no" or "n" or "false" or "f" or "off" => false,
+        _ => throw new UnitValueException("is not a boolean (yes/no, true/false, on/off, 1/0)"),
+    };
+
+    private static int ParseSignal(string v) => SignalNames.TryParse(v, out int s)
+        ? s
+        : throw new UnitValueException("is not a signal (examples: SIGTERM, TERM, 15, SIGRTMIN+3)");
+
+    private static TimeSpan ParseTimeout(string v)
+    {
+        var t = TimeSpanParser.Parse(v);
+        return t == TimeSpan.Zero ? TimeSpan.MaxValue : t; // systemd: 0 disables the timeout
+    }
+
+    private static void AddCommands(List<ExecCommand> list, string value)
+    {
+        if (value.Length == 0) { list.Clear(); return; }
+        list.AddRange(ExecCommandParser.Parse(value));
+    }
+}
