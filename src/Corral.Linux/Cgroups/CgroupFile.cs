@@ -1,0 +1,82 @@
+namespace Corral.Linux.Cgroups;
+
+/// <summary>
+/// Every read and write of a cgroupfs file goes through here, so every error names the file and
+/// the value. A cgroup that vanished is an expected race: the Try methods return false for it.
+/// </summary>
+public static class CgroupFile
+{
+    public static void Write(string path, string value)
+    {
+        try
+        {
+            // cgroupfs takes one value per write(2); no buffering, no truncation.
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            var bytes = System.Text.Encoding.ASCII.GetBytes(value);
+            fs.Write(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CgroupException($"cannot write '{value}' to {path}: {e.Message}", e);
+        }
+    }
+
+    public static string Read(string path) =>
+        TryRead(path) ?? throw new CgroupException($"cannot read {path}: it does not exist", null);
+
+    public static string? TryRead(string path)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            using var sr = new StreamReader(fs);
+            return sr.ReadToEnd();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CgroupException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
+    public static ulong? TryReadNumber(string path)
+    {
+        string? s = TryRead(path)?.Trim();
+        if (s is null || s == "max") return null;
+        return ulong.TryParse(s, out ulong v) ? v : null;
+    }
+
+    /// <summary>The pids listed in a cgroup.procs file (empty when the cgroup is gone).</summary>
+    public static List<int> ReadPids(string procsPath)
+    {
+        var pids = new List<int>();
+        string? text = TryRead(procsPath);
+        if (text is null) return pids;
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (int.TryParse(line, out int pid)) pids.Add(pid);
+        return pids;
+    }
+
+    /// <summary>rmdir of a cgroup; false when it still has processes or children (EBUSY).</summary>
+    public static bool TryRemoveDirectory(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: false);
+            return true;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
+
+public sealed class CgroupException(string message, Exception? inner) : Exception(message, inner);

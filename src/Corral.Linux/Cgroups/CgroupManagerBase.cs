@@ -1,0 +1,56 @@
+namespace Corral.Linux.Cgroups;
+
+/// <summary>What both layouts share: the v2 tracking cgroup, its procs, events and kill files.</summary>
+public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgroupManager
+{
+    public string Root { get; } = root.TrimEnd('/');
+    public CgroupLayout Layout { get; } = layout;
+
+    public virtual void EnsureRoot() => Directory.CreateDirectory(Root);
+
+    public abstract ServiceCgroup For(string unit);
+
+    public ServiceCgroup Create(string unit, ulong? tasksMax, ulong? memoryMax)
+    {
+        EnsureRoot();
+        var cg = For(unit);
+        foreach (var dir in cg.AllPaths())
+            Directory.CreateDirectory(dir);
+        ApplyLimits(cg, tasksMax, memoryMax);
+        return cg;
+    }
+
+    protected abstract void ApplyLimits(ServiceCgroup cg, ulong? tasksMax, ulong? memoryMax);
+
+    public List<int> ReadPids(ServiceCgroup cg) => CgroupFile.ReadPids(cg.ProcsFile);
+
+    public bool IsPopulated(ServiceCgroup cg)
+    {
+        string? events = CgroupFile.TryRead(cg.EventsFile);
+        return events is not null && events.Contains("populated 1", StringComparison.Ordinal);
+    }
+
+    public void KillAll(ServiceCgroup cg)
+    {
+        if (Directory.Exists(cg.Path))
+            CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
+    }
+
+    public bool TryRemove(ServiceCgroup cg)
+    {
+        bool ok = true;
+        foreach (var dir in cg.AllPaths().Reverse())
+            ok &= CgroupFile.TryRemoveDirectory(dir);
+        return ok;
+    }
+
+    public virtual void TryRemoveRoot() => CgroupFile.TryRemoveDirectory(Root);
+
+    public abstract ulong? TasksCurrent(ServiceCgroup cg);
+    public abstract ulong? MemoryCurrent(ServiceCgroup cg);
+    public abstract ulong? TasksLimit(ServiceCgroup cg);
+    public abstract ulong? MemoryLimit(ServiceCgroup cg);
+
+    protected static string UnitDirectoryName(string unit) =>
+        unit.EndsWith(".service", StringComparison.Ordinal) ? unit : unit + ".service";
+}

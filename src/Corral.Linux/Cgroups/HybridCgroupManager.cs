@@ -1,0 +1,61 @@
+namespace Corral.Linux.Cgroups;
+
+/// <summary>
+/// Hybrid hosts: the v2 hierarchy has no memory or pids controller, so each service also gets a
+/// cgroup of the same relative name in the v1 memory and pids hierarchies, where TasksMax= and
+/// MemoryMax= are enforced (pids.max, memory.limit_in_bytes) and counted.
+/// </summary>
+public sealed class HybridCgroupManager : CgroupManagerBase
+{
+    private const ulong V1Unlimited = 0x7FFFFFFFFFFFF000; // what memory.limit_in_bytes reads when unlimited
+    private readonly string? _memoryRoot, _pidsRoot;
+
+    public HybridCgroupManager(string root, CgroupLayout layout) : base(root, layout)
+    {
+        string relative = Path.GetRelativePath(layout.UnifiedMount, Root);
+        if (relative.StartsWith("..", StringComparison.Ordinal))
+            throw new CgroupException($"cgroup root {Root} is not under the cgroup2 mount {layout.UnifiedMount}", null);
+        _memoryRoot = layout.MemoryV1Mount is { } m ? Path.Combine(m, relative) : null;
+        _pidsRoot = layout.PidsV1Mount is { } p ? Path.Combine(p, relative) : null;
+    }
+
+    public override void EnsureRoot()
+    {
+        base.EnsureRoot();
+        if (_memoryRoot is not null) Directory.CreateDirectory(_memoryRoot);
+        if (_pidsRoot is not null) Directory.CreateDirectory(_pidsRoot);
+    }
+
+    public override ServiceCgroup For(string unit)
+    {
+        string name = UnitDirectoryName(unit);
+        return new(unit, Path.Combine(Root, name),
+            _memoryRoot is null ? null : Path.Combine(_memoryRoot, name),
+            _pidsRoot is null ? null : Path.Combine(_pidsRoot, name));
+    }
+
+    protected override void ApplyLimits(ServiceCgroup cg, ulong? tasksMax, ulong? memoryMax)
+    {
+        if (cg.PidsV1Path is not null)
+            CgroupFile.Write(Path.Combine(cg.PidsV1Path, "pids.max"), tasksMax?.ToString() ?? "max");
+        if (cg.MemoryV1Path is not null)
+            CgroupFile.Write(Path.Combine(cg.MemoryV1Path, "memory.limit_in_bytes"), memoryMax?.ToString() ?? "-1");
+    }
+
+    public override void TryRemoveRoot()
+    {
+        base.TryRemoveRoot();
+        if (_memoryRoot is not null) CgroupFile.TryRemoveDirectory(_memoryRoot);
+        if (_pidsRoot is not null) CgroupFile.TryRemoveDirectory(_pidsRoot);
+    }
+
+    public override ulong? TasksCurrent(ServiceCgroup cg) => cg.PidsV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.PidsV1Path, "pids.current"));
+    public override ulong? MemoryCurrent(ServiceCgroup cg) => cg.MemoryV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.MemoryV1Path, "memory.usage_in_bytes"));
+    public override ulong? TasksLimit(ServiceCgroup cg) => cg.PidsV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.PidsV1Path, "pids.max"));
+
+    public override ulong? MemoryLimit(ServiceCgroup cg)
+    {
+        ulong? v = cg.MemoryV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.MemoryV1Path, "memory.limit_in_bytes"));
+        return v >= V1Unlimited ? null : v;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Corral.Linux.Cgroups;
+
+/// <summary>One interface for both layouts; a factory picks the implementation from the mounts.</summary>
+public interface ICgroupManager
+{
+    /// <summary>Corral's root cgroup on the v2 hierarchy.</summary>
+    string Root { get; }
+    CgroupLayout Layout { get; }
+
+    /// <summary>Creates the root cgroups (and on hybrid hosts their v1 twins); idempotent.</summary>
+    void EnsureRoot();
+
+    /// <summary>Creates (or reuses) the service's cgroups and applies its limits.</summary>
+    ServiceCgroup Create(string unit, ulong? tasksMax, ulong? memoryMax);
+
+    /// <summary>The service's cgroups as they would be named, without creating anything.</summary>
+    ServiceCgroup For(string unit);
+
+    List<int> ReadPids(ServiceCgroup cg);
+    bool IsPopulated(ServiceCgroup cg);
+
+    /// <summary>SIGKILL to every process, atomically, through cgroup.kill.</summary>
+    void KillAll(ServiceCgroup cg);
+
+    /// <summary>Removes the cgroups; false if they still hold processes.</summary>
+    bool TryRemove(ServiceCgroup cg);
+
+    /// <summary>Removes the root cgroups when nothing is left under them.</summary>
+    void TryRemoveRoot();
+
+    ulong? TasksCurrent(ServiceCgroup cg);
+    ulong? MemoryCurrent(ServiceCgroup cg);
+    ulong? TasksLimit(ServiceCgroup cg);
+    ulong? MemoryLimit(ServiceCgroup cg);
+}

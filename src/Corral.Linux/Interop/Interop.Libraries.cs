@@ -1,0 +1,6 @@
+namespace Corral.Linux;
+
+internal static partial class Interop
+{
+    internal const string Libc = "libc";
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+
+namespace Corral.Linux;
+
+/// <summary>
+/// Drains the stdout and stderr pipes of every service on one epoll thread, so a service that
+/// floods its output never blocks on a full pipe and never holds up the daemon's other work.
+/// What is read goes to the service's <see cref="IOutputSink"/>.
+/// </summary>
+public sealed unsafe class OutputCollector : IDisposable
+{
+    private readonly int _epfd;
+    private readonly int _wakeFd;
+    private readonly ConcurrentDictionary<int, (IOutputSink Sink, bool IsStderr)> _readers = new();
+    private readonly Thread _thread;
+    private volatile bool _disposed;
+
+    public OutputCollector()
+    {
+        _epfd = Interop.EpollCreate1(Interop.O_CLOEXEC);
+        if (_epfd < 0) throw new ErrnoException("epoll_create1", Interop.LastErrno);
+        _wakeFd = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+        Add(_wakeFd);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "output" };
+        _thread.Start();
+    }
+
+    /// <summary>A stdout and a stderr pipe for a service; the write ends go to its processes.</summary>
+    public OutputPipes Open(IOutputSink sink)
+    {
+        var (outRead, outWrite) = Interop.Pipe2(Interop.O_CLOEXEC | Interop.O_NONBLOCK);
+        var (errRead, errWrite) = Interop.Pipe2(Interop.O_CLOEXEC | Interop.O_NONBLOCK);
+        // The service's ends block as a pipe normally does; only the daemon's ends are non-blocking.
+        Interop.Fcntl(outWrite, Interop.F_SETFL, 0);
+        Interop.Fcntl(errWrite, Interop.F_SETFL, 0);
+        _readers[outRead] = (sink, false);
+        _readers[errRead] = (sink, true);
+        Add(outRead);
+        Add(errRead);
+        return new OutputPipes(this, outRead, outWrite, errRead, errWrite);
+    }
+
+    private void Add(int fd)
+    {
+        var ev = new Interop.EpollEvent { Events = Interop.EPOLLIN, Data = (ulong)fd };
+        if (Interop.EpollCtl(_epfd, Interop.EPOLL_CTL_ADD, fd, ref ev) < 0)
+            throw new ErrnoException("epoll_ctl", Interop.LastErrno);
+    }
+
+    internal void Remove(int readFd)
+    {
+        var ev = new Interop.EpollEvent();
+        Interop.EpollCtl(_epfd, Interop.EPOLL_CTL_DEL, readFd, ref ev);
+        if (_readers.TryRemove(readFd, out var r)) Drain(readFd, r.Sink, r.IsStderr);
+        Interop.Close(readFd);
+    }
+
+    private void Loop()
+    {
+        var events = stackalloc Interop.EpollEvent[32];
+        byte* buf = stackalloc byte[65536];
+        while (!_disposed)
+        {
+            int n = Interop.EpollWait(_epfd, events, 32, -1);
+            if (n < 0)
+            {
+                if (Interop.LastErrno == Interop.EINTR) continue;
+                return;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                int fd = (int)events[i].Data;
+                if (fd == _wakeFd) continue;
+                if (_readers.TryGetValue(fd, out var r)) ReadOnce(fd, r.Sink, r.IsStderr, buf);
+            }
+        }
+    }
+
+    private static void ReadOnce(int fd, IOutputSink sink, bool isStderr, byte* buf)
+    {
+        // One read per wake-up keeps a flooding service from starving the others.
+        nint got = Interop.Read(fd, buf, 65536);
+        if (got > 0) sink.Write(new ReadOnlySpan<byte>(buf, (int)got), isStderr);
+    }
+
+    private static void Drain(int fd, IOutputSink sink, bool isStderr)
+    {
+        byte* buf = stackalloc byte[4096];
+        for (int i = 0; i < 64; i++)
+        {
+            nint got = Interop.Read(fd, buf, 4096);
+            if (got <= 0) break;
+            sink.Write(new ReadOnlySpan<byte>(buf, (int)got), isStderr);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        ulong one = 1;
+        Interop.Write(_wakeFd, (byte*)&one, 8);
+    }
+}
+
+public interface IOutputSink
+{
+    void Write(ReadOnlySpan<byte> data, bool isStderr);
+}
+
+/// <summary>A service's two output pipes. Dispose closes them all.</summary>
+public sealed class OutputPipes(OutputCollector owner, int outRead, int outWrite, int errRead, int errWrite) : IDisposable
+{
+    public int StdoutWrite { get; } = outWrite;
+    public int StderrWrite { get; } = errWrite;
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Interop.Close(StdoutWrite);
+        Interop.Close(StderrWrite);
+        owner.Remove(outRead);
+        owner.Remove(errRead);
+    }
+}

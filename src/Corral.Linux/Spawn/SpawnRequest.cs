@@ -1,0 +1,20 @@
+namespace Corral.Linux.Spawn;
+
+/// <summary>Everything the executor needs to start one process of a service.</summary>
+public sealed record SpawnRequest
+{
+    public required string Executable { get; init; }
+    public required IReadOnlyList<string> Argv { get; init; }
+    public required IReadOnlyList<string> Environment { get; init; }
+    public required IReadOnlyList<string> CgroupDirs { get; init; }
+    public int? Uid { get; init; }
+    public int? Gid { get; init; }
+    public IReadOnlyList<int>? Groups { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public int? UMask { get; init; }
+    /// <summary>"NOFILE=1024:4096", "CORE=infinity:infinity".</summary>
+    public IReadOnlyList<string> RLimits { get; init; } = [];
+    public int? OomScoreAdjust { get; init; }
+    public int StdoutFd { get; init; } = -1;
+    public int StderrFd { get; init; } = -1;
+}

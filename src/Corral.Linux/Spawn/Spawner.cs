@@ -1,0 +1,119 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Corral.Linux.Spawn;
+
+/// <summary>
+/// Starts a service process through corral-exec with posix_spawn (safe in a multithreaded
+/// process, unlike fork). The executor reports a failed step on a status pipe; EOF on that pipe
+/// means execve succeeded, so when Spawn returns the service runs its own code in its cgroup.
+/// </summary>
+public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
+{
+    public string ExecutorPath { get; } = executorPath;
+
+    public ProcessHandle Spawn(SpawnRequest req, Action<Core.State.ExitStatus> onExit)
+    {
+        var args = BuildExecutorArgs(req);
+        var (statusRead, statusWrite) = Interop.Pipe2();
+        int pid;
+        int pidfd;
+        try
+        {
+            byte* fa = stackalloc byte[Interop.FileActionsSize];
+            Interop.FileActionsInit(fa);
+            var argv = ToCStrings(args);
+            var envp = ToCStrings(req.Environment);
+            try
+            {
+                Interop.FileActionsAddOpen(fa, 0, "/dev/null", Interop.O_RDONLY, 0);
+                if (req.StdoutFd >= 0) Interop.FileActionsAddDup2(fa, req.StdoutFd, 1);
+                else Interop.FileActionsAddOpen(fa, 1, "/dev/null", Interop.O_WRONLY, 0);
+                if (req.StderrFd >= 0) Interop.FileActionsAddDup2(fa, req.StderrFd, 2);
+                else Interop.FileActionsAddOpen(fa, 2, "/dev/null", Interop.O_WRONLY, 0);
+                Interop.FileActionsAddDup2(fa, statusWrite, 3);
+
+                lock (reaper.SpawnLock)
+                {
+                    int rc;
+                    fixed (IntPtr* pargv = argv.Pointers)
+                    fixed (IntPtr* penvp = envp.Pointers)
+                        rc = Interop.PosixSpawn(out pid, ExecutorPath, fa, null, pargv, penvp);
+                    if (rc != 0) throw new SpawnException("posix_spawn", rc, ExecutorPath);
+                    // Open the pidfd before the reaper can dispatch this pid's exit.
+                    pidfd = Interop.PidfdOpen(pid);
+                    reaper.Register(pid, onExit);
+                }
+            }
+            finally
+            {
+                Interop.FileActionsDestroy(fa);
+                argv.Free();
+                envp.Free();
+            }
+        }
+        finally
+        {
+            Interop.Close(statusWrite);
+        }
+
+        string report = ReadAll(statusRead);
+        Interop.Close(statusRead);
+        var handle = new ProcessHandle(pid, pidfd);
+        if (report.Length > 0)
+        {
+            handle.Dispose();
+            var parts = report.TrimEnd('\n').Split('\t');
+            throw new SpawnException(parts[0], parts.Length > 1 && int.TryParse(parts[1], out int e) ? e : 0, parts.Length > 2 ? parts[2] : "");
+        }
+        return handle;
+    }
+
+    private static List<string> BuildExecutorArgs(SpawnRequest r)
+    {
+        var a = new List<string> { "corral-exec" };
+        foreach (var dir in r.CgroupDirs) { a.Add("--cgroup"); a.Add(dir); }
+        if (r.Uid is { } uid) { a.Add("--uid"); a.Add(uid.ToString()); }
+        if (r.Gid is { } gid) { a.Add("--gid"); a.Add(gid.ToString()); }
+        if (r.Groups is { } groups) { a.Add("--groups"); a.Add(groups.Count == 0 ? "" : string.Join(',', groups)); }
+        if (r.WorkingDirectory is { } wd) { a.Add("--chdir"); a.Add(wd); }
+        if (r.UMask is { } um) { a.Add("--umask"); a.Add(Convert.ToString(um, 8)); }
+        foreach (var rl in r.RLimits) { a.Add("--rlimit"); a.Add(rl); }
+        if (r.OomScoreAdjust is { } oom) { a.Add("--oom-score-adj"); a.Add(oom.ToString()); }
+        a.Add("--status-fd"); a.Add("3");
+        a.Add("--");
+        a.Add(r.Executable);
+        a.AddRange(r.Argv);
+        return a;
+    }
+
+    private static string ReadAll(int fd)
+    {
+        var sb = new StringBuilder();
+        byte* buf = stackalloc byte[512];
+        while (true)
+        {
+            nint n = Interop.Read(fd, buf, 512);
+            if (n < 0 && Interop.LastErrno == Interop.EINTR) continue;
+            if (n <= 0) break;
+            sb.Append(Encoding.UTF8.GetString(buf, (int)n));
+        }
+        return sb.ToString();
+    }
+
+    private sealed class CStrings(IntPtr[] pointers)
+    {
+        public IntPtr[] Pointers { get; } = pointers;
+        public void Free()
+        {
+            foreach (var p in Pointers) if (p != IntPtr.Zero) Marshal.FreeCoTaskMem(p);
+        }
+    }
+
+    private static CStrings ToCStrings(IReadOnlyList<string> items)
+    {
+        var ptrs = new IntPtr[items.Count + 1];
+        for (int i = 0; i < items.Count; i++) ptrs[i] = Marshal.StringToCoTaskMemUTF8(items[i]);
+        return new CStrings(ptrs);
+    }
+}
