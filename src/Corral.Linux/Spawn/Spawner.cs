@@ -12,12 +12,11 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 {
     public string ExecutorPath { get; } = executorPath;
 
-    public ProcessHandle Spawn(SpawnRequest req, Action<Core.State.ExitStatus> onExit)
+    public ProcessHandle Spawn(SpawnRequest req, Action<ProcessHandle, Core.State.ExitStatus> onExit)
     {
         var args = BuildExecutorArgs(req);
         var (statusRead, statusWrite) = Interop.Pipe2();
-        int pid;
-        int pidfd;
+        ProcessHandle handle;
         try
         {
             byte* fa = stackalloc byte[Interop.FileActionsSize];
@@ -35,14 +34,15 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 
                 lock (reaper.SpawnLock)
                 {
-                    int rc;
+                    int rc, pid;
                     fixed (IntPtr* pargv = argv.Pointers)
                     fixed (IntPtr* penvp = envp.Pointers)
                         rc = Interop.PosixSpawn(out pid, ExecutorPath, fa, null, pargv, penvp);
                     if (rc != 0) throw new SpawnException("posix_spawn", rc, ExecutorPath);
                     // Open the pidfd before the reaper can dispatch this pid's exit.
-                    pidfd = Interop.PidfdOpen(pid);
-                    reaper.Register(pid, onExit);
+                    var h = new ProcessHandle(pid, Interop.PidfdOpen(pid));
+                    handle = h;
+                    reaper.Register(pid, status => onExit(h, status));
                 }
             }
             finally
@@ -59,7 +59,6 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 
         string report = ReadAll(statusRead);
         Interop.Close(statusRead);
-        var handle = new ProcessHandle(pid, pidfd);
         if (report.Length > 0)
         {
             handle.Dispose();

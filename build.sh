@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds everything: the C executor, the test workload, and the .NET solution.
+# Leaves the CLI runnable as bin/corral and the executor as bin/corral-exec.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+CC=${CC:-cc}
+mkdir -p bin out
+$CC -O2 -Wall -Wextra -Werror -o bin/corral-exec native/corral-exec.c
+$CC -O2 -Wall -Wextra -Werror -o bin/corral-workload tests/workload/workload.c
+dotnet build Corral.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
+rm -rf out/corral
+dotnet publish src/Corral.Cli/Corral.Cli.csproj -c Release --no-build --nologo -v quiet -o out/corral
+cp bin/corral-exec out/corral/corral-exec
+cat > bin/corral <<'LAUNCHER'
+#!/bin/sh
+# Launcher for the built CLI (see build.sh).
+exec "$(dirname "$(readlink -f "$0")")/../out/corral/corral" "$@"
+LAUNCHER
+chmod +x bin/corral
+echo "built: bin/corral, bin/corral-exec, bin/corral-workload"

@@ -1,0 +1,58 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Corral.Cli;
+
+/// <summary>One HTTP/1.1 request per connection to the daemon's Unix socket.</summary>
+public sealed class ApiClient(string socketPath)
+{
+    public string SocketPath { get; } = socketPath;
+
+    public (int Status, string Body) Send(string method, string target)
+    {
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(SocketPath));
+        }
+        catch (SocketException e)
+        {
+            throw new CliError($"cannot reach the corral daemon at {SocketPath}: {e.Message} (is it running? --socket or CORRAL_SOCKET choose another socket)");
+        }
+        s.Send(Encoding.ASCII.GetBytes($"{method} {target} HTTP/1.1\r\nHost: corral\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+        using var ms = new MemoryStream();
+        var buf = new byte[65536];
+        int n;
+        while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n);
+        string text = Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
+        int headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headEnd < 0 || !text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal))
+            throw new CliError($"the daemon at {SocketPath} sent a malformed response");
+        int status = int.Parse(text.AsSpan(9, 3));
+        return (status, text[(headEnd + 4)..]);
+    }
+
+    public T Get<T>(string target, JsonTypeInfo<T> type)
+    {
+        var (status, body) = Send("GET", target);
+        if (status != 200) throw ErrorFrom(status, body);
+        return System.Text.Json.JsonSerializer.Deserialize(body, type)!;
+    }
+
+    public static CliError ErrorFrom(int status, string body)
+    {
+        string message;
+        try
+        {
+            message = System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Api.ApiJson.Default.JobResponse)?.Error ?? body;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            message = body;
+        }
+        return new CliError(message, status == 404 ? 4 : 1);
+    }
+
+    public static string Unit(string name) => Uri.EscapeDataString(name.EndsWith(".service", StringComparison.Ordinal) ? name : name + ".service");
+}

@@ -1,0 +1,73 @@
+using Corral.Cli.Verbs;
+
+namespace Corral.Cli;
+
+public static class Program
+{
+    public const string DefaultSocket = "/run/corral/corral.sock";
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            return Run(args);
+        }
+        catch (CliError e)
+        {
+            Console.Error.WriteLine($"corral: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
+        string socket = Environment.GetEnvironmentVariable("CORRAL_SOCKET") is { Length: > 0 } env ? env : DefaultSocket;
+        int i = 0;
+        // Global options come before the verb.
+        while (i < args.Length && args[i].StartsWith('-'))
+        {
+            if (args[i] == "--socket" && i + 1 < args.Length) { socket = args[i + 1]; i += 2; }
+            else if (args[i].StartsWith("--socket=", StringComparison.Ordinal)) { socket = args[i][9..]; i++; }
+            else if (args[i] is "-h" or "--help") { Console.WriteLine(Usage); return 0; }
+            else throw new CliError($"unknown option '{args[i]}' before the verb\n{Usage}");
+        }
+        if (i == args.Length) throw new CliError($"no verb given\n{Usage}");
+        string verb = args[i];
+        var rest = args[(i + 1)..];
+        var client = new ApiClient(socket);
+        return verb switch
+        {
+            "daemon" => DaemonVerb.Run(rest),
+            "list" or "list-units" => ListVerb.Run(client, rest),
+            "status" => StatusVerb.Run(client, rest),
+            "show" => ShowVerb.Run(client, rest),
+            "start" or "stop" or "restart" or "reload" => JobVerb.Run(client, verb, rest),
+            "kill" => KillVerb.Run(client, rest),
+            "daemon-reload" => DaemonReloadVerb.Run(client, rest),
+            "verify" => VerifyVerb.Run(rest),
+            "help" => PrintUsage(),
+            _ => throw new CliError($"unknown verb '{verb}'\n{Usage}"),
+        };
+    }
+
+    private static int PrintUsage()
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    public const string Usage = """
+        usage: corral [--socket PATH] VERB [ARGS]
+          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--cgroup-root PATH]
+          list [--json]
+          status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
+          show UNIT [-p PROP[,PROP]] [--value] [--json]
+          start UNIT...
+          stop UNIT... [--timeout DURATION] [--no-block]
+          restart UNIT... | reload UNIT...
+          kill UNIT [-s SIGNAL] [--kill-whom=main|control|all]
+          daemon-reload
+          verify FILE...
+        The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
+        """;
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Corral.Core.Units;
+using Corral.Daemon.Api;
+
+namespace Corral.Cli.Verbs;
+
+/// <summary>start, stop, restart, reload: one job per unit, in order; exit 1 if any failed.</summary>
+public static class JobVerb
+{
+    public static int Run(ApiClient client, string verb, string[] rest)
+    {
+        var valued = new Dictionary<string, string>();
+        if (verb is "stop" or "restart") valued["--timeout"] = "--timeout";
+        var flags = new HashSet<string>();
+        if (verb == "stop") flags.Add("--no-block");
+        var a = new CliArgs(verb, rest, valued, flags);
+        if (a.Positional.Count == 0) throw new CliError($"{verb}: name at least one unit");
+
+        string query = "";
+        if (a.Get("--timeout") is { } t)
+        {
+            if (!TimeSpanParser.TryParse(t, out var span))
+                throw new CliError($"{verb}: --timeout '{t}' is not a time span (examples: 1s, 500ms, 1min 30s)");
+            query = span == TimeSpan.MaxValue ? "" : $"?timeout-usec={span.Ticks / 10}";
+        }
+        if (a.Has("--no-block")) query += (query.Length == 0 ? "?" : "&") + "no-block=1";
+
+        int exit = 0;
+        foreach (var unit in a.Positional)
+        {
+            var (status, body) = client.Send("POST", $"/v1/units/{ApiClient.Unit(unit)}/{verb}{query}");
+            if (status != 200)
+            {
+                var err = ApiClient.ErrorFrom(status, body);
+                Console.Error.WriteLine($"corral: {err.Message}");
+                exit = err.ExitCode == 4 ? 5 : 1; // systemctl exits 5 for a unit that is not loaded
+                continue;
+            }
+            var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;
+            if (r.LeftOver is { Count: > 0 } left)
+                Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {left.Count} process(es) left running after stop (KillMode): {string.Join(' ', left)}");
+        }
+        return exit;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Corral.Cli.Rendering;
+using Corral.Daemon.Api;
+
+namespace Corral.Cli.Verbs;
+
+/// <summary>Like systemctl status: exit 0 when active, 3 when not, 4 when there is no such unit.</summary>
+public static class StatusVerb
+{
+    public static int Run(ApiClient client, string[] rest)
+    {
+        var a = new CliArgs("status", rest, new Dictionary<string, string>(), new HashSet<string> { "--json" });
+        if (a.Positional.Count == 0) return Overview(client, a.Has("--json"));
+        int exit = 0;
+        foreach (var unit in a.Positional)
+        {
+            var (code, body) = client.Send("GET", $"/v1/units/{ApiClient.Unit(unit)}?processes=1");
+            if (code != 200)
+            {
+                var err = ApiClient.ErrorFrom(code, body);
+                Console.Error.WriteLine($"corral: {err.Message}");
+                exit = err.ExitCode;
+                continue;
+            }
+            var s = JsonSerializer.Deserialize(body, ApiJson.Default.UnitStatus)!;
+            if (a.Has("--json")) Console.WriteLine(JsonSerializer.Serialize(s, ApiJson.Default.UnitStatus));
+            else Print(s);
+            if (exit == 0 && s.ActiveState is not ("active" or "reloading")) exit = 3;
+        }
+        return exit;
+    }
+
+    private static int Overview(ApiClient client, bool json)
+    {
+        var list = client.Get("/v1/units", ApiJson.Default.UnitList);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(list, ApiJson.Default.UnitList));
+            return 0;
+        }
+        Console.WriteLine($"corral daemon at {client.SocketPath}: {list.Units.Count} units, {list.Units.Count(u => u.ActiveState == "active")} active, {list.Units.Count(u => u.ActiveState == "failed")} failed");
+        foreach (var u in list.Units)
+            Console.WriteLine($"{Dot(u)} {u.Name,-30} {u.ActiveState} ({u.SubState}){(u.MainPid > 0 ? $" main {u.MainPid}" : "")}");
+        return 0;
+    }
+
+    private static string Dot(UnitStatus s) => s.ActiveState switch { "active" or "reloading" => "●", "failed" => "×", _ => "○" };
+
+    public static void Print(UnitStatus s)
+    {
+        Console.WriteLine($"{Dot(s)} {s.Name}{(s.Description.Length > 0 ? " - " + s.Description : "")}");
+        string loaded = s.LoadState == "error" ? $"error ({s.FragmentPath}; {s.LoadError})" : $"{s.LoadState} ({s.FragmentPath})";
+        Console.WriteLine($"     Loaded: {loaded}");
+        string since = s.StateSince is { } t ? $" since {Units.Timestamp(t)}; {Units.Ago(t)}" : "";
+        string result = s.ActiveState == "failed" ? $" (Result: {s.Result})" : "";
+        Console.WriteLine($"     Active: {s.ActiveState} ({s.SubState}){result}{since}");
+        if (s.MainPid > 0)
+            Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");
+        else if (s.ExecMainPid > 0 && s.ExecMainText is not null)
+            Console.WriteLine($"   Main PID: {s.ExecMainPid} ({s.ExecMainText})");
+        if (s.ControlPid > 0) Console.WriteLine($"    Control: {s.ControlPid}");
+        if (s.LastError is not null) Console.WriteLine($"      Error: {s.LastError}");
+        if (s.TasksCurrent is { } tasks)
+            Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm})" : "")}");
+        if (s.MemoryCurrent is { } mem)
+            Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)})" : "")}");
+        if (s.LeftOver.Count > 0)
+            Console.WriteLine($"  Left over: {string.Join(' ', s.LeftOver)} (still running after stop)");
+        if (s.CGroup is not null)
+        {
+            Console.WriteLine($"     CGroup: {s.CGroup}");
+            foreach (var line in ProcessTree.Lines(s.Processes)) Console.WriteLine($"             {line}");
+        }
+    }
+}

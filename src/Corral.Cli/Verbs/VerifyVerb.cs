@@ -1,0 +1,21 @@
+using Corral.Core.Units;
+
+namespace Corral.Cli.Verbs;
+
+/// <summary>Checks unit files without a daemon: every warning and error with file and line; exit 1 on errors.</summary>
+public static class VerifyVerb
+{
+    public static int Run(string[] rest)
+    {
+        var a = new CliArgs("verify", rest, new Dictionary<string, string>(), new HashSet<string>());
+        if (a.Positional.Count == 0) throw new CliError("verify: name at least one unit file");
+        bool errors = false;
+        foreach (var file in a.Positional)
+        {
+            var result = ServiceUnitLoader.LoadFile(file);
+            foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
+            errors |= result.HasErrors;
+        }
+        return errors ? 1 : 0;
+    }
+}

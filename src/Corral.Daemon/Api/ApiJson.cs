@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>Source-generated JSON for every API type: no reflection at start-up, in the daemon or the CLI.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(UnitStatus))]
+[JsonSerializable(typeof(UnitList))]
+[JsonSerializable(typeof(JobResponse))]
+[JsonSerializable(typeof(ReloadResponse))]
+public sealed partial class ApiJson : JsonSerializerContext;

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+using Corral.Daemon.Services;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
+public sealed class ApiRoutes(Manager manager)
+{
+    public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
+
+    public async Task<byte[]> Handle(HttpRequest req)
+    {
+        var parts = req.Path.Trim('/').Split('/');
+        if (parts.Length < 2 || parts[0] != "v1")
+            return HttpRequest.Response(404, Error($"no such API path {req.Path}"));
+
+        if (parts is [_, "units"] && req.Method == "GET")
+            return Ok(JsonSerializer.Serialize(new UnitList(manager.List()), ApiJson.Default.UnitList));
+
+        if (parts is [_, "daemon-reload"] && req.Method == "POST")
+        {
+            var diags = manager.Reload();
+            return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
+        }
+
+        if (parts is [_, "units", var name] && req.Method == "GET")
+        {
+            var status = manager.Status(name, withProcesses: req.Query.ContainsKey("processes"));
+            return status is null
+                ? HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(name)} not found"))
+                : Ok(JsonSerializer.Serialize(status, ApiJson.Default.UnitStatus));
+        }
+
+        if (parts is [_, "units", var unit, var verb] && req.Method == "POST")
+        {
+            if (!manager.TryGetRunner(unit, out var runner, out var error))
+                return HttpRequest.Response(404, Error(error!));
+            JobResult result = verb switch
+            {
+                "start" => await runner.StartAsync(),
+                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block")),
+                "restart" => await runner.RestartAsync(Timeout(req)),
+                "reload" => await runner.ReloadAsync(),
+                "kill" => Kill(runner, req),
+                _ => throw new FormatException($"unknown verb '{verb}'"),
+            };
+            var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled), ApiJson.Default.JobResponse);
+            return HttpRequest.Response(result.Ok ? 200 : 409, body);
+        }
+        return HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));
+    }
+
+    private static byte[] Ok(string json) => HttpRequest.Response(200, json);
+
+    private static TimeSpan? Timeout(HttpRequest req) =>
+        req.Query.TryGetValue("timeout-usec", out var v)
+            ? long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long us) ? TimeSpan.FromTicks(us * 10)
+                : throw new FormatException($"timeout-usec '{v}' is not a number of microseconds")
+            : null;
+
+    private static JobResult Kill(ServiceRunner runner, HttpRequest req)
+    {
+        string sigText = req.Query.GetValueOrDefault("signal", "SIGTERM");
+        if (!SignalNames.TryParse(sigText, out int sig))
+            throw new FormatException($"'{sigText}' is not a signal");
+        string whomText = req.Query.GetValueOrDefault("whom", "all");
+        if (!KillModeNames.TryParseWhom(whomText, out var whom))
+            throw new FormatException($"kill-whom '{whomText}' is not one of main, control, all");
+        return runner.Kill(whom, sig);
+    }
+}

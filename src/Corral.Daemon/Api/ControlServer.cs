@@ -1,0 +1,97 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>
+/// The control API: HTTP/1.1 on a Unix socket, one request per connection. The socket file is
+/// unlinked before bind (a daemon killed with SIGKILL leaves it behind) and made mode 0660.
+/// </summary>
+public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDisposable
+{
+    private Socket? _listener;
+    private readonly CancellationTokenSource _cts = new();
+
+    public void Start()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
+        if (File.Exists(socketPath)) File.Delete(socketPath);
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        _listener.Listen(256);
+        _ = AcceptLoop();
+    }
+
+    private async Task AcceptLoop()
+    {
+        while (!_cts.IsCancellationRequested)
+        {
+            Socket conn;
+            try { conn = await _listener!.AcceptAsync(_cts.Token); }
+            catch (Exception) when (_cts.IsCancellationRequested) { return; }
+            catch (SocketException) { continue; }
+            _ = Task.Run(() => Serve(conn));
+        }
+    }
+
+    private async Task Serve(Socket conn)
+    {
+        using var _ = conn;
+        byte[] response;
+        try
+        {
+            var request = await ReadRequest(conn);
+            response = request is null
+                ? HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"))
+                : await routes.Handle(request);
+        }
+        catch (FormatException e)
+        {
+            response = HttpRequest.Response(400, routes.Error($"malformed request: {e.Message}"));
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"corral: request failed: {e}");
+            response = HttpRequest.Response(500, routes.Error($"internal error: {e.Message}"));
+        }
+        try { await conn.SendAsync(response); }
+        catch (SocketException) { } // the client went away
+    }
+
+    private static async Task<HttpRequest?> ReadRequest(Socket conn)
+    {
+        var buf = new byte[HttpRequest.MaxHeaderBytes];
+        int filled = 0;
+        int headEnd;
+        while ((headEnd = IndexOfHeadEnd(buf, filled)) < 0)
+        {
+            if (filled == buf.Length) return null;
+            int n = await conn.ReceiveAsync(buf.AsMemory(filled));
+            if (n == 0) return null;
+            filled += n;
+        }
+        string head = Encoding.ASCII.GetString(buf, 0, headEnd);
+        var (method, target, length) = HttpRequest.ParseHead(head);
+        var body = new byte[length];
+        int have = Math.Min(length, filled - (headEnd + 4));
+        Array.Copy(buf, headEnd + 4, body, 0, have);
+        while (have < length)
+        {
+            int n = await conn.ReceiveAsync(body.AsMemory(have));
+            if (n == 0) return null;
+            have += n;
+        }
+        return HttpRequest.Create(method, target, Encoding.UTF8.GetString(body));
+    }
+
+    private static int IndexOfHeadEnd(byte[] buf, int filled) =>
+        buf.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _listener?.Dispose();
+        try { File.Delete(socketPath); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>The small part of HTTP/1.1 the control API needs: a request line, headers, a sized body.</summary>
+public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, string Body)
+{
+    public const int MaxHeaderBytes = 16 * 1024;
+
+    /// <summary>Parses the head (up to the blank line); throws FormatException with a message for the client.</summary>
+    public static (string Method, string Target, int ContentLength) ParseHead(string head)
+    {
+        var lines = head.Split("\r\n");
+        var first = lines[0].Split(' ');
+        if (first.Length != 3 || !first[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+            throw new FormatException($"malformed request line '{lines[0]}'");
+        int length = 0;
+        foreach (var line in lines.Skip(1))
+        {
+            int colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            if (line[..colon].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase) &&
+                (!int.TryParse(line[(colon + 1)..].Trim(), out length) || length < 0 || length > 1 << 20))
+                throw new FormatException("invalid Content-Length");
+        }
+        return (first[0], first[1], length);
+    }
+
+    public static HttpRequest Create(string method, string target, string body)
+    {
+        int q = target.IndexOf('?');
+        string path = Uri.UnescapeDataString(q < 0 ? target : target[..q]);
+        var query = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (q >= 0)
+        {
+            foreach (var pair in target[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = pair.IndexOf('=');
+                string k = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+                query[k] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            }
+        }
+        return new HttpRequest(method, path, query, body);
+    }
+
+    public static byte[] Response(int status, string json)
+    {
+        string reason = status switch { 200 => "OK", 400 => "Bad Request", 404 => "Not Found", 405 => "Method Not Allowed", 409 => "Conflict", _ => "Internal Server Error" };
+        var body = Encoding.UTF8.GetBytes(json);
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+        return [.. head, .. body];
+    }
+}

@@ -1,0 +1,50 @@
+namespace Corral.Daemon.Api;
+
+/// <summary>A unit as the API reports it to status, show and list.</summary>
+public sealed record UnitStatus
+{
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>loaded, error (the file has errors), not-found (the file is gone but the unit still runs).</summary>
+    public required string LoadState { get; init; }
+    public string? LoadError { get; init; }
+    public required string ActiveState { get; init; }
+    public required string SubState { get; init; }
+    public string? FragmentPath { get; init; }
+    public DateTimeOffset? StateSince { get; init; }
+    public int MainPid { get; init; }
+    public string? MainCommand { get; init; }
+    public int ControlPid { get; init; }
+    public int ExecMainPid { get; init; }
+    /// <summary>1 exited, 2 killed, 3 dumped; 0 when the main process has not ended yet.</summary>
+    public int ExecMainCode { get; init; }
+    public int ExecMainStatus { get; init; }
+    public string? ExecMainText { get; init; }
+    public string Result { get; init; } = "success";
+    public string? CGroup { get; init; }
+    public ulong? TasksCurrent { get; init; }
+    public ulong? TasksMax { get; init; }
+    public ulong? MemoryCurrent { get; init; }
+    public ulong? MemoryMax { get; init; }
+    public string KillMode { get; init; } = "control-group";
+    public int KillSignal { get; init; } = 15;
+    public int FinalKillSignal { get; init; } = 9;
+    public bool SendSigkill { get; init; } = true;
+    public bool SendSighup { get; init; }
+    /// <summary>Microseconds; null is infinity.</summary>
+    public long? TimeoutStartUSec { get; init; }
+    public long? TimeoutStopUSec { get; init; }
+    public string Type { get; init; } = "simple";
+    public string? LastError { get; init; }
+    public List<int> LeftOver { get; init; } = [];
+    public List<ProcessInfo> Processes { get; init; } = [];
+}
+
+public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline);
+
+/// <summary>The answer to a job (start, stop, restart, reload, kill) or any error.</summary>
+public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0);
+
+public sealed record UnitList(List<UnitStatus> Units);
+
+public sealed record ReloadResponse(bool Ok, List<string> Diagnostics);

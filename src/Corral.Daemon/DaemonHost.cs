@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using Corral.Daemon.Api;
+using Corral.Daemon.Services;
+using Corral.Linux;
+using Corral.Linux.Cgroups;
+using Corral.Linux.Spawn;
+
+namespace Corral.Daemon;
+
+/// <summary>Runs the daemon until SIGTERM or SIGINT, then stops every service and exits.</summary>
+public static class DaemonHost
+{
+    public static int Run(DaemonOptions options)
+    {
+        // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
+        using var reaper = new ChildReaper();
+        var layout = CgroupLayout.Detect();
+        var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout);
+        cgroups.EnsureRoot();
+        Directory.CreateDirectory(options.StateDir);
+
+        using var watcher = new CgroupEventsWatcher();
+        using var output = new OutputCollector();
+        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output,
+            Path.Combine(options.StateDir, "logs"));
+        using var manager = new Manager(options, ctx);
+        manager.Reload();
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+
+        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager));
+        server.Start();
+        Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
+
+        stop.Task.Wait();
+        Console.Error.WriteLine("corral: stopping all services");
+        manager.StopAllAsync().Wait();
+        server.Dispose();
+        cgroups.TryRemoveRoot();
+        return 0;
+    }
+}

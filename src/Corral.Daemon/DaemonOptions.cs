@@ -1,0 +1,11 @@
+namespace Corral.Daemon;
+
+public sealed record DaemonOptions
+{
+    public IReadOnlyList<string> UnitDirs { get; init; } = ["/etc/corral/units"];
+    public string SocketPath { get; init; } = "/run/corral/corral.sock";
+    public string StateDir { get; init; } = "/var/lib/corral";
+    /// <summary>Null: a "corral" cgroup under the v2 mount.</summary>
+    public string? CgroupRoot { get; init; }
+    public required string ExecutorPath { get; init; }
+}

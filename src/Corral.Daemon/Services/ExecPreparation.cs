@@ -1,0 +1,109 @@
+using Corral.Core.Units;
+using Corral.Linux;
+using Corral.Linux.Cgroups;
+using Corral.Linux.Spawn;
+using Corral.Linux.Users;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>Turns a unit and one of its commands into what the executor needs: environment, argv, credentials.</summary>
+public static class ExecPreparation
+{
+    private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+    public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid)
+    {
+        bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
+        UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? ServiceContext.LoadUsers() : null;
+        UserEntry? user = null;
+        if (u.User is { } userName && !privileged)
+            user = users!.FindUser(userName) ?? throw new StartPreparationException($"User={userName}: no such user in /etc/passwd");
+
+        var env = BuildEnvironment(u, user, mainPid);
+        var argv = cmd.ExpandArgv(env);
+        string exe = Resolve(cmd.Path);
+
+        int? gid = null;
+        List<int>? groups = null;
+        if (!privileged)
+        {
+            if (u.Group is { } g) gid = users!.FindGroup(g) ?? throw new StartPreparationException($"Group={g}: no such group in /etc/group");
+            else if (user is not null) gid = user.Gid;
+            if (user is not null || u.SupplementaryGroups.Count > 0)
+            {
+                groups = user is null ? [] : users!.MembershipsOf(user.Name).ToList();
+                foreach (var sg in u.SupplementaryGroups)
+                    groups.Add(users!.FindGroup(sg) ?? throw new StartPreparationException($"SupplementaryGroups={sg}: no such group in /etc/group"));
+            }
+        }
+
+        string? wd = u.WorkingDirectory == "~" ? user?.Home ?? "/root" : u.WorkingDirectory;
+        if (wd is not null && u.WorkingDirectoryOptional && !Directory.Exists(wd)) wd = null;
+
+        var rlimits = new List<string>();
+        if (u.LimitNoFile is { } nofile) rlimits.Add($"NOFILE={RLimit.FormatValue(nofile.Soft)}:{RLimit.FormatValue(nofile.Hard)}");
+        if (u.LimitCore is { } core) rlimits.Add($"CORE={RLimit.FormatValue(core.Soft)}:{RLimit.FormatValue(core.Hard)}");
+
+        return new SpawnRequest
+        {
+            Executable = exe,
+            Argv = argv,
+            Environment = env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
+            CgroupDirs = cg.AllPaths().ToList(),
+            Uid = user?.Uid,
+            Gid = gid,
+            Groups = groups,
+            WorkingDirectory = wd,
+            UMask = u.UMask,
+            RLimits = rlimits,
+            OomScoreAdjust = u.OomScoreAdjust,
+            StdoutFd = pipes.StdoutWrite,
+            StderrFd = pipes.StderrWrite,
+        };
+    }
+
+    /// <summary>
+    /// As systemd: a fixed PATH, USER/LOGNAME/HOME/SHELL for User=, then Environment=, then
+    /// EnvironmentFile= (which overrides Environment=), and $MAINPID for control processes.
+    /// </summary>
+    public static Dictionary<string, string> BuildEnvironment(ServiceUnit u, UserEntry? user, int? mainPid)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = string.Join(':', SearchPath),
+            ["LANG"] = "C.UTF-8",
+        };
+        if (user is not null)
+        {
+            env["USER"] = user.Name;
+            env["LOGNAME"] = user.Name;
+            env["HOME"] = user.Home;
+            env["SHELL"] = "/bin/sh";
+        }
+        foreach (var kv in u.Environment) env[kv.Key] = kv.Value;
+        foreach (var f in u.EnvironmentFiles)
+        {
+            string text;
+            try { text = File.ReadAllText(f.Path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (f.Optional) continue;
+                throw new StartPreparationException($"EnvironmentFile={f.Path}: {e.Message}");
+            }
+            foreach (var kv in EnvironmentParser.ParseFile(f.Path, text, [])) env[kv.Key] = kv.Value;
+        }
+        if (mainPid is { } pid) env["MAINPID"] = pid.ToString();
+        return env;
+    }
+
+    private static string Resolve(string path)
+    {
+        if (path.StartsWith('/')) return path;
+        foreach (var dir in SearchPath)
+        {
+            string candidate = Path.Combine(dir, path);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new StartPreparationException($"executable '{path}' not found in {string.Join(':', SearchPath)}");
+    }
+}

@@ -1,0 +1,210 @@
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Linux;
+using Corral.Linux.Cgroups;
+using Corral.Linux.Procfs;
+using Corral.Linux.Spawn;
+
+namespace Corral.Daemon.Services;
+
+public sealed partial class ServiceRunner
+{
+    private void Execute(ServiceAction action)
+    {
+        switch (action)
+        {
+            case ServiceAction.ArmTimer t:
+                ArmTimer(t.After);
+                break;
+            case ServiceAction.StartMain s:
+                SpawnMain(Unit.ExecStart[s.Index]);
+                break;
+            case ServiceAction.RunControl c:
+                SpawnControl(CommandsFor(c.Phase)[c.Index]);
+                break;
+            case ServiceAction.ReadPidFile:
+                AdoptForkedMain();
+                break;
+            case ServiceAction.Kill k:
+                SendKill(k.Plan);
+                break;
+            case ServiceAction.Finish f:
+                FinishRun(f.Result);
+                break;
+        }
+    }
+
+    private IReadOnlyList<ExecCommand> CommandsFor(ExecPhase phase) => phase switch
+    {
+        ExecPhase.StartPre => Unit.ExecStartPre,
+        ExecPhase.Start => Unit.ExecStart,
+        ExecPhase.StartPost => Unit.ExecStartPost,
+        ExecPhase.Reload => Unit.ExecReload,
+        ExecPhase.Stop => Unit.ExecStop,
+        _ => Unit.ExecStopPost,
+    };
+
+    /// <summary>Creates the cgroup, output pipes and watch for a new run; reuses what a previous run left.</summary>
+    private void PrepareRun()
+    {
+        var u = Unit;
+        if (_cgroup is null)
+        {
+            _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
+            _watch = _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
+        }
+        else
+        {
+            _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
+        }
+        if (_pipes is null)
+        {
+            Directory.CreateDirectory(_ctx.LogDir);
+            _log = new ServiceLog(Path.Combine(_ctx.LogDir, u.Name + ".log"));
+            _pipes = _ctx.Output.Open(_log);
+        }
+    }
+
+    private void SpawnMain(ExecCommand cmd)
+    {
+        try
+        {
+            _main = Spawn(cmd, isMain: true);
+            _lastMainPid = _main.Pid;
+            _pending.Enqueue(ServiceEvent.Started);
+        }
+        catch (Exception e) when (e is SpawnException or StartPreparationException or CgroupException or ErrnoException)
+        {
+            LastError = $"{cmd.Path}: {e.Message}";
+            _pending.Enqueue(ServiceEvent.Failed(e is SpawnException { Step: "execve" or "chdir" or "setuid" or "setgid" or "setgroups" }
+                ? ServiceResult.ExitCode : ServiceResult.Resources));
+        }
+    }
+
+    private void SpawnControl(ExecCommand cmd)
+    {
+        try
+        {
+            _control = Spawn(cmd, isMain: false);
+            _lastControlPid = _control.Pid;
+        }
+        catch (Exception e) when (e is SpawnException or StartPreparationException or CgroupException or ErrnoException)
+        {
+            // Report it as the control process failing, so the state machine takes its usual failure path.
+            LastError = $"{cmd.Path}: {e.Message}";
+            _pending.Enqueue(ServiceEvent.ControlExit(ExitStatus.Exited(cmd.IgnoreFailure ? 0 : 203)));
+        }
+    }
+
+    private ProcessHandle Spawn(ExecCommand cmd, bool isMain)
+    {
+        var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
+        return _ctx.Spawner.Spawn(req, OnProcessExit);
+    }
+
+    /// <summary>Type=forking: the starter has exited 0; its daemon is named by PIDFile= or is the one process left.</summary>
+    private void AdoptForkedMain()
+    {
+        int? pid = null;
+        var procs = _ctx.Cgroups.ReadPids(_cgroup!);
+        if (Unit.PidFile is { } pidFile)
+        {
+            string? text = null;
+            try { text = File.ReadAllText(pidFile).Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (text is null || !int.TryParse(text, out int p) || p <= 1)
+            {
+                LastError = $"PID file {pidFile} {(text is null ? "not readable" : $"holds no valid pid: '{text}'")} after start";
+                _pending.Enqueue(ServiceEvent.Failed(ServiceResult.Protocol));
+                return;
+            }
+            if (!procs.Contains(p))
+            {
+                LastError = $"PID file {pidFile} names pid {p}, which is not in the service's cgroup; refusing it";
+                _pending.Enqueue(ServiceEvent.Failed(ServiceResult.Protocol));
+                return;
+            }
+            pid = p;
+        }
+        else if (procs.Count == 1) pid = procs[0]; // systemd's GuessMainPID=
+
+        if (pid is { } mainPid)
+        {
+            lock (_ctx.Reaper.SpawnLock)
+            {
+                var h = ProcessHandle.TryOpen(mainPid);
+                if (h is not null)
+                {
+                    _main = h;
+                    _lastMainPid = mainPid;
+                    // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
+                    _ctx.Reaper.Register(mainPid, status => OnProcessExit(h, status));
+                }
+            }
+        }
+        _pending.Enqueue(ServiceEvent.Started);
+    }
+
+    private void SendKill(KillPlan plan)
+    {
+        if (plan.Targets.HasFlag(KillTargets.Cgroup) && _cgroup is not null)
+        {
+            if (plan.Signal == SignalNames.SigKill) _ctx.Cgroups.KillAll(_cgroup);
+            else SignalCgroup(plan.Signal, plan.SendSighup, plan.SendSigcont);
+            return;
+        }
+        if (plan.Targets.HasFlag(KillTargets.Main) && _main is not null) SignalHandle(_main, plan);
+        if (plan.Targets.HasFlag(KillTargets.Control) && _control is not null) SignalHandle(_control, plan);
+    }
+
+    private static bool SignalHandle(ProcessHandle h, KillPlan plan)
+    {
+        bool sent = h.TrySignal(plan.Signal);
+        if (sent && plan.SendSighup) h.TrySignal(SignalNames.SigHup);
+        if (sent && plan.SendSigcont) h.TrySignal(SignalNames.SigCont);
+        return sent;
+    }
+
+    /// <summary>
+    /// A catchable signal to every process in the cgroup, each exactly once: read cgroup.procs,
+    /// signal the pids not yet signalled, and read again until a pass finds none new, so that
+    /// children forked meanwhile are reached too. Main and control go through their pidfds.
+    /// </summary>
+    private int SignalCgroup(int signal, bool sighup, bool sigcont)
+    {
+        var seen = new HashSet<int>();
+        var plan = new KillPlan(KillTargets.Main, signal, sighup, sigcont);
+        foreach (var h in new[] { _main, _control })
+            if (h is not null && seen.Add(h.Pid)) SignalHandle(h, plan);
+        for (int pass = 0; pass < 1000; pass++)
+        {
+            bool any = false;
+            foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup!))
+            {
+                if (!seen.Add(pid)) continue;
+                any = true;
+                if (Signaller.TryKill(pid, signal))
+                {
+                    if (sighup) Signaller.TryKill(pid, SignalNames.SigHup);
+                    if (sigcont) Signaller.TryKill(pid, SignalNames.SigCont);
+                }
+            }
+            if (!any) break;
+        }
+        return seen.Count;
+    }
+
+    private void FinishRun(ServiceResult result)
+    {
+        _main?.Dispose();
+        _control?.Dispose();
+        _main = _control = null;
+        LeftOver = _cgroup is null ? [] : _ctx.Cgroups.ReadPids(_cgroup);
+        if (LeftOver.Count == 0) ReleaseCgroup();
+        if (result == ServiceResult.Success) LastError = null;
+    }
+}
+
+/// <summary>A unit setting could not be turned into a spawn request (user unknown, file missing).</summary>
+public sealed class StartPreparationException(string message) : Exception(message);

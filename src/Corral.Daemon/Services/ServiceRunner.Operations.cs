@@ -1,0 +1,107 @@
+using Corral.Core.Killing;
+using Corral.Core.State;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>What the control API asks of a service; each call returns once the job is done.</summary>
+public sealed partial class ServiceRunner
+{
+    public async Task<JobResult> StartAsync()
+    {
+        lock (_gate)
+        {
+            if (_fsm.State is ServiceState.Running || ServiceStateNames.IsStarting(_fsm.State))
+                return JobResult.Done;
+            if (ServiceStateNames.IsStopping(_fsm.State))
+                return JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped");
+            try
+            {
+                PrepareRun();
+            }
+            catch (Exception e) when (e is Linux.Cgroups.CgroupException or IOException or UnauthorizedAccessException or Linux.ErrnoException)
+            {
+                LastError = e.Message;
+                return JobResult.Fail($"cannot prepare {Unit.Name}: {e.Message}");
+            }
+            LastError = null;
+            LeftOver = [];
+        }
+        // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
+        Post(ServiceEvent.StartRequest);
+        var reached = WaitFor(s => s == ServiceState.Running || ServiceStateNames.IsInactive(s));
+        await reached;
+        lock (_gate)
+        {
+            if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
+                return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
+            return JobResult.Done;
+        }
+    }
+
+    public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock)
+    {
+        lock (_gate)
+        {
+            if (ServiceStateNames.IsInactive(_fsm.State)) return JobResult.Done with { LeftOver = LeftOver };
+        }
+        var done = WaitFor(ServiceStateNames.IsInactive);
+        Post(ServiceEvent.StopRequest(timeout));
+        if (noBlock) return JobResult.Done;
+        await done;
+        lock (_gate) return JobResult.Done with { LeftOver = LeftOver };
+    }
+
+    public async Task<JobResult> RestartAsync(TimeSpan? timeout)
+    {
+        var stopped = await StopAsync(timeout, noBlock: false);
+        if (!stopped.Ok) return stopped;
+        return await StartAsync();
+    }
+
+    public async Task<JobResult> ReloadAsync()
+    {
+        lock (_gate)
+        {
+            if (_fsm.State != ServiceState.Running)
+                return JobResult.Fail($"unit {Unit.Name} is not active, cannot reload");
+            if (Unit.ExecReload.Count == 0)
+                return JobResult.Fail($"unit {Unit.Name} has no ExecReload=, cannot reload");
+        }
+        var done = WaitFor(s => s != ServiceState.Reload);
+        Post(ServiceEvent.ReloadRequest);
+        await done;
+        return JobResult.Done;
+    }
+
+    /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>
+    public JobResult Kill(KillWhom whom, int signal)
+    {
+        lock (_gate)
+        {
+            switch (whom)
+            {
+                case KillWhom.Main:
+                    if (_main is null) return JobResult.Fail($"unit {Unit.Name} has no main process to signal");
+                    _main.TrySignal(signal);
+                    return JobResult.Done with { Signalled = 1 };
+                case KillWhom.Control:
+                    if (_control is null) return JobResult.Fail($"unit {Unit.Name} has no control process to signal");
+                    _control.TrySignal(signal);
+                    return JobResult.Done with { Signalled = 1 };
+                default:
+                    if (_cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup))
+                        return JobResult.Fail($"unit {Unit.Name} has no process to signal");
+                    int n = SignalCgroup(signal, sighup: false, sigcont: false);
+                    return JobResult.Done with { Signalled = n };
+            }
+        }
+    }
+}
+
+public sealed record JobResult(bool Ok, string? Error)
+{
+    public static readonly JobResult Done = new(true, null);
+    public static JobResult Fail(string error) => new(false, error);
+    public IReadOnlyList<int> LeftOver { get; init; } = [];
+    public int Signalled { get; init; }
+}

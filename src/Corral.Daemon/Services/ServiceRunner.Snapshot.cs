@@ -1,0 +1,68 @@
+using Corral.Core.Killing;
+using Corral.Core.Signals;
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Daemon.Api;
+using Corral.Linux.Procfs;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>What status and show report, read consistently under the runner's lock.</summary>
+public sealed partial class ServiceRunner
+{
+    public UnitStatus Snapshot(bool withProcesses)
+    {
+        lock (_gate)
+        {
+            var u = Unit;
+            var procs = new List<ProcessInfo>();
+            if (withProcesses && _cgroup is not null)
+            {
+                foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup))
+                {
+                    if (!ProcReader.TryReadStat(pid, out var st)) continue;
+                    string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
+                    procs.Add(new ProcessInfo(pid, st!.Ppid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]"));
+                }
+            }
+            string? mainComm = _main is not null && ProcReader.TryReadStat(_main.Pid, out var ms) ? ms!.Comm : null;
+            var exit = _fsm.MainExit;
+            return new UnitStatus
+            {
+                Name = u.Name,
+                Description = u.Description,
+                LoadState = "loaded",
+                ActiveState = ServiceStateNames.ActiveState(_fsm.State),
+                SubState = ServiceStateNames.SubState(_fsm.State),
+                FragmentPath = u.FilePath,
+                StateSince = StateSince,
+                MainPid = _main?.Pid ?? 0,
+                MainCommand = mainComm,
+                ControlPid = _control?.Pid ?? 0,
+                ExecMainPid = _lastMainPid,
+                ExecMainCode = exit is { } e ? (int)e.Code : 0,
+                ExecMainStatus = exit?.Value ?? 0,
+                ExecMainText = exit?.ToString(),
+                Result = ServiceResultNames.Format(_fsm.Result),
+                CGroup = _cgroup is null ? null : "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _cgroup.Path),
+                TasksCurrent = _cgroup is null ? null : _ctx.Cgroups.TasksCurrent(_cgroup),
+                TasksMax = u.TasksMax.Resolve(HostLimits.MaxTasks),
+                MemoryCurrent = _cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(_cgroup),
+                MemoryMax = u.MemoryMax.Resolve(HostLimits.TotalMemory),
+                KillMode = KillModeNames.Format(u.KillMode),
+                KillSignal = u.KillSignal,
+                FinalKillSignal = u.FinalKillSignal,
+                SendSigkill = u.SendSigkill,
+                SendSighup = u.SendSighup,
+                TimeoutStartUSec = ToUsec(u.TimeoutStart),
+                TimeoutStopUSec = ToUsec(u.TimeoutStop),
+                Type = u.Type.ToString().ToLowerInvariant(),
+                LastError = LastError,
+                LeftOver = [.. LeftOver],
+                Processes = procs,
+            };
+        }
+    }
+
+    private static long? ToUsec(TimeSpan t) => t == TimeSpan.MaxValue ? null : t.Ticks / 10;
+}

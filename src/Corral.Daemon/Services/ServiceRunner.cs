@@ -1,0 +1,177 @@
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Linux;
+using Corral.Linux.Cgroups;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// Owns one service's live state: its state machine, main and control process, cgroup, timer.
+/// Every event (request, exit, cgroup change, timeout) is handled under one lock, one at a time;
+/// the state machine decides and <see cref="Execute"/> carries out its actions.
+/// </summary>
+public sealed partial class ServiceRunner : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly ServiceContext _ctx;
+    private readonly ServiceStateMachine _fsm;
+    private readonly Queue<ServiceEvent> _pending = new();
+    private readonly List<(Func<ServiceState, bool> Done, TaskCompletionSource Tcs)> _waiters = [];
+    private ProcessHandle? _main, _control;
+    private int _lastMainPid, _lastControlPid;
+    private ServiceCgroup? _cgroup;
+    private IDisposable? _watch;
+    private OutputPipes? _pipes;
+    private ServiceLog? _log;
+    private Timer? _timer;
+    private long _timerGeneration;
+    private bool _handling;
+
+    public ServiceRunner(ServiceUnit unit, ServiceContext ctx)
+    {
+        _ctx = ctx;
+        _fsm = new ServiceStateMachine(unit);
+        StateSince = DateTimeOffset.Now;
+    }
+
+    public ServiceUnit Unit => _fsm.Unit;
+    public ServiceState State { get { lock (_gate) return _fsm.State; } }
+    public DateTimeOffset StateSince { get; private set; }
+    public string? LastError { get; private set; }
+    public IReadOnlyList<int> LeftOver { get; private set; } = [];
+
+    /// <summary>daemon-reload: the new definition applies from the next transition on.</summary>
+    public void UpdateUnit(ServiceUnit unit)
+    {
+        lock (_gate) _fsm.Unit = unit;
+    }
+
+    /// <summary>Feeds an event; follow-up events raised while acting are handled in order before returning.</summary>
+    private void Post(ServiceEvent e)
+    {
+        lock (_gate)
+        {
+            _pending.Enqueue(e);
+            if (_handling) return;
+            _handling = true;
+            try
+            {
+                while (_pending.TryDequeue(out var next))
+                {
+                    var before = _fsm.State;
+                    var actions = _fsm.Handle(next, Facts());
+                    foreach (var a in actions) Execute(a);
+                    if (_fsm.State != before) StateSince = DateTimeOffset.Now;
+                }
+            }
+            finally
+            {
+                _handling = false;
+            }
+            NotifyWaiters();
+        }
+    }
+
+    private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup));
+
+    private void NotifyWaiters()
+    {
+        for (int i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Done(_fsm.State))
+            {
+                _waiters[i].Tcs.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Completes when the state satisfies <paramref name="done"/> (checked now and after every event).</summary>
+    private Task WaitFor(Func<ServiceState, bool> done)
+    {
+        lock (_gate)
+        {
+            if (done(_fsm.State)) return Task.CompletedTask;
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((done, tcs));
+            return tcs.Task;
+        }
+    }
+
+    private void OnCgroupChanged()
+    {
+        lock (_gate)
+        {
+            if (_cgroup is null || _ctx.Cgroups.IsPopulated(_cgroup)) return;
+            if (ServiceStateNames.IsInactive(_fsm.State))
+            {
+                // Left-over processes of a stopped run have gone: the cgroup can go too.
+                LeftOver = [];
+                ReleaseCgroup();
+                return;
+            }
+        }
+        Post(ServiceEvent.Empty);
+    }
+
+    private void OnProcessExit(ProcessHandle handle, ExitStatus status)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(handle, _main))
+            {
+                _main = null;
+                handle.Dispose();
+                Post(ServiceEvent.MainExit(status));
+            }
+            else if (ReferenceEquals(handle, _control))
+            {
+                _control = null;
+                handle.Dispose();
+                if (status != ExitStatus.Exited(0)) LastError = $"control process {handle.Pid} {status}";
+                Post(ServiceEvent.ControlExit(status));
+            }
+            else handle.Dispose(); // a process of a finished run, or a failed spawn: nothing waits for it
+        }
+    }
+
+    private void ArmTimer(TimeSpan after)
+    {
+        long gen = ++_timerGeneration;
+        _timer?.Dispose();
+        _timer = null;
+        if (after == TimeSpan.MaxValue || after.TotalMilliseconds > int.MaxValue) return;
+        _timer = new Timer(_ =>
+        {
+            lock (_gate)
+            {
+                if (gen != _timerGeneration) return; // re-armed or cancelled since
+            }
+            Post(ServiceEvent.TimedOut);
+        }, null, after, Timeout.InfiniteTimeSpan);
+    }
+
+    private void ReleaseCgroup()
+    {
+        if (_cgroup is null) return;
+        if (_ctx.Cgroups.TryRemove(_cgroup))
+        {
+            _watch?.Dispose();
+            _watch = null;
+            _cgroup = null;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _timer?.Dispose();
+            _watch?.Dispose();
+            _pipes?.Dispose();
+            _log?.Dispose();
+            _main?.Dispose();
+            _control?.Dispose();
+        }
+    }
+}
