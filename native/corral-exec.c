@@ -122,18 +122,29 @@ static void set_rlimit(const char *spec)
 		fail("rlimit", errno, spec);
 }
 
+/* The kernel's struct sigaction for rt_sigaction(2), which glibc's wrapper hides. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
 static void reset_signals(void)
 {
-	/* .NET leaves SIGPIPE ignored and may block signals; a service must start clean. */
-	struct sigaction sa;
+	/*
+	 * .NET leaves SIGPIPE ignored, and signals 32 and 33 (reserved by glibc, so its
+	 * sigaction() refuses them) ignored too; an ignored disposition survives execve.
+	 * The raw system call reaches every signal, so a service starts clean.
+	 */
+	struct kernel_sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++) {
+	sa.handler = SIG_DFL;
+	for (int sig = 1; sig <= 64; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		/* EINVAL for the glibc-reserved real-time signals is expected. */
-		sigaction(sig, &sa, NULL);
+		if (syscall(SYS_rt_sigaction, sig, &sa, NULL, sizeof sa.mask) < 0)
+			fail("sigaction", errno, NULL);
 	}
 	sigset_t none;
 	sigemptyset(&none);

@@ -1,1 +1,350 @@
-int main(void){return 0;}
+/*
+ * corral-workload: the service the scenario tests run.
+ *
+ * Every process it creates records itself as a file PIDS/<pid> holding its start time
+ * (field 22 of /proc/self/stat), so a test can count survivors exactly: a survivor is a
+ * live process with that pid *and* that start time, whatever pids were reused since.
+ *
+ * usage: corral-workload [--pids DIR] [--log FILE] [--log-signals] [--ignore SIG]...
+ *                        [--exit-on SIG] [--term-delay-ms N] MODE [ARGS]
+ *   sleep                 sleep forever
+ *   exit N                exit with status N
+ *   double-fork           child forks a grandchild that calls setsid; child exits; main sleeps (K1)
+ *   trap                  a child with default signals; main waits for it, then sleeps on (K2)
+ *   flood                 write to stdout as fast as possible (K3)
+ *   tree N                N processes in all: children, grandchildren, some in new sessions (K5)
+ *   forkstorm SECONDS     fork children living 100 ms as fast as possible, then exit (K6)
+ *   sigtree               main, child, grandchild that called setsid (K7)
+ *   forking PIDFILE       fork a daemon that writes PIDFILE, then exit 0 (K12)
+ *   hygiene FILE [sleep]  first thing: append this process's cgroup, SigBlk, SigIgn and fds to FILE (K11)
+ * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
+ * then end the process by the default action (after --term-delay-ms), the others are survived.
+ * --exit-on SIG makes SIG log and exit 0.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *pids_dir;
+static int log_fd = -1;
+static int exit_on_sig;
+static int term_delay_ms;
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGHUP: return "HUP";
+	case SIGINT: return "INT";
+	case SIGTERM: return "TERM";
+	case SIGUSR1: return "USR1";
+	case SIGUSR2: return "USR2";
+	default: return "OTHER";
+	}
+}
+
+static int parse_sig(const char *s)
+{
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE };
+	const char *names[] = { "HUP", "INT", "TERM", "USR1", "USR2", "PIPE" };
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return sigs[i];
+	fprintf(stderr, "workload: unknown signal %s\n", s);
+	exit(2);
+}
+
+static void log_line(const char *what)
+{
+	if (log_fd < 0)
+		return;
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%d %s\n", (int)getpid(), what);
+	if (write(log_fd, buf, (size_t)n) < 0) { /* nothing to do in a handler */ }
+}
+
+static void on_signal(int sig)
+{
+	log_line(signame(sig));
+	if (sig == exit_on_sig)
+		_exit(0);
+	if (sig == SIGTERM || sig == SIGINT) {
+		if (term_delay_ms > 0) {
+			struct timespec ts = { term_delay_ms / 1000, (term_delay_ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+static unsigned long long self_starttime(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* after ") " comes field 3; start time is field 22 */
+	p += 2;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? strtoull(p, NULL, 10) : 0;
+}
+
+static void record(void)
+{
+	if (!pids_dir)
+		return;
+	char path[4096], content[32];
+	snprintf(path, sizeof path, "%s/%d", pids_dir, (int)getpid());
+	int n = snprintf(content, sizeof content, "%llu\n", self_starttime());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, content, (size_t)n) < 0) { }
+		close(fd);
+	}
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/* fork a child that records itself and runs fn; the parent gets the pid */
+static pid_t spawn(void (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		record();
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void do_sleep(void *arg) { (void)arg; sleep_forever(); }
+
+static void do_setsid_sleep(void *arg)
+{
+	(void)arg;
+	setsid();
+	sleep_forever();
+}
+
+static void do_double_fork_child(void *arg)
+{
+	(void)arg;
+	spawn(do_setsid_sleep, NULL);
+	_exit(0);
+}
+
+static void do_sigtree_child(void *arg)
+{
+	(void)arg;
+	spawn(do_setsid_sleep, NULL);
+	sleep_forever();
+}
+
+static void do_default_term_sleep(void *arg)
+{
+	(void)arg;
+	signal(SIGTERM, SIG_DFL);
+	sleep_forever();
+}
+
+static void do_tree_child(void *arg)
+{
+	int grandchildren = *(int *)arg;
+	for (int i = 0; i < grandchildren; i++)
+		spawn(i % 2 ? do_setsid_sleep : do_sleep, NULL);
+	sleep_forever();
+}
+
+/* K11: what the service sees at its first instruction */
+static int hygiene(const char *file)
+{
+	char cg[512] = "", blk[64] = "", ign[64] = "", fds[512] = "";
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (f) {
+		char line[512];
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "0::", 3) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(cg, sizeof cg, "%s", line + 3);
+			}
+		fclose(f);
+	}
+	f = fopen("/proc/self/status", "re");
+	if (f) {
+		char line[512];
+		while (fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strncmp(line, "SigBlk:", 7) == 0)
+				snprintf(blk, sizeof blk, "%.32s", line + 8);
+			if (strncmp(line, "SigIgn:", 7) == 0)
+				snprintf(ign, sizeof ign, "%.32s", line + 8);
+		}
+		fclose(f);
+	}
+	DIR *d = opendir("/proc/self/fd");
+	if (d) {
+		int dfd = dirfd(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.' || atoi(e->d_name) == dfd)
+				continue;
+			size_t len = strlen(fds);
+			snprintf(fds + len, sizeof fds - len, "%s%s", len ? "," : "", e->d_name);
+		}
+		closedir(d);
+	}
+	char out[2048];
+	int n = snprintf(out, sizeof out, "%d|%s|%s|%s|%s\n", (int)getpid(), cg, blk, ign, fds);
+	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, out, (size_t)n) != n)
+		return 1;
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Before anything else, so that nothing of ours disturbs what is measured. */
+	if (argc >= 3 && strcmp(argv[1], "hygiene") == 0) {
+		int rc = hygiene(argv[2]);
+		if (argc >= 4 && strcmp(argv[3], "sleep") == 0)
+			sleep_forever();
+		return rc;
+	}
+
+	int i = 1, log_signals = 0;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(o, "--log-signals") == 0) { log_signals = 1; continue; }
+		if (!v) { fprintf(stderr, "workload: %s needs a value\n", o); return 2; }
+		i++;
+		if (strcmp(o, "--pids") == 0) pids_dir = v;
+		else if (strcmp(o, "--log") == 0) log_fd = open(v, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		else if (strcmp(o, "--ignore") == 0) signal(parse_sig(v), SIG_IGN);
+		else if (strcmp(o, "--exit-on") == 0) exit_on_sig = parse_sig(v);
+		else if (strcmp(o, "--term-delay-ms") == 0) term_delay_ms = atoi(v);
+		else { fprintf(stderr, "workload: unknown option %s\n", o); return 2; }
+	}
+	if (i >= argc) { fprintf(stderr, "workload: no mode\n"); return 2; }
+	const char *mode = argv[i];
+	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	if (log_signals) {
+		const int logged[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
+		for (unsigned k = 0; k < sizeof logged / sizeof logged[0]; k++) {
+			struct sigaction old;
+			sigaction(logged[k], NULL, &old);
+			if (old.sa_handler != SIG_IGN)
+				sigaction(logged[k], &sa, NULL);
+		}
+	}
+	if (exit_on_sig)
+		sigaction(exit_on_sig, &sa, NULL);
+
+	record();
+	if (strcmp(mode, "sleep") == 0) {
+		sleep_forever();
+	} else if (strcmp(mode, "exit") == 0 && arg) {
+		return atoi(arg);
+	} else if (strcmp(mode, "double-fork") == 0) {
+		pid_t child = spawn(do_double_fork_child, NULL);
+		waitpid(child, NULL, 0);
+		sleep_forever();
+	} else if (strcmp(mode, "trap") == 0) {
+		pid_t child = spawn(do_default_term_sleep, NULL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
+		log_line("CHILD-GONE");
+		sleep_forever();
+	} else if (strcmp(mode, "flood") == 0) {
+		static char buf[4096];
+		memset(buf, 'x', sizeof buf);
+		buf[sizeof buf - 1] = '\n';
+		for (;;)
+			if (write(1, buf, sizeof buf) < 0 && errno != EINTR && errno != EAGAIN)
+				return 1;
+	} else if (strcmp(mode, "tree") == 0 && arg) {
+		int remaining = atoi(arg) - 1;
+		while (remaining > 0) {
+			remaining--;
+			int g = remaining < 3 ? remaining : 3;
+			remaining -= g;
+			if (spawn(do_tree_child, &g) < 0)
+				return 1;
+		}
+		sleep_forever();
+	} else if (strcmp(mode, "forkstorm") == 0 && arg) {
+		time_t end = time(NULL) + atoi(arg);
+		while (time(NULL) < end) {
+			pid_t p = fork();
+			if (p == 0) {
+				/* short-lived, but long enough for the storm to press against TasksMax= */
+				struct timespec ts = { 0, 100 * 1000000L };
+				nanosleep(&ts, NULL);
+				_exit(0);
+			}
+			while (waitpid(-1, NULL, WNOHANG) > 0) { }
+		}
+		while (wait(NULL) > 0) { }
+		return 0;
+	} else if (strcmp(mode, "sigtree") == 0) {
+		spawn(do_sigtree_child, NULL);
+		sleep_forever();
+	} else if (strcmp(mode, "forking") == 0 && arg) {
+		int ready[2];
+		if (pipe(ready) < 0)
+			return 1;
+		pid_t child = fork();
+		if (child == 0) {
+			close(ready[0]);
+			setsid();
+			record();
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+			int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (fd < 0 || write(fd, buf, (size_t)n) != n)
+				_exit(1);
+			close(fd);
+			close(ready[1]);
+			sleep_forever();
+		}
+		close(ready[1]);
+		char c;
+		while (read(ready[0], &c, 1) < 0 && errno == EINTR) { }
+		return 0;
+	} else {
+		fprintf(stderr, "workload: unknown mode %s\n", mode);
+		return 2;
+	}
+	return 0;
+}

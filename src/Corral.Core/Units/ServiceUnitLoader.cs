@@ -45,7 +45,9 @@ public static partial class ServiceUnitLoader
             }
             catch (UnitValueException ex)
             {
-                diagnostics.Add(new(Severity.Error, filePath, e.Line, $"{e.Key}={e.Value}: {ex.Message}"));
+                // "KillMode=group is not one of …", "TimeoutStopSec=soon: 'soon' is not a time span …"
+                string sep = ex.Message.StartsWith("is ", StringComparison.Ordinal) ? " " : ": ";
+                diagnostics.Add(new(Severity.Error, filePath, e.Line, $"{e.Key}={e.Value}{sep}{ex.Message}"));
             }
         }
 

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Corral.Linux.Cgroups;
+
+namespace Corral.Scenarios.Tests.Infrastructure;
+
+/// <summary>
+/// A real daemon for one test: its own temp dir, socket, state dir, unit dir and cgroup root.
+/// Dispose stops it with SIGTERM and then removes everything that is left, also after a failure:
+/// workload processes (by pid and start time), service cgroups (cgroup.kill, then rmdir), files.
+/// </summary>
+public sealed class DaemonFixture : IDisposable
+{
+    private Process? _daemon;
+
+    public DaemonFixture(string name)
+    {
+        Dir = Directory.CreateTempSubdirectory($"corral-{name}-").FullName;
+        // Services running as another user (User=nobody) must reach the files the test gives them.
+        File.SetUnixFileMode(Dir, (UnixFileMode)0x1ed);
+        UnitDir = Directory.CreateDirectory(Path.Combine(Dir, "units")).FullName;
+        PidsDir = Directory.CreateDirectory(Path.Combine(Dir, "pids")).FullName;
+        Socket = Path.Combine(Dir, "corral.sock");
+        Layout = CgroupLayout.Detect();
+        CgroupRoot = Path.Combine(Layout.UnifiedMount, $"corral-test-{name}-{Environment.ProcessId}-{Random.Shared.Next(100000)}");
+        Cgroups = CgroupManagerFactory.Create(CgroupRoot, Layout);
+    }
+
+    public string Dir { get; }
+    public string UnitDir { get; }
+    public string PidsDir { get; }
+    public string Socket { get; }
+    public string CgroupRoot { get; }
+    public CgroupLayout Layout { get; }
+    public ICgroupManager Cgroups { get; }
+    public string SignalLog => Path.Combine(Dir, "signals.log");
+    public string DaemonLog => Path.Combine(Dir, "daemon.log");
+
+    /// <summary>The workload command line with this fixture's pid directory and signal log.</summary>
+    public string Workload(string args) => $"{Repo.Workload} --pids {PidsDir} --log {SignalLog} {args}";
+
+    public void WriteUnit(string name, string body) =>
+        File.WriteAllText(Path.Combine(UnitDir, name.EndsWith(".service") ? name : name + ".service"), body);
+
+    public void Start()
+    {
+        var psi = new ProcessStartInfo(Repo.Corral)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", CgroupRoot })
+            psi.ArgumentList.Add(a);
+        _daemon = Process.Start(psi)!;
+        var log = new StreamWriter(DaemonLog) { AutoFlush = true };
+        _daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _daemon.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _daemon.BeginErrorReadLine();
+        _daemon.BeginOutputReadLine();
+        Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, TimeSpan.FromSeconds(20), "the daemon's socket");
+        if (_daemon.HasExited) throw new InvalidOperationException($"daemon exited with {_daemon.ExitCode}: {File.ReadAllText(DaemonLog)}");
+    }
+
+    public int DaemonPid => _daemon!.Id;
+
+    public CliResult Cli(params string[] args) => CliWithTimeout(TimeSpan.FromSeconds(60), args);
+
+    public CliResult CliWithTimeout(TimeSpan limit, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Repo.Corral) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--socket");
+        psi.ArgumentList.Add(Socket);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(limit))
+        {
+            p.Kill();
+            throw new TimeoutException($"corral {string.Join(' ', args)} did not finish within {limit}");
+        }
+        p.WaitForExit();
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result, sw.Elapsed);
+    }
+
+    /// <summary>show -p NAME --value</summary>
+    public string Prop(string unit, string name) => Cli("show", unit, "-p", name, "--value").Stdout.Trim();
+
+    public ServiceCgroup CgroupOf(string unit) => Cgroups.For(unit.EndsWith(".service") ? unit : unit + ".service");
+
+    public List<string> SignalLines() => File.Exists(SignalLog) ? File.ReadAllLines(SignalLog).ToList() : [];
+
+    public void Dispose()
+    {
+        if (_daemon is { HasExited: false })
+        {
+            Corral.Linux.Signaller.TryKill(_daemon.Id, 15);
+            if (!_daemon.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                _daemon.Kill();
+                _daemon.WaitForExit();
+            }
+        }
+        _daemon?.Dispose();
+        CleanupProcessesAndCgroups();
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private void CleanupProcessesAndCgroups()
+    {
+        foreach (int pid in Survivors.Alive(PidsDir))
+            Corral.Linux.Signaller.TryKill(pid, 9);
+        if (Directory.Exists(CgroupRoot))
+        {
+            foreach (var dir in Directory.GetDirectories(CgroupRoot))
+            {
+                var cg = Cgroups.For(Path.GetFileName(dir));
+                try { Cgroups.KillAll(cg); } catch (CgroupException) { }
+                var end = DateTime.UtcNow.AddSeconds(10);
+                while (Cgroups.IsPopulated(cg) && DateTime.UtcNow < end) Thread.Sleep(20);
+                Cgroups.TryRemove(cg);
+            }
+        }
+        foreach (var root in new[] { CgroupRoot, Layout.MemoryV1Mount, Layout.PidsV1Mount })
+        {
+            if (root is null) continue;
+            string path = root == CgroupRoot ? CgroupRoot : Path.Combine(root, Path.GetFileName(CgroupRoot));
+            if (!Directory.Exists(path)) continue;
+            foreach (var child in Directory.GetDirectories(path)) CgroupFile.TryRemoveDirectory(child);
+            CgroupFile.TryRemoveDirectory(path);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Corral.Scenarios.Tests.Infrastructure;
+
+/// <summary>Base of every scenario: a fresh daemon fixture per test, disposed (and cleaned) after it.</summary>
+public abstract class Scenario : IDisposable
+{
+    protected Scenario() => F = new DaemonFixture(GetType().Name.ToLowerInvariant());
+
+    protected DaemonFixture F { get; }
+
+    /// <summary>Writes the unit, starts the daemon and the unit, and checks the start succeeded.</summary>
+    protected void StartService(string unit, string body)
+    {
+        F.WriteUnit(unit, body);
+        F.Start();
+        var r = F.Cli("start", unit);
+        Assert.True(r.ExitCode == 0, $"start failed: {r}\ndaemon log:\n{File.ReadAllText(F.DaemonLog)}");
+    }
+
+    protected void WaitForRecorded(int count, int seconds = 30) =>
+        Wait.Until(() => Survivors.Recorded(F.PidsDir).Count >= count, TimeSpan.FromSeconds(seconds), $"{count} workload processes to start");
+
+    protected List<int> CgroupPids(string unit) => F.Cgroups.ReadPids(F.CgroupOf(unit));
+
+    protected void AssertNoSurvivors()
+    {
+        var alive = Survivors.Alive(F.PidsDir);
+        Assert.True(alive.Count == 0, $"{alive.Count} workload processes survived: {string.Join(' ', alive)}");
+    }
+
+    public void Dispose()
+    {
+        F.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
