@@ -228,7 +228,7 @@ public sealed partial class ServiceStateMachine
     /// <summary>Whatever ExecStopPost= left behind; KillMode=process and none leave processes alone.</summary>
     private void EnterFinalSigkill(int _)
     {
-        if (Unit.KillMode is KillMode.ControlGroup or KillMode.Mixed && !(_facts.CgroupEmpty && !_facts.ControlAlive))
+        if (Unit.SendSigkill && Unit.KillMode is KillMode.ControlGroup or KillMode.Mixed && !(_facts.CgroupEmpty && !_facts.ControlAlive))
         {
             Enter(FinalSigkill, StopTimeout);
             Emit(new ServiceAction.Kill(KillPlan.ForFinal(KillMode.ControlGroup, Unit.FinalKillSignal)));

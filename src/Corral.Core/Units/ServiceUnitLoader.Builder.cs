@@ -8,6 +8,7 @@ public static partial class ServiceUnitLoader
     /// <summary>Mutable accumulation of directives; repeated list keys append, an empty value resets.</summary>
     private sealed class Builder(string name, string filePath)
     {
+        public string Name => name;
         public string Description = "";
         public ServiceType? Type;
         public readonly List<ExecCommand> ExecStart = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];

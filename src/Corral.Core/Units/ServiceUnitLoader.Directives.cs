@@ -21,14 +21,14 @@ public static partial class ServiceUnitLoader
             "notify" or "notify-reload" or "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
             _ => throw new UnitValueException("is not one of simple, exec, forking, oneshot"),
         },
-        [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, v),
-        [("Service", "ExecStartPre")] = (b, v, _) => AddCommands(b.ExecStartPre, v),
-        [("Service", "ExecStartPost")] = (b, v, _) => AddCommands(b.ExecStartPost, v),
-        [("Service", "ExecStop")] = (b, v, _) => AddCommands(b.ExecStop, v),
-        [("Service", "ExecStopPost")] = (b, v, _) => AddCommands(b.ExecStopPost, v),
-        [("Service", "ExecReload")] = (b, v, _) => AddCommands(b.ExecReload, v),
+        [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecStartPre")] = (b, v, _) => AddCommands(b.ExecStartPre, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecStartPost")] = (b, v, _) => AddCommands(b.ExecStartPost, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecStop")] = (b, v, _) => AddCommands(b.ExecStop, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecStopPost")] = (b, v, _) => AddCommands(b.ExecStopPost, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecReload")] = (b, v, _) => AddCommands(b.ExecReload, Specifiers.Expand(v, b.Name)),
         [("Service", "PIDFile")] = (b, v, _) => b.PidFile = v.Length == 0 ? null
-            : v.StartsWith('/') ? v : throw new UnitValueException("must be an absolute path"),
+            : v.StartsWith('/') ? Specifiers.Expand(v, b.Name) : throw new UnitValueException("must be an absolute path"),
         [("Service", "KillMode")] = (b, v, _) => b.KillMode = KillModeNames.TryParse(v, out var m)
             ? m : throw new UnitValueException("is not one of control-group, mixed, process, none"),
         [("Service", "KillSignal")] = (b, v, _) => b.KillSignal = ParseSignal(v),
@@ -55,7 +55,7 @@ public static partial class ServiceUnitLoader
         [("Service", "Environment")] = (b, v, _) =>
         {
             if (v.Length == 0) { b.Environment.Clear(); return; }
-            b.Environment.AddRange(EnvironmentParser.ParseAssignments(v));
+            b.Environment.AddRange(EnvironmentParser.ParseAssignments(Specifiers.Expand(v, b.Name)));
         },
         [("Service", "EnvironmentFile")] = (b, v, _) =>
         {

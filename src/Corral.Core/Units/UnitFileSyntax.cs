@@ -16,18 +16,17 @@ public static class UnitFileSyntax
         {
             int lineNo = i + 1;
             string line = lines[i].Trim();
-            if (line.Length == 0 || line[0] == '#' || line[0] == ';')
+            if (line.Length == 0 || IsComment(line))
                 continue;
 
             // Continuation: the backslash becomes a space; comment lines inside are skipped.
             while (line.EndsWith('\\') && i + 1 < lines.Length)
             {
                 line = line[..^1] + " ";
-                i++;
-                string next = lines[i].Trim();
-                if (next.Length > 0 && (next[0] == '#' || next[0] == ';'))
-                    continue;
-                line += next;
+                string next;
+                do next = lines[++i].Trim();
+                while (IsComment(next) && i + 1 < lines.Length);
+                if (!IsComment(next)) line += next;
             }
             if (line.EndsWith('\\'))
                 line = line[..^1];
@@ -59,4 +58,6 @@ public static class UnitFileSyntax
         }
         return entries;
     }
+
+    private static bool IsComment(string line) => line.Length > 0 && (line[0] == '#' || line[0] == ';');
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up and starts Corral on its embedded default: builds it, starts the daemon with the
+# example units in examples/units/ on the default socket (/run/corral/corral.sock), starts
+# those units, and shows their status. Run as root on Debian 12 with the .NET 10 SDK.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+if ! command -v cc >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "corral-up: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+./build.sh
+if bin/corral list >/dev/null 2>&1; then
+  echo "corral-up: a daemon already answers on /run/corral/corral.sock"
+else
+  mkdir -p /var/log/corral
+  nohup bin/corral daemon --units "$PWD/examples/units" >/var/log/corral/daemon.log 2>&1 &
+  for _ in $(seq 100); do bin/corral list >/dev/null 2>&1 && break; sleep 0.1; done
+  bin/corral start ticker workers nightly
+fi
+bin/corral status
+echo "daemon log: /var/log/corral/daemon.log; try: bin/corral status workers"

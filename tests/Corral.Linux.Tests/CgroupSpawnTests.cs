@@ -1,0 +1,101 @@
+using Corral.Core.State;
+using Corral.Linux.Cgroups;
+using Corral.Linux.Spawn;
+
+namespace Corral.Linux.Tests;
+
+/// <summary>The real kernel: a cgroup of the test's own, a process spawned into it through corral-exec, killed through cgroup.kill.</summary>
+public sealed class CgroupSpawnTests : IDisposable
+{
+    private static readonly ChildReaper Reaper = new();
+    private readonly ICgroupManager _cgroups;
+    private readonly Spawner _spawner;
+
+    public CgroupSpawnTests()
+    {
+        var layout = CgroupLayout.Detect();
+        _cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-linux-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
+        _spawner = new Spawner(Path.Combine(RepoRoot(), "bin", "corral-exec"), Reaper);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "build.sh"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    private static SpawnRequest Sleep(ServiceCgroup cg, string? workingDirectory = null) => new()
+    {
+        Executable = "/bin/sleep",
+        Argv = ["sleep", "100"],
+        Environment = ["PATH=/usr/bin:/bin"],
+        CgroupDirs = cg.AllPaths().ToList(),
+        WorkingDirectory = workingDirectory,
+    };
+
+    [Fact]
+    public async Task Spawned_process_starts_inside_every_cgroup_of_the_service_and_dies_by_cgroup_kill()
+    {
+        var cg = _cgroups.Create("spawn.service", tasksMax: 10, memoryMax: 64UL << 20);
+        Assert.Equal(10UL, _cgroups.TasksLimit(cg));
+        Assert.Equal(64UL << 20, _cgroups.MemoryLimit(cg));
+        using var watcher = new CgroupEventsWatcher();
+        var emptied = new ManualResetEventSlim();
+        using var watch = watcher.Watch(cg, () => { if (!_cgroups.IsPopulated(cg)) emptied.Set(); });
+        var exited = new TaskCompletionSource<ExitStatus>();
+
+        using var handle = _spawner.Spawn(Sleep(cg), (_, status) => exited.TrySetResult(status));
+
+        string own = File.ReadAllText($"/proc/{handle.Pid}/cgroup");
+        Assert.Contains("0::/" + Path.GetRelativePath(_cgroups.Layout.UnifiedMount, cg.Path), own);
+        if (cg.MemoryV1Path is not null)
+            Assert.Contains(":memory:/" + Path.GetRelativePath(_cgroups.Layout.MemoryV1Mount!, cg.MemoryV1Path), own);
+        Assert.Equal([handle.Pid], _cgroups.ReadPids(cg));
+        Assert.True(_cgroups.IsPopulated(cg));
+
+        _cgroups.KillAll(cg);
+
+        Assert.Equal(ExitStatus.Killed(9), await exited.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(emptied.Wait(TimeSpan.FromSeconds(10)), "inotify on cgroup.events should report the cgroup empty");
+        Assert.True(_cgroups.TryRemove(cg));
+        Assert.False(Directory.Exists(cg.Path));
+    }
+
+    [Fact]
+    public async Task Signals_through_the_pidfd_reach_the_process_and_report_it_gone_afterwards()
+    {
+        var cg = _cgroups.Create("pidfd.service", null, null);
+        var exited = new TaskCompletionSource<ExitStatus>();
+        using var handle = _spawner.Spawn(Sleep(cg), (_, status) => exited.TrySetResult(status));
+
+        Assert.True(handle.TrySignal(15));
+        Assert.Equal(ExitStatus.Killed(15), await exited.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(handle.TrySignal(15));
+    }
+
+    [Fact]
+    public void A_failing_setup_step_is_reported_with_its_name_and_errno()
+    {
+        var cg = _cgroups.Create("fail.service", null, null);
+
+        var e = Assert.Throws<SpawnException>(() => _spawner.Spawn(Sleep(cg, "/nonexistent-dir"), (_, _) => { }));
+
+        Assert.Equal("chdir", e.Step);
+        Assert.Equal(2, e.Errno);
+        Assert.Equal("cannot change to working directory /nonexistent-dir: No such file or directory", e.Message);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_cgroups.Root))
+            foreach (var dir in Directory.GetDirectories(_cgroups.Root))
+            {
+                var cg = _cgroups.For(Path.GetFileName(dir));
+                _cgroups.KillAll(cg);
+                for (int i = 0; i < 500 && _cgroups.IsPopulated(cg); i++) Thread.Sleep(10);
+                _cgroups.TryRemove(cg);
+            }
+        _cgroups.TryRemoveRoot();
+    }
+}

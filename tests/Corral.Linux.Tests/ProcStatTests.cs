@@ -1,0 +1,36 @@
+using Corral.Linux.Procfs;
+
+namespace Corral.Linux.Tests;
+
+public sealed class ProcStatTests
+{
+    [Theory]
+    // Real lines from this machine's kernel; the last two have names with spaces and ')' in them.
+    [InlineData("12177 (cat) R 12175 12175 1024 0 -1 4194304 97 0 0 0 0 0 0 0 20 0 1 0 93785 3133440 381 18446744073709551615 94439867846656 94439867866537 140732788275296 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94439867882544 94439867884160 94440666857472 140732788279778 140732788279798 140732788279798 140732788281323 0",
+        12177, "cat", 'R', 12175, 1024, 93785UL, 381L)]
+    [InlineData("3593 (sleep) Z 3591 3591 3591 0 -1 4194564 98 0 0 0 0 0 0 0 20 0 1 0 6620 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+        3593, "sleep", 'Z', 3591, 3591, 6620UL, 0L)]
+    [InlineData("42 (my prog) R 7 42 42 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 100 1000 5 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+        42, "my prog", 'R', 7, 42, 100UL, 5L)]
+    [InlineData("43 (a) b (c)) S 7 43 43 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 101 1000 5 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+        43, "a) b (c)", 'S', 7, 43, 101UL, 5L)]
+    public void Parses_from_the_last_parenthesis(string line, int pid, string comm, char state, int ppid, int session, ulong start, long rss)
+    {
+        Assert.True(ProcStat.TryParse(line, out var st));
+        Assert.Equal(new ProcStat(pid, comm, state, ppid, session, start, rss), st);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("12 (x")]
+    [InlineData("12 (x) S 1")]
+    public void Rejects_truncated_lines(string line) => Assert.False(ProcStat.TryParse(line, out _));
+
+    [Fact]
+    public void Reads_this_process()
+    {
+        Assert.True(ProcReader.TryReadStat(Environment.ProcessId, out var st));
+        Assert.Equal(Environment.ProcessId, st!.Pid);
+        Assert.False(ProcReader.TryReadStat(int.MaxValue - 1, out _));
+    }
+}
