@@ -9,7 +9,15 @@ $CC -O2 -Wall -Wextra -Werror -o bin/corral-exec native/corral-exec.c
 $CC -O2 -Wall -Wextra -Werror -o bin/corral-workload tests/workload/workload.c
 dotnet build Corral.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
 rm -rf out/corral
-dotnet publish src/Corral.Cli/Corral.Cli.csproj -c Release --no-build --nologo -v quiet -o out/corral
+# ReadyToRun: precompiled code halves the CLI's start-up (docs/benchmarks.md). It needs the
+# crossgen package from NuGet; without it, fall back to a plain (JIT) build that works the same.
+rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+if ! dotnet publish src/Corral.Cli/Corral.Cli.csproj -c Release -r "$rid" --self-contained false \
+     -p:PublishReadyToRun=true --nologo -v quiet -clp:ErrorsOnly -o out/corral; then
+  echo "build.sh: ReadyToRun publish failed; publishing without it" >&2
+  rm -rf out/corral
+  dotnet publish src/Corral.Cli/Corral.Cli.csproj -c Release --no-build --nologo -v quiet -o out/corral
+fi
 cp bin/corral-exec out/corral/corral-exec
 cat > bin/corral <<'LAUNCHER'
 #!/bin/sh

@@ -1,9 +1,9 @@
-using System.Text.Json;
-using Corral.Cli.Rendering;
-using Corral.Daemon.Api;
-
 namespace Corral.Cli.Verbs;
 
+/// <summary>
+/// systemctl show: the daemon renders the properties, the CLI prints them. Keeping the CLI to
+/// "connect, send, print" keeps its start-up short (docs/benchmarks.md, CLI round trip).
+/// </summary>
 public static class ShowVerb
 {
     public static int Run(ApiClient client, string[] rest)
@@ -12,26 +12,15 @@ public static class ShowVerb
             new Dictionary<string, string> { ["-p"] = "--property", ["--property"] = "--property" },
             new HashSet<string> { "--value", "--json" });
         if (a.Positional.Count == 0) throw new CliError("show: name a unit");
-        var wanted = a.GetAll("--property").SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
-        bool first = true;
-        foreach (var unit in a.Positional)
+        string wanted = string.Join(',', a.GetAll("--property").SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        string query = $"?p={Uri.EscapeDataString(wanted)}{(a.Has("--value") ? "&value" : "")}{(a.Has("--json") ? "&json" : "")}";
+        for (int i = 0; i < a.Positional.Count; i++)
         {
-            var status = client.Get($"/v1/units/{ApiClient.Unit(unit)}", ApiJson.Default.UnitStatus);
-            var props = Properties.Of(status);
-            if (wanted.Count > 0)
-                props = wanted.Select(w => props.FirstOrDefault(p => p.Key == w)).Where(p => p.Key is not null).ToList();
-            if (a.Has("--json"))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(props.ToDictionary(p => p.Key, p => p.Value), ShowJson.Default.DictionaryStringString));
-                continue;
-            }
-            if (!first) Console.WriteLine();
-            first = false;
-            foreach (var p in props) Console.WriteLine(a.Has("--value") ? p.Value : $"{p.Key}={p.Value}");
+            var (status, body) = client.Send("GET", $"/v1/units/{ApiClient.Unit(a.Positional[i])}/properties{query}");
+            if (status != 200) throw ApiClient.ErrorFrom(status, body);
+            if (i > 0 && !a.Has("--json")) Console.Out.Write('\n');
+            Console.Out.Write(a.Has("--json") ? body + "\n" : body);
         }
         return 0;
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class ShowJson : System.Text.Json.Serialization.JsonSerializerContext;

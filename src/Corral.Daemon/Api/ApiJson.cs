@@ -9,4 +9,5 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(UnitList))]
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(ReloadResponse))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -34,6 +34,16 @@ public sealed class ApiRoutes(Manager manager)
                 : Ok(JsonSerializer.Serialize(status, ApiJson.Default.UnitStatus));
         }
 
+        if (parts is [_, "units", var shown, "properties"] && req.Method == "GET")
+        {
+            var status = manager.Status(shown, withProcesses: false);
+            if (status is null) return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(shown)} not found"));
+            var wanted = req.Query.GetValueOrDefault("p", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+            return req.Query.ContainsKey("json")
+                ? Ok(JsonSerializer.Serialize(UnitProperties.Dictionary(status, wanted), ApiJson.Default.DictionaryStringString))
+                : HttpRequest.Response(200, UnitProperties.Render(status, wanted, req.Query.ContainsKey("value")), "text/plain; charset=utf-8");
+        }
+
         if (parts is [_, "units", var unit, var verb] && req.Method == "POST")
         {
             if (!manager.TryGetRunner(unit, out var runner, out var error))

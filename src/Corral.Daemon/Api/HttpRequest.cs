@@ -43,11 +43,13 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
         return new HttpRequest(method, path, query, body);
     }
 
-    public static byte[] Response(int status, string json)
+    public static byte[] Response(int status, string json) => Response(status, json, "application/json");
+
+    public static byte[] Response(int status, string body, string contentType)
     {
         string reason = status switch { 200 => "OK", 400 => "Bad Request", 404 => "Not Found", 405 => "Method Not Allowed", 409 => "Conflict", _ => "Internal Server Error" };
-        var body = Encoding.UTF8.GetBytes(json);
-        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-        return [.. head, .. body];
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n");
+        return [.. head, .. bytes];
     }
 }

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Corral.Cli;
+using Corral.Linux.Cgroups;
+
+namespace Corral.Bench;
+
+/// <summary>A daemon of the benchmark's own (temp dir, socket, cgroup root), removed with everything it ran.</summary>
+public sealed class BenchDaemon : IDisposable
+{
+    private readonly Process _process;
+
+    public BenchDaemon(string repo, Action<string> writeUnits)
+    {
+        Repo = repo;
+        Dir = Directory.CreateTempSubdirectory("corral-bench-").FullName;
+        string units = Directory.CreateDirectory(Path.Combine(Dir, "units")).FullName;
+        writeUnits(units);
+        Layout = CgroupLayout.Detect();
+        Cgroups = CgroupManagerFactory.Create(Path.Combine(Layout.UnifiedMount, $"corral-bench-{Environment.ProcessId}"), Layout);
+        Socket = Path.Combine(Dir, "corral.sock");
+        var psi = new ProcessStartInfo(Path.Combine(repo, "bin", "corral")) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", Cgroups.Root })
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
+        var end = DateTime.UtcNow.AddSeconds(20);
+        while (!File.Exists(Socket) && DateTime.UtcNow < end) Thread.Sleep(10);
+        Api = new ApiClient(Socket);
+    }
+
+    public string Repo { get; }
+    public string Dir { get; }
+    public string Socket { get; }
+    public CgroupLayout Layout { get; }
+    public ICgroupManager Cgroups { get; }
+    public ApiClient Api { get; }
+    public int Pid => _process.Id;
+
+    public void Post(string unit, string verb)
+    {
+        var (status, body) = Api.Send("POST", $"/v1/units/{unit}.service/{verb}");
+        if (status != 200) throw new InvalidOperationException($"{verb} {unit}: {body}");
+    }
+
+    public void Dispose()
+    {
+        Corral.Linux.Signaller.TryKill(_process.Id, 15);
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(60))) _process.Kill();
+        if (Directory.Exists(Cgroups.Root))
+            foreach (var d in Directory.GetDirectories(Cgroups.Root))
+            {
+                var cg = Cgroups.For(Path.GetFileName(d));
+                Cgroups.KillAll(cg);
+                for (int i = 0; i < 1000 && Cgroups.IsPopulated(cg); i++) Thread.Sleep(10);
+                Cgroups.TryRemove(cg);
+            }
+        Cgroups.TryRemoveRoot();
+        Directory.Delete(Dir, recursive: true);
+    }
+}

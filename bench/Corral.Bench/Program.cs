@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Corral.Bench;
+using Corral.Linux.Cgroups;
+
+// Benchmarks of issue #2. Each figure is a median over several runs, measured beside its floor in
+// the same run. Usage: bench/run.sh [runs]   (root; after ./build.sh)
+string repo = args.Length > 1 ? args[1] : FindRepo();
+int runs = args.Length > 0 ? int.Parse(args[0]) : 5;
+string workload = Path.Combine(repo, "bin", "corral-workload");
+Console.WriteLine($"# Corral benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {runs} runs each");
+
+StopVersusFloor();
+StartHundred();
+CliRoundTrip();
+
+void StopVersusFloor()
+{
+    // Two identical 1000-process trees; one stopped by Corral, the other killed by the bare kernel mechanism.
+    using var d = new BenchDaemon(repo, dir =>
+    {
+        foreach (var name in new[] { "tree", "floor" })
+            File.WriteAllText(Path.Combine(dir, name + ".service"), $"[Service]\nExecStart={workload} tree 1000\nTimeoutStopSec=30\n");
+    });
+    using var watcher = new CgroupEventsWatcher();
+    var stopApi = new List<double>();
+    var floor = new List<double>();
+    for (int r = 0; r < runs; r++)
+    {
+        d.Post("tree", "start");
+        d.Post("floor", "start");
+        WaitForTasks(d, "tree.service", 1000);
+        WaitForTasks(d, "floor.service", 1000);
+
+        var sw = Stopwatch.StartNew();
+        d.Post("tree", "stop"); // returns when the unit is dead: every process gone
+        stopApi.Add(sw.Elapsed.TotalMilliseconds);
+
+        var cg = d.Cgroups.For("floor.service");
+        var empty = new ManualResetEventSlim();
+        using (watcher.Watch(cg, () => { if (!d.Cgroups.IsPopulated(cg)) empty.Set(); }))
+        {
+            sw.Restart();
+            CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
+            if (d.Cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(30));
+            floor.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        d.Post("floor", "stop");
+    }
+    double s = Stats.Median(stopApi), f = Stats.Median(floor);
+    Console.WriteLine($"stop-1000: corral stop (API) median {Stats.Ms(s)} ms; floor cgroup.kill + populated 0 median {Stats.Ms(f)} ms; ratio {s / f:F2}");
+    Console.WriteLine($"  runs stop: {string.Join(' ', stopApi.Select(Stats.Ms))}");
+    Console.WriteLine($"  runs floor: {string.Join(' ', floor.Select(Stats.Ms))}");
+}
+
+void WaitForTasks(BenchDaemon d, string unit, int n)
+{
+    var cg = d.Cgroups.For(unit);
+    var end = DateTime.UtcNow.AddSeconds(60);
+    while (d.Cgroups.ReadPids(cg).Count < n)
+    {
+        if (DateTime.UtcNow > end) throw new TimeoutException($"{unit} did not reach {n} processes");
+        Thread.Sleep(10);
+    }
+}
+
+void StartHundred()
+{
+    var totals = new List<double>();
+    var perService = new List<double>();
+    var rss = new List<double>();
+    for (int r = 0; r < runs; r++)
+    {
+        using var d = new BenchDaemon(repo, dir =>
+        {
+            for (int i = 0; i < 100; i++)
+                File.WriteAllText(Path.Combine(dir, $"s{i:D3}.service"), $"[Service]\nExecStart={workload} sleep\n");
+        });
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 100; i++)
+        {
+            var one = Stopwatch.StartNew();
+            d.Post($"s{i:D3}", "start");
+            perService.Add(one.Elapsed.TotalMilliseconds);
+        }
+        totals.Add(sw.Elapsed.TotalMilliseconds);
+        Thread.Sleep(3000); // idle
+        GC.KeepAlive(d);
+        rss.Add(ReadRssKb(d.Pid) / 1024.0);
+    }
+    Console.WriteLine($"start-100: total median {Stats.Ms(Stats.Median(totals))} ms (runs {string.Join(' ', totals.Select(Stats.Ms))}); per service median {Stats.Ms(Stats.Median(perService))} ms");
+    Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))})");
+}
+
+void CliRoundTrip()
+{
+    using var d = new BenchDaemon(repo, dir => File.WriteAllText(Path.Combine(dir, "one.service"), $"[Service]\nExecStart={workload} sleep\n"));
+    d.Post("one", "start");
+    var show = new List<double>();
+    var floor = new List<double>();
+    string corral = Path.Combine(repo, "bin", "corral");
+    for (int i = 0; i < runs * 4; i++)
+    {
+        show.Add(Time(corral, "--socket", d.Socket, "show", "one", "-p", "MainPID"));
+        floor.Add(Time(corral, "help")); // the same program, no daemon: .NET start-up alone
+    }
+    double s = Stats.Median(show), f = Stats.Median(floor);
+    Console.WriteLine($"cli-show: corral show -p MainPID median {Stats.Ms(s)} ms; floor corral help (no socket) median {Stats.Ms(f)} ms; the request itself ≈ {Stats.Ms(s - f)} ms");
+}
+
+double Time(string exe, params string[] a)
+{
+    var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true };
+    foreach (var x in a) psi.ArgumentList.Add(x);
+    var sw = Stopwatch.StartNew();
+    using var p = Process.Start(psi)!;
+    p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+static long ReadRssKb(int pid)
+{
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        if (line.StartsWith("VmRSS:")) return long.Parse(line[6..].Trim().Split(' ')[0]);
+    return 0;
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "build.sh"))) return dir.FullName;
+    throw new InvalidOperationException("repository root not found");
+}

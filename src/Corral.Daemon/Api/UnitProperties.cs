@@ -1,0 +1,62 @@
+using Corral.Core.Units;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>The KEY=VALUE properties of <c>corral show</c>, named and formatted as systemctl show does.</summary>
+public static class UnitProperties
+{
+    private const string NotSet = "[not set]";
+    private const string Infinity = "infinity";
+
+    public static List<KeyValuePair<string, Func<string>>> Of(UnitStatus s)
+    {
+        static string Num(ulong? v) => v?.ToString() ?? NotSet;
+        static string Lim(ulong? v) => v?.ToString() ?? Infinity;
+        static string Span(long? us) => us is null ? Infinity : TimeSpanParser.Format(TimeSpan.FromTicks(us.Value * 10));
+        static string Bool(bool b) => b ? "yes" : "no";
+        return
+        [
+            new("Id", () => s.Name),
+            new("Description", () => s.Description),
+            new("LoadState", () => s.LoadState),
+            new("ActiveState", () => s.ActiveState),
+            new("SubState", () => s.SubState),
+            new("FragmentPath", () => s.FragmentPath ?? ""),
+            new("Type", () => s.Type),
+            new("Result", () => s.Result),
+            new("MainPID", () => s.MainPid.ToString()),
+            new("ControlPID", () => s.ControlPid.ToString()),
+            new("ExecMainPID", () => s.ExecMainPid.ToString()),
+            new("ExecMainCode", () => s.ExecMainCode.ToString()),
+            new("ExecMainStatus", () => s.ExecMainStatus.ToString()),
+            new("CGroup", () => s.CGroup ?? ""),
+            new("TasksCurrent", () => Num(s.TasksCurrent)),
+            new("TasksMax", () => Lim(s.TasksMax)),
+            new("MemoryCurrent", () => Num(s.MemoryCurrent)),
+            new("MemoryMax", () => Lim(s.MemoryMax)),
+            new("KillMode", () => s.KillMode),
+            new("KillSignal", () => s.KillSignal.ToString()),
+            new("FinalKillSignal", () => s.FinalKillSignal.ToString()),
+            new("SendSIGKILL", () => Bool(s.SendSigkill)),
+            new("SendSIGHUP", () => Bool(s.SendSighup)),
+            new("TimeoutStartUSec", () => Span(s.TimeoutStartUSec)),
+            new("TimeoutStopUSec", () => Span(s.TimeoutStopUSec)),
+            new("StateChangeTimestamp", () => s.StateSince is { } t ? t.ToLocalTime().ToString("ddd yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : ""),
+        ];
+        // Values are computed only when printed: formatting a timestamp loads the time zone database.
+    }
+
+    /// <summary>The text <c>corral show</c> prints: KEY=VALUE lines (or values only), in the order asked for.</summary>
+    public static string Render(UnitStatus s, IReadOnlyList<string> wanted, bool valueOnly)
+    {
+        var props = Of(s);
+        if (wanted.Count > 0)
+            props = wanted.Select(w => props.FirstOrDefault(p => p.Key == w)).Where(p => p.Key is not null).ToList();
+        var sb = new System.Text.StringBuilder();
+        foreach (var p in props) sb.Append(valueOnly ? p.Value() : $"{p.Key}={p.Value()}").Append('\n');
+        return sb.ToString();
+    }
+
+    public static Dictionary<string, string> Dictionary(UnitStatus s, IReadOnlyList<string> wanted) =>
+        Of(s).Where(p => wanted.Count == 0 || wanted.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value());
+}
