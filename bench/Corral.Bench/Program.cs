@@ -4,14 +4,15 @@ using Corral.Linux.Cgroups;
 
 // Benchmarks of issue #2. Each figure is a median over several runs, measured beside its floor in
 // the same run. Usage: bench/run.sh [runs]   (root; after ./build.sh)
-string repo = args.Length > 1 ? args[1] : FindRepo();
 int runs = args.Length > 0 ? int.Parse(args[0]) : 5;
+string repo = args.Length > 1 ? args[1] : FindRepo();
+string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | all
 string workload = Path.Combine(repo, "bin", "corral-workload");
 Console.WriteLine($"# Corral benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {runs} runs each");
 
-StopVersusFloor();
-StartHundred();
-CliRoundTrip();
+if (only is "all" or "stop") StopVersusFloor();
+if (only is "all" or "start") StartHundred();
+if (only is "all" or "cli") CliRoundTrip();
 
 void StopVersusFloor()
 {
