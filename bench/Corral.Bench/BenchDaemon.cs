@@ -47,15 +47,7 @@ public sealed class BenchDaemon : IDisposable
     {
         Corral.Linux.Signaller.TryKill(_process.Id, 15);
         if (!_process.WaitForExit(TimeSpan.FromSeconds(60))) _process.Kill();
-        if (Directory.Exists(Cgroups.Root))
-            foreach (var d in Directory.GetDirectories(Cgroups.Root))
-            {
-                var cg = Cgroups.For(Path.GetFileName(d));
-                Cgroups.KillAll(cg);
-                for (int i = 0; i < 1000 && Cgroups.IsPopulated(cg); i++) Thread.Sleep(10);
-                Cgroups.TryRemove(cg);
-            }
-        Cgroups.TryRemoveRoot();
+        Cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
         Directory.Delete(Dir, recursive: true);
     }
 }

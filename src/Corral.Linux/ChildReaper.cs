@@ -51,8 +51,9 @@ public sealed class ChildReaper : IDisposable
                 if (errno == Interop.EINTR) continue;
                 if (errno == Interop.ECHILD)
                 {
-                    // No child at all: none can appear but through a spawn, which releases this.
-                    _childrenMayExist.Wait(TimeSpan.FromSeconds(1));
+                    // No child at all: none can appear but through a spawn (an orphan needs a living
+                    // ancestor among our children), and every spawn releases this.
+                    _childrenMayExist.Wait();
                     continue;
                 }
                 Console.Error.WriteLine($"corral: waitid: {Interop.StrError(errno)}");

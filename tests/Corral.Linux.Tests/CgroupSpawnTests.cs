@@ -86,16 +86,5 @@ public sealed class CgroupSpawnTests : IDisposable
         Assert.Equal("cannot change to working directory /nonexistent-dir: No such file or directory", e.Message);
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_cgroups.Root))
-            foreach (var dir in Directory.GetDirectories(_cgroups.Root))
-            {
-                var cg = _cgroups.For(Path.GetFileName(dir));
-                _cgroups.KillAll(cg);
-                for (int i = 0; i < 500 && _cgroups.IsPopulated(cg); i++) Thread.Sleep(10);
-                _cgroups.TryRemove(cg);
-            }
-        _cgroups.TryRemoveRoot();
-    }
+    public void Dispose() => _cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(5));
 }

@@ -39,15 +39,28 @@ public sealed partial class ServiceStateMachine
         EnterStartPre(0);
     }
 
+    /// <summary>Runs command <paramref name="index"/> of a phase as the control process, if the phase has it.</summary>
+    private bool RunControl(ExecPhase phase, int index, ServiceState state, TimeSpan timer)
+    {
+        var commands = phase switch
+        {
+            ExecPhase.StartPre => Unit.ExecStartPre,
+            ExecPhase.StartPost => Unit.ExecStartPost,
+            ExecPhase.Reload => Unit.ExecReload,
+            ExecPhase.Stop => Unit.ExecStop,
+            ExecPhase.StopPost => Unit.ExecStopPost,
+            _ => Unit.ExecStart,
+        };
+        if (index >= commands.Count) return false;
+        _index = index;
+        Enter(state, timer);
+        Emit(new ServiceAction.RunControl(phase, index));
+        return true;
+    }
+
     private void EnterStartPre(int index)
     {
-        if (index < Unit.ExecStartPre.Count)
-        {
-            _index = index;
-            Enter(StartPre, Unit.TimeoutStart);
-            Emit(new ServiceAction.RunControl(ExecPhase.StartPre, index));
-        }
-        else EnterStart(0);
+        if (!RunControl(ExecPhase.StartPre, index, StartPre, Unit.TimeoutStart)) EnterStart(0);
     }
 
     private void EnterStart(int index)
@@ -99,13 +112,7 @@ public sealed partial class ServiceStateMachine
 
     private void EnterStartPost(int index)
     {
-        if (index < Unit.ExecStartPost.Count)
-        {
-            _index = index;
-            Enter(StartPost, Unit.TimeoutStart);
-            Emit(new ServiceAction.RunControl(ExecPhase.StartPost, index));
-        }
-        else EnterRunning();
+        if (!RunControl(ExecPhase.StartPost, index, StartPost, Unit.TimeoutStart)) EnterRunning();
     }
 
     private void EnterRunning()
@@ -132,13 +139,7 @@ public sealed partial class ServiceStateMachine
 
     private void EnterReload(int index)
     {
-        if (index < Unit.ExecReload.Count)
-        {
-            _index = index;
-            Enter(ServiceState.Reload, Unit.TimeoutStart);
-            Emit(new ServiceAction.RunControl(ExecPhase.Reload, index));
-        }
-        else EnterRunning();
+        if (!RunControl(ExecPhase.Reload, index, ServiceState.Reload, Unit.TimeoutStart)) EnterRunning();
     }
 
     private void AfterReloadCommand(ServiceEvent e)
@@ -150,13 +151,7 @@ public sealed partial class ServiceStateMachine
 
     private void EnterStop(int index)
     {
-        if (index < Unit.ExecStop.Count)
-        {
-            _index = index;
-            Enter(ServiceState.Stop, StopTimeout);
-            Emit(new ServiceAction.RunControl(ExecPhase.Stop, index));
-        }
-        else EnterStopSigterm(0);
+        if (!RunControl(ExecPhase.Stop, index, ServiceState.Stop, StopTimeout)) EnterStopSigterm(0);
     }
 
     private void AfterStopCommand() => EnterStop(_index + 1);
@@ -216,13 +211,7 @@ public sealed partial class ServiceStateMachine
 
     private void EnterStopPost(int index)
     {
-        if (index < Unit.ExecStopPost.Count)
-        {
-            _index = index;
-            Enter(StopPost, StopTimeout);
-            Emit(new ServiceAction.RunControl(ExecPhase.StopPost, index));
-        }
-        else EnterFinalSigkill(0);
+        if (!RunControl(ExecPhase.StopPost, index, StopPost, StopTimeout)) EnterFinalSigkill(0);
     }
 
     /// <summary>Whatever ExecStopPost= left behind; KillMode=process and none leave processes alone.</summary>

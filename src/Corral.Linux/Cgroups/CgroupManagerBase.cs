@@ -46,6 +46,22 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
 
     public virtual void TryRemoveRoot() => CgroupFile.TryRemoveDirectory(Root);
 
+    public void KillAndRemoveAll(TimeSpan waitPerCgroup)
+    {
+        if (Directory.Exists(Root))
+        {
+            foreach (var dir in Directory.GetDirectories(Root))
+            {
+                var cg = For(Path.GetFileName(dir));
+                try { KillAll(cg); } catch (CgroupException) { }
+                var end = DateTime.UtcNow + waitPerCgroup;
+                while (IsPopulated(cg) && DateTime.UtcNow < end) Thread.Sleep(10);
+                TryRemove(cg);
+            }
+        }
+        TryRemoveRoot();
+    }
+
     public abstract ulong? TasksCurrent(ServiceCgroup cg);
     public abstract ulong? MemoryCurrent(ServiceCgroup cg);
     public abstract ulong? TasksLimit(ServiceCgroup cg);

@@ -45,8 +45,13 @@ public sealed class HybridCgroupManager : CgroupManagerBase
     public override void TryRemoveRoot()
     {
         base.TryRemoveRoot();
-        if (_memoryRoot is not null) CgroupFile.TryRemoveDirectory(_memoryRoot);
-        if (_pidsRoot is not null) CgroupFile.TryRemoveDirectory(_pidsRoot);
+        // v1 twins of service cgroups whose v2 cgroup is already gone would keep the roots busy.
+        foreach (var v1Root in new[] { _memoryRoot, _pidsRoot })
+        {
+            if (v1Root is null || !Directory.Exists(v1Root)) continue;
+            foreach (var child in Directory.GetDirectories(v1Root)) CgroupFile.TryRemoveDirectory(child);
+            CgroupFile.TryRemoveDirectory(v1Root);
+        }
     }
 
     public override ulong? TasksCurrent(ServiceCgroup cg) => cg.PidsV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.PidsV1Path, "pids.current"));

@@ -28,6 +28,12 @@ public interface ICgroupManager
     /// <summary>Removes the root cgroups when nothing is left under them.</summary>
     void TryRemoveRoot();
 
+    /// <summary>
+    /// SIGKILL to every service cgroup under the root, then removes them and the root: the last
+    /// resort of a test or benchmark that must leave nothing behind, also after a failure.
+    /// </summary>
+    void KillAndRemoveAll(TimeSpan waitPerCgroup);
+
     ulong? TasksCurrent(ServiceCgroup cg);
     ulong? MemoryCurrent(ServiceCgroup cg);
     ulong? TasksLimit(ServiceCgroup cg);

@@ -111,24 +111,6 @@ public sealed class DaemonFixture : IDisposable
     {
         foreach (int pid in Survivors.Alive(PidsDir))
             Corral.Linux.Signaller.TryKill(pid, 9);
-        if (Directory.Exists(CgroupRoot))
-        {
-            foreach (var dir in Directory.GetDirectories(CgroupRoot))
-            {
-                var cg = Cgroups.For(Path.GetFileName(dir));
-                try { Cgroups.KillAll(cg); } catch (CgroupException) { }
-                var end = DateTime.UtcNow.AddSeconds(10);
-                while (Cgroups.IsPopulated(cg) && DateTime.UtcNow < end) Thread.Sleep(20);
-                Cgroups.TryRemove(cg);
-            }
-        }
-        foreach (var root in new[] { CgroupRoot, Layout.MemoryV1Mount, Layout.PidsV1Mount })
-        {
-            if (root is null) continue;
-            string path = root == CgroupRoot ? CgroupRoot : Path.Combine(root, Path.GetFileName(CgroupRoot));
-            if (!Directory.Exists(path)) continue;
-            foreach (var child in Directory.GetDirectories(path)) CgroupFile.TryRemoveDirectory(child);
-            CgroupFile.TryRemoveDirectory(path);
-        }
+        Cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
     }
 }
