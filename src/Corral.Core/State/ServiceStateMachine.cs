@@ -96,6 +96,4 @@ public sealed partial class ServiceStateMachine
         return _actions.ToArray();
     }
 
-    /// <summary>Whether an event has a transition in the current state (used to answer "nothing to do").</summary>
-    public bool Accepts(ServiceEventKind kind) => Table.ContainsKey((State, kind));
 }

@@ -14,7 +14,7 @@ public static class ExecPreparation
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
-        UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? ServiceContext.LoadUsers() : null;
+        UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
         UserEntry? user = null;
         if (u.User is { } userName && !privileged)
             user = users!.FindUser(userName) ?? throw new StartPreparationException($"User={userName}: no such user in /etc/passwd");

@@ -10,8 +10,6 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     private readonly Dictionary<string, UnitLoadResult> _loads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceRunner> _runners = new(StringComparer.Ordinal);
 
-    public ServiceContext Context => ctx;
-
     /// <summary>(Re)reads the unit directories. Running units keep running; new definitions apply to their next transition.</summary>
     public List<string> Reload()
     {

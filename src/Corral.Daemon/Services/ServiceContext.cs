@@ -1,7 +1,6 @@
 using Corral.Linux;
 using Corral.Linux.Cgroups;
 using Corral.Linux.Spawn;
-using Corral.Linux.Users;
 
 namespace Corral.Daemon.Services;
 
@@ -12,8 +11,4 @@ public sealed record ServiceContext(
     ChildReaper Reaper,
     CgroupEventsWatcher Watcher,
     OutputCollector Output,
-    string LogDir)
-{
-    /// <summary>Read at each start so that accounts added since the daemon started are found.</summary>
-    public static UserDatabase LoadUsers() => UserDatabase.Load();
-}
+    string LogDir);

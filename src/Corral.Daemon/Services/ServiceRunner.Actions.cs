@@ -50,15 +50,9 @@ public sealed partial class ServiceRunner
     private void PrepareRun()
     {
         var u = Unit;
-        if (_cgroup is null)
-        {
-            _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
-            _watch = _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
-        }
-        else
-        {
-            _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
-        }
+        // Create() reuses a cgroup a previous run left (left-over processes) and re-applies the limits.
+        _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
+        _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
         if (_pipes is null)
         {
             Directory.CreateDirectory(_ctx.LogDir);

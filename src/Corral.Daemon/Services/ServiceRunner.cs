@@ -143,11 +143,11 @@ public sealed partial class ServiceRunner : IDisposable
         if (after == TimeSpan.MaxValue || after.TotalMilliseconds > int.MaxValue) return;
         _timer = new Timer(_ =>
         {
+            // Checked and posted under one lock: a timer re-armed or cancelled meanwhile must not fire into the new state.
             lock (_gate)
             {
-                if (gen != _timerGeneration) return; // re-armed or cancelled since
+                if (gen == _timerGeneration) Post(ServiceEvent.TimedOut);
             }
-            Post(ServiceEvent.TimedOut);
         }, null, after, Timeout.InfiniteTimeSpan);
     }
 

@@ -22,22 +22,6 @@ public static class ProcReader
         return raw?.TrimEnd('\0').Replace('\0', ' ');
     }
 
-    /// <summary>The real uid from the Uid: line of /proc/PID/status.</summary>
-    public static int? TryReadUid(int pid)
-    {
-        string? text = TryReadText($"/proc/{pid}/status");
-        if (text is null) return null;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("Uid:", StringComparison.Ordinal))
-            {
-                var parts = line[4..].Split('\t', StringSplitOptions.RemoveEmptyEntries);
-                return parts.Length > 0 && int.TryParse(parts[0], out int uid) ? uid : null;
-            }
-        }
-        return null;
-    }
-
     public static string? TryReadText(string path)
     {
         try
@@ -52,23 +36,4 @@ public static class ProcReader
             return null; // ESRCH shows as ENOENT or as an I/O error on a vanished task
         }
     }
-
-    public static long PageSize { get; } = Environment.SystemPageSize;
-
-    /// <summary>Kernel clock ticks per second (sysconf(_SC_CLK_TCK)); 100 on every Linux we run on.</summary>
-    public const int ClockTicks = 100;
-
-    /// <summary>Boot time, to turn a start time in ticks into a wall-clock time.</summary>
-    public static DateTimeOffset BootTime { get; } = ReadBootTime();
-
-    private static DateTimeOffset ReadBootTime()
-    {
-        string? stat = TryReadText("/proc/stat");
-        foreach (var line in (stat ?? "").Split('\n'))
-            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line[6..], out long s))
-                return DateTimeOffset.FromUnixTimeSeconds(s);
-        return DateTimeOffset.UnixEpoch;
-    }
-
-    public static DateTimeOffset StartTime(ProcStat stat) => BootTime.AddSeconds(stat.StartTimeTicks / (double)ClockTicks);
 }
