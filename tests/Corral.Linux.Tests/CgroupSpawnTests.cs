@@ -7,7 +7,6 @@ namespace Corral.Linux.Tests;
 /// <summary>The real kernel: a cgroup of the test's own, a process spawned into it through corral-exec, killed through cgroup.kill.</summary>
 public sealed class CgroupSpawnTests : IDisposable
 {
-    private static readonly ChildReaper Reaper = new();
     private readonly ICgroupManager _cgroups;
     private readonly Spawner _spawner;
 
@@ -15,14 +14,7 @@ public sealed class CgroupSpawnTests : IDisposable
     {
         var layout = CgroupLayout.Detect();
         _cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-linux-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
-        _spawner = new Spawner(Path.Combine(RepoRoot(), "bin", "corral-exec"), Reaper);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "build.sh"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
+        _spawner = new Spawner(Path.Combine(TestReaper.RepoRoot(), "bin", "corral-exec"), TestReaper.Instance);
     }
 
     private static SpawnRequest Sleep(ServiceCgroup cg, string? workingDirectory = null) => new()

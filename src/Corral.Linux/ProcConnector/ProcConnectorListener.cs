@@ -1,0 +1,90 @@
+namespace Corral.Linux.ProcConnector;
+
+/// <summary>
+/// Listens to the kernel's process connector (NETLINK_CONNECTOR, CN_IDX_PROC) on one thread and
+/// hands every fork, exec and exit of a process to a callback. A full socket buffer loses events
+/// (ENOBUFS); those are counted in <see cref="Overruns"/> and reported to <see cref="Overrun"/>.
+/// </summary>
+public sealed unsafe class ProcConnectorListener : IDisposable
+{
+    private const uint CnIdxProc = 1, CnValProc = 1, McastListen = 1, McastIgnore = 2;
+    private readonly int _fd;
+    private readonly Action<ProcEvent> _onEvent;
+    private readonly Thread _thread;
+    private volatile bool _disposed;
+    private long _overruns;
+
+    public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 8 << 20)
+    {
+        _onEvent = onEvent;
+        _fd = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, Interop.NETLINK_CONNECTOR);
+        if (_fd < 0) throw new ErrnoException("socket(NETLINK_CONNECTOR)", Interop.LastErrno);
+        int size = receiveBufferBytes;
+        Interop.SetSockOpt(_fd, Interop.SOL_SOCKET, Interop.SO_RCVBUFFORCE, &size, sizeof(int));
+        var addr = new Interop.SockaddrNl { Family = Interop.AF_NETLINK, Pid = 0, Groups = CnIdxProc };
+        if (Interop.BindNetlink(_fd, ref addr, sizeof(Interop.SockaddrNl)) < 0)
+        {
+            int e = Interop.LastErrno;
+            Interop.Close(_fd);
+            throw new ErrnoException("bind(NETLINK_CONNECTOR)", e);
+        }
+        SendControl(McastListen);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "proc-connector" };
+        _thread.Start();
+    }
+
+    /// <summary>How many times the kernel dropped events because the socket buffer was full.</summary>
+    public long Overruns => Interlocked.Read(ref _overruns);
+
+    /// <summary>Raised (on the listener thread) after events were lost, so that state can be rebuilt from /proc.</summary>
+    public event Action? Overrun;
+
+    private void SendControl(uint op)
+    {
+        // nlmsghdr (16) + cn_msg (20) + the operation (4)
+        byte* msg = stackalloc byte[40];
+        new Span<byte>(msg, 40).Clear();
+        *(uint*)msg = 40;
+        *(ushort*)(msg + 4) = 3; // NLMSG_DONE: a single-part message
+        *(uint*)(msg + 12) = (uint)Environment.ProcessId;
+        *(uint*)(msg + 16) = CnIdxProc;
+        *(uint*)(msg + 20) = CnValProc;
+        *(ushort*)(msg + 32) = 4;
+        *(uint*)(msg + 36) = op;
+        if (Interop.Send(_fd, msg, 40, 0) < 0) throw new ErrnoException("send(PROC_CN_MCAST)", Interop.LastErrno);
+    }
+
+    private void Loop()
+    {
+        byte* buf = stackalloc byte[4096];
+        while (!_disposed)
+        {
+            nint n = Interop.Recv(_fd, buf, 4096, 0);
+            if (n < 0)
+            {
+                int errno = Interop.LastErrno;
+                if (errno == Interop.EINTR) continue;
+                if (errno == Interop.ENOBUFS)
+                {
+                    Interlocked.Increment(ref _overruns);
+                    try { Overrun?.Invoke(); } catch (Exception e) { Console.Error.WriteLine($"corral: overrun handler failed: {e}"); }
+                    continue;
+                }
+                return; // closed
+            }
+            if (ProcEvent.TryParse(new ReadOnlySpan<byte>(buf, (int)n), out var ev))
+            {
+                try { _onEvent(ev); }
+                catch (Exception e) { Console.Error.WriteLine($"corral: process event handler failed: {e}"); }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        try { SendControl(McastIgnore); } catch (ErrnoException) { }
+        Interop.Close(_fd);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+
+namespace Corral.Linux.ProcConnector;
+
+public enum ProcEventKind { Fork, Exec, Exit }
+
+/// <summary>
+/// One event of the kernel's process connector (linux/cn_proc.h), for whole processes only:
+/// <see cref="Pid"/> is the thread-group id. For exits <see cref="RawStatus"/> is the wait status
+/// the parent would get (exit code in bits 8-15, or the signal in bits 0-6 and 0x80 for a core).
+/// </summary>
+public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentPid, int RawStatus, ulong TimestampNs)
+{
+    private const uint Fork = 0x1, Exec = 0x2, Exit = 0x80000000;
+    private const int NlmsgHeader = 16, CnMsgHeader = 20;
+
+    /// <summary>
+    /// Parses one netlink datagram. Thread events (a fork creating a thread, a thread exiting)
+    /// and event types Corral does not use give false.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> msg, out ProcEvent ev)
+    {
+        ev = default;
+        int p = NlmsgHeader + CnMsgHeader;
+        if (msg.Length < p + 16) return false;
+        uint what = BinaryPrimitives.ReadUInt32LittleEndian(msg[p..]);
+        ulong ts = BinaryPrimitives.ReadUInt64LittleEndian(msg[(p + 8)..]);
+        var data = msg[(p + 16)..];
+        switch (what)
+        {
+            case Fork when data.Length >= 16:
+                if (U(data, 2) != U(data, 3)) return false; // a new thread, not a process
+                ev = new ProcEvent(ProcEventKind.Fork, U(data, 3), U(data, 1), 0, ts);
+                return true;
+            case Exec when data.Length >= 8:
+                ev = new ProcEvent(ProcEventKind.Exec, U(data, 1), 0, 0, ts);
+                return true;
+            case Exit when data.Length >= 24:
+                if (U(data, 0) != U(data, 1)) return false; // a thread ended, the process goes on
+                ev = new ProcEvent(ProcEventKind.Exit, U(data, 1), U(data, 5), U(data, 2), ts);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static int U(ReadOnlySpan<byte> data, int index) => (int)BinaryPrimitives.ReadUInt32LittleEndian(data[(index * 4)..]);
+}
