@@ -45,6 +45,8 @@ public static class Program
             "kill" => KillVerb.Run(client, rest),
             "daemon-reload" => DaemonReloadVerb.Run(client, rest),
             "verify" => VerifyVerb.Run(rest),
+            "why" => WhyVerb.Run(client, rest),
+            "events" => EventsVerb.Run(client, rest),
             "help" => PrintUsage(),
             _ => throw new CliError($"unknown verb '{verb}'\n{Usage}"),
         };
@@ -68,6 +70,8 @@ public static class Program
           kill UNIT [-s SIGNAL] [--kill-whom=main|control|all]
           daemon-reload
           verify FILE...
+          why UNIT [-n N] [--all] [--json]   the last death(s) of the main process (--all: any process) and their cause
+          events [--unit U] [--since TIME] [-n N] [-f] [--json]
         The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
         """;
 }

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Corral.Daemon.Api;
+using Corral.Daemon.Deaths;
+using Corral.Linux.ProcConnector;
 using Corral.Daemon.Services;
 using Corral.Linux;
 using Corral.Linux.Cgroups;
@@ -21,7 +23,12 @@ public static class DaemonHost
 
         using var watcher = new CgroupEventsWatcher();
         using var output = new OutputCollector();
-        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output,
+        using var store = new EventStore(Path.Combine(options.StateDir, "corral.db"));
+        // Sender attribution through tracefs is not built yet: every record of a signal from another
+        // process says so, rather than guessing.
+        var tracker = new ProcessTracker(store, "signal tracing (tracefs) is not implemented yet");
+        using var connector = new ProcConnectorListener(tracker.OnProcEvent);
+        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
             Path.Combine(options.StateDir, "logs"));
         using var manager = new Manager(options, ctx);
         manager.Reload();
@@ -30,7 +37,7 @@ public static class DaemonHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
-        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager));
+        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store));
         server.Start();
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
 

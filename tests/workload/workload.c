@@ -17,6 +17,8 @@
  *   sigtree               main, child, grandchild that called setsid (K7)
  *   forking PIDFILE       fork a daemon that writes PIDFILE, then exit 0 (K12)
  *   hygiene FILE [sleep]  first thing: append this process's cgroup, SigBlk, SigIgn and fds to FILE (K11)
+ *   raise SIG             send itself SIG (HUP INT TERM USR1 USR2 PIPE KILL ABRT), by its default action (W1)
+ *   segv                  dereference a null pointer: a real fault (W1)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -55,8 +57,8 @@ static int parse_sig(const char *s)
 {
 	if (strncmp(s, "SIG", 3) == 0)
 		s += 3;
-	const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE };
-	const char *names[] = { "HUP", "INT", "TERM", "USR1", "USR2", "PIPE" };
+	const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGKILL, SIGABRT };
+	const char *names[] = { "HUP", "INT", "TERM", "USR1", "USR2", "PIPE", "KILL", "ABRT" };
 	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (strcmp(s, names[i]) == 0)
 			return sigs[i];
@@ -277,6 +279,14 @@ int main(int argc, char **argv)
 		sleep_forever();
 	} else if (strcmp(mode, "exit") == 0 && arg) {
 		return atoi(arg);
+	} else if (strcmp(mode, "raise") == 0 && arg) {
+		int sig = parse_sig(arg);
+		signal(sig, SIG_DFL);
+		kill(getpid(), sig);
+		sleep_forever();
+	} else if (strcmp(mode, "segv") == 0) {
+		volatile int *nowhere = NULL;
+		return *nowhere;
 	} else if (strcmp(mode, "double-fork") == 0) {
 		pid_t child = spawn(do_double_fork_child, NULL);
 		waitpid(child, NULL, 0);

@@ -24,7 +24,12 @@ public static class StatusVerb
             }
             var s = JsonSerializer.Deserialize(body, ApiJson.Default.UnitStatus)!;
             if (a.Has("--json")) Console.WriteLine(JsonSerializer.Serialize(s, ApiJson.Default.UnitStatus));
-            else Print(s);
+            else
+            {
+                Print(s);
+                var last = client.Get($"/v1/deaths?unit={ApiClient.Unit(unit)}&role=main&limit=1", ApiJson.Default.DeathList).Deaths;
+                if (last.Count > 0) Console.WriteLine($" Last death: {last[0].Sentence} [{last[0].Cause}]");
+            }
             if (exit == 0 && s.ActiveState is not ("active" or "reloading")) exit = 3;
         }
         return exit;

@@ -16,6 +16,11 @@ public readonly record struct ExitStatus(ExitCode Code, int Value)
 
     public bool IsSignal => Code != ExitCode.Exited;
 
+    /// <summary>Decodes a raw wait status (what wait(2) and the proc connector report).</summary>
+    public static ExitStatus FromRaw(int raw) => (raw & 0x7f) == 0
+        ? Exited((raw >> 8) & 0xff)
+        : Killed(raw & 0x7f, coreDumped: (raw & 0x80) != 0);
+
     public string CodeName => Code switch { ExitCode.Exited => "exited", ExitCode.Killed => "killed", _ => "dumped" };
 
     public override string ToString() => Code switch

@@ -6,7 +6,8 @@ namespace Corral.Core.State;
 /// <summary>The small named steps the table is made of.</summary>
 public sealed partial class ServiceStateMachine
 {
-    private TimeSpan StopTimeout => _stopTimeoutOverride ?? Unit.TimeoutStop;
+    /// <summary>The stop timeout in force: a per-call override, else TimeoutStopSec=.</summary>
+    public TimeSpan StopTimeout => _stopTimeoutOverride ?? Unit.TimeoutStop;
 
     private void Emit(ServiceAction a) => _actions.Add(a);
 

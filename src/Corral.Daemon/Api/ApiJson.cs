@@ -10,4 +10,6 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(ReloadResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(DeathList))]
+[JsonSerializable(typeof(DeathView))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -7,7 +7,7 @@ using Corral.Daemon.Services;
 namespace Corral.Daemon.Api;
 
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
-public sealed class ApiRoutes(Manager manager)
+public sealed class ApiRoutes(Manager manager, Deaths.EventStore store)
 {
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
@@ -19,6 +19,9 @@ public sealed class ApiRoutes(Manager manager)
 
         if (parts is [_, "units"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(new UnitList(manager.List()), ApiJson.Default.UnitList));
+
+        if (parts is [_, "deaths"] && req.Method == "GET")
+            return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
 
         if (parts is [_, "daemon-reload"] && req.Method == "POST")
         {
@@ -50,9 +53,9 @@ public sealed class ApiRoutes(Manager manager)
                 return HttpRequest.Response(404, Error(error!));
             JobResult result = verb switch
             {
-                "start" => await runner.StartAsync(),
-                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block")),
-                "restart" => await runner.RestartAsync(Timeout(req)),
+                "start" => await runner.StartAsync(req.CallerUid),
+                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), "stop", req.CallerUid),
+                "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid),
                 "reload" => await runner.ReloadAsync(),
                 "kill" => Kill(runner, req),
                 _ => throw new FormatException($"unknown verb '{verb}'"),
@@ -62,6 +65,21 @@ public sealed class ApiRoutes(Manager manager)
         }
         return HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));
     }
+
+    /// <summary>?unit=NAME &amp;role=main,control &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N</summary>
+    private DeathList Deaths(HttpRequest req)
+    {
+        string? unit = req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null;
+        var roles = req.Query.GetValueOrDefault("role", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        DateTimeOffset? since = req.Query.TryGetValue("since-usec", out var s)
+            ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null;
+        long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
+        int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
+        return new DeathList(store.Query(unit, roles, since, after, limit).Select(DeathView.From).ToList());
+    }
+
+    private static long Number(string v, string name) =>
+        long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : throw new FormatException($"{name} '{v}' is not a number");
 
     private static byte[] Ok(string json) => HttpRequest.Response(200, json);
 
@@ -79,6 +97,6 @@ public sealed class ApiRoutes(Manager manager)
         string whomText = req.Query.GetValueOrDefault("whom", "all");
         if (!KillModeNames.TryParseWhom(whomText, out var whom))
             throw new FormatException($"kill-whom '{whomText}' is not one of main, control, all");
-        return runner.Kill(whom, sig);
+        return runner.Kill(whom, sig, req.CallerUid);
     }
 }

@@ -42,6 +42,7 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
         try
         {
             var request = await ReadRequest(conn);
+            if (request is not null) request = request with { CallerUid = PeerUid(conn) };
             response = request is null
                 ? HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"))
                 : await routes.Handle(request);
@@ -83,6 +84,21 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
             have += n;
         }
         return HttpRequest.Create(method, target, Encoding.UTF8.GetString(body));
+    }
+
+    /// <summary>The connecting process's uid, from the kernel (SO_PEERCRED: struct ucred { pid, uid, gid }).</summary>
+    private static int? PeerUid(Socket conn)
+    {
+        const int SolSocket = 1, SoPeercred = 17;
+        var cred = new byte[12];
+        try
+        {
+            return conn.GetRawSocketOption(SolSocket, SoPeercred, cred) == 12 ? BitConverter.ToInt32(cred, 4) : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
     }
 
     private static int IndexOfHeadEnd(byte[] buf, int filled) =>

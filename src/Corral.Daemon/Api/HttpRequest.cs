@@ -5,6 +5,9 @@ namespace Corral.Daemon.Api;
 /// <summary>The small part of HTTP/1.1 the control API needs: a request line, headers, a sized body.</summary>
 public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, string Body)
 {
+    /// <summary>The caller's uid from SO_PEERCRED; null when it could not be read.</summary>
+    public int? CallerUid { get; init; }
+
     public const int MaxHeaderBytes = 16 * 1024;
 
     /// <summary>Parses the head (up to the blank line); throws FormatException with a message for the client.</summary>

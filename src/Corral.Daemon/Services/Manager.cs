@@ -83,7 +83,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     {
         List<ServiceRunner> runners;
         lock (_gate) runners = _runners.Values.ToList();
-        await Task.WhenAll(runners.Select(r => r.StopAsync(null, noBlock: false)));
+        await Task.WhenAll(runners.Select(r => r.StopAsync(null, noBlock: false, "daemon shutdown")));
     }
 
     public void Dispose()

@@ -11,4 +11,5 @@ public sealed record ServiceContext(
     ChildReaper Reaper,
     CgroupEventsWatcher Watcher,
     OutputCollector Output,
+    Deaths.ProcessTracker Tracker,
     string LogDir);

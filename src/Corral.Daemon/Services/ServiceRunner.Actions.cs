@@ -95,7 +95,8 @@ public sealed partial class ServiceRunner
     private ProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
         var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
-        return _ctx.Spawner.Spawn(req, OnProcessExit);
+        string unit = Unit.Name, role = isMain ? "main" : "control";
+        return _ctx.Spawner.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv));
     }
 
     /// <summary>Type=forking: the starter has exited 0; its daemon is named by PIDFile= or is the one process left.</summary>
@@ -132,6 +133,7 @@ public sealed partial class ServiceRunner
                 {
                     _main = h;
                     _lastMainPid = mainPid;
+                    _ctx.Tracker.TrackRunning(mainPid, Unit.Name, "main");
                     // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
                     _ctx.Reaper.Register(mainPid, status => OnProcessExit(h, status));
                 }
@@ -142,6 +144,7 @@ public sealed partial class ServiceRunner
 
     private void SendKill(KillPlan plan)
     {
+        NoteKill(plan.Signal, KillReason());
         if (plan.Targets.HasFlag(KillTargets.Cgroup) && _cgroup is not null)
         {
             if (plan.Signal == SignalNames.SigKill) _ctx.Cgroups.KillAll(_cgroup);
@@ -189,8 +192,23 @@ public sealed partial class ServiceRunner
         return seen.Count;
     }
 
+    /// <summary>Why the state machine is signalling now, in words for the death record.</summary>
+    private string KillReason() => _fsm.State switch
+    {
+        ServiceState.StopSigterm => $"KillSignal= to stop (KillMode={KillModeNames.Format(Unit.KillMode)})",
+        ServiceState.StopSigkill => _fsm.Result == ServiceResult.Timeout
+            ? $"TimeoutStopSec= ({Core.Units.TimeSpanParser.Format(_fsm.StopTimeout)}) passed: FinalKillSignal="
+            : "FinalKillSignal= to the rest of the cgroup once the main process was gone (KillMode=mixed)",
+        ServiceState.FinalSigkill => "processes left after ExecStopPost=",
+        _ => "stop",
+    };
+
+    private void NoteKill(int signal, string reason) =>
+        _ctx.Tracker.NoteCorralKill(Unit.Name, new Core.Deaths.CorralKill(signal, _jobVerb, _jobUid, reason, DateTimeOffset.Now));
+
     private void FinishRun(ServiceResult result)
     {
+        _ctx.Tracker.EndKillWindow(Unit.Name, DateTimeOffset.Now);
         _main?.Dispose();
         _control?.Dispose();
         _main = _control = null;

@@ -6,7 +6,7 @@ namespace Corral.Daemon.Services;
 /// <summary>What the control API asks of a service; each call returns once the job is done.</summary>
 public sealed partial class ServiceRunner
 {
-    public async Task<JobResult> StartAsync()
+    public async Task<JobResult> StartAsync(int? uid = null)
     {
         lock (_gate)
         {
@@ -25,6 +25,7 @@ public sealed partial class ServiceRunner
             }
             LastError = null;
             LeftOver = [];
+            (_jobVerb, _jobUid) = ("start failed", uid);
         }
         // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
         Post(ServiceEvent.StartRequest);
@@ -38,11 +39,12 @@ public sealed partial class ServiceRunner
         }
     }
 
-    public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock)
+    public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock, string verb = "stop", int? uid = null)
     {
         lock (_gate)
         {
             if (ServiceStateNames.IsInactive(_fsm.State)) return JobResult.Done with { LeftOver = LeftOver };
+            if (!ServiceStateNames.IsStopping(_fsm.State)) (_jobVerb, _jobUid) = (verb, uid);
         }
         var done = WaitFor(ServiceStateNames.IsInactive);
         Post(ServiceEvent.StopRequest(timeout));
@@ -51,11 +53,11 @@ public sealed partial class ServiceRunner
         lock (_gate) return JobResult.Done with { LeftOver = LeftOver };
     }
 
-    public async Task<JobResult> RestartAsync(TimeSpan? timeout)
+    public async Task<JobResult> RestartAsync(TimeSpan? timeout, int? uid = null)
     {
-        var stopped = await StopAsync(timeout, noBlock: false);
+        var stopped = await StopAsync(timeout, noBlock: false, "restart", uid);
         if (!stopped.Ok) return stopped;
-        return await StartAsync();
+        return await StartAsync(uid);
     }
 
     public async Task<JobResult> ReloadAsync()
@@ -74,10 +76,12 @@ public sealed partial class ServiceRunner
     }
 
     /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>
-    public JobResult Kill(KillWhom whom, int signal)
+    public JobResult Kill(KillWhom whom, int signal, int? uid = null)
     {
         lock (_gate)
         {
+            (_jobVerb, _jobUid) = ("kill", uid);
+            NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
             switch (whom)
             {
                 case KillWhom.Main:

@@ -26,6 +26,9 @@ public sealed partial class ServiceRunner : IDisposable
     private Timer? _timer;
     private long _timerGeneration;
     private bool _handling;
+    // The job behind the signals sent now, for the death records: its verb and who asked.
+    private string _jobVerb = "stop";
+    private int? _jobUid;
 
     public ServiceRunner(ServiceUnit unit, ServiceContext ctx)
     {
@@ -116,10 +119,12 @@ public sealed partial class ServiceRunner : IDisposable
 
     private void OnProcessExit(ProcessHandle handle, ExitStatus status)
     {
+        _ctx.Tracker.OnReaped(handle.Pid, status);
         lock (_gate)
         {
             if (ReferenceEquals(handle, _main))
             {
+                if (_fsm.State == ServiceState.Running) (_jobVerb, _jobUid) = ("stop after the main process exited", null);
                 _main = null;
                 handle.Dispose();
                 Post(ServiceEvent.MainExit(status));

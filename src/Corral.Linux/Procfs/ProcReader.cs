@@ -36,4 +36,20 @@ public static class ProcReader
             return null; // ESRCH shows as ENOENT or as an I/O error on a vanished task
         }
     }
+
+    /// <summary>Kernel clock ticks per second (sysconf(_SC_CLK_TCK)), 100 on Linux.</summary>
+    public const int ClockTicks = 100;
+
+    /// <summary>Boot time from /proc/stat, to turn a start time in ticks into a wall-clock time.</summary>
+    public static DateTimeOffset BootTime { get; } = ReadBootTime();
+
+    private static DateTimeOffset ReadBootTime()
+    {
+        foreach (var line in (TryReadText("/proc/stat") ?? "").Split('\n'))
+            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line[6..], out long s))
+                return DateTimeOffset.FromUnixTimeSeconds(s);
+        return DateTimeOffset.UnixEpoch;
+    }
+
+    public static DateTimeOffset StartTime(ProcStat stat) => BootTime.AddSeconds(stat.StartTimeTicks / (double)ClockTicks);
 }

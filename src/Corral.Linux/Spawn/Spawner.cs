@@ -12,7 +12,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 {
     public string ExecutorPath { get; } = executorPath;
 
-    public ProcessHandle Spawn(SpawnRequest req, Action<ProcessHandle, Core.State.ExitStatus> onExit)
+    public ProcessHandle Spawn(SpawnRequest req, Action<ProcessHandle, Core.State.ExitStatus> onExit, Action<int>? onSpawned = null)
     {
         var args = BuildExecutorArgs(req);
         var (statusRead, statusWrite) = Interop.Pipe2();
@@ -43,6 +43,8 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
                     var h = new ProcessHandle(pid, Interop.PidfdOpen(pid));
                     handle = h;
                     reaper.Register(pid, status => onExit(h, status));
+                    // Still before the executor can exec: whoever tracks the service's processes learns of it first.
+                    onSpawned?.Invoke(pid);
                 }
             }
             finally

@@ -1,0 +1,41 @@
+namespace Corral.Core.Deaths;
+
+/// <summary>Why a process died (issue #3): each with its own evidence in the record.</summary>
+public enum DeathCause
+{
+    /// <summary>It exited on its own, with a code.</summary>
+    Exit,
+    /// <summary>A signal sent by another process, named in the record.</summary>
+    Signal,
+    /// <summary>The kernel's OOM killer.</summary>
+    OomKill,
+    /// <summary>Corral's own signal: stop, restart, kill verb, timeout escalation.</summary>
+    Corral,
+    /// <summary>A fault the process raised itself (SIGSEGV, SIGBUS, SIGABRT …).</summary>
+    Kernel,
+    /// <summary>The evidence is missing; the record says which and why. Never a guess.</summary>
+    Unknown,
+}
+
+public static class DeathCauseNames
+{
+    public static string Format(DeathCause c) => c switch
+    {
+        DeathCause.Exit => "exit",
+        DeathCause.Signal => "signal",
+        DeathCause.OomKill => "oom-kill",
+        DeathCause.Corral => "corral",
+        DeathCause.Kernel => "kernel",
+        _ => "unknown",
+    };
+
+    public static DeathCause Parse(string s) => s switch
+    {
+        "exit" => DeathCause.Exit,
+        "signal" => DeathCause.Signal,
+        "oom-kill" => DeathCause.OomKill,
+        "corral" => DeathCause.Corral,
+        "kernel" => DeathCause.Kernel,
+        _ => DeathCause.Unknown,
+    };
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using Corral.Core.Signals;
+using Corral.Core.State;
+
+namespace Corral.Core.Deaths;
+
+/// <summary>The plain sentence <c>corral why</c> prints for a death.</summary>
+public static class DeathSentence
+{
+    public static string Describe(DeathRecord d)
+    {
+        string who = d.Role == "process" ? $"process {d.Pid} ({d.Comm})" : $"{d.Role} process {d.Pid} ({d.Comm})";
+        string at = d.EndedAt.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        if (d.Status.Code == ExitCode.Exited)
+            return $"{who} exited with status {d.Status.Value} at {at}";
+        string how = $"was killed by {SignalNames.Format(d.Status.Value)}{(d.Status.Code == ExitCode.Dumped ? " (core dumped)" : "")}";
+        return d.Cause switch
+        {
+            DeathCause.Corral when d.CorralKill is { } k =>
+                $"{who} {how} from corral ({k.Verb}{(k.CallerUid is { } uid ? $", asked by uid {uid}" : "")}: {k.Reason}) at {at}",
+            DeathCause.Signal when d.Sender is { } s =>
+                $"{who} {how} sent by pid {s.Pid} ({s.Comm}{(s.Uid is { } u ? $", uid {u}{(s.User is null ? "" : " " + s.User)}" : "")}{(s.Unit is null ? "" : $", of {s.Unit}")}) at {at}",
+            DeathCause.Kernel => $"{who} {how}, a fault it raised itself, at {at}",
+            DeathCause.OomKill => $"{who} {how} from the kernel OOM killer at {at}",
+            _ => $"{who} {how} at {at}; {d.Reason ?? "cause unknown"}",
+        };
+    }
+}

@@ -1,0 +1,204 @@
+using Corral.Core.Deaths;
+using Corral.Core.State;
+using Microsoft.Data.Sqlite;
+
+namespace Corral.Daemon.Deaths;
+
+/// <summary>
+/// Death records in SQLite at &lt;state-dir&gt;/corral.db, WAL mode: a record is committed the moment it
+/// is complete, and a daemon killed with SIGKILL loses none that was committed. The oldest records
+/// beyond <see cref="Retention"/> are deleted. Schema: docs/events.md.
+/// </summary>
+public sealed class EventStore : IDisposable
+{
+    private readonly SqliteConnection _db;
+    private readonly object _gate = new();
+    private int _sinceTrim;
+
+    public EventStore(string path, int retention = 100_000)
+    {
+        Retention = retention;
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _db.Open();
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS deaths (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                unit          TEXT    NOT NULL,
+                pid           INTEGER NOT NULL,
+                role          TEXT    NOT NULL,
+                comm          TEXT    NOT NULL,
+                cmdline       TEXT,
+                started_us    INTEGER,
+                ended_us      INTEGER NOT NULL,
+                code          INTEGER NOT NULL,
+                status        INTEGER NOT NULL,
+                cause         TEXT    NOT NULL,
+                reason        TEXT,
+                sender_pid    INTEGER,
+                sender_comm   TEXT,
+                sender_uid    INTEGER,
+                sender_user   TEXT,
+                sender_unit   TEXT,
+                corral_signal INTEGER,
+                corral_verb   TEXT,
+                corral_uid    INTEGER,
+                corral_reason TEXT,
+                corral_us     INTEGER
+            );
+            CREATE INDEX IF NOT EXISTS deaths_by_unit ON deaths (unit, id);
+            CREATE TABLE IF NOT EXISTS corral_signals (
+                death_id  INTEGER NOT NULL REFERENCES deaths (id) ON DELETE CASCADE,
+                seq       INTEGER NOT NULL,
+                signal    INTEGER NOT NULL,
+                verb      TEXT    NOT NULL,
+                uid       INTEGER,
+                reason    TEXT    NOT NULL,
+                sent_us   INTEGER NOT NULL,
+                PRIMARY KEY (death_id, seq)
+            );
+            """);
+    }
+
+    public int Retention { get; }
+
+    public event Action<DeathRecord>? Added;
+
+    public DeathRecord Add(DeathRecord r)
+    {
+        DeathRecord stored;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO deaths (unit, pid, role, comm, cmdline, started_us, ended_us, code, status, cause, reason,
+                    sender_pid, sender_comm, sender_uid, sender_user, sender_unit, corral_signal, corral_verb, corral_uid, corral_reason, corral_us)
+                VALUES ($unit, $pid, $role, $comm, $cmdline, $started, $ended, $code, $status, $cause, $reason,
+                    $spid, $scomm, $suid, $suser, $sunit, $csig, $cverb, $cuid, $creason, $cat)
+                RETURNING id
+                """;
+            var p = cmd.Parameters;
+            p.AddWithValue("$unit", r.Unit);
+            p.AddWithValue("$pid", r.Pid);
+            p.AddWithValue("$role", r.Role);
+            p.AddWithValue("$comm", r.Comm);
+            p.AddWithValue("$cmdline", (object?)r.Cmdline ?? DBNull.Value);
+            p.AddWithValue("$started", (object?)ToUs(r.StartedAt) ?? DBNull.Value);
+            p.AddWithValue("$ended", ToUs(r.EndedAt)!);
+            p.AddWithValue("$code", (int)r.Status.Code);
+            p.AddWithValue("$status", r.Status.Value);
+            p.AddWithValue("$cause", DeathCauseNames.Format(r.Cause));
+            p.AddWithValue("$reason", (object?)r.Reason ?? DBNull.Value);
+            p.AddWithValue("$spid", (object?)r.Sender?.Pid ?? DBNull.Value);
+            p.AddWithValue("$scomm", (object?)r.Sender?.Comm ?? DBNull.Value);
+            p.AddWithValue("$suid", (object?)r.Sender?.Uid ?? DBNull.Value);
+            p.AddWithValue("$suser", (object?)r.Sender?.User ?? DBNull.Value);
+            p.AddWithValue("$sunit", (object?)r.Sender?.Unit ?? DBNull.Value);
+            p.AddWithValue("$csig", (object?)r.CorralKill?.Signal ?? DBNull.Value);
+            p.AddWithValue("$cverb", (object?)r.CorralKill?.Verb ?? DBNull.Value);
+            p.AddWithValue("$cuid", (object?)r.CorralKill?.CallerUid ?? DBNull.Value);
+            p.AddWithValue("$creason", (object?)r.CorralKill?.Reason ?? DBNull.Value);
+            p.AddWithValue("$cat", (object?)ToUs(r.CorralKill?.At) ?? DBNull.Value);
+            using var tx = _db.BeginTransaction();
+            cmd.Transaction = tx;
+            stored = r with { Id = (long)cmd.ExecuteScalar()! };
+            for (int i = 0; i < r.CorralKills.Count; i++)
+            {
+                var k = r.CorralKills[i];
+                using var ins = _db.CreateCommand();
+                ins.Transaction = tx;
+                ins.CommandText = "INSERT INTO corral_signals VALUES ($id, $seq, $sig, $verb, $uid, $reason, $at)";
+                ins.Parameters.AddWithValue("$id", stored.Id);
+                ins.Parameters.AddWithValue("$seq", i);
+                ins.Parameters.AddWithValue("$sig", k.Signal);
+                ins.Parameters.AddWithValue("$verb", k.Verb);
+                ins.Parameters.AddWithValue("$uid", (object?)k.CallerUid ?? DBNull.Value);
+                ins.Parameters.AddWithValue("$reason", k.Reason);
+                ins.Parameters.AddWithValue("$at", ToUs(k.At)!);
+                ins.ExecuteNonQuery();
+            }
+            tx.Commit();
+            if (++_sinceTrim >= 1000)
+            {
+                _sinceTrim = 0;
+                Execute($"DELETE FROM corral_signals WHERE death_id <= (SELECT MAX(id) FROM deaths) - {Retention}");
+                Execute($"DELETE FROM deaths WHERE id <= (SELECT MAX(id) FROM deaths) - {Retention}");
+            }
+        }
+        Added?.Invoke(stored);
+        return stored;
+    }
+
+    /// <summary>Records newest first (or oldest first after <paramref name="afterId"/>), filtered by unit, roles and time.</summary>
+    public List<DeathRecord> Query(string? unit, IReadOnlyCollection<string>? roles, DateTimeOffset? since, long? afterId, int limit)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            var where = new List<string>();
+            if (unit is not null) { where.Add("unit = $unit"); cmd.Parameters.AddWithValue("$unit", unit); }
+            if (since is not null) { where.Add("ended_us >= $since"); cmd.Parameters.AddWithValue("$since", ToUs(since)!); }
+            if (afterId is not null) { where.Add("id > $after"); cmd.Parameters.AddWithValue("$after", afterId); }
+            if (roles is { Count: > 0 })
+                where.Add("role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")");
+            cmd.CommandText = "SELECT * FROM deaths" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+                + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id ASC") + " LIMIT $limit";
+            cmd.Parameters.AddWithValue("$limit", limit);
+            var list = new List<DeathRecord>();
+            using (var reader = cmd.ExecuteReader())
+                while (reader.Read()) list.Add(Read(reader));
+            return list.Select(d => d with { CorralKills = SignalsOf(d.Id) }).ToList();
+        }
+    }
+
+    private List<CorralKill> SignalsOf(long deathId)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT signal, verb, uid, reason, sent_us FROM corral_signals WHERE death_id = $id ORDER BY seq";
+        cmd.Parameters.AddWithValue("$id", deathId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<CorralKill>();
+        while (r.Read())
+            list.Add(new CorralKill(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetString(3), FromUs(r.GetInt64(4))!.Value));
+        return list;
+    }
+
+    private static DeathRecord Read(SqliteDataReader r)
+    {
+        string? S(string c) => r.IsDBNull(r.GetOrdinal(c)) ? null : r.GetString(r.GetOrdinal(c));
+        long? L(string c) => r.IsDBNull(r.GetOrdinal(c)) ? null : r.GetInt64(r.GetOrdinal(c));
+        return new DeathRecord
+        {
+            Id = L("id")!.Value,
+            Unit = S("unit")!,
+            Pid = (int)L("pid")!.Value,
+            Role = S("role")!,
+            Comm = S("comm")!,
+            Cmdline = S("cmdline"),
+            StartedAt = FromUs(L("started_us")),
+            EndedAt = FromUs(L("ended_us"))!.Value,
+            Status = new ExitStatus((ExitCode)L("code")!.Value, (int)L("status")!.Value),
+            Cause = DeathCauseNames.Parse(S("cause")!),
+            Reason = S("reason"),
+            Sender = L("sender_pid") is { } sp ? new SignalSender((int)sp, S("sender_comm") ?? "?", (int?)L("sender_uid"), S("sender_user"), S("sender_unit")) : null,
+            CorralKill = L("corral_signal") is { } cs
+                ? new CorralKill((int)cs, S("corral_verb") ?? "?", (int?)L("corral_uid"), S("corral_reason") ?? "", FromUs(L("corral_us")) ?? default)
+                : null,
+        };
+    }
+
+    private static long? ToUs(DateTimeOffset? t) => t is { } v ? (v.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : null;
+    private static DateTimeOffset? FromUs(long? us) => us is { } v ? DateTimeOffset.UnixEpoch.AddTicks(v * 10) : null;
+
+    private void Execute(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _db.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using Corral.Core.Deaths;
+using Corral.Core.State;
+using Corral.Daemon.Deaths;
+
+namespace Corral.Daemon.Tests;
+
+public sealed class EventStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("corral-store-").FullName;
+    private string Db => Path.Combine(_dir, "corral.db");
+
+    private static DeathRecord Death(string unit, int pid, string role = "main", ExitStatus? status = null) => new()
+    {
+        Unit = unit, Pid = pid, Role = role, Comm = "sleep", Cmdline = "sleep 100",
+        StartedAt = DateTimeOffset.UnixEpoch.AddSeconds(1_000_000), EndedAt = DateTimeOffset.UnixEpoch.AddSeconds(1_000_010),
+        Status = status ?? ExitStatus.Killed(15), Cause = DeathCause.Corral,
+        CorralKill = new CorralKill(9, "stop", 0, "TimeoutStopSec= (1s) passed", DateTimeOffset.UnixEpoch.AddSeconds(1_000_009)),
+        CorralKills =
+        [
+            new CorralKill(15, "stop", 0, "KillSignal= to stop", DateTimeOffset.UnixEpoch.AddSeconds(1_000_008)),
+            new CorralKill(9, "stop", 0, "TimeoutStopSec= (1s) passed", DateTimeOffset.UnixEpoch.AddSeconds(1_000_009)),
+        ],
+    };
+
+    [Fact]
+    public void A_record_reads_back_as_written_with_its_escalation()
+    {
+        using var store = new EventStore(Db);
+        var written = store.Add(Death("web.service", 42));
+
+        var read = Assert.Single(store.Query("web.service", null, null, null, 10));
+
+        Assert.Equal(written.Id, read.Id);
+        Assert.Equal(written with { CorralKills = [] }, read with { CorralKills = [] });
+        Assert.Equal(written.CorralKills, read.CorralKills);
+    }
+
+    [Fact]
+    public void Queries_filter_by_unit_role_and_time_and_follow_after_an_id()
+    {
+        using var store = new EventStore(Db);
+        var a = store.Add(Death("a.service", 1));
+        store.Add(Death("b.service", 2));
+        var c = store.Add(Death("a.service", 3, role: "process"));
+
+        Assert.Equal([3, 1], store.Query("a.service", null, null, null, 10).Select(d => d.Pid));
+        Assert.Equal([1], store.Query("a.service", ["main"], null, null, 10).Select(d => d.Pid));
+        Assert.Equal([2, 3], store.Query(null, null, null, a.Id, 10).Select(d => d.Pid));
+        Assert.Empty(store.Query(null, null, c.EndedAt.AddSeconds(1), null, 10));
+    }
+
+    [Fact]
+    public void Records_survive_reopening_and_old_ones_go_beyond_the_retention()
+    {
+        using (var store = new EventStore(Db, retention: 10))
+            for (int i = 0; i < 1000; i++) store.Add(Death("a.service", i));
+        using var reopened = new EventStore(Db, retention: 10);
+        var all = reopened.Query(null, null, null, null, 100_000);
+        Assert.Equal(10, all.Count);
+        Assert.Equal(999, all[0].Pid);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>SCENARIOS W1 and W5: every death is recorded with its decoded status and its cause.</summary>
+public sealed class DeathScenarios : Scenario
+{
+    private JsonElement LastDeath(string unit, bool all = false)
+    {
+        Wait.Until(() => Deaths(unit, all).Count > 0, TimeSpan.FromSeconds(10), $"a death record of {unit}");
+        return Deaths(unit, all)[0];
+    }
+
+    private List<JsonElement> Deaths(string unit, bool all = false, int n = 1)
+    {
+        var r = F.Cli(["why", unit, "-n", n.ToString(), "--json", .. all ? new[] { "--all" } : []]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var doc = JsonDocument.Parse(r.Stdout);
+        return doc.RootElement.GetProperty("deaths").EnumerateArray().Select(e => e.Clone()).ToList();
+    }
+
+    [Theory]
+    [InlineData("exit 0", "exited", 0, "exit", "1", "0", "success")]
+    [InlineData("exit 3", "exited", 3, "exit", "1", "3", "exit-code")]
+    [InlineData("exit 137", "exited", 137, "exit", "1", "137", "exit-code")]
+    [InlineData("raise TERM", "killed", 15, "unknown", "2", "15", "success")]
+    [InlineData("raise KILL", "killed", 9, "unknown", "2", "9", "signal")]
+    [InlineData("segv", "killed", 11, "kernel", "2", "11", "signal")]
+    [InlineData("segv core", "dumped", 11, "kernel", "3", "11", "core-dump")]
+    public void W1_Exit_codes_signals_and_core_dumps_are_told_apart(string mode, string code, int status, string cause, string execMainCode, string execMainStatus, string result)
+    {
+        bool core = mode.EndsWith(" core");
+        StartService("w1", $"[Service]\nExecStart={F.Workload(core ? "segv" : mode)}\nWorkingDirectory={F.Dir}\nLimitCORE={(core ? "infinity" : "0")}\n");
+
+        var d = LastDeath("w1");
+
+        Assert.Equal(code, d.GetProperty("code").GetString());
+        Assert.Equal(status, d.GetProperty("status").GetInt32());
+        Assert.Equal(cause, d.GetProperty("cause").GetString());
+        Assert.Equal("main", d.GetProperty("role").GetString());
+        Assert.Equal("corral-workload", d.GetProperty("comm").GetString());
+        if (cause == "unknown")
+            Assert.StartsWith("sender unknown: tracing unavailable:", d.GetProperty("reason").GetString());
+        Wait.Until(() => F.Prop("w1", "ActiveState") is "inactive" or "failed", TimeSpan.FromSeconds(10), "the unit to stop");
+        Assert.Equal(execMainCode, F.Prop("w1", "ExecMainCode"));
+        Assert.Equal(execMainStatus, F.Prop("w1", "ExecMainStatus"));
+        Assert.Equal(result, F.Prop("w1", "Result"));
+        string sentence = F.Cli("why", "w1").Stdout;
+        if (code == "exited") Assert.Contains($"exited with status {status}", sentence);
+        else Assert.DoesNotContain("exited", sentence);
+    }
+
+    [Fact]
+    public void W5_Stop_escalation_is_recorded_as_Corrals_SIGTERM_then_SIGKILL_with_the_reason()
+    {
+        StartService("w5", $"[Service]\nExecStart={F.Workload("--ignore TERM sleep")}\nTimeoutStopSec=1\n");
+        WaitForRecorded(1);
+        Assert.Equal(0, F.Cli("stop", "w5").ExitCode);
+
+        var d = LastDeath("w5");
+
+        Assert.Equal("corral", d.GetProperty("cause").GetString());
+        Assert.Equal("SIGKILL", d.GetProperty("signal").GetString());
+        var corral = d.GetProperty("corral");
+        Assert.Equal("SIGKILL", corral.GetProperty("signal").GetString());
+        Assert.Equal("stop", corral.GetProperty("verb").GetString());
+        Assert.Equal(0, corral.GetProperty("callerUid").GetInt32());
+        Assert.Contains("TimeoutStopSec= (1s) passed", corral.GetProperty("reason").GetString());
+        var chain = d.GetProperty("corralSignals").EnumerateArray().Select(k => k.GetProperty("signal").GetString()).ToList();
+        Assert.Equal(["SIGTERM", "SIGKILL"], chain);
+        Assert.Contains("from corral (stop", F.Cli("why", "w5").Stdout);
+        Assert.Contains("Last death:", F.Cli("status", "w5").Stdout);
+    }
+
+    [Fact]
+    public void The_kill_verb_is_recorded_as_Corrals_with_the_verb()
+    {
+        StartService("kv", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        WaitForRecorded(1);
+
+        Assert.Equal(0, F.Cli("kill", "kv", "-s", "KILL", "--kill-whom=main").ExitCode);
+
+        var d = LastDeath("kv");
+        Assert.Equal("corral", d.GetProperty("cause").GetString());
+        Assert.Equal("kill", d.GetProperty("corral").GetProperty("verb").GetString());
+        Assert.Equal("corral kill --kill-whom=main", d.GetProperty("corral").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void A_grandchild_reaped_by_its_own_parent_is_recorded_too()
+    {
+        StartService("gc", $"[Service]\nExecStart={F.Workload("double-fork")}\n");
+        WaitForRecorded(3);
+        int main = int.Parse(F.Prop("gc", "MainPID"));
+        // The intermediate child exits 0 and its parent (the main process) reaps it, not Corral.
+        int child = Survivors.Recorded(F.PidsDir).Single(p => p != main && !Survivors.IsAlive(F.PidsDir, p));
+
+        Wait.Until(() => Deaths("gc", all: true, n: 10).Any(d => d.GetProperty("pid").GetInt32() == child), TimeSpan.FromSeconds(10), "the child's record");
+        var d = Deaths("gc", all: true, n: 10).Single(d => d.GetProperty("pid").GetInt32() == child);
+
+        Assert.Equal("process", d.GetProperty("role").GetString());
+        Assert.Equal("exited", d.GetProperty("code").GetString());
+        Assert.Equal(0, d.GetProperty("status").GetInt32());
+        Assert.Equal("exit", d.GetProperty("cause").GetString());
+    }
+
+    [Fact]
+    public void Records_outlive_the_daemon_and_events_lists_them()
+    {
+        StartService("ev", $"[Service]\nExecStart={F.Workload("exit 5")}\n");
+        LastDeath("ev");
+        var events = F.Cli("events", "--unit", "ev");
+        Assert.Equal(0, events.ExitCode);
+        Assert.Contains("exited with status 5", events.Stdout);
+
+        var bad = F.Cli("events", "--since", "next tuesday");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("--since 'next tuesday' is not a time", bad.Stderr);
+    }
+}
