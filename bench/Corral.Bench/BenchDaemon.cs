@@ -48,6 +48,8 @@ public sealed class BenchDaemon : IDisposable
         Corral.Linux.Signaller.TryKill(_process.Id, 15);
         if (!_process.WaitForExit(TimeSpan.FromSeconds(60))) _process.Kill();
         Cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
-        Directory.Delete(Dir, recursive: true);
+        // The daemon unmounts its tracefs on exit; should it not have, never delete into a live tracefs.
+        bool mounted = File.ReadAllText("/proc/self/mountinfo").Contains(" " + Dir + "/", StringComparison.Ordinal);
+        if (!mounted) Directory.Delete(Dir, recursive: true);
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Corral.Daemon.Api;
 using Corral.Daemon.Deaths;
 using Corral.Linux.ProcConnector;
+using Corral.Linux.Tracing;
 using Corral.Daemon.Services;
 using Corral.Linux;
 using Corral.Linux.Cgroups;
@@ -24,10 +25,16 @@ public static class DaemonHost
         using var watcher = new CgroupEventsWatcher();
         using var output = new OutputCollector();
         using var store = new EventStore(Path.Combine(options.StateDir, "corral.db"));
-        // Sender attribution through tracefs is not built yet: every record of a signal from another
-        // process says so, rather than guessing.
-        var tracker = new ProcessTracker(store, "signal tracing (tracefs) is not implemented yet");
-        using var connector = new ProcConnectorListener(tracker.OnProcEvent);
+        var ids = new IdentityMap();
+        // Signal senders come from a tracefs instance of our own; without it, records say why.
+        ProcessTracker? tracker = null;
+        string? noTracing = options.Tracing ? null : "tracing disabled (--no-tracing)";
+        using var tracer = options.Tracing
+            ? SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing)
+            : null;
+        if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
+        using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing) { DrainTrace = tracer is null ? null : tracer.Drain };
+        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); });
         var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
             Path.Combine(options.StateDir, "logs"));
         using var manager = new Manager(options, ctx);

@@ -8,4 +8,6 @@ public sealed record DaemonOptions
     /// <summary>Null: a "corral" cgroup under the v2 mount.</summary>
     public string? CgroupRoot { get; init; }
     public required string ExecutorPath { get; init; }
+    /// <summary>Signal tracing through tracefs, for the senders of fatal signals; --no-tracing turns it off.</summary>
+    public bool Tracing { get; init; } = true;
 }

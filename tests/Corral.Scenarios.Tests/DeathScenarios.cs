@@ -24,8 +24,8 @@ public sealed class DeathScenarios : Scenario
     [InlineData("exit 0", "exited", 0, "exit", "1", "0", "success")]
     [InlineData("exit 3", "exited", 3, "exit", "1", "3", "exit-code")]
     [InlineData("exit 137", "exited", 137, "exit", "1", "137", "exit-code")]
-    [InlineData("raise TERM", "killed", 15, "unknown", "2", "15", "success")]
-    [InlineData("raise KILL", "killed", 9, "unknown", "2", "9", "signal")]
+    [InlineData("raise TERM", "killed", 15, "signal", "2", "15", "success")]
+    [InlineData("raise KILL", "killed", 9, "signal", "2", "9", "signal")]
     [InlineData("segv", "killed", 11, "kernel", "2", "11", "signal")]
     [InlineData("segv core", "dumped", 11, "kernel", "3", "11", "core-dump")]
     public void W1_Exit_codes_signals_and_core_dumps_are_told_apart(string mode, string code, int status, string cause, string execMainCode, string execMainStatus, string result)
@@ -40,8 +40,8 @@ public sealed class DeathScenarios : Scenario
         Assert.Equal(cause, d.GetProperty("cause").GetString());
         Assert.Equal("main", d.GetProperty("role").GetString());
         Assert.Equal("corral-workload", d.GetProperty("comm").GetString());
-        if (cause == "unknown")
-            Assert.StartsWith("sender unknown: tracing unavailable:", d.GetProperty("reason").GetString());
+        if (cause == "signal") // it sent the signal itself, and tracing says so
+            Assert.Equal(d.GetProperty("pid").GetInt32(), d.GetProperty("sender").GetProperty("pid").GetInt32());
         Wait.Until(() => F.Prop("w1", "ActiveState") is "inactive" or "failed", TimeSpan.FromSeconds(10), "the unit to stop");
         Assert.Equal(execMainCode, F.Prop("w1", "ExecMainCode"));
         Assert.Equal(execMainStatus, F.Prop("w1", "ExecMainStatus"));
@@ -49,6 +49,51 @@ public sealed class DeathScenarios : Scenario
         string sentence = F.Cli("why", "w1").Stdout;
         if (code == "exited") Assert.Contains($"exited with status {status}", sentence);
         else Assert.DoesNotContain("exited", sentence);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void W2_An_external_killer_is_named_with_pid_command_and_uid(bool asNobody)
+    {
+        StartService("w2", $"[Service]\nExecStart={F.Workload("sleep")}\n{(asNobody ? "User=nobody\n" : "")}");
+        WaitForRecorded(1);
+        int main = int.Parse(F.Prop("w2", "MainPID"));
+        string[] killer = asNobody
+            ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/kill", "-9", main.ToString()]
+            : ["/bin/sh", "-c", $"kill -9 {main}"];
+
+        int killerPid;
+        using (var p = System.Diagnostics.Process.Start(killer[0], killer[1..]))
+        {
+            killerPid = p.Id;
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+
+        var d = LastDeath("w2");
+        Assert.Equal("signal", d.GetProperty("cause").GetString());
+        Assert.Equal("SIGKILL", d.GetProperty("signal").GetString());
+        var sender = d.GetProperty("sender");
+        Assert.Equal(killerPid, sender.GetProperty("pid").GetInt32()); // setpriv execs kill in place: same pid
+        Assert.Equal(asNobody ? "kill" : "sh", sender.GetProperty("comm").GetString());
+        Assert.Equal(asNobody ? 65534 : 0, sender.GetProperty("uid").GetInt32());
+        Assert.Equal(asNobody ? "nobody" : "root", sender.GetProperty("user").GetString());
+        Assert.Contains($"sent by pid {killerPid} ({(asNobody ? "kill, uid 65534 nobody" : "sh, uid 0 root")})", F.Cli("why", "w2").Stdout);
+    }
+
+    [Fact]
+    public void With_tracing_disabled_the_record_says_why_the_sender_is_unknown()
+    {
+        F.WriteUnit("nt", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start("--no-tracing");
+        Assert.Equal(0, F.Cli("start", "nt").ExitCode);
+        WaitForRecorded(1);
+        using (var p = System.Diagnostics.Process.Start("/bin/sh", ["-c", $"kill -9 {F.Prop("nt", "MainPID")}"])) p.WaitForExit();
+
+        var d = LastDeath("nt");
+        Assert.Equal("unknown", d.GetProperty("cause").GetString());
+        Assert.Equal("sender unknown: tracing unavailable: tracing disabled (--no-tracing)", d.GetProperty("reason").GetString());
     }
 
     [Fact]

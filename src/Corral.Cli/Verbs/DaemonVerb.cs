@@ -8,7 +8,7 @@ public static class DaemonVerb
     {
         var a = new CliArgs("daemon", rest,
             new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor" },
-            new HashSet<string>());
+            new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
         string executor = a.Get("--executor") ?? Environment.GetEnvironmentVariable("CORRAL_EXECUTOR") ?? Path.Combine(AppContext.BaseDirectory, "corral-exec");
         if (!File.Exists(executor))
@@ -23,6 +23,7 @@ public static class DaemonVerb
             StateDir = a.Get("--state-dir") ?? "/var/lib/corral",
             CgroupRoot = root,
             ExecutorPath = Path.GetFullPath(executor),
+            Tracing = !a.Has("--no-tracing"),
         };
         return DaemonHost.Run(options);
     }

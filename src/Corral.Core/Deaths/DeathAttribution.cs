@@ -18,14 +18,15 @@ public static class DeathAttribution
     /// <param name="sender">the sender tracing saw for this signal, if any</param>
     /// <param name="noTracingReason">why there is no tracing evidence; null when tracing is running</param>
     /// <param name="daemonPid">Corral's own pid: a traced sender with it is Corral</param>
-    public static (DeathCause Cause, string? Reason) Decide(ExitStatus status, CorralKill? corralKill, SignalSender? sender, string? noTracingReason, int daemonPid)
+    /// <param name="kernelSent">tracing saw the kernel generate the signal (a fault, or SI_KERNEL)</param>
+    public static (DeathCause Cause, string? Reason) Decide(ExitStatus status, CorralKill? corralKill, SignalSender? sender, string? noTracingReason, int daemonPid, bool kernelSent = false)
     {
         if (status.Code == ExitCode.Exited) return (DeathCause.Exit, null);
         int sig = status.Value;
-        if (corralKill is not null && corralKill.Signal == sig && (sender is null || sender.Pid == daemonPid))
-            return (DeathCause.Corral, null);
+        if (sender is not null && sender.Pid == daemonPid) return (DeathCause.Corral, null);
+        if (corralKill is not null && corralKill.Signal == sig && sender is null && !kernelSent) return (DeathCause.Corral, null);
         if (sender is not null) return (DeathCause.Signal, null);
-        if (IsFault(sig)) return (DeathCause.Kernel, null);
+        if (kernelSent || IsFault(sig)) return (DeathCause.Kernel, null);
         return (DeathCause.Unknown, noTracingReason is null
             ? $"sender unknown: tracing saw no {SignalNames.Format(sig)} sent to this process"
             : $"sender unknown: tracing unavailable: {noTracingReason}");

@@ -18,8 +18,10 @@ public static class DeathSentence
         {
             DeathCause.Corral when d.CorralKill is { } k =>
                 $"{who} {how} from corral ({k.Verb}{(k.CallerUid is { } uid ? $", asked by uid {uid}" : "")}: {k.Reason}) at {at}",
+            DeathCause.Signal when d.Sender is { } s && s.Pid == d.Pid => $"{who} {how} it sent itself at {at}",
             DeathCause.Signal when d.Sender is { } s =>
                 $"{who} {how} sent by pid {s.Pid} ({s.Comm}{(s.Uid is { } u ? $", uid {u}{(s.User is null ? "" : " " + s.User)}" : "")}{(s.Unit is null ? "" : $", of {s.Unit}")}) at {at}",
+            DeathCause.Kernel when !DeathAttribution.IsFault(d.Status.Value) => $"{who} {how} from the kernel at {at}",
             DeathCause.Kernel => $"{who} {how}, a fault it raised itself, at {at}",
             DeathCause.OomKill => $"{who} {how} from the kernel OOM killer at {at}",
             _ => $"{who} {how} at {at}; {d.Reason ?? "cause unknown"}",

@@ -3,6 +3,8 @@ using Corral.Core.Deaths;
 using Corral.Core.State;
 using Corral.Linux.ProcConnector;
 using Corral.Linux.Procfs;
+using Corral.Linux.Tracing;
+using Corral.Linux.Users;
 
 namespace Corral.Daemon.Deaths;
 
@@ -11,19 +13,98 @@ namespace Corral.Daemon.Deaths;
 /// other one by following fork events from them — and writes a death record when one ends.
 /// Exits of main and control processes come from the reaper (the daemon is their parent); all
 /// others from the process connector, which also sees grandchildren reaped by their own parents.
+/// A death by a signal waits up to <see cref="TraceWait"/> on a worker thread for the trace line
+/// that names its sender, which may be read after the exit.
 /// </summary>
-public sealed class ProcessTracker(EventStore store, string? noTracingReason)
+public sealed class ProcessTracker : IDisposable
 {
     private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt);
+    private sealed record Evidence(int Signal, SignalSender? Sender, bool FromKernel, long Tick);
+    private sealed record PendingDeath(int Pid, Tracked Process, ExitStatus Status, DateTimeOffset At, long Tick);
+
+    private static readonly TimeSpan TraceWait = TimeSpan.FromMilliseconds(250);
+    private readonly EventStore _store;
+    private readonly IdentityMap _ids;
+    private readonly string? _noTracingReason;
+    // Signals seen by tracing, by target pid. Kept for any target for a few seconds, because the line
+    // can be read before the target is registered (a service that signals itself at once) as well as
+    // after it died; a record takes its evidence, the rest ages out.
+    private readonly ConcurrentDictionary<int, List<Evidence>> _signals = new();
+    private long _lastSignalPrune = Environment.TickCount64;
+    private readonly System.Collections.Concurrent.BlockingCollection<PendingDeath> _pending = new();
+    private readonly Thread _recorder;
+    private UserDatabase? _users;
+    private long _usersLoaded;
+
+    /// <param name="noTracingReason">null when signal tracing runs; otherwise why not, for the records</param>
+    public ProcessTracker(EventStore store, IdentityMap ids, string? noTracingReason)
+    {
+        _store = store;
+        _ids = ids;
+        _noTracingReason = noTracingReason;
+        _recorder = new Thread(RecordLoop) { IsBackground = true, Name = "death-recorder" };
+        _recorder.Start();
+    }
 
     private const int MaxUnclaimedForks = 4096;
+    private const string ExecutorComm = "corral-exec";
     private readonly ConcurrentDictionary<int, Tracked> _procs = new();
     private readonly object _gate = new();
     // Forks whose parent was not known yet: a service may fork before its spawner has registered it.
     private readonly Dictionary<int, (int Parent, long At)> _unclaimedForks = new();
     private readonly Dictionary<string, (List<CorralKill> Kills, DateTimeOffset? WindowEnd)> _kills = new(StringComparer.Ordinal);
 
-    public EventStore Store => store;
+    public EventStore Store => _store;
+
+    /// <summary>Set by the daemon: makes the tracer read its buffer now (see SignalTracer.Drain).</summary>
+    public Action? DrainTrace { get; set; }
+
+    /// <summary>A signal_generate trace line: evidence for the target's death, should it die of it.</summary>
+    public void OnSignal(SignalGenerated s)
+    {
+        PruneSignals();
+        SignalSender? sender = null;
+        if (!s.FromKernel)
+        {
+            // The line names the sending thread; the record names its process.
+            int pid = ProcReader.TryReadTgid(s.SenderPid) ?? s.SenderPid;
+            // "<...>": the trace's own name cache missed; the identity map saw its exec.
+            string comm = s.SenderComm != "<...>" ? s.SenderComm : _ids.CommOf(pid) ?? "?";
+            int? uid = _ids.UidOf(pid);
+            sender = new SignalSender(pid, comm, uid, uid is { } u ? UserName(u) : null,
+                _procs.TryGetValue(pid, out var senderProc) ? senderProc.Unit : null);
+        }
+        var list = _signals.GetOrAdd(s.TargetPid, _ => []);
+        lock (list)
+        {
+            list.Add(new Evidence(s.Signal, sender, s.FromKernel, Environment.TickCount64));
+            if (list.Count > 16) list.RemoveAt(0);
+        }
+    }
+
+    private void PruneSignals()
+    {
+        long now = Environment.TickCount64;
+        if (now - _lastSignalPrune < 1000) return;
+        _lastSignalPrune = now;
+        foreach (var (pid, list) in _signals)
+        {
+            bool stale;
+            lock (list) stale = list.Count == 0 || now - list[^1].Tick > 5000;
+            if (stale && !_procs.ContainsKey(pid)) _signals.TryRemove(pid, out _);
+        }
+    }
+
+    private string? UserName(int uid)
+    {
+        long now = Environment.TickCount64;
+        if (_users is null || now - Interlocked.Read(ref _usersLoaded) > 30_000)
+        {
+            try { _users = UserDatabase.Load(); } catch (IOException) { }
+            Interlocked.Exchange(ref _usersLoaded, now);
+        }
+        return _users?.UserName(uid);
+    }
 
     /// <summary>
     /// A main or control process just spawned, named by what the executor is about to exec (it may
@@ -60,8 +141,10 @@ public sealed class ProcessTracker(EventStore store, string? noTracingReason)
                 else StashFork(e.Pid, e.ParentPid);
                 break;
             case ProcEventKind.Exec:
-                if (_procs.TryGetValue(e.Pid, out var execd))
-                    _procs[e.Pid] = Describe(e.Pid, execd.Unit, execd.Role, inherit: execd);
+                // The executor's own exec (from posix_spawn) may be read after the spawner named the
+                // process after the service: it must not rename it back to the executor.
+                if (_procs.TryGetValue(e.Pid, out var execd) && Describe(e.Pid, execd.Unit, execd.Role, inherit: execd) is { Comm: not ExecutorComm } renamed)
+                    _procs[e.Pid] = renamed;
                 break;
             case ProcEventKind.Exit:
                 lock (_gate) _unclaimedForks.Remove(e.Pid);
@@ -69,6 +152,13 @@ public sealed class ProcessTracker(EventStore store, string? noTracingReason)
                     Record(e.Pid, t, ExitStatus.FromRaw(e.RawStatus));
                 break;
         }
+    }
+
+    /// <summary>Writes what is pending, then stops the recorder.</summary>
+    public void Dispose()
+    {
+        _pending.CompleteAdding();
+        _recorder.Join(TimeSpan.FromSeconds(5));
     }
 
     /// <summary>The reaper's word on a main or control process.</summary>
@@ -107,15 +197,48 @@ public sealed class ProcessTracker(EventStore store, string? noTracingReason)
 
     private void Record(int pid, Tracked t, ExitStatus status)
     {
-        var at = DateTimeOffset.Now;
+        _pending.Add(new PendingDeath(pid, t, status, DateTimeOffset.Now, Environment.TickCount64));
+    }
+
+    private Evidence? EvidenceFor(int pid, ExitStatus status)
+    {
+        if (!status.IsSignal || !_signals.TryGetValue(pid, out var list)) return null;
+        lock (list) return list.LastOrDefault(e => e.Signal == status.Value);
+    }
+
+    private void RecordLoop()
+    {
+        foreach (var d in _pending.GetConsumingEnumerable())
+        {
+            // The trace line naming the sender may be read after the exit: give it a moment.
+            if (d.Status.IsSignal && _noTracingReason is null)
+            {
+                long deadline = d.Tick + (long)TraceWait.TotalMilliseconds;
+                for (int i = 0; EvidenceFor(d.Pid, d.Status) is null && Environment.TickCount64 < deadline; i++)
+                {
+                    if (i % 4 == 0) DrainTrace?.Invoke();
+                    Thread.Sleep(5);
+                }
+            }
+            Write(d);
+        }
+    }
+
+    private void Write(PendingDeath d)
+    {
+        var (pid, t, status, at) = (d.Pid, d.Process, d.Status, d.At);
+        var evidence = EvidenceFor(pid, status);
+        _signals.TryRemove(pid, out _);
         var (kill, sent) = KillsFor(t.Unit, status, t.StartedAt, at);
-        var (cause, reason) = DeathAttribution.Decide(status, kill, sender: null, noTracingReason, Environment.ProcessId);
+        var (cause, reason) = DeathAttribution.Decide(status, kill, evidence?.Sender, _noTracingReason, Environment.ProcessId, evidence?.FromKernel ?? false);
+        if (cause == DeathCause.Corral) kill ??= sent.LastOrDefault(k => k.Signal == status.Value);
         try
         {
-            store.Add(new DeathRecord
+            _store.Add(new DeathRecord
             {
                 Unit = t.Unit, Pid = pid, Role = t.Role, Comm = t.Comm, Cmdline = t.Cmdline, StartedAt = t.StartedAt,
                 EndedAt = at, Status = status, Cause = cause, Reason = reason, CorralKill = cause == DeathCause.Corral ? kill : null, CorralKills = sent,
+                Sender = cause == DeathCause.Signal ? evidence?.Sender : null,
             });
         }
         catch (Exception e)

@@ -26,6 +26,7 @@ public sealed partial class ServiceRunner
             LastError = null;
             LeftOver = [];
             (_jobVerb, _jobUid) = ("start failed", uid);
+            _runningReached = false;
         }
         // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
         Post(ServiceEvent.StartRequest);
@@ -33,6 +34,9 @@ public sealed partial class ServiceRunner
         await reached;
         lock (_gate)
         {
+            // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
+            // right after, status and why tell, not start. A oneshot's job is its command's success.
+            if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return JobResult.Done;
             if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
             return JobResult.Done;

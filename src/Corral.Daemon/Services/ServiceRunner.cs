@@ -26,6 +26,8 @@ public sealed partial class ServiceRunner : IDisposable
     private Timer? _timer;
     private long _timerGeneration;
     private bool _handling;
+    // Set once the current run is up: a start job has succeeded even if the service dies right after.
+    private bool _runningReached;
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
     private int? _jobUid;
@@ -65,6 +67,7 @@ public sealed partial class ServiceRunner : IDisposable
                     var actions = _fsm.Handle(next, Facts());
                     foreach (var a in actions) Execute(a);
                     if (_fsm.State != before) StateSince = DateTimeOffset.Now;
+                    if (_fsm.State == ServiceState.Running) _runningReached = true;
                 }
             }
             finally

@@ -2,16 +2,17 @@ using System.Buffers.Binary;
 
 namespace Corral.Linux.ProcConnector;
 
-public enum ProcEventKind { Fork, Exec, Exit }
+public enum ProcEventKind { Fork, Exec, Exit, Uid }
 
 /// <summary>
 /// One event of the kernel's process connector (linux/cn_proc.h), for whole processes only:
 /// <see cref="Pid"/> is the thread-group id. For exits <see cref="RawStatus"/> is the wait status
-/// the parent would get (exit code in bits 8-15, or the signal in bits 0-6 and 0x80 for a core).
+/// the parent would get (exit code in bits 8-15, or the signal in bits 0-6 and 0x80 for a core);
+/// for uid changes <see cref="Uid"/> is the new effective uid.
 /// </summary>
-public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentPid, int RawStatus, ulong TimestampNs)
+public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentPid, int RawStatus, ulong TimestampNs, int Uid = -1)
 {
-    private const uint Fork = 0x1, Exec = 0x2, Exit = 0x80000000;
+    private const uint Fork = 0x1, Exec = 0x2, UidChange = 0x4, Exit = 0x80000000;
     private const int NlmsgHeader = 16, CnMsgHeader = 20;
 
     /// <summary>
@@ -34,6 +35,10 @@ public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentP
                 return true;
             case Exec when data.Length >= 8:
                 ev = new ProcEvent(ProcEventKind.Exec, U(data, 1), 0, 0, ts);
+                return true;
+            case UidChange when data.Length >= 16:
+                if (U(data, 0) != U(data, 1)) return false; // one thread's credentials
+                ev = new ProcEvent(ProcEventKind.Uid, U(data, 1), 0, 0, ts, U(data, 3));
                 return true;
             case Exit when data.Length >= 24:
                 if (U(data, 0) != U(data, 1)) return false; // a thread ended, the process goes on

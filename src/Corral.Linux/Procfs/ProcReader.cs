@@ -22,6 +22,28 @@ public static class ProcReader
         return raw?.TrimEnd('\0').Replace('\0', ' ');
     }
 
+    /// <summary>The process (thread group) a thread belongs to, from /proc/TID/status; trace lines name threads.</summary>
+    public static int? TryReadTgid(int tid)
+    {
+        string? text = TryReadText($"/proc/{tid}/status");
+        if (text is null) return null;
+        int at = text.IndexOf("\nTgid:", StringComparison.Ordinal);
+        if (at < 0) return null;
+        int end = text.IndexOf('\n', at + 1);
+        return int.TryParse(text.AsSpan(at + 6, end - at - 6).Trim(), out int tgid) ? tgid : null;
+    }
+
+    /// <summary>The effective uid, from the Uid: line of /proc/PID/status (real, effective, saved, fs).</summary>
+    public static int? TryReadEffectiveUid(int pid)
+    {
+        string? text = TryReadText($"/proc/{pid}/status");
+        if (text is null) return null;
+        int at = text.IndexOf("\nUid:", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var fields = text[(at + 5)..text.IndexOf('\n', at + 1)].Split('\t', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 1 && int.TryParse(fields[1], out int uid) ? uid : null;
+    }
+
     public static string? TryReadText(string path)
     {
         try

@@ -19,6 +19,10 @@ public sealed class DaemonFixture : IDisposable
         File.SetUnixFileMode(Dir, (UnixFileMode)0x1ed);
         UnitDir = Directory.CreateDirectory(Path.Combine(Dir, "units")).FullName;
         PidsDir = Directory.CreateDirectory(Path.Combine(Dir, "pids")).FullName;
+        // Workloads may run as nobody (User=): they record themselves and log signals all the same.
+        File.SetUnixFileMode(PidsDir, (UnixFileMode)0x1ff);
+        File.WriteAllText(SignalLog, "");
+        File.SetUnixFileMode(SignalLog, (UnixFileMode)0x1b6);
         Socket = Path.Combine(Dir, "corral.sock");
         Layout = CgroupLayout.Detect();
         CgroupRoot = Path.Combine(Layout.UnifiedMount, $"corral-test-{name}-{Environment.ProcessId}-{Random.Shared.Next(100000)}");
@@ -41,7 +45,7 @@ public sealed class DaemonFixture : IDisposable
     public void WriteUnit(string name, string body) =>
         File.WriteAllText(Path.Combine(UnitDir, name.EndsWith(".service") ? name : name + ".service"), body);
 
-    public void Start()
+    public void Start(params string[] extraArgs)
     {
         var psi = new ProcessStartInfo(Repo.Corral)
         {
@@ -51,6 +55,7 @@ public sealed class DaemonFixture : IDisposable
         };
         foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", CgroupRoot })
             psi.ArgumentList.Add(a);
+        foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _daemon = Process.Start(psi)!;
         var log = new StreamWriter(DaemonLog) { AutoFlush = true };
         _daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
@@ -104,7 +109,10 @@ public sealed class DaemonFixture : IDisposable
         }
         _daemon?.Dispose();
         CleanupProcessesAndCgroups();
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // A daemon killed before it could unmount leaves tracefs mounted in its state dir: never
+        // delete into a live tracefs (its instances directory belongs to the whole machine).
+        if (Mounts.DetachAllUnder(Dir))
+            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private void CleanupProcessesAndCgroups()

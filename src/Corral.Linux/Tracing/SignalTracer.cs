@@ -1,0 +1,134 @@
+namespace Corral.Linux.Tracing;
+
+/// <summary>
+/// A tracefs instance of Corral's own with the <c>signal:signal_generate</c> event, read line by line
+/// from its trace_pipe on one thread. tracefs is mounted on a directory of the daemon's (its state
+/// dir), so nothing shared is touched; on dispose the instance is removed and the mount undone.
+/// Signals that are ignored by default and never fatal (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) are
+/// filtered in the kernel; the rest are filtered to the services' pids by the caller.
+/// The kernel's wake-up of a trace_pipe reader can come late (it is deferred work; on this VM it
+/// was seen to wait for the next tick of an idle CPU), while the line is already in the buffer: so
+/// the pipe is read non-blocking, and <see cref="Drain"/> makes the reader read at once.
+/// </summary>
+public sealed unsafe class SignalTracer : IDisposable
+{
+    private readonly string _mount;
+    private readonly string _instance;
+    private readonly bool _mountedByUs;
+    private readonly Action<SignalGenerated> _onSignal;
+    private readonly Thread _thread;
+    private readonly int _pipe;
+    private readonly int _kick;
+    private volatile bool _disposed;
+
+    private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal)
+    {
+        _mount = mount;
+        _mountedByUs = mountedByUs;
+        _instance = instance;
+        _pipe = pipe;
+        _onSignal = onSignal;
+        _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "signal-trace" };
+        _thread.Start();
+    }
+
+    public string Instance => _instance;
+
+    /// <summary>Sets tracing up; on failure returns null and the reason, for the records to quote.</summary>
+    public static SignalTracer? TryStart(string mountPoint, Action<SignalGenerated> onSignal, out string? unavailable)
+    {
+        unavailable = null;
+        bool mounted = false;
+        string? instance = null;
+        try
+        {
+            Directory.CreateDirectory(mountPoint);
+            if (!Directory.Exists(Path.Combine(mountPoint, "instances")))
+            {
+                if (Interop.Mount("nodev", mountPoint, "tracefs", 0, IntPtr.Zero) < 0)
+                {
+                    unavailable = $"tracefs could not be mounted on {mountPoint}: {Interop.StrError(Interop.LastErrno)}";
+                    return null;
+                }
+                mounted = true;
+            }
+            instance = Path.Combine(mountPoint, "instances", $"corral-{Environment.ProcessId}-{Random.Shared.Next(1_000_000)}");
+            Directory.CreateDirectory(instance);
+            File.WriteAllText(Path.Combine(instance, "trace_clock"), "mono");
+            string ev = Path.Combine(instance, "events", "signal", "signal_generate");
+            File.WriteAllText(Path.Combine(ev, "filter"), "sig != 17 && sig != 18 && sig != 23 && sig != 28");
+            File.WriteAllText(Path.Combine(ev, "enable"), "1");
+            // Plain read(2): .NET's FileStream may read at an offset (pread), which a trace pipe does not serve.
+            int pipe = Interop.Open(Path.Combine(instance, "trace_pipe"), Interop.O_RDONLY | Interop.O_CLOEXEC | Interop.O_NONBLOCK);
+            if (pipe < 0) throw new IOException($"open trace_pipe: {Interop.StrError(Interop.LastErrno)}");
+            return new SignalTracer(mountPoint, mounted, instance, pipe, onSignal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unavailable = $"the trace instance could not be set up: {e.Message}";
+            if (instance is not null) try { Directory.Delete(instance); } catch (IOException) { }
+            if (mounted) Interop.Umount2(mountPoint, 0);
+            return null;
+        }
+    }
+
+    /// <summary>Asks the reader to read what the trace buffer holds now, without waiting for the kernel's wake-up.</summary>
+    public void Drain()
+    {
+        ulong one = 1;
+        Interop.Write(_kick, (byte*)&one, 8);
+    }
+
+    private void Loop()
+    {
+        byte* buf = stackalloc byte[65536];
+        var fds = stackalloc Interop.PollFd[2];
+        var pending = new System.Text.StringBuilder();
+        while (!_disposed)
+        {
+            fds[0] = new Interop.PollFd { Fd = _pipe, Events = Interop.POLLIN };
+            fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
+            if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
+            ulong count;
+            Interop.Read(_kick, (byte*)&count, 8);
+            if (_disposed) break;
+            nint n;
+            while ((n = Interop.Read(_pipe, buf, 65536)) > 0) Parse(buf, n, pending);
+        }
+        Interop.Close(_pipe);
+        Interop.Close(_kick);
+    }
+
+    /// <summary>Complete lines go to the handler; a partial last line waits in <paramref name="pending"/>.</summary>
+    private void Parse(byte* buf, nint n, System.Text.StringBuilder pending)
+    {
+        pending.Append(System.Text.Encoding.UTF8.GetString(buf, (int)n));
+        string text = pending.ToString();
+        int last = text.LastIndexOf('\n');
+        if (last < 0) return;
+        pending.Clear().Append(text, last + 1, text.Length - last - 1);
+        foreach (var line in text[..last].Split('\n'))
+        {
+            if (!SignalGenerated.TryParse(line, out var ev)) continue;
+            try { _onSignal(ev!); }
+            catch (Exception e) { Console.Error.WriteLine($"corral: signal trace handler failed: {e}"); }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        try { File.WriteAllText(Path.Combine(_instance, "events", "signal", "signal_generate", "enable"), "0"); }
+        catch (IOException) { }
+        Drain(); // wakes the reader, which sees it is done and closes the pipe
+        _thread.Join(TimeSpan.FromSeconds(2));
+        for (int i = 0; i < 50; i++)
+        {
+            try { Directory.Delete(_instance); break; }
+            catch (IOException) { Thread.Sleep(20); } // EBUSY while the pipe is still being closed
+        }
+        if (_mountedByUs) Interop.Umount2(_mount, 0);
+    }
+}
