@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Corral.Daemon.Api;
 using Corral.Daemon.Deaths;
+using Corral.Linux.Kmsg;
 using Corral.Linux.ProcConnector;
 using Corral.Linux.Tracing;
 using Corral.Daemon.Services;
@@ -33,7 +34,9 @@ public static class DaemonHost
             ? SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing)
             : null;
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
-        using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing) { DrainTrace = tracer is null ? null : tracer.Drain };
+        using var oomWatcher = OomKillWatcher.TryStart(out string? noKmsg);
+        if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
+        using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); });
         var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
             Path.Combine(options.StateDir, "logs"));

@@ -48,6 +48,18 @@ public sealed class DeathAttributionTests
         Assert.Equal(DeathCause.Kernel, DeathAttribution.Decide(ExitStatus.Killed(signal, coreDumped: true), null, null, null, Daemon).Cause);
 
     [Fact]
+    public void A_SIGKILL_with_the_OOM_counter_risen_is_an_OOM_kill_and_nothing_else_is()
+    {
+        Assert.Equal(DeathCause.OomKill, DeathAttribution.Decide(ExitStatus.Killed(9), null, null, null, Daemon, kernelSent: true, oomKilled: true).Cause);
+        Assert.Equal(DeathCause.OomKill, DeathAttribution.Decide(ExitStatus.Killed(9), null, null, "off", Daemon, oomKilled: true).Cause);
+        // W4: the counter's rise belongs to another death; this clean SIGTERM is Corral's.
+        Assert.Equal(DeathCause.Corral, DeathAttribution.Decide(ExitStatus.Killed(15), Term, null, "off", Daemon, oomKilled: true).Cause);
+        // A SIGKILL someone sent is theirs, whatever the counter did.
+        var killer = new SignalSender(5120, "kill", 0, "root", null);
+        Assert.Equal(DeathCause.Signal, DeathAttribution.Decide(ExitStatus.Killed(9), null, killer, null, Daemon, oomKilled: true).Cause);
+    }
+
+    [Fact]
     public void Without_evidence_the_cause_is_unknown_and_says_why()
     {
         var (cause, reason) = DeathAttribution.Decide(ExitStatus.Killed(9), null, null, "tracefs could not be mounted", Daemon);

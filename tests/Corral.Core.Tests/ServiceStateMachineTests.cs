@@ -213,6 +213,15 @@ public sealed class ServiceStateMachineTests
     }
 
     [Fact]
+    public void A_main_process_killed_by_the_OOM_killer_gives_Result_oom_kill()
+    {
+        var m = Started("ExecStart=/bin/sleep 1\n");
+        m.Handle(ServiceEvent.MainExit(ExitStatus.Killed(9), oomKilled: true), AllGone);
+        Assert.Equal(ServiceState.Failed, m.State);
+        Assert.Equal(ServiceResult.OomKill, m.Result);
+    }
+
+    [Fact]
     public void Forking_service_reads_its_pid_file_after_the_starter_exits()
     {
         var m = Machine("Type=forking\nPIDFile=/run/x.pid\nExecStart=/usr/sbin/x\n");

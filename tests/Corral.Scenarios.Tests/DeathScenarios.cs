@@ -97,6 +97,48 @@ public sealed class DeathScenarios : Scenario
     }
 
     [Fact]
+    public void W3_An_OOM_kill_names_the_victim_with_the_kernels_figures_and_the_limit()
+    {
+        StartService("w3", $"[Service]\nExecStart={F.Workload("alloc 200")}\nMemoryMax=64M\n");
+
+        var d = LastDeath("w3");
+
+        Assert.Equal("oom-kill", d.GetProperty("cause").GetString());
+        Assert.Equal("SIGKILL", d.GetProperty("signal").GetString());
+        var oom = d.GetProperty("oom");
+        Assert.Equal("memory cgroup of w3.service", oom.GetProperty("scope").GetString());
+        Assert.Equal(64L << 20, oom.GetProperty("limitBytes").GetInt64());
+        Assert.InRange(oom.GetProperty("anonRssKb").GetInt64(), 32_000, 66_000);
+        Assert.True(oom.GetProperty("totalVmKb").GetInt64() > 200_000);
+        Assert.InRange(oom.GetProperty("peakBytes").GetInt64(), 32L << 20, 64L << 20);
+        string why = F.Cli("why", "w3").Stdout;
+        Assert.Contains("was killed by SIGKILL from the kernel OOM killer", why);
+        Assert.Contains("limit 64 MiB", why);
+        Assert.Contains("(memory cgroup of w3.service)", why);
+        Wait.Until(() => F.Prop("w3", "ActiveState") == "failed", TimeSpan.FromSeconds(10), "the unit to fail");
+        Assert.Equal("oom-kill", F.Prop("w3", "Result"));
+    }
+
+    [Fact]
+    public void W4_After_an_OOM_kill_of_a_child_a_clean_SIGTERM_of_main_is_not_labelled_OOM()
+    {
+        StartService("w4", $"[Service]\nExecStart={F.Workload("--log-signals oom-child 200")}\nMemoryMax=64M\n");
+        int main = int.Parse(F.Prop("w4", "MainPID"));
+        Wait.Until(() => Deaths("w4", all: true, n: 5).Any(d => d.GetProperty("cause").GetString() == "oom-kill"), TimeSpan.FromSeconds(20), "the child's OOM kill");
+        var child = Deaths("w4", all: true, n: 5).Single(d => d.GetProperty("cause").GetString() == "oom-kill");
+        Assert.Equal("process", child.GetProperty("role").GetString());
+        Assert.NotEqual(main, child.GetProperty("pid").GetInt32());
+
+        Assert.Equal(0, F.Cli("stop", "w4").ExitCode);
+
+        var d = LastDeath("w4");
+        Assert.Equal(main, d.GetProperty("pid").GetInt32());
+        Assert.Equal("SIGTERM", d.GetProperty("signal").GetString());
+        Assert.Equal("corral", d.GetProperty("cause").GetString());
+        Assert.Equal("success", F.Prop("w4", "Result"));
+    }
+
+    [Fact]
     public void W5_Stop_escalation_is_recorded_as_Corrals_SIGTERM_then_SIGKILL_with_the_reason()
     {
         StartService("w5", $"[Service]\nExecStart={F.Workload("--ignore TERM sleep")}\nTimeoutStopSec=1\n");

@@ -19,6 +19,8 @@
  *   hygiene FILE [sleep]  first thing: append this process's cgroup, SigBlk, SigIgn and fds to FILE (K11)
  *   raise SIG             send itself SIG (HUP INT TERM USR1 USR2 PIPE KILL ABRT), by its default action (W1)
  *   segv                  dereference a null pointer: a real fault (W1)
+ *   alloc MB              allocate and touch MB mebibytes, then sleep (W3)
+ *   oom-child MB          a child allocates MB mebibytes; main sleeps on (W4)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -176,6 +178,17 @@ static void do_default_term_sleep(void *arg)
 	sleep_forever();
 }
 
+static void do_alloc(void *arg)
+{
+	size_t bytes = (size_t)*(int *)arg << 20;
+	char *p = malloc(bytes);
+	if (!p)
+		_exit(12);
+	for (size_t i = 0; i < bytes; i += 4096)
+		p[i] = 1; /* touch every page: the memory cgroup charges it */
+	sleep_forever();
+}
+
 static void do_tree_child(void *arg)
 {
 	int grandchildren = *(int *)arg;
@@ -283,6 +296,14 @@ int main(int argc, char **argv)
 		int sig = parse_sig(arg);
 		signal(sig, SIG_DFL);
 		kill(getpid(), sig);
+		sleep_forever();
+	} else if (strcmp(mode, "alloc") == 0 && arg) {
+		int mb = atoi(arg);
+		do_alloc(&mb);
+	} else if (strcmp(mode, "oom-child") == 0 && arg) {
+		int mb = atoi(arg);
+		pid_t child = spawn(do_alloc, &mb);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
 		sleep_forever();
 	} else if (strcmp(mode, "segv") == 0) {
 		volatile int *nowhere = NULL;

@@ -19,10 +19,13 @@ public static class DeathAttribution
     /// <param name="noTracingReason">why there is no tracing evidence; null when tracing is running</param>
     /// <param name="daemonPid">Corral's own pid: a traced sender with it is Corral</param>
     /// <param name="kernelSent">tracing saw the kernel generate the signal (a fault, or SI_KERNEL)</param>
-    public static (DeathCause Cause, string? Reason) Decide(ExitStatus status, CorralKill? corralKill, SignalSender? sender, string? noTracingReason, int daemonPid, bool kernelSent = false)
+    /// <param name="oomKilled">the service's OOM counter rose for this death, or the kernel reported killing it</param>
+    public static (DeathCause Cause, string? Reason) Decide(ExitStatus status, CorralKill? corralKill, SignalSender? sender, string? noTracingReason, int daemonPid,
+        bool kernelSent = false, bool oomKilled = false)
     {
         if (status.Code == ExitCode.Exited) return (DeathCause.Exit, null);
         int sig = status.Value;
+        if (oomKilled && sig == SignalNames.SigKill && (sender is null || kernelSent)) return (DeathCause.OomKill, null);
         if (sender is not null && sender.Pid == daemonPid) return (DeathCause.Corral, null);
         if (corralKill is not null && corralKill.Signal == sig && sender is null && !kernelSent) return (DeathCause.Corral, null);
         if (sender is not null) return (DeathCause.Signal, null);

@@ -20,6 +20,8 @@ public sealed record DeathRecord
     public CorralKill? CorralKill { get; init; }
     /// <summary>Every signal Corral sent the service in this run up to the death, oldest first (the escalation).</summary>
     public IReadOnlyList<CorralKill> CorralKills { get; init; } = [];
+    /// <summary>For <see cref="DeathCause.OomKill"/>: the counter and the kernel's figures.</summary>
+    public OomEvidence? Oom { get; init; }
     /// <summary>For <see cref="DeathCause.Unknown"/>: which evidence is missing and why.</summary>
     public string? Reason { get; init; }
 }

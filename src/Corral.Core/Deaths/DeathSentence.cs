@@ -7,6 +7,20 @@ namespace Corral.Core.Deaths;
 /// <summary>The plain sentence <c>corral why</c> prints for a death.</summary>
 public static class DeathSentence
 {
+    private static string OomDetail(DeathRecord d)
+    {
+        if (d.Oom is not { } o) return "";
+        var parts = new List<string>();
+        if (o.AnonRssKb is { } anon) parts.Add($"anon-rss {anon.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', ' ')} kB");
+        if (o.LimitBytes is { } limit) parts.Add($"limit {Mib(limit)}");
+        if (o.PeakBytes is { } peak) parts.Add($"peak {Mib(peak)}");
+        return $" — {string.Join(", ", parts)} ({o.Scope})";
+    }
+
+    private static string Mib(ulong bytes) => bytes % (1024 * 1024) == 0
+        ? $"{bytes / (1024 * 1024)} MiB"
+        : $"{(bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture)} MiB";
+
     public static string Describe(DeathRecord d)
     {
         string who = d.Role == "process" ? $"process {d.Pid} ({d.Comm})" : $"{d.Role} process {d.Pid} ({d.Comm})";
@@ -23,7 +37,7 @@ public static class DeathSentence
                 $"{who} {how} sent by pid {s.Pid} ({s.Comm}{(s.Uid is { } u ? $", uid {u}{(s.User is null ? "" : " " + s.User)}" : "")}{(s.Unit is null ? "" : $", of {s.Unit}")}) at {at}",
             DeathCause.Kernel when !DeathAttribution.IsFault(d.Status.Value) => $"{who} {how} from the kernel at {at}",
             DeathCause.Kernel => $"{who} {how}, a fault it raised itself, at {at}",
-            DeathCause.OomKill => $"{who} {how} from the kernel OOM killer at {at}",
+            DeathCause.OomKill => $"{who} {how} from the kernel OOM killer at {at}{OomDetail(d)}",
             _ => $"{who} {how} at {at}; {d.Reason ?? "cause unknown"}",
         };
     }

@@ -17,7 +17,7 @@ public enum ServiceEventKind
     Timeout,
 }
 
-public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success)
+public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success, bool OomKilled = false)
 {
     public static readonly ServiceEvent StartRequest = new(ServiceEventKind.Start);
     public static readonly ServiceEvent ReloadRequest = new(ServiceEventKind.Reload);
@@ -25,7 +25,8 @@ public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = nu
     public static readonly ServiceEvent Empty = new(ServiceEventKind.CgroupEmpty);
     public static readonly ServiceEvent TimedOut = new(ServiceEventKind.Timeout);
     public static ServiceEvent StopRequest(TimeSpan? timeout = null) => new(ServiceEventKind.Stop, StopTimeout: timeout);
-    public static ServiceEvent MainExit(ExitStatus s) => new(ServiceEventKind.MainExited, s);
+    /// <param name="oomKilled">the service's OOM counter rose when the main process died of SIGKILL</param>
+    public static ServiceEvent MainExit(ExitStatus s, bool oomKilled = false) => new(ServiceEventKind.MainExited, s, OomKilled: oomKilled);
     public static ServiceEvent ControlExit(ExitStatus s) => new(ServiceEventKind.ControlExited, s);
     public static ServiceEvent Failed(ServiceResult r) => new(ServiceEventKind.StartFailed, Result: r);
 }

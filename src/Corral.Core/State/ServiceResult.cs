@@ -1,7 +1,7 @@
 namespace Corral.Core.State;
 
 /// <summary>systemd's <c>Result=</c>: the first reason a run of the service went wrong, or success.</summary>
-public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Signal, CoreDump }
+public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Signal, CoreDump, OomKill }
 
 public static class ServiceResultNames
 {
@@ -13,6 +13,7 @@ public static class ServiceResultNames
         ServiceResult.Timeout => "timeout",
         ServiceResult.ExitCode => "exit-code",
         ServiceResult.Signal => "signal",
+        ServiceResult.OomKill => "oom-kill",
         _ => "core-dump",
     };
 }

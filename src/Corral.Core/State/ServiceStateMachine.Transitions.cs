@@ -92,6 +92,7 @@ public sealed partial class ServiceStateMachine
         MainExit = e.Status;
         bool oneshot = Unit.Type == Units.ServiceType.Oneshot;
         var r = ExitClassifier.Classify(e.Status!.Value, Unit.SuccessExitStatus, daemonMain: !oneshot);
+        if (r != ServiceResult.Success && e.OomKilled) r = ServiceResult.OomKill;
         if (r != ServiceResult.Success) Fail(r, EnterStopSigterm);
         else if (oneshot && _index + 1 < Unit.ExecStart.Count) EnterStart(_index + 1);
         else EnterStartPost(0);
@@ -133,7 +134,8 @@ public sealed partial class ServiceStateMachine
         MainExit = e.Status;
         bool ourSignal = ServiceStateNames.IsStopping(State) && e.Status!.Value.Code == ExitCode.Killed && e.Status.Value.Value == Unit.KillSignal;
         var r = ExitClassifier.Classify(e.Status!.Value, Unit.SuccessExitStatus, daemonMain: Unit.Type != Units.ServiceType.Oneshot);
-        if (r != ServiceResult.Success && !ourSignal) SetResult(r);
+        if (r != ServiceResult.Success && e.OomKilled) r = ServiceResult.OomKill; // systemd's Result=oom-kill
+        if (r != ServiceResult.Success && (!ourSignal || e.OomKilled)) SetResult(r);
     }
 
     private void RecordMainExitQuietly(ServiceEvent e) => MainExit = e.Status;

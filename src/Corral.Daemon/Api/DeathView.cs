@@ -22,6 +22,7 @@ public sealed record DeathView
     public required string Cause { get; init; }
     public string? Reason { get; init; }
     public SignalSender? Sender { get; init; }
+    public OomEvidence? Oom { get; init; }
     public CorralKillView? Corral { get; init; }
     /// <summary>Every signal Corral sent the service in this run before the death: the escalation.</summary>
     public List<CorralKillView> CorralSignals { get; init; } = [];
@@ -32,7 +33,7 @@ public sealed record DeathView
         Id = d.Id, Unit = d.Unit, Pid = d.Pid, Role = d.Role, Comm = d.Comm, Cmdline = d.Cmdline,
         StartedAt = d.StartedAt, EndedAt = d.EndedAt, Code = d.Status.CodeName, Status = d.Status.Value,
         Signal = d.Status.IsSignal ? SignalNames.Format(d.Status.Value) : null,
-        Cause = DeathCauseNames.Format(d.Cause), Reason = d.Reason, Sender = d.Sender,
+        Cause = DeathCauseNames.Format(d.Cause), Reason = d.Reason, Sender = d.Sender, Oom = d.Oom,
         Corral = d.CorralKill is { } k ? View(k) : null,
         CorralSignals = d.CorralKills.Select(View).ToList(),
         Sentence = DeathSentence.Describe(d),

@@ -44,7 +44,15 @@ public sealed class EventStore : IDisposable
                 corral_verb   TEXT,
                 corral_uid    INTEGER,
                 corral_reason TEXT,
-                corral_us     INTEGER
+                corral_us     INTEGER,
+                oom_scope     TEXT,
+                oom_total_vm_kb  INTEGER,
+                oom_anon_rss_kb  INTEGER,
+                oom_file_rss_kb  INTEGER,
+                oom_shmem_rss_kb INTEGER,
+                oom_score_adj INTEGER,
+                oom_limit     INTEGER,
+                oom_peak      INTEGER
             );
             CREATE INDEX IF NOT EXISTS deaths_by_unit ON deaths (unit, id);
             CREATE TABLE IF NOT EXISTS corral_signals (
@@ -72,9 +80,11 @@ public sealed class EventStore : IDisposable
             using var cmd = _db.CreateCommand();
             cmd.CommandText = """
                 INSERT INTO deaths (unit, pid, role, comm, cmdline, started_us, ended_us, code, status, cause, reason,
-                    sender_pid, sender_comm, sender_uid, sender_user, sender_unit, corral_signal, corral_verb, corral_uid, corral_reason, corral_us)
+                    sender_pid, sender_comm, sender_uid, sender_user, sender_unit, corral_signal, corral_verb, corral_uid, corral_reason, corral_us,
+                    oom_scope, oom_total_vm_kb, oom_anon_rss_kb, oom_file_rss_kb, oom_shmem_rss_kb, oom_score_adj, oom_limit, oom_peak)
                 VALUES ($unit, $pid, $role, $comm, $cmdline, $started, $ended, $code, $status, $cause, $reason,
-                    $spid, $scomm, $suid, $suser, $sunit, $csig, $cverb, $cuid, $creason, $cat)
+                    $spid, $scomm, $suid, $suser, $sunit, $csig, $cverb, $cuid, $creason, $cat,
+                    $oscope, $ovm, $oanon, $ofile, $oshmem, $oadj, $olimit, $opeak)
                 RETURNING id
                 """;
             var p = cmd.Parameters;
@@ -99,6 +109,14 @@ public sealed class EventStore : IDisposable
             p.AddWithValue("$cuid", (object?)r.CorralKill?.CallerUid ?? DBNull.Value);
             p.AddWithValue("$creason", (object?)r.CorralKill?.Reason ?? DBNull.Value);
             p.AddWithValue("$cat", (object?)ToUs(r.CorralKill?.At) ?? DBNull.Value);
+            p.AddWithValue("$oscope", (object?)r.Oom?.Scope ?? DBNull.Value);
+            p.AddWithValue("$ovm", (object?)r.Oom?.TotalVmKb ?? DBNull.Value);
+            p.AddWithValue("$oanon", (object?)r.Oom?.AnonRssKb ?? DBNull.Value);
+            p.AddWithValue("$ofile", (object?)r.Oom?.FileRssKb ?? DBNull.Value);
+            p.AddWithValue("$oshmem", (object?)r.Oom?.ShmemRssKb ?? DBNull.Value);
+            p.AddWithValue("$oadj", (object?)r.Oom?.OomScoreAdj ?? DBNull.Value);
+            p.AddWithValue("$olimit", r.Oom?.LimitBytes is { } lim ? (object)(long)lim : DBNull.Value);
+            p.AddWithValue("$opeak", r.Oom?.PeakBytes is { } pk ? (object)(long)pk : DBNull.Value);
             using var tx = _db.BeginTransaction();
             cmd.Transaction = tx;
             stored = r with { Id = (long)cmd.ExecuteScalar()! };
@@ -183,6 +201,10 @@ public sealed class EventStore : IDisposable
             Sender = L("sender_pid") is { } sp ? new SignalSender((int)sp, S("sender_comm") ?? "?", (int?)L("sender_uid"), S("sender_user"), S("sender_unit")) : null,
             CorralKill = L("corral_signal") is { } cs
                 ? new CorralKill((int)cs, S("corral_verb") ?? "?", (int?)L("corral_uid"), S("corral_reason") ?? "", FromUs(L("corral_us")) ?? default)
+                : null,
+            Oom = S("oom_scope") is { } scope
+                ? new OomEvidence(scope, L("oom_total_vm_kb"), L("oom_anon_rss_kb"), L("oom_file_rss_kb"), L("oom_shmem_rss_kb"), (int?)L("oom_score_adj"),
+                    (ulong?)L("oom_limit"), (ulong?)L("oom_peak"))
                 : null,
         };
     }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Corral.Core.Deaths;
 using Corral.Core.State;
+using Corral.Linux.Cgroups;
+using Corral.Linux.Kmsg;
 using Corral.Linux.ProcConnector;
 using Corral.Linux.Procfs;
 using Corral.Linux.Tracing;
@@ -20,12 +22,18 @@ public sealed class ProcessTracker : IDisposable
 {
     private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt);
     private sealed record Evidence(int Signal, SignalSender? Sender, bool FromKernel, long Tick);
-    private sealed record PendingDeath(int Pid, Tracked Process, ExitStatus Status, DateTimeOffset At, long Tick);
+    private sealed record PendingDeath(int Pid, Tracked Process, ExitStatus Status, DateTimeOffset At, long Tick, MemoryAtDeath? Memory);
+    /// <summary>The service's OOM counter and memory figures, read the moment a SIGKILL death is seen (the cgroup may go soon after).</summary>
+    private sealed record MemoryAtDeath(ulong? OomKills, ulong? Limit, ulong? Peak);
 
     private static readonly TimeSpan TraceWait = TimeSpan.FromMilliseconds(250);
     private readonly EventStore _store;
     private readonly IdentityMap _ids;
     private readonly string? _noTracingReason;
+    private readonly ICgroupManager _cgroups;
+    private readonly OomKillWatcher? _oom;
+    // The OOM counter of each service as last accounted for: a death is an OOM kill when it rose.
+    private readonly Dictionary<string, ulong> _oomSeen = new(StringComparer.Ordinal);
     // Signals seen by tracing, by target pid. Kept for any target for a few seconds, because the line
     // can be read before the target is registered (a service that signals itself at once) as well as
     // after it died; a record takes its evidence, the rest ages out.
@@ -37,11 +45,13 @@ public sealed class ProcessTracker : IDisposable
     private long _usersLoaded;
 
     /// <param name="noTracingReason">null when signal tracing runs; otherwise why not, for the records</param>
-    public ProcessTracker(EventStore store, IdentityMap ids, string? noTracingReason)
+    public ProcessTracker(EventStore store, IdentityMap ids, string? noTracingReason, ICgroupManager cgroups, OomKillWatcher? oom)
     {
         _store = store;
         _ids = ids;
         _noTracingReason = noTracingReason;
+        _cgroups = cgroups;
+        _oom = oom;
         _recorder = new Thread(RecordLoop) { IsBackground = true, Name = "death-recorder" };
         _recorder.Start();
     }
@@ -114,6 +124,8 @@ public sealed class ProcessTracker : IDisposable
     {
         string comm = Path.GetFileName(executable);
         var t = new Tracked(unit, role, comm.Length > 15 ? comm[..15] : comm, string.Join(' ', argv), DateTimeOffset.Now);
+        lock (_gate)
+            if (!_oomSeen.ContainsKey(unit)) _oomSeen[unit] = _cgroups.OomKills(_cgroups.For(unit)) ?? 0;
         _procs[pid] = t;
         AdoptForksOf(pid, t);
     }
@@ -197,13 +209,62 @@ public sealed class ProcessTracker : IDisposable
 
     private void Record(int pid, Tracked t, ExitStatus status)
     {
-        _pending.Add(new PendingDeath(pid, t, status, DateTimeOffset.Now, Environment.TickCount64));
+        MemoryAtDeath? memory = null;
+        if (status == ExitStatus.Killed(Core.Signals.SignalNames.SigKill))
+        {
+            var cg = _cgroups.For(t.Unit);
+            memory = new MemoryAtDeath(_cgroups.OomKills(cg), _cgroups.MemoryLimit(cg), _cgroups.MemoryPeak(cg));
+        }
+        _pending.Add(new PendingDeath(pid, t, status, DateTimeOffset.Now, Environment.TickCount64, memory));
     }
 
+    /// <summary>
+    /// An OOM kill is told by the rise of the service's counter since it was last accounted for
+    /// (never by its total, so a later clean death is not taken for one), cross-checked with the
+    /// kernel's "Killed process" report, which gives the victim's figures.
+    /// </summary>
+    private OomEvidence? OomFor(PendingDeath d)
+    {
+        if (d.Memory is not { } m) return null;
+        bool rose = false;
+        lock (_gate)
+        {
+            if (m.OomKills is { } now && _oomSeen.TryGetValue(d.Process.Unit, out ulong seen) && now > seen)
+            {
+                _oomSeen[d.Process.Unit] = seen + 1; // one kill accounted for; a second victim takes the next
+                rose = true;
+            }
+        }
+        OomKillReport? report = _oom?.ReportFor(d.Pid);
+        if (rose && report is null && _oom is not null)
+        {
+            for (int i = 0; report is null && Environment.TickCount64 < d.Tick + (long)TraceWait.TotalMilliseconds; i++)
+            {
+                if (i % 4 == 0) _oom.Drain();
+                Thread.Sleep(5);
+                report = _oom.ReportFor(d.Pid);
+            }
+        }
+        if (!rose && report is null) return null;
+        string scope = report?.Constraint == "CONSTRAINT_NONE" ? "the whole machine ran out of memory" : $"memory cgroup of {d.Process.Unit}";
+        return new OomEvidence(scope, report?.TotalVmKb, report?.AnonRssKb, report?.FileRssKb, report?.ShmemRssKb, report?.OomScoreAdj, m.Limit, m.Peak);
+    }
+
+    /// <summary>
+    /// The last sender of the fatal signal — except that a process which caught a signal and raised it
+    /// again to die by it (a common clean-up pattern) is not its own killer: the earlier sender is.
+    /// </summary>
     private Evidence? EvidenceFor(int pid, ExitStatus status)
     {
         if (!status.IsSignal || !_signals.TryGetValue(pid, out var list)) return null;
-        lock (list) return list.LastOrDefault(e => e.Signal == status.Value);
+        lock (list)
+        {
+            var same = list.Where(e => e.Signal == status.Value).ToList();
+            if (same.Count == 0) return null;
+            var last = same[^1];
+            if (last.Sender?.Pid == pid && same.LastOrDefault(e => e.Sender?.Pid != pid) is { } original) return original;
+            return last;
+        }
     }
 
     private void RecordLoop()
@@ -230,7 +291,9 @@ public sealed class ProcessTracker : IDisposable
         var evidence = EvidenceFor(pid, status);
         _signals.TryRemove(pid, out _);
         var (kill, sent) = KillsFor(t.Unit, status, t.StartedAt, at);
-        var (cause, reason) = DeathAttribution.Decide(status, kill, evidence?.Sender, _noTracingReason, Environment.ProcessId, evidence?.FromKernel ?? false);
+        var oom = OomFor(d);
+        var (cause, reason) = DeathAttribution.Decide(status, kill, evidence?.Sender, _noTracingReason, Environment.ProcessId,
+            evidence?.FromKernel ?? false, oom is not null);
         if (cause == DeathCause.Corral) kill ??= sent.LastOrDefault(k => k.Signal == status.Value);
         try
         {
@@ -239,6 +302,7 @@ public sealed class ProcessTracker : IDisposable
                 Unit = t.Unit, Pid = pid, Role = t.Role, Comm = t.Comm, Cmdline = t.Cmdline, StartedAt = t.StartedAt,
                 EndedAt = at, Status = status, Cause = cause, Reason = reason, CorralKill = cause == DeathCause.Corral ? kill : null, CorralKills = sent,
                 Sender = cause == DeathCause.Signal ? evidence?.Sender : null,
+                Oom = cause == DeathCause.OomKill ? oom : null,
             });
         }
         catch (Exception e)

@@ -53,6 +53,7 @@ public sealed partial class ServiceRunner
         // Create() reuses a cgroup a previous run left (left-over processes) and re-applies the limits.
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
+        _oomKillsAtStart = _ctx.Cgroups.OomKills(_cgroup);
         if (_pipes is null)
         {
             Directory.CreateDirectory(_ctx.LogDir);

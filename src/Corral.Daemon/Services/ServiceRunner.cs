@@ -28,6 +28,7 @@ public sealed partial class ServiceRunner : IDisposable
     private bool _handling;
     // Set once the current run is up: a start job has succeeded even if the service dies right after.
     private bool _runningReached;
+    private ulong? _oomKillsAtStart;
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
     private int? _jobUid;
@@ -130,7 +131,9 @@ public sealed partial class ServiceRunner : IDisposable
                 if (_fsm.State == ServiceState.Running) (_jobVerb, _jobUid) = ("stop after the main process exited", null);
                 _main = null;
                 handle.Dispose();
-                Post(ServiceEvent.MainExit(status));
+                bool oom = status == ExitStatus.Killed(Core.Signals.SignalNames.SigKill) && _cgroup is not null
+                    && _ctx.Cgroups.OomKills(_cgroup) > _oomKillsAtStart;
+                Post(ServiceEvent.MainExit(status, oom));
             }
             else if (ReferenceEquals(handle, _control))
             {

@@ -67,6 +67,19 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
     public abstract ulong? TasksLimit(ServiceCgroup cg);
     public abstract ulong? MemoryLimit(ServiceCgroup cg);
 
+    public abstract ulong? MemoryPeak(ServiceCgroup cg);
+    public abstract ulong? OomKills(ServiceCgroup cg);
+
+    /// <summary>The number after KEY in a flat keyed file such as memory.events or memory.oom_control.</summary>
+    protected static ulong? KeyedValue(string path, string key)
+    {
+        string? text = CgroupFile.TryRead(path);
+        if (text is null) return null;
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith(key + " ", StringComparison.Ordinal) && ulong.TryParse(line[(key.Length + 1)..], out ulong v)) return v;
+        return null;
+    }
+
     protected static string UnitDirectoryName(string unit) =>
         unit.EndsWith(".service", StringComparison.Ordinal) ? unit : unit + ".service";
 }

@@ -32,4 +32,6 @@ public sealed class CgroupV2Manager(string root, CgroupLayout layout) : CgroupMa
     public override ulong? MemoryCurrent(ServiceCgroup cg) => CgroupFile.TryReadNumber(Path.Combine(cg.Path, "memory.current"));
     public override ulong? TasksLimit(ServiceCgroup cg) => CgroupFile.TryReadNumber(Path.Combine(cg.Path, "pids.max"));
     public override ulong? MemoryLimit(ServiceCgroup cg) => CgroupFile.TryReadNumber(Path.Combine(cg.Path, "memory.max"));
+    public override ulong? MemoryPeak(ServiceCgroup cg) => CgroupFile.TryReadNumber(Path.Combine(cg.Path, "memory.peak"));
+    public override ulong? OomKills(ServiceCgroup cg) => KeyedValue(Path.Combine(cg.Path, "memory.events"), "oom_kill");
 }

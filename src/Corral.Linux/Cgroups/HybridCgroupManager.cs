@@ -58,6 +58,12 @@ public sealed class HybridCgroupManager : CgroupManagerBase
     public override ulong? MemoryCurrent(ServiceCgroup cg) => cg.MemoryV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.MemoryV1Path, "memory.usage_in_bytes"));
     public override ulong? TasksLimit(ServiceCgroup cg) => cg.PidsV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.PidsV1Path, "pids.max"));
 
+    public override ulong? MemoryPeak(ServiceCgroup cg) =>
+        cg.MemoryV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.MemoryV1Path, "memory.max_usage_in_bytes"));
+
+    public override ulong? OomKills(ServiceCgroup cg) =>
+        cg.MemoryV1Path is null ? null : KeyedValue(Path.Combine(cg.MemoryV1Path, "memory.oom_control"), "oom_kill");
+
     public override ulong? MemoryLimit(ServiceCgroup cg)
     {
         ulong? v = cg.MemoryV1Path is null ? null : CgroupFile.TryReadNumber(Path.Combine(cg.MemoryV1Path, "memory.limit_in_bytes"));

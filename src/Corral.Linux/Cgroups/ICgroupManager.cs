@@ -38,4 +38,8 @@ public interface ICgroupManager
     ulong? MemoryCurrent(ServiceCgroup cg);
     ulong? TasksLimit(ServiceCgroup cg);
     ulong? MemoryLimit(ServiceCgroup cg);
+    /// <summary>The highest memory use the kernel recorded for the service.</summary>
+    ulong? MemoryPeak(ServiceCgroup cg);
+    /// <summary>How many processes of the service the OOM killer has killed, ever (read it for its change).</summary>
+    ulong? OomKills(ServiceCgroup cg);
 }

@@ -8,29 +8,24 @@ namespace Corral.Linux.Tracing;
 /// filtered in the kernel; the rest are filtered to the services' pids by the caller.
 /// The kernel's wake-up of a trace_pipe reader can come late (it is deferred work; on this VM it
 /// was seen to wait for the next tick of an idle CPU), while the line is already in the buffer: so
-/// the pipe is read non-blocking, and <see cref="Drain"/> makes the reader read at once.
+/// the pipe is read through a <see cref="PolledReader"/>.
 /// </summary>
-public sealed unsafe class SignalTracer : IDisposable
+public sealed class SignalTracer : IDisposable
 {
     private readonly string _mount;
     private readonly string _instance;
     private readonly bool _mountedByUs;
     private readonly Action<SignalGenerated> _onSignal;
-    private readonly Thread _thread;
-    private readonly int _pipe;
-    private readonly int _kick;
-    private volatile bool _disposed;
+    private readonly System.Text.StringBuilder _partial = new();
+    private readonly PolledReader _reader;
 
     private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal)
     {
         _mount = mount;
         _mountedByUs = mountedByUs;
         _instance = instance;
-        _pipe = pipe;
         _onSignal = onSignal;
-        _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
-        _thread = new Thread(Loop) { IsBackground = true, Name = "signal-trace" };
-        _thread.Start();
+        _reader = new PolledReader(pipe, "signal-trace", OnData);
     }
 
     public string Instance => _instance;
@@ -73,57 +68,26 @@ public sealed unsafe class SignalTracer : IDisposable
         }
     }
 
-    /// <summary>Asks the reader to read what the trace buffer holds now, without waiting for the kernel's wake-up.</summary>
-    public void Drain()
-    {
-        ulong one = 1;
-        Interop.Write(_kick, (byte*)&one, 8);
-    }
+    /// <summary>Reads what the trace buffer holds now (see <see cref="PolledReader"/>).</summary>
+    public void Drain() => _reader.Drain();
 
-    private void Loop()
+    /// <summary>Complete lines go to the handler; a partial last line waits for the next read.</summary>
+    private void OnData(ReadOnlySpan<byte> data)
     {
-        byte* buf = stackalloc byte[65536];
-        var fds = stackalloc Interop.PollFd[2];
-        var pending = new System.Text.StringBuilder();
-        while (!_disposed)
-        {
-            fds[0] = new Interop.PollFd { Fd = _pipe, Events = Interop.POLLIN };
-            fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
-            if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
-            ulong count;
-            Interop.Read(_kick, (byte*)&count, 8);
-            if (_disposed) break;
-            nint n;
-            while ((n = Interop.Read(_pipe, buf, 65536)) > 0) Parse(buf, n, pending);
-        }
-        Interop.Close(_pipe);
-        Interop.Close(_kick);
-    }
-
-    /// <summary>Complete lines go to the handler; a partial last line waits in <paramref name="pending"/>.</summary>
-    private void Parse(byte* buf, nint n, System.Text.StringBuilder pending)
-    {
-        pending.Append(System.Text.Encoding.UTF8.GetString(buf, (int)n));
-        string text = pending.ToString();
+        _partial.Append(System.Text.Encoding.UTF8.GetString(data));
+        string text = _partial.ToString();
         int last = text.LastIndexOf('\n');
         if (last < 0) return;
-        pending.Clear().Append(text, last + 1, text.Length - last - 1);
+        _partial.Clear().Append(text, last + 1, text.Length - last - 1);
         foreach (var line in text[..last].Split('\n'))
-        {
-            if (!SignalGenerated.TryParse(line, out var ev)) continue;
-            try { _onSignal(ev!); }
-            catch (Exception e) { Console.Error.WriteLine($"corral: signal trace handler failed: {e}"); }
-        }
+            if (SignalGenerated.TryParse(line, out var ev)) _onSignal(ev!);
     }
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
         try { File.WriteAllText(Path.Combine(_instance, "events", "signal", "signal_generate", "enable"), "0"); }
         catch (IOException) { }
-        Drain(); // wakes the reader, which sees it is done and closes the pipe
-        _thread.Join(TimeSpan.FromSeconds(2));
+        _reader.Dispose();
         for (int i = 0; i < 50; i++)
         {
             try { Directory.Delete(_instance); break; }

@@ -1,0 +1,73 @@
+namespace Corral.Linux;
+
+/// <summary>
+/// Reads a kernel pipe-like file (trace_pipe, /dev/kmsg) on one thread: non-blocking reads behind
+/// poll(2), plus an eventfd so that <see cref="Drain"/> makes it read at once. The kernel's wake-up
+/// of a blocked reader of these files is deferred work and was seen to lag on this VM while the
+/// data was already there; a caller that waits for a line calls Drain.
+/// </summary>
+public sealed unsafe class PolledReader : IDisposable
+{
+    private readonly int _fd;
+    private readonly int _kick;
+    private readonly Action<ReadOnlySpan<byte>> _onData;
+    private readonly Thread _thread;
+    private volatile bool _disposed;
+
+    /// <param name="fd">opened O_NONBLOCK; closed by this reader</param>
+    /// <param name="onData">each read's bytes, on the reader thread</param>
+    public PolledReader(int fd, string name, Action<ReadOnlySpan<byte>> onData)
+    {
+        _fd = fd;
+        _onData = onData;
+        _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+        if (_kick < 0) throw new ErrnoException("eventfd", Interop.LastErrno);
+        _thread = new Thread(Loop) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    public void Drain()
+    {
+        ulong one = 1;
+        Interop.Write(_kick, (byte*)&one, 8);
+    }
+
+    private void Loop()
+    {
+        byte* buf = stackalloc byte[65536];
+        var fds = stackalloc Interop.PollFd[2];
+        while (!_disposed)
+        {
+            fds[0] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
+            fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
+            if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
+            ulong count;
+            Interop.Read(_kick, (byte*)&count, 8);
+            if (_disposed) break;
+            while (true)
+            {
+                nint n = Interop.Read(_fd, buf, 65536);
+                if (n > 0)
+                {
+                    try { _onData(new ReadOnlySpan<byte>(buf, (int)n)); }
+                    catch (Exception e) { Console.Error.WriteLine($"corral: {Thread.CurrentThread.Name} handler failed: {e}"); }
+                    continue;
+                }
+                // EPIPE on /dev/kmsg: records were overwritten before we read them; reading goes on.
+                if (n < 0 && Interop.LastErrno is Interop.EINTR or Interop.EPIPE) continue;
+                break; // EAGAIN: nothing more for now
+            }
+        }
+        Interop.Close(_fd);
+        Interop.Close(_kick);
+    }
+
+    /// <summary>Stops the thread and waits for it, so that the file is closed when this returns.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Drain();
+        _thread.Join(TimeSpan.FromSeconds(2));
+    }
+}
