@@ -60,7 +60,7 @@ public static class Program
 
     public const string Usage = """
         usage: corral [--socket PATH] VERB [ARGS]
-          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--cgroup-root PATH]
+          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
           show UNIT [-p PROP[,PROP]] [--value] [--json]

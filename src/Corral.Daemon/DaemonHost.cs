@@ -25,7 +25,7 @@ public static class DaemonHost
 
         using var watcher = new CgroupEventsWatcher();
         using var output = new OutputCollector();
-        using var store = new EventStore(Path.Combine(options.StateDir, "corral.db"));
+        using var store = new EventStore(Path.Combine(options.StateDir, "corral.db"), options.EventRetention);
         var ids = new IdentityMap();
         // Signal senders come from a tracefs instance of our own; without it, records say why.
         ProcessTracker? tracker = null;

@@ -10,4 +10,6 @@ public sealed record DaemonOptions
     public required string ExecutorPath { get; init; }
     /// <summary>Signal tracing through tracefs, for the senders of fatal signals; --no-tracing turns it off.</summary>
     public bool Tracing { get; init; } = true;
+    /// <summary>How many death records to keep (the oldest go first).</summary>
+    public int EventRetention { get; init; } = 100_000;
 }

@@ -193,6 +193,26 @@ public sealed class DeathScenarios : Scenario
     }
 
     [Fact]
+    public void A_daemon_killed_with_SIGKILL_loses_no_committed_record_and_its_successor_cleans_its_trace_instance()
+    {
+        StartService("dur", $"[Service]\nExecStart={F.Workload("exit 9")}\n");
+        long id = LastDeath("dur").GetProperty("id").GetInt64();
+        string instances = Path.Combine(F.Dir, "state", "tracefs", "instances");
+        var before = Directory.GetDirectories(instances, "corral-*");
+        Assert.Single(before);
+
+        F.KillDaemon();
+        F.Start();
+
+        var d = LastDeath("dur");
+        Assert.Equal(id, d.GetProperty("id").GetInt64());
+        Assert.Equal(9, d.GetProperty("status").GetInt32());
+        var after = Directory.GetDirectories(instances, "corral-*");
+        Assert.DoesNotContain(before[0], after);
+        Assert.Single(after);
+    }
+
+    [Fact]
     public void Records_outlive_the_daemon_and_events_lists_them()
     {
         StartService("ev", $"[Service]\nExecStart={F.Workload("exit 5")}\n");

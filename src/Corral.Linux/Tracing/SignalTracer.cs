@@ -48,6 +48,7 @@ public sealed class SignalTracer : IDisposable
                 }
                 mounted = true;
             }
+            RemoveStaleInstances(Path.Combine(mountPoint, "instances"));
             instance = Path.Combine(mountPoint, "instances", $"corral-{Environment.ProcessId}-{Random.Shared.Next(1_000_000)}");
             Directory.CreateDirectory(instance);
             File.WriteAllText(Path.Combine(instance, "trace_clock"), "mono");
@@ -65,6 +66,25 @@ public sealed class SignalTracer : IDisposable
             if (instance is not null) try { Directory.Delete(instance); } catch (IOException) { }
             if (mounted) Interop.Umount2(mountPoint, 0);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// A daemon killed with SIGKILL cannot remove its instance: remove those named corral-PID-* whose
+    /// PID is no longer running. A live daemon's instance is never touched.
+    /// </summary>
+    public static void RemoveStaleInstances(string instancesDir)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(instancesDir, "corral-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length != 3 || !int.TryParse(parts[1], out int pid) || Directory.Exists($"/proc/{pid}")) continue;
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "events", "signal", "signal_generate", "enable"), "0");
+                Directory.Delete(dir);
+            }
+            catch (IOException) { }
         }
     }
 

@@ -68,6 +68,16 @@ public sealed class DaemonFixture : IDisposable
 
     public int DaemonPid => _daemon!.Id;
 
+    /// <summary>SIGKILL to the daemon (W6-style): it cannot clean up; its services keep running.</summary>
+    public void KillDaemon()
+    {
+        _daemon!.Kill();
+        _daemon.WaitForExit();
+        _daemon.Dispose();
+        _daemon = null;
+        File.Delete(Socket);
+    }
+
     public CliResult Cli(params string[] args) => CliWithTimeout(TimeSpan.FromSeconds(60), args);
 
     public CliResult CliWithTimeout(TimeSpan limit, params string[] args)
@@ -109,6 +119,8 @@ public sealed class DaemonFixture : IDisposable
         }
         _daemon?.Dispose();
         CleanupProcessesAndCgroups();
+        string instances = Path.Combine(Dir, "state", "tracefs", "instances");
+        if (Directory.Exists(instances)) Corral.Linux.Tracing.SignalTracer.RemoveStaleInstances(instances);
         // A daemon killed before it could unmount leaves tracefs mounted in its state dir: never
         // delete into a live tracefs (its instances directory belongs to the whole machine).
         if (Mounts.DetachAllUnder(Dir))
