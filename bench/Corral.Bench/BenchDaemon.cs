@@ -9,7 +9,7 @@ public sealed class BenchDaemon : IDisposable
 {
     private readonly Process _process;
 
-    public BenchDaemon(string repo, Action<string> writeUnits)
+    public BenchDaemon(string repo, Action<string> writeUnits, params string[] extraArgs)
     {
         Repo = repo;
         Dir = Directory.CreateTempSubdirectory("corral-bench-").FullName;
@@ -21,6 +21,7 @@ public sealed class BenchDaemon : IDisposable
         var psi = new ProcessStartInfo(Path.Combine(repo, "bin", "corral")) { UseShellExecute = false, RedirectStandardError = true };
         foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", Cgroups.Root })
             psi.ArgumentList.Add(a);
+        foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginErrorReadLine();
@@ -36,6 +37,14 @@ public sealed class BenchDaemon : IDisposable
     public ICgroupManager Cgroups { get; }
     public ApiClient Api { get; }
     public int Pid => _process.Id;
+
+    /// <summary>The daemon's CPU time so far (utime + stime, in clock ticks of 10 ms).</summary>
+    public long CpuTicks()
+    {
+        string stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(f[11]) + long.Parse(f[12]);
+    }
 
     public void Post(string unit, string verb)
     {

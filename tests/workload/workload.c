@@ -21,6 +21,7 @@
  *   segv                  dereference a null pointer: a real fault (W1)
  *   alloc MB              allocate and touch MB mebibytes, then sleep (W3)
  *   oom-child MB          a child allocates MB mebibytes; main sleeps on (W4)
+ *   pool N                keep N sleeping children alive, forking a new one for each that dies (kill storm)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -305,6 +306,16 @@ int main(int argc, char **argv)
 		pid_t child = spawn(do_alloc, &mb);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
 		sleep_forever();
+	} else if (strcmp(mode, "pool") == 0 && arg) {
+		int n = atoi(arg);
+		for (int k = 0; k < n; k++)
+			spawn(do_sleep, NULL);
+		for (;;) {
+			if (wait(NULL) > 0)
+				spawn(do_sleep, NULL);
+			else if (errno != EINTR)
+				sleep_forever();
+		}
 	} else if (strcmp(mode, "segv") == 0) {
 		volatile int *nowhere = NULL;
 		return *nowhere;

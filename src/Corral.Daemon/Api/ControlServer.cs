@@ -15,11 +15,16 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
     public void Start()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
-        if (File.Exists(socketPath)) File.Delete(socketPath);
+        // Bound and listening under a temporary name, then renamed into place: the socket path only
+        // appears once connections are accepted (a client would otherwise be refused between bind
+        // and listen). Renaming over a stale socket left by a killed daemon replaces it.
+        string temporary = $"{socketPath}.{Environment.ProcessId}.tmp";
+        if (File.Exists(temporary)) File.Delete(temporary);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        _listener.Bind(new UnixDomainSocketEndPoint(temporary));
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         _listener.Listen(256);
+        File.Move(temporary, socketPath, overwrite: true);
         _ = AcceptLoop();
     }
 
