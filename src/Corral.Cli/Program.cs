@@ -47,6 +47,7 @@ public static class Program
             "verify" => VerifyVerb.Run(rest),
             "why" => WhyVerb.Run(client, rest),
             "events" => EventsVerb.Run(client, rest),
+            "ps" => PsVerb.Run(client, rest),
             "help" => PrintUsage(),
             _ => throw new CliError($"unknown verb '{verb}'\n{Usage}"),
         };
@@ -72,6 +73,7 @@ public static class Program
           verify FILE...
           why UNIT [-n N] [--all] [--json]   the last death(s) of the main process (--all: any process) and their cause
           events [--unit U] [--since TIME] [-n N] [-f] [--json]
+          ps UNIT [--json]                   the unit's process tree: state, pid, ppid, user, RSS, start, command; zombies marked
         The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
         """;
 }

@@ -22,6 +22,8 @@
  *   alloc MB              allocate and touch MB mebibytes, then sleep (W3)
  *   oom-child MB          a child allocates MB mebibytes; main sleeps on (W4)
  *   pool N                keep N sleeping children alive, forking a new one for each that dies (kill storm)
+ *   orphans N             N children each fork a grandchild and exit; the grandchildren, orphaned, exit 0.5 s later (Z1)
+ *   zombies N             fork N children that exit at once and are never reaped; main sleeps on (Z2)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -190,6 +192,27 @@ static void do_alloc(void *arg)
 	sleep_forever();
 }
 
+static void do_exit_later(void *arg)
+{
+	(void)arg;
+	struct timespec ts = { 0, 500 * 1000000L };
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
+
+static void do_orphan_parent(void *arg)
+{
+	(void)arg;
+	spawn(do_exit_later, NULL);
+	_exit(0);
+}
+
+static void do_exit_now(void *arg)
+{
+	(void)arg;
+	_exit(0);
+}
+
 static void do_tree_child(void *arg)
 {
 	int grandchildren = *(int *)arg;
@@ -316,6 +339,18 @@ int main(int argc, char **argv)
 			else if (errno != EINTR)
 				sleep_forever();
 		}
+	} else if (strcmp(mode, "orphans") == 0 && arg) {
+		int n = atoi(arg);
+		for (int k = 0; k < n; k++) {
+			pid_t c = spawn(do_orphan_parent, NULL);
+			while (waitpid(c, NULL, 0) < 0 && errno == EINTR) { }
+		}
+		sleep_forever();
+	} else if (strcmp(mode, "zombies") == 0 && arg) {
+		int n = atoi(arg);
+		for (int k = 0; k < n; k++)
+			spawn(do_exit_now, NULL);
+		sleep_forever(); /* never waits: the children stay zombies */
 	} else if (strcmp(mode, "segv") == 0) {
 		volatile int *nowhere = NULL;
 		return *nowhere;

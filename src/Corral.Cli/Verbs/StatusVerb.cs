@@ -69,6 +69,8 @@ public static class StatusVerb
             Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm})" : "")}");
         if (s.MemoryCurrent is { } mem)
             Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)})" : "")}");
+        if (s.Zombies.Count > 0)
+            Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         if (s.LeftOver.Count > 0)
             Console.WriteLine($"  Left over: {string.Join(' ', s.LeftOver)} (still running after stop)");
         if (s.CGroup is not null)

@@ -38,9 +38,22 @@ public sealed record UnitStatus
     public string? LastError { get; init; }
     public List<int> LeftOver { get; init; } = [];
     public List<ProcessInfo> Processes { get; init; } = [];
+    /// <summary>Zombies of the service grouped by the parent that does not reap them.</summary>
+    public List<ZombieGroup> Zombies { get; init; } = [];
 }
 
-public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline);
+/// <summary>One process of a service as ps shows it; State is /proc's letter (R, S, D, T, Z …).</summary>
+public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)
+{
+    public string State { get; init; } = "?";
+    public int? Uid { get; init; }
+    public string? User { get; init; }
+    public long? RssKb { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+}
+
+/// <summary>A zombie factory: a parent, how many exited children it has not reaped, and since when the oldest waits.</summary>
+public sealed record ZombieGroup(int ParentPid, string ParentComm, int Count, DateTimeOffset OldestSince);
 
 /// <summary>The answer to a job (start, stop, restart, reload, kill) or any error.</summary>
 public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0);

@@ -32,6 +32,9 @@ public sealed class ProcessTracker : IDisposable
     private readonly string? _noTracingReason;
     private readonly ICgroupManager _cgroups;
     private readonly OomKillWatcher? _oom;
+    // Processes of a service that exited while their parent, another process of the service, lives:
+    // zombies until that parent reaps them. Zombies are not in cgroup.procs, so this is how they are seen.
+    private readonly ConcurrentDictionary<int, (string Unit, int Parent, DateTimeOffset ExitedAt)> _unreaped = new();
     // The OOM counter of each service as last accounted for: a death is an OOM kill when it rose.
     private readonly Dictionary<string, ulong> _oomSeen = new(StringComparer.Ordinal);
     // Signals seen by tracing, by target pid. Kept for any target for a few seconds, because the line
@@ -160,6 +163,8 @@ public sealed class ProcessTracker : IDisposable
                 break;
             case ProcEventKind.Exit:
                 lock (_gate) _unclaimedForks.Remove(e.Pid);
+                if (_procs.TryGetValue(e.Pid, out var exiting) && e.ParentPid != Environment.ProcessId && _procs.ContainsKey(e.ParentPid))
+                    _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now);
                 if (_procs.TryGetValue(e.Pid, out var t) && t.Role == "process" && _procs.TryRemove(e.Pid, out _))
                     Record(e.Pid, t, ExitStatus.FromRaw(e.RawStatus));
                 break;
@@ -171,6 +176,25 @@ public sealed class ProcessTracker : IDisposable
     {
         _pending.CompleteAdding();
         _recorder.Join(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
+    /// The zombies of a service now: exited processes whose parent (a process of the service) has not
+    /// reaped them. Each candidate is checked in /proc (still there, state Z, same parent); the others
+    /// were reaped and are forgotten.
+    /// </summary>
+    public List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> ZombiesOf(string unit)
+    {
+        var zombies = new List<(int, int, string, DateTimeOffset)>();
+        foreach (var (pid, z) in _unreaped)
+        {
+            if (z.Unit != unit) continue;
+            if (ProcReader.TryReadStat(pid, out var st) && st!.State == 'Z' && st.Ppid == z.Parent)
+                zombies.Add((pid, z.Parent, _procs.TryGetValue(z.Parent, out var p) ? p.Comm : _ids.CommOf(z.Parent) ?? "?", z.ExitedAt));
+            else
+                _unreaped.TryRemove(pid, out _);
+        }
+        return zombies;
     }
 
     /// <summary>The reaper's word on a main or control process.</summary>

@@ -16,13 +16,23 @@ public sealed partial class ServiceRunner
         {
             var u = Unit;
             var procs = new List<ProcessInfo>();
+            var zombies = _ctx.Tracker.ZombiesOf(u.Name);
             if (withProcesses && _cgroup is not null)
             {
-                foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup))
+                var users = Linux.Users.UserDatabase.Load();
+                foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup).Concat(zombies.Select(z => z.Pid)))
                 {
                     if (!ProcReader.TryReadStat(pid, out var st)) continue;
                     string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
-                    procs.Add(new ProcessInfo(pid, st!.Ppid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]"));
+                    int? uid = ProcReader.TryReadEffectiveUid(pid);
+                    procs.Add(new ProcessInfo(pid, st!.Ppid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]")
+                    {
+                        State = st.State.ToString(),
+                        Uid = uid,
+                        User = uid is { } id ? users.UserName(id) : null,
+                        RssKb = st.RssPages * Environment.SystemPageSize / 1024,
+                        StartedAt = ProcReader.StartTime(st),
+                    });
                 }
             }
             string? mainComm = _main is not null && ProcReader.TryReadStat(_main.Pid, out var ms) ? ms!.Comm : null;
@@ -60,6 +70,8 @@ public sealed partial class ServiceRunner
                 LastError = LastError,
                 LeftOver = [.. LeftOver],
                 Processes = procs,
+                Zombies = zombies.GroupBy(z => (z.Parent, z.ParentComm))
+                    .Select(g => new ZombieGroup(g.Key.Parent, g.Key.ParentComm, g.Count(), g.Min(z => z.Since))).ToList(),
             };
         }
     }
