@@ -31,7 +31,7 @@ public static class DaemonHost
         ProcessTracker? tracker = null;
         string? noTracing = options.Tracing ? null : "tracing disabled (--no-tracing)";
         using var tracer = options.Tracing
-            ? SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing)
+            ? SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing, (pid, file) => tracker?.OnExec(pid, file))
             : null;
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
         using var oomWatcher = OomKillWatcher.TryStart(out string? noKmsg);

@@ -134,12 +134,14 @@ public sealed class ServiceUnitLoaderTests
     [Fact]
     public void Unknown_keys_and_sections_warn_with_line_and_X_sections_are_silent()
     {
-        var r = Load("[Unit]\nAfter=network.target\n[Service]\nExecStart=/bin/true\nRestartt=always\n[Frobnicate]\nA=1\n[X-Corral]\nZombieMax=5\n");
+        var r = Load("[Unit]\nAfter=network.target\n[Service]\nExecStart=/bin/true\nRestartt=always\n[Frobnicate]\nA=1\n[X-Other]\nAnything=5\n[X-Corral]\nKillEscaped=yes\nKillEscapees=yes\n");
         Assert.NotNull(r.Unit);
+        Assert.True(r.Unit!.KillEscaped);
         Assert.Equal(
             ["/etc/corral/units/web.service:2: warning: unknown key After= in [Unit], ignored",
              "/etc/corral/units/web.service:5: warning: unknown key Restartt= in [Service], ignored",
-             "/etc/corral/units/web.service:7: warning: unknown section [Frobnicate], ignored"],
+             "/etc/corral/units/web.service:7: warning: unknown section [Frobnicate], ignored",
+             "/etc/corral/units/web.service:12: warning: unknown key KillEscapees= in [X-Corral], ignored"],
             r.Diagnostics.Select(d => d.ToString()));
     }
 

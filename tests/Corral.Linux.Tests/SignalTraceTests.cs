@@ -18,6 +18,15 @@ public sealed class SignalTraceTests
         Assert.Equal((comm, pid, sig, code, targetComm, target, fromKernel), (ev!.SenderComm, ev.SenderPid, ev.Signal, ev.Code, ev.TargetComm, ev.TargetPid, ev.FromKernel));
     }
 
+    [Fact]
+    public void Parses_exec_lines_read_from_this_machine()
+    {
+        const string line = "            true-29534   [001] .....  6926.713940: sched_process_exec: filename=/usr/bin/true pid=29534 old_pid=29534";
+        Assert.True(SignalGenerated.TryParseExec(line, out int pid, out string file));
+        Assert.Equal((29534, "/usr/bin/true"), (pid, file));
+        Assert.False(SignalGenerated.TryParseExec("  bash-1 [000] d..1. 1.0: signal_generate: sig=9 errno=0 code=0 comm=x pid=2 grp=1 res=0", out _, out _));
+    }
+
     [Theory]
     [InlineData("# tracer: nop")]
     [InlineData("  bash-1 [000] d..1. 1.0: tracing_mark_write: corral: tracing ends")]

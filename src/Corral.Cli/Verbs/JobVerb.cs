@@ -37,6 +37,9 @@ public static class JobVerb
                 continue;
             }
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;
+            if (r.Escaped is { Count: > 0 } escaped)
+                Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {escaped.Count} process(es) had escaped its cgroup and were left running (KillEscaped=yes kills them): "
+                    + string.Join(", ", escaped.Select(e => $"{e.Pid} ({e.Comm}) in {e.Cgroup}")));
             if (r.LeftOver is { Count: > 0 } left)
                 Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {left.Count} process(es) left running after stop (KillMode): {string.Join(' ', left)}");
         }

@@ -25,6 +25,7 @@ public static class PsVerb
             Console.WriteLine(ProcessTree.Clip($"{p.State,-5} {p.Pid,7} {p.Ppid,7} {p.User ?? p.Uid?.ToString() ?? "?",-10} {rss,6} {start,-8} {prefix}{ProcessTree.Command(p)}", 250));
         }
         foreach (var z in s.Zombies) Console.WriteLine(ZombieLine(z));
+        foreach (var e in s.Escaped) Console.WriteLine($"escaped: {e.Pid} ({e.Comm}) left the unit's cgroup, now in {e.Cgroup}");
         return 0;
     }
 

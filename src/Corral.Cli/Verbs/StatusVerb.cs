@@ -71,6 +71,8 @@ public static class StatusVerb
             Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)})" : "")}");
         if (s.Zombies.Count > 0)
             Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
+        foreach (var e in s.Escaped)
+            Console.WriteLine($"    Escaped: {e.Pid} ({e.Comm}) left the cgroup, now in {e.Cgroup}");
         if (s.LeftOver.Count > 0)
             Console.WriteLine($"  Left over: {string.Join(' ', s.LeftOver)} (still running after stop)");
         if (s.CGroup is not null)

@@ -39,6 +39,8 @@ public sealed record ServiceUnit
     public LimitValue TasksMax { get; init; } = LimitValue.Infinity;
     public LimitValue MemoryMax { get; init; } = LimitValue.Infinity;
     public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;
+    /// <summary>[X-Corral] KillEscaped=: on stop, kill processes of the service that left its cgroup.</summary>
+    public bool KillEscaped { get; init; }
 
     /// <summary>The unit name without ".service", as used for its cgroup and in messages.</summary>
     public string ShortName => Name.EndsWith(".service", StringComparison.Ordinal) ? Name[..^8] : Name;

@@ -26,6 +26,7 @@ public static partial class ServiceUnitLoader
         public RLimit? LimitNoFile, LimitCore;
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
         public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [];
+        public bool KillEscaped;
 
         public ServiceUnit Build(List<Diagnostic> diagnostics)
         {
@@ -71,6 +72,7 @@ public static partial class ServiceUnitLoader
                 TasksMax = TasksMax,
                 MemoryMax = MemoryMax,
                 SuccessExitStatus = new ExitStatusSet(SuccessCodes, SuccessSignals),
+                KillEscaped = KillEscaped,
             };
         }
     }

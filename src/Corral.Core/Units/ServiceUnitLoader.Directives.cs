@@ -74,6 +74,7 @@ public static partial class ServiceUnitLoader
                 ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),
         [("Service", "TasksMax")] = (b, v, _) => b.TasksMax = LimitValue.ParseCount(v),
         [("Service", "MemoryMax")] = (b, v, _) => b.MemoryMax = LimitValue.ParseBytes(v),
+        [("X-Corral", "KillEscaped")] = (b, v, _) => b.KillEscaped = ParseBool(v),
         [("Service", "SuccessExitStatus")] = (b, v, _) =>
         {
             if (v.Length == 0) { b.SuccessCodes.Clear(); b.SuccessSignals.Clear(); return; }

@@ -24,9 +24,10 @@ public static partial class ServiceUnitLoader
         var warnedSections = new HashSet<string>();
         foreach (var e in entries)
         {
-            if (e.Section.StartsWith("X-", StringComparison.Ordinal))
+            // systemd skips X- sections, so Corral's own settings there leave the unit valid for systemd.
+            if (e.Section.StartsWith("X-", StringComparison.Ordinal) && e.Section != "X-Corral")
                 continue;
-            if (e.Section is not ("Unit" or "Service" or "Install"))
+            if (e.Section is not ("Unit" or "Service" or "Install" or "X-Corral"))
             {
                 if (warnedSections.Add(e.Section))
                     diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}], ignored"));

@@ -60,7 +60,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store)
                 "kill" => Kill(runner, req),
                 _ => throw new FormatException($"unknown verb '{verb}'"),
             };
-            var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled), ApiJson.Default.JobResponse);
+            var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]), ApiJson.Default.JobResponse);
             return HttpRequest.Response(result.Ok ? 200 : 409, body);
         }
         return HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));

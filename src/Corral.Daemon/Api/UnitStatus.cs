@@ -40,7 +40,11 @@ public sealed record UnitStatus
     public List<ProcessInfo> Processes { get; init; } = [];
     /// <summary>Zombies of the service grouped by the parent that does not reap them.</summary>
     public List<ZombieGroup> Zombies { get; init; } = [];
+    /// <summary>Processes of the service that left its cgroup, and where they are now.</summary>
+    public List<Escapee> Escaped { get; init; } = [];
 }
+
+public sealed record Escapee(int Pid, string Comm, string Cgroup);
 
 /// <summary>One process of a service as ps shows it; State is /proc's letter (R, S, D, T, Z …).</summary>
 public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)
@@ -56,7 +60,7 @@ public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)
 public sealed record ZombieGroup(int ParentPid, string ParentComm, int Count, DateTimeOffset OldestSince);
 
 /// <summary>The answer to a job (start, stop, restart, reload, kill) or any error.</summary>
-public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0);
+public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0, List<Escapee>? Escaped = null);
 
 public sealed record UnitList(List<UnitStatus> Units);
 

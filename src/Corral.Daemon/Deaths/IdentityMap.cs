@@ -39,6 +39,9 @@ public sealed class IdentityMap
             case ProcEventKind.Exec:
                 if (_ids.TryGetValue(e.Pid, out var execd)) _ids[e.Pid] = execd with { Comm = Comm(e.Pid) ?? execd.Comm };
                 break;
+            case ProcEventKind.Comm: // prctl(PR_SET_NAME); exec sends no such event
+                if (_ids.TryGetValue(e.Pid, out var named)) _ids[e.Pid] = named with { Comm = e.Comm };
+                break;
             case ProcEventKind.Uid:
                 _ids[e.Pid] = (_ids.TryGetValue(e.Pid, out var before) ? before : new Identity(e.Uid, Comm(e.Pid), 0)) with { Uid = e.Uid };
                 break;

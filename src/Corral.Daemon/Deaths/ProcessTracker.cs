@@ -21,7 +21,8 @@ namespace Corral.Daemon.Deaths;
 public sealed class ProcessTracker : IDisposable
 {
     private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt);
-    private sealed record Evidence(int Signal, SignalSender? Sender, bool FromKernel, long Tick);
+    /// <summary>A traced signal: the sender's process (tgid) and the name the trace gave it; uid and user are looked up when the record is written.</summary>
+    private sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool FromKernel, long Tick);
     private sealed record PendingDeath(int Pid, Tracked Process, ExitStatus Status, DateTimeOffset At, long Tick, MemoryAtDeath? Memory);
     /// <summary>The service's OOM counter and memory figures, read the moment a SIGKILL death is seen (the cgroup may go soon after).</summary>
     private sealed record MemoryAtDeath(ulong? OomKills, ulong? Limit, ulong? Peak);
@@ -42,6 +43,8 @@ public sealed class ProcessTracker : IDisposable
     // after it died; a record takes its evidence, the rest ages out.
     private readonly ConcurrentDictionary<int, List<Evidence>> _signals = new();
     private long _lastSignalPrune = Environment.TickCount64;
+    // The file each pid last exec'd, from the trace (same stream as the signals, so in order).
+    private readonly ConcurrentDictionary<int, (string Name, long Tick)> _execNames = new();
     private readonly System.Collections.Concurrent.BlockingCollection<PendingDeath> _pending = new();
     private readonly Thread _recorder;
     private UserDatabase? _users;
@@ -76,23 +79,22 @@ public sealed class ProcessTracker : IDisposable
     public void OnSignal(SignalGenerated s)
     {
         PruneSignals();
-        SignalSender? sender = null;
-        if (!s.FromKernel)
-        {
-            // The line names the sending thread; the record names its process.
-            int pid = ProcReader.TryReadTgid(s.SenderPid) ?? s.SenderPid;
-            // "<...>": the trace's own name cache missed; the identity map saw its exec.
-            string comm = s.SenderComm != "<...>" ? s.SenderComm : _ids.CommOf(pid) ?? "?";
-            int? uid = _ids.UidOf(pid);
-            sender = new SignalSender(pid, comm, uid, uid is { } u ? UserName(u) : null,
-                _procs.TryGetValue(pid, out var senderProc) ? senderProc.Unit : null);
-        }
+        // The line names the sending thread; the record names its process, read now while it may still run.
+        int senderPid = s.FromKernel ? 0 : ProcReader.TryReadTgid(s.SenderPid) ?? s.SenderPid;
         var list = _signals.GetOrAdd(s.TargetPid, _ => []);
         lock (list)
         {
-            list.Add(new Evidence(s.Signal, sender, s.FromKernel, Environment.TickCount64));
+            list.Add(new Evidence(s.Signal, senderPid, s.SenderComm, s.FromKernel, Environment.TickCount64));
             if (list.Count > 16) list.RemoveAt(0);
         }
+    }
+
+    /// <summary>A sched_process_exec line: remembered to name a sender the trace's name cache has lost.</summary>
+    public void OnExec(int pid, string filename)
+    {
+        string name = Path.GetFileName(filename);
+        _execNames[pid] = (name.Length > 15 ? name[..15] : name, Environment.TickCount64);
+        PruneSignals(); // every exec of the machine passes here: keep the map to the last seconds
     }
 
     private void PruneSignals()
@@ -106,6 +108,22 @@ public sealed class ProcessTracker : IDisposable
             lock (list) stale = list.Count == 0 || now - list[^1].Tick > 5000;
             if (stale && !_procs.ContainsKey(pid)) _signals.TryRemove(pid, out _);
         }
+        foreach (var (pid, e) in _execNames)
+            if (now - e.Tick > 10_000) _execNames.TryRemove(pid, out _);
+    }
+
+    /// <summary>
+    /// Who sent it, resolved when the record is written: by then the process connector has caught up
+    /// with the sender's fork and exec, which came before the signal, so a pid reused since is not
+    /// mistaken for it. The trace's own name wins unless its cache missed ("&lt;...&gt;").
+    /// </summary>
+    private SignalSender SenderOf(Evidence e)
+    {
+        string comm = e.TraceComm != "<...>" ? e.TraceComm
+            : _execNames.TryGetValue(e.SenderPid, out var exec) ? exec.Name : _ids.CommOf(e.SenderPid) ?? "?";
+        int? uid = _ids.UidOf(e.SenderPid);
+        return new SignalSender(e.SenderPid, comm, uid, uid is { } u ? UserName(u) : null,
+            _procs.TryGetValue(e.SenderPid, out var p) ? p.Unit : null);
     }
 
     private string? UserName(int uid)
@@ -197,6 +215,25 @@ public sealed class ProcessTracker : IDisposable
         return zombies;
     }
 
+    /// <summary>
+    /// Processes of the service's lineage (followed from fork events) that are alive but no longer in
+    /// its cgroup or below it: someone wrote their pid into another cgroup's cgroup.procs.
+    /// </summary>
+    /// <param name="cgroupPath">the service's cgroup as /proc/PID/cgroup names it ("/corral/web.service")</param>
+    public List<(int Pid, string Comm, string Cgroup)> EscapeesOf(string unit, string cgroupPath)
+    {
+        var escaped = new List<(int, string, string)>();
+        foreach (var (pid, t) in _procs)
+        {
+            if (t.Unit != unit) continue;
+            string? text = ProcReader.TryReadText($"/proc/{pid}/cgroup");
+            string? v2 = text?.Split('\n').FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+            if (v2 is null || v2 == cgroupPath || v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal)) continue;
+            if (ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z') escaped.Add((pid, st.Comm, v2));
+        }
+        return escaped;
+    }
+
     /// <summary>The reaper's word on a main or control process.</summary>
     public void OnReaped(int pid, ExitStatus status)
     {
@@ -286,7 +323,7 @@ public sealed class ProcessTracker : IDisposable
             var same = list.Where(e => e.Signal == status.Value).ToList();
             if (same.Count == 0) return null;
             var last = same[^1];
-            if (last.Sender?.Pid == pid && same.LastOrDefault(e => e.Sender?.Pid != pid) is { } original) return original;
+            if (!last.FromKernel && last.SenderPid == pid && same.LastOrDefault(e => e.FromKernel || e.SenderPid != pid) is { } original) return original;
             return last;
         }
     }
@@ -314,9 +351,10 @@ public sealed class ProcessTracker : IDisposable
         var (pid, t, status, at) = (d.Pid, d.Process, d.Status, d.At);
         var evidence = EvidenceFor(pid, status);
         _signals.TryRemove(pid, out _);
+        var sender = evidence is { FromKernel: false } ? SenderOf(evidence) : null;
         var (kill, sent) = KillsFor(t.Unit, status, t.StartedAt, at);
         var oom = OomFor(d);
-        var (cause, reason) = DeathAttribution.Decide(status, kill, evidence?.Sender, _noTracingReason, Environment.ProcessId,
+        var (cause, reason) = DeathAttribution.Decide(status, kill, sender, _noTracingReason, Environment.ProcessId,
             evidence?.FromKernel ?? false, oom is not null);
         if (cause == DeathCause.Corral) kill ??= sent.LastOrDefault(k => k.Signal == status.Value);
         try
@@ -325,7 +363,7 @@ public sealed class ProcessTracker : IDisposable
             {
                 Unit = t.Unit, Pid = pid, Role = t.Role, Comm = t.Comm, Cmdline = t.Cmdline, StartedAt = t.StartedAt,
                 EndedAt = at, Status = status, Cause = cause, Reason = reason, CorralKill = cause == DeathCause.Corral ? kill : null, CorralKills = sent,
-                Sender = cause == DeathCause.Signal ? evidence?.Sender : null,
+                Sender = cause == DeathCause.Signal ? sender : null,
                 Oom = cause == DeathCause.OomKill ? oom : null,
             });
         }

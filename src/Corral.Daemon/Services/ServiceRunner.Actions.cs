@@ -193,6 +193,27 @@ public sealed partial class ServiceRunner
         return seen.Count;
     }
 
+    /// <summary>
+    /// Processes of the service that left its cgroup outlive any stop of the cgroup: killed when the
+    /// unit says KillEscaped=yes, otherwise reported as left running.
+    /// </summary>
+    private void HandleEscapees()
+    {
+        var escaped = Escapees();
+        if (escaped.Count == 0 || !Unit.KillEscaped)
+        {
+            EscapedLeft = escaped;
+            return;
+        }
+        NoteKill(SignalNames.SigKill, "escaped the service's cgroup; KillEscaped=yes");
+        foreach (var e in escaped)
+        {
+            using var h = ProcessHandle.TryOpen(e.Pid);
+            h?.TrySignal(SignalNames.SigKill);
+        }
+        EscapedLeft = [];
+    }
+
     /// <summary>Why the state machine is signalling now, in words for the death record.</summary>
     private string KillReason() => _fsm.State switch
     {
@@ -214,6 +235,7 @@ public sealed partial class ServiceRunner
         _control?.Dispose();
         _main = _control = null;
         LeftOver = _cgroup is null ? [] : _ctx.Cgroups.ReadPids(_cgroup);
+        HandleEscapees();
         if (LeftOver.Count == 0) ReleaseCgroup();
         if (result == ServiceResult.Success) LastError = null;
     }

@@ -25,6 +25,7 @@ public sealed partial class ServiceRunner
             }
             LastError = null;
             LeftOver = [];
+            EscapedLeft = [];
             (_jobVerb, _jobUid) = ("start failed", uid);
             _runningReached = false;
         }
@@ -47,14 +48,14 @@ public sealed partial class ServiceRunner
     {
         lock (_gate)
         {
-            if (ServiceStateNames.IsInactive(_fsm.State)) return JobResult.Done with { LeftOver = LeftOver };
+            if (ServiceStateNames.IsInactive(_fsm.State)) return JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft };
             if (!ServiceStateNames.IsStopping(_fsm.State)) (_jobVerb, _jobUid) = (verb, uid);
         }
         var done = WaitFor(ServiceStateNames.IsInactive);
         Post(ServiceEvent.StopRequest(timeout));
         if (noBlock) return JobResult.Done;
         await done;
-        lock (_gate) return JobResult.Done with { LeftOver = LeftOver };
+        lock (_gate) return JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft };
     }
 
     public async Task<JobResult> RestartAsync(TimeSpan? timeout, int? uid = null)
@@ -111,5 +112,6 @@ public sealed record JobResult(bool Ok, string? Error)
     public static readonly JobResult Done = new(true, null);
     public static JobResult Fail(string error) => new(false, error);
     public IReadOnlyList<int> LeftOver { get; init; } = [];
+    public IReadOnlyList<Api.Escapee> Escaped { get; init; } = [];
     public int Signalled { get; init; }
 }

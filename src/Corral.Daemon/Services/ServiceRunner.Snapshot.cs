@@ -69,6 +69,7 @@ public sealed partial class ServiceRunner
                 Type = u.Type.ToString().ToLowerInvariant(),
                 LastError = LastError,
                 LeftOver = [.. LeftOver],
+                Escaped = ServiceStateNames.IsInactive(_fsm.State) ? [.. EscapedLeft] : Escapees(),
                 Processes = procs,
                 Zombies = zombies.GroupBy(z => (z.Parent, z.ParentComm))
                     .Select(g => new ZombieGroup(g.Key.Parent, g.Key.ParentComm, g.Count(), g.Min(z => z.Since))).ToList(),

@@ -45,6 +45,14 @@ public sealed partial class ServiceRunner : IDisposable
     public DateTimeOffset StateSince { get; private set; }
     public string? LastError { get; private set; }
     public IReadOnlyList<int> LeftOver { get; private set; } = [];
+    /// <summary>Processes that had escaped the cgroup and were left running when the last run ended.</summary>
+    public IReadOnlyList<Api.Escapee> EscapedLeft { get; private set; } = [];
+
+    /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
+    private string CgroupPathInProc => "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path);
+
+    private List<Api.Escapee> Escapees() =>
+        _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc).Select(e => new Api.Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
 
     /// <summary>daemon-reload: the new definition applies from the next transition on.</summary>
     public void UpdateUnit(ServiceUnit unit)

@@ -8,7 +8,10 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
 
     public virtual void EnsureRoot() => Directory.CreateDirectory(Root);
 
-    public abstract ServiceCgroup For(string unit);
+    public ServiceCgroup For(string unit) => ForDirectory(UnitDirectoryName(unit));
+
+    /// <summary>The cgroups named exactly so under the root(s), whatever the name.</summary>
+    protected abstract ServiceCgroup ForDirectory(string name);
 
     public ServiceCgroup Create(string unit, ulong? tasksMax, ulong? memoryMax)
     {
@@ -52,7 +55,7 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
         {
             foreach (var dir in Directory.GetDirectories(Root))
             {
-                var cg = For(Path.GetFileName(dir));
+                var cg = ForDirectory(Path.GetFileName(dir)); // also cgroups that are not a unit's
                 try { KillAll(cg); } catch (CgroupException) { }
                 var end = DateTime.UtcNow + waitPerCgroup;
                 while (IsPopulated(cg) && DateTime.UtcNow < end) Thread.Sleep(10);

@@ -15,7 +15,7 @@ public sealed class CgroupV2Manager(string root, CgroupLayout layout) : CgroupMa
         }
     }
 
-    public override ServiceCgroup For(string unit) => new(unit, Path.Combine(Root, UnitDirectoryName(unit)), null, null);
+    protected override ServiceCgroup ForDirectory(string name) => new(name, Path.Combine(Root, name), null, null);
 
     protected override void ApplyLimits(ServiceCgroup cg, ulong? tasksMax, ulong? memoryMax)
     {

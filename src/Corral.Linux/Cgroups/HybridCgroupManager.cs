@@ -26,10 +26,9 @@ public sealed class HybridCgroupManager : CgroupManagerBase
         if (_pidsRoot is not null) Directory.CreateDirectory(_pidsRoot);
     }
 
-    public override ServiceCgroup For(string unit)
+    protected override ServiceCgroup ForDirectory(string name)
     {
-        string name = UnitDirectoryName(unit);
-        return new(unit, Path.Combine(Root, name),
+        return new(name, Path.Combine(Root, name),
             _memoryRoot is null ? null : Path.Combine(_memoryRoot, name),
             _pidsRoot is null ? null : Path.Combine(_pidsRoot, name));
     }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Corral.Linux.ProcConnector;
 
-public enum ProcEventKind { Fork, Exec, Exit, Uid }
+public enum ProcEventKind { Fork, Exec, Exit, Uid, Comm }
 
 /// <summary>
 /// One event of the kernel's process connector (linux/cn_proc.h), for whole processes only:
@@ -10,9 +10,9 @@ public enum ProcEventKind { Fork, Exec, Exit, Uid }
 /// the parent would get (exit code in bits 8-15, or the signal in bits 0-6 and 0x80 for a core);
 /// for uid changes <see cref="Uid"/> is the new effective uid.
 /// </summary>
-public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentPid, int RawStatus, ulong TimestampNs, int Uid = -1)
+public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentPid, int RawStatus, ulong TimestampNs, int Uid = -1, string? Comm = null)
 {
-    private const uint Fork = 0x1, Exec = 0x2, UidChange = 0x4, Exit = 0x80000000;
+    private const uint Fork = 0x1, Exec = 0x2, UidChange = 0x4, CommChange = 0x200, Exit = 0x80000000;
     private const int NlmsgHeader = 16, CnMsgHeader = 20;
 
     /// <summary>
@@ -39,6 +39,12 @@ public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentP
             case UidChange when data.Length >= 16:
                 if (U(data, 0) != U(data, 1)) return false; // one thread's credentials
                 ev = new ProcEvent(ProcEventKind.Uid, U(data, 1), 0, 0, ts, U(data, 3));
+                return true;
+            case CommChange when data.Length >= 24:
+                if (U(data, 0) != U(data, 1)) return false; // a thread renamed itself
+                var name = data.Slice(8, 16);
+                int nul = name.IndexOf((byte)0);
+                ev = new ProcEvent(ProcEventKind.Comm, U(data, 1), 0, 0, ts, Comm: System.Text.Encoding.UTF8.GetString(nul < 0 ? name : name[..nul]));
                 return true;
             case Exit when data.Length >= 24:
                 if (U(data, 0) != U(data, 1)) return false; // a thread ended, the process goes on

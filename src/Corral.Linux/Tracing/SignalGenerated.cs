@@ -16,6 +16,19 @@ public sealed partial record SignalGenerated(string SenderComm, int SenderPid, d
     [GeneratedRegex(@"^\s*(?<comm>.*)-(?<pid>\d+)\s+\[\d+\]\s+(?:\S+\s+)?(?<ts>\d+\.\d+): signal_generate: sig=(?<sig>\d+) errno=-?\d+ code=(?<code>-?\d+) comm=(?<tcomm>.*) pid=(?<tpid>\d+) grp=\d+ res=(?<res>\d+)\s*$")]
     private static partial Regex Line();
 
+    // "  kill-1234  [001] ...1.  3723.2: sched_process_exec: filename=/usr/bin/kill pid=1234 old_pid=1234"
+    [GeneratedRegex(@"^\s*.*-\d+\s+\[\d+\]\s+(?:\S+\s+)?\d+\.\d+: sched_process_exec: filename=(?<file>.*) pid=(?<pid>\d+) old_pid=\d+\s*$")]
+    private static partial Regex ExecLine();
+
+    /// <summary>A sched_process_exec line: the pid and the file it now runs.</summary>
+    public static bool TryParseExec(string line, out int pid, out string filename)
+    {
+        var m = ExecLine().Match(line);
+        pid = m.Success ? int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture) : 0;
+        filename = m.Groups["file"].Value;
+        return m.Success;
+    }
+
     public static bool TryParse(string line, out SignalGenerated? ev)
     {
         ev = null;

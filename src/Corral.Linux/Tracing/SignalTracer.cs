@@ -16,11 +16,13 @@ public sealed class SignalTracer : IDisposable
     private readonly string _instance;
     private readonly bool _mountedByUs;
     private readonly Action<SignalGenerated> _onSignal;
+    private readonly Action<int, string>? _onExec;
     private readonly System.Text.StringBuilder _partial = new();
     private readonly PolledReader _reader;
 
-    private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal)
+    private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal, Action<int, string>? onExec)
     {
+        _onExec = onExec;
         _mount = mount;
         _mountedByUs = mountedByUs;
         _instance = instance;
@@ -31,7 +33,11 @@ public sealed class SignalTracer : IDisposable
     public string Instance => _instance;
 
     /// <summary>Sets tracing up; on failure returns null and the reason, for the records to quote.</summary>
-    public static SignalTracer? TryStart(string mountPoint, Action<SignalGenerated> onSignal, out string? unavailable)
+    /// <param name="onExec">
+    /// every exec on the machine (sched:sched_process_exec), in the same ordered stream as the signals:
+    /// it names a short-lived sender such as kill when the trace's own name cache has lost it ("&lt;...&gt;").
+    /// </param>
+    public static SignalTracer? TryStart(string mountPoint, Action<SignalGenerated> onSignal, out string? unavailable, Action<int, string>? onExec = null)
     {
         unavailable = null;
         bool mounted = false;
@@ -55,10 +61,11 @@ public sealed class SignalTracer : IDisposable
             string ev = Path.Combine(instance, "events", "signal", "signal_generate");
             File.WriteAllText(Path.Combine(ev, "filter"), "sig != 17 && sig != 18 && sig != 23 && sig != 28");
             File.WriteAllText(Path.Combine(ev, "enable"), "1");
+            if (onExec is not null) File.WriteAllText(Path.Combine(instance, "events", "sched", "sched_process_exec", "enable"), "1");
             // Plain read(2): .NET's FileStream may read at an offset (pread), which a trace pipe does not serve.
             int pipe = Interop.Open(Path.Combine(instance, "trace_pipe"), Interop.O_RDONLY | Interop.O_CLOEXEC | Interop.O_NONBLOCK);
             if (pipe < 0) throw new IOException($"open trace_pipe: {Interop.StrError(Interop.LastErrno)}");
-            return new SignalTracer(mountPoint, mounted, instance, pipe, onSignal);
+            return new SignalTracer(mountPoint, mounted, instance, pipe, onSignal, onExec);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -100,12 +107,19 @@ public sealed class SignalTracer : IDisposable
         if (last < 0) return;
         _partial.Clear().Append(text, last + 1, text.Length - last - 1);
         foreach (var line in text[..last].Split('\n'))
+        {
             if (SignalGenerated.TryParse(line, out var ev)) _onSignal(ev!);
+            else if (_onExec is not null && SignalGenerated.TryParseExec(line, out int pid, out string file)) _onExec(pid, file);
+        }
     }
 
     public void Dispose()
     {
-        try { File.WriteAllText(Path.Combine(_instance, "events", "signal", "signal_generate", "enable"), "0"); }
+        try
+        {
+            File.WriteAllText(Path.Combine(_instance, "events", "signal", "signal_generate", "enable"), "0");
+            if (_onExec is not null) File.WriteAllText(Path.Combine(_instance, "events", "sched", "sched_process_exec", "enable"), "0");
+        }
         catch (IOException) { }
         _reader.Dispose();
         for (int i = 0; i < 50; i++)
