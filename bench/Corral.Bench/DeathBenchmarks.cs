@@ -69,9 +69,21 @@ public static class DeathBenchmarks
         }
         double seconds = sw.Elapsed.TotalSeconds;
         long cpu1 = d.CpuTicks();
-        Thread.Sleep(2000); // let the last records be written
+        // Records may trail the deaths (a death waits up to 250 ms for its trace line): read them once
+        // their number has not changed for 2 s, and say how long that took.
+        var settle = Stopwatch.StartNew();
+        int count = -1;
+        List<DeathView> all;
+        while (true)
+        {
+            all = d.Api.Get("/v1/deaths?limit=100000", ApiJson.Default.DeathList).Deaths;
+            if (all.Count == count || settle.Elapsed > TimeSpan.FromSeconds(60)) break;
+            count = all.Count;
+            Thread.Sleep(2000);
+        }
+        double settled = settle.Elapsed.TotalSeconds - 2;
 
-        var records = d.Api.Get("/v1/deaths?limit=100000", ApiJson.Default.DeathList).Deaths
+        var records = all
             .GroupBy(r => r.Pid).ToDictionary(g => g.Key, g => g.OrderBy(r => r.EndedAt).ToList());
         int missed = 0, wrong = 0;
         int self = Environment.ProcessId;
@@ -84,6 +96,6 @@ public static class DeathBenchmarks
             if (!right) wrong++;
         }
         double cpuPct = (cpu1 - cpu0) / 100.0 / seconds * 100;
-        Console.WriteLine($"kill-storm ({(tracing ? "attribution on" : "attribution off: --no-tracing")}): {sent.Count} kills in {seconds:F1} s over {services} services; missed {missed}, wrong {wrong}; daemon CPU {cpuPct:F1}% of one core");
+        Console.WriteLine($"kill-storm ({(tracing ? "attribution on" : "attribution off: --no-tracing")}): {sent.Count} kills in {seconds:F1} s over {services} services; missed {missed}, wrong {wrong}; records complete {Math.Max(0, settled):F1} s after the storm; daemon CPU {cpuPct:F1}% of one core");
     }
 }

@@ -43,6 +43,7 @@ public sealed class ProcessTracker : IDisposable
     // after it died; a record takes its evidence, the rest ages out.
     private readonly ConcurrentDictionary<int, List<Evidence>> _signals = new();
     private long _lastSignalPrune = Environment.TickCount64;
+    private long _lastZombiePrune = Environment.TickCount64;
     // The file each pid last exec'd, from the trace (same stream as the signals, so in order).
     private readonly ConcurrentDictionary<int, (string Name, long Tick)> _execNames = new();
     private readonly System.Collections.Concurrent.BlockingCollection<PendingDeath> _pending = new();
@@ -181,6 +182,7 @@ public sealed class ProcessTracker : IDisposable
                 break;
             case ProcEventKind.Exit:
                 lock (_gate) _unclaimedForks.Remove(e.Pid);
+                PruneReaped();
                 if (_procs.TryGetValue(e.Pid, out var exiting) && e.ParentPid != Environment.ProcessId && _procs.ContainsKey(e.ParentPid))
                     _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now);
                 if (_procs.TryGetValue(e.Pid, out var t) && t.Role == "process" && _procs.TryRemove(e.Pid, out _))
@@ -207,7 +209,7 @@ public sealed class ProcessTracker : IDisposable
         foreach (var (pid, z) in _unreaped)
         {
             if (z.Unit != unit) continue;
-            if (ProcReader.TryReadStat(pid, out var st) && st!.State == 'Z' && st.Ppid == z.Parent)
+            if (IsStillZombie(pid, z.Parent))
                 zombies.Add((pid, z.Parent, _procs.TryGetValue(z.Parent, out var p) ? p.Comm : _ids.CommOf(z.Parent) ?? "?", z.ExitedAt));
             else
                 _unreaped.TryRemove(pid, out _);
@@ -233,6 +235,23 @@ public sealed class ProcessTracker : IDisposable
         }
         return escaped;
     }
+
+    /// <summary>
+    /// Most exited children are reaped by their parent at once; forget those every few seconds so that
+    /// a busy service does not fill the zombie candidates (a real zombie stays until it is reaped).
+    /// </summary>
+    private void PruneReaped()
+    {
+        long now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastZombiePrune) < 2000) return;
+        Interlocked.Exchange(ref _lastZombiePrune, now);
+        foreach (var (pid, z) in _unreaped)
+            if (!IsStillZombie(pid, z.Parent)) _unreaped.TryRemove(pid, out _);
+    }
+
+    /// <summary>Still there, a zombie, and still the child of the same parent (not a reused pid).</summary>
+    private static bool IsStillZombie(int pid, int parent) =>
+        ProcReader.TryReadStat(pid, out var st) && st!.State == 'Z' && st.Ppid == parent;
 
     /// <summary>The reaper's word on a main or control process.</summary>
     public void OnReaped(int pid, ExitStatus status)

@@ -14,7 +14,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable
     private volatile bool _disposed;
     private long _overruns;
 
-    public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 8 << 20)
+    public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 32 << 20)
     {
         _onEvent = onEvent;
         _fd = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, Interop.NETLINK_CONNECTOR);
