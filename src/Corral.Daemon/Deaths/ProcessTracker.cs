@@ -316,15 +316,8 @@ public sealed class ProcessTracker : IDisposable
             }
         }
         OomKillReport? report = _oom?.ReportFor(d.Pid);
-        if (rose && report is null && _oom is not null)
-        {
-            for (int i = 0; report is null && Environment.TickCount64 < d.Tick + (long)TraceWait.TotalMilliseconds; i++)
-            {
-                if (i % 4 == 0) _oom.Drain();
-                Thread.Sleep(5);
-                report = _oom.ReportFor(d.Pid);
-            }
-        }
+        if (rose && report is null && _oom is not null && WaitForEvidence(d, () => _oom.ReportFor(d.Pid) is not null, _oom.Drain))
+            report = _oom.ReportFor(d.Pid);
         if (!rose && report is null) return null;
         string scope = report?.Constraint == "CONSTRAINT_NONE" ? "the whole machine ran out of memory" : $"memory cgroup of {d.Process.Unit}";
         return new OomEvidence(scope, report?.TotalVmKb, report?.AnonRssKb, report?.FileRssKb, report?.ShmemRssKb, report?.OomScoreAdj, m.Limit, m.Peak);
@@ -353,16 +346,25 @@ public sealed class ProcessTracker : IDisposable
         {
             // The trace line naming the sender may be read after the exit: give it a moment.
             if (d.Status.IsSignal && _noTracingReason is null)
-            {
-                long deadline = d.Tick + (long)TraceWait.TotalMilliseconds;
-                for (int i = 0; EvidenceFor(d.Pid, d.Status) is null && Environment.TickCount64 < deadline; i++)
-                {
-                    if (i % 4 == 0) DrainTrace?.Invoke();
-                    Thread.Sleep(5);
-                }
-            }
+                WaitForEvidence(d, () => EvidenceFor(d.Pid, d.Status) is not null, DrainTrace);
             Write(d);
         }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="found"/> holds or <see cref="TraceWait"/> has passed since the death,
+    /// asking the reader to drain its kernel pipe every 20 ms (its wake-up can lag, see PolledReader).
+    /// </summary>
+    private static bool WaitForEvidence(PendingDeath d, Func<bool> found, Action? drain)
+    {
+        long deadline = d.Tick + (long)TraceWait.TotalMilliseconds;
+        for (int i = 0; !found(); i++)
+        {
+            if (Environment.TickCount64 >= deadline) return false;
+            if (i % 4 == 0) drain?.Invoke();
+            Thread.Sleep(5);
+        }
+        return true;
     }
 
     private void Write(PendingDeath d)

@@ -23,25 +23,23 @@ public static class ProcReader
     }
 
     /// <summary>The process (thread group) a thread belongs to, from /proc/TID/status; trace lines name threads.</summary>
-    public static int? TryReadTgid(int tid)
-    {
-        string? text = TryReadText($"/proc/{tid}/status");
-        if (text is null) return null;
-        int at = text.IndexOf("\nTgid:", StringComparison.Ordinal);
-        if (at < 0) return null;
-        int end = text.IndexOf('\n', at + 1);
-        return int.TryParse(text.AsSpan(at + 6, end - at - 6).Trim(), out int tgid) ? tgid : null;
-    }
+    public static int? TryReadTgid(int tid) =>
+        StatusField(tid, "Tgid") is [var tgid, ..] && int.TryParse(tgid, out int v) ? v : null;
 
     /// <summary>The effective uid, from the Uid: line of /proc/PID/status (real, effective, saved, fs).</summary>
-    public static int? TryReadEffectiveUid(int pid)
+    public static int? TryReadEffectiveUid(int pid) =>
+        StatusField(pid, "Uid") is [_, var euid, ..] && int.TryParse(euid, out int v) ? v : null;
+
+    /// <summary>The whitespace-separated values of one "Key:" line of /proc/PID/status; null if the process is gone.</summary>
+    private static string[]? StatusField(int pid, string key)
     {
         string? text = TryReadText($"/proc/{pid}/status");
         if (text is null) return null;
-        int at = text.IndexOf("\nUid:", StringComparison.Ordinal);
+        string tag = "\n" + key + ":";
+        int at = text.IndexOf(tag, StringComparison.Ordinal);
         if (at < 0) return null;
-        var fields = text[(at + 5)..text.IndexOf('\n', at + 1)].Split('\t', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 1 && int.TryParse(fields[1], out int uid) ? uid : null;
+        int end = text.IndexOf('\n', at + 1);
+        return text[(at + tag.Length)..(end < 0 ? text.Length : end)].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
     }
 
     public static string? TryReadText(string path)
