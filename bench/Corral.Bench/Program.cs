@@ -6,7 +6,7 @@ using Corral.Linux.Cgroups;
 // the same run. Usage: bench/run.sh [runs]   (root; after ./build.sh)
 int runs = args.Length > 0 ? int.Parse(args[0]) : 5;
 string repo = args.Length > 1 ? args[1] : FindRepo();
-string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | all
+string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | monitor | all
 string workload = Path.Combine(repo, "bin", "corral-workload");
 Console.WriteLine($"# Corral benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {runs} runs each");
 
@@ -18,6 +18,11 @@ if (only is "all" or "deaths")
     DeathBenchmarks.RecordLatency(repo, workload, runs * 40);
     DeathBenchmarks.KillStorm(repo, workload, tracing: true);
     DeathBenchmarks.KillStorm(repo, workload, tracing: false);
+}
+if (only is "all" or "monitor")
+{
+    MonitorBenchmarks.AtRest(repo, workload, runs);
+    MonitorBenchmarks.ForkStorm(repo, workload, Math.Min(runs, 3));
 }
 
 void StopVersusFloor()

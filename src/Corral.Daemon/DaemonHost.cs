@@ -37,7 +37,7 @@ public static class DaemonHost
         using var oomWatcher = OomKillWatcher.TryStart(out string? noKmsg);
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
         using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
-        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); });
+        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); }, options.ProcEventsBuffer);
         var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
             Path.Combine(options.StateDir, "logs"));
         using var manager = new Manager(options, ctx);
@@ -47,7 +47,8 @@ public static class DaemonHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
-        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store));
+        using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval);
+        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor));
         server.Start();
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
 

@@ -12,4 +12,10 @@ public sealed record DaemonOptions
     public bool Tracing { get; init; } = true;
     /// <summary>How many death records to keep (the oldest go first).</summary>
     public int EventRetention { get; init; } = 100_000;
+    /// <summary>How often the health monitor looks at zombies, escapees, the process table and lost events.</summary>
+    public TimeSpan MonitorInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The share of kernel.pid_max or kernel.threads-max in use past which a pid-pressure notice is raised.</summary>
+    public double PidPressureShare { get; init; } = 0.8;
+    /// <summary>The process connector's socket receive buffer; events beyond it are dropped by the kernel (then /proc is rescanned).</summary>
+    public int ProcEventsBuffer { get; init; } = 32 << 20;
 }

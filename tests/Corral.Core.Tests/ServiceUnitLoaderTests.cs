@@ -145,6 +145,33 @@ public sealed class ServiceUnitLoaderTests
             r.Diagnostics.Select(d => d.ToString()));
     }
 
+    [Fact]
+    public void ZombieMax_and_ZombieAction_are_read_from_X_Corral()
+    {
+        var u = LoadOk("[Service]\nExecStart=/bin/true\n[X-Corral]\nZombieMax=20\nZombieAction=restart\n");
+        Assert.Equal(20, u.ZombieMax);
+        Assert.Equal(Corral.Core.Zombies.ZombieAction.Restart, u.ZombieAction);
+        var defaults = LoadOk("[Service]\nExecStart=/bin/true\n");
+        Assert.Null(defaults.ZombieMax);
+        Assert.Equal(Corral.Core.Zombies.ZombieAction.None, defaults.ZombieAction);
+        Assert.Null(LoadOk("[Service]\nExecStart=/bin/true\n[X-Corral]\nZombieMax=infinity\n").ZombieMax);
+        var lone = Load("[Service]\nExecStart=/bin/true\n[X-Corral]\nZombieAction=stop\n");
+        Assert.Contains(lone.Diagnostics, d => d.Severity == Severity.Warning && d.Message.Contains("ZombieAction= has no effect without ZombieMax="));
+    }
+
+    [Theory]
+    [InlineData("ZombieMax=many", "ZombieMax=many is not a number of zombies")]
+    [InlineData("ZombieMax=-1", "ZombieMax=-1 is not a number of zombies")]
+    [InlineData("ZombieAction=kill", "ZombieAction=kill is not one of none, restart, stop")]
+    public void Bad_zombie_settings_are_errors_naming_the_line(string line, string message)
+    {
+        var r = Load($"[Service]\nExecStart=/bin/true\n[X-Corral]\n{line}\n");
+        Assert.Null(r.Unit);
+        var error = Assert.Single(r.Diagnostics, d => d.Severity == Severity.Error);
+        Assert.Equal(4, error.Line);
+        Assert.Contains(message, error.Message);
+    }
+
     [Theory]
     [InlineData("KillMode=group", 3, "KillMode=group is not one of control-group, mixed, process, none")]
     [InlineData("KillSignal=hup", 3, "KillSignal=hup is not a signal")]

@@ -36,6 +36,26 @@ public sealed class EventStoreTests : IDisposable
     }
 
     [Fact]
+    public void Notices_read_back_filtered_by_unit_and_kind_and_survive_a_reopen()
+    {
+        var at = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000);
+        using (var store = new EventStore(Db))
+        {
+            store.Add(new Notices.Notice(Notices.NoticeKinds.ZombiesExceeded, "web.service", "12 zombies, more than ZombieMax=10") { At = at, Pid = 77, Count = 12 });
+            store.Add(new Notices.Notice(Notices.NoticeKinds.PidPressure, null, "pids 81% of pid_max") { At = at.AddSeconds(1), Count = 810 });
+            store.Add(new Notices.Notice(Notices.NoticeKinds.ZombiesCleared, "web.service", "back to 0") { At = at.AddSeconds(2), Count = 0 });
+        }
+        using var reopened = new EventStore(Db);
+        var all = reopened.QueryNotices(null, null, null, null, 10);
+        Assert.Equal([Notices.NoticeKinds.ZombiesCleared, Notices.NoticeKinds.PidPressure, Notices.NoticeKinds.ZombiesExceeded], all.Select(n => n.Kind));
+        var exceeded = Assert.Single(reopened.QueryNotices("web.service", Notices.NoticeKinds.ZombiesExceeded, null, null, 10));
+        Assert.Equal((77, 12L, at), (exceeded.Pid!.Value, exceeded.Count!.Value, exceeded.At));
+        Assert.Null(Assert.Single(reopened.QueryNotices(null, Notices.NoticeKinds.PidPressure, null, null, 10)).Unit);
+        Assert.Equal([all[1].Id, all[0].Id], reopened.QueryNotices(null, null, null, all[2].Id, 10).Select(n => n.Id));
+        Assert.Equal(2, reopened.QueryNotices(null, null, at.AddSeconds(1), null, 10).Count);
+    }
+
+    [Fact]
     public void Queries_filter_by_unit_role_and_time_and_follow_after_an_id()
     {
         using var store = new EventStore(Db);

@@ -70,5 +70,29 @@ public sealed class ProcConnectorTests : IDisposable
         Assert.Equal(0, listener.Overruns);
     }
 
+    [Fact]
+    public async Task A_full_socket_buffer_is_counted_as_an_overrun_and_reported()
+    {
+        int reported = 0;
+        // A slow handler and the smallest buffer the kernel allows: a burst of forks must overflow it.
+        using var listener = new ProcConnectorListener(_ => Thread.Sleep(20), receiveBufferBytes: 1024);
+        listener.Overrun += () => Interlocked.Increment(ref reported);
+        var cg = _cgroups.Create("burst.service", null, null);
+        var spawner = new Spawner(Path.Combine(TestReaper.RepoRoot(), "bin", "corral-exec"), TestReaper.Instance);
+        var done = new TaskCompletionSource();
+        using var sh = spawner.Spawn(new SpawnRequest
+        {
+            Executable = "/bin/sh",
+            Argv = ["sh", "-c", "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"],
+            Environment = ["PATH=/usr/bin:/bin"],
+            CgroupDirs = cg.AllPaths().ToList(),
+        }, (_, _) => done.TrySetResult());
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (int i = 0; i < 100 && listener.Overruns == 0; i++) await Task.Delay(50);
+
+        Assert.True(listener.Overruns > 0, "300 forks into a 1 KiB buffer read at 50 events a second lost nothing");
+        Assert.True(Volatile.Read(ref reported) > 0, "the Overrun event was not raised");
+    }
+
     public void Dispose() => _cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(5));
 }

@@ -26,6 +26,12 @@ public sealed class EscapeScenarios : Scenario
         var (escapee, elsewhere) = StartAndEscape($"[Service]\nExecStart={F.Workload("sigtree")}\nTimeoutStopSec=5\n");
 
         Assert.Contains($"Escaped: {escapee} (corral-workload) left the cgroup, now in {elsewhere}", F.Cli("status", "z3").Stdout);
+        var notice = WaitForNotice("z3", "escaped");
+        Assert.Equal(escapee, notice.GetProperty("pid").GetInt32());
+        Assert.Equal($"pid {escapee} (corral-workload) left the service's cgroup {F.CgroupOf("z3").Path[F.Layout.UnifiedMount.Length..]} and is now in {elsewhere}; stop will leave it running (KillEscaped=no)",
+            notice.GetProperty("message").GetString());
+        Thread.Sleep(2500); // two more monitor ticks: raised once, not on every look
+        Assert.Single(Notices("z3"));
         Assert.Contains($"escaped: {escapee} (corral-workload) left the unit's cgroup, now in {elsewhere}", F.Cli("ps", "z3").Stdout);
 
         var stop = F.Cli("stop", "z3");
@@ -39,6 +45,7 @@ public sealed class EscapeScenarios : Scenario
     public void Z3_With_KillEscaped_yes_stop_kills_the_escaped_process_and_records_why()
     {
         var (escapee, _) = StartAndEscape($"[Service]\nExecStart={F.Workload("sigtree")}\nTimeoutStopSec=5\n[X-Corral]\nKillEscaped=yes\n");
+        Assert.EndsWith("; it will be killed on stop (KillEscaped=yes)", WaitForNotice("z3", "escaped").GetProperty("message").GetString());
 
         var stop = F.Cli("stop", "z3");
 

@@ -7,7 +7,8 @@ public static class DaemonVerb
     public static int Run(string[] rest)
     {
         var a = new CliArgs("daemon", rest,
-            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention" },
+            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
+                ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer" },
             new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
         string executor = a.Get("--executor") ?? Environment.GetEnvironmentVariable("CORRAL_EXECUTOR") ?? Path.Combine(AppContext.BaseDirectory, "corral-exec");
@@ -19,6 +20,14 @@ public static class DaemonVerb
         int retention = 100_000;
         if (a.Get("--event-retention") is { } r && (!int.TryParse(r, out retention) || retention < 1))
             throw new CliError($"daemon: --event-retention '{r}' is not a positive number of records");
+        var interval = TimeSpan.FromSeconds(1);
+        if (a.Get("--monitor-interval") is { } mi && (!Core.Units.TimeSpanParser.TryParse(mi, out interval) || interval < TimeSpan.FromMilliseconds(10) || interval == TimeSpan.MaxValue))
+            throw new CliError($"daemon: --monitor-interval '{mi}' is not a time span of at least 10ms (examples: 1s, 500ms)");
+        double pressure = 0.8;
+        if (a.Get("--pid-pressure") is { } pp && !TryParsePercent(pp, out pressure))
+            throw new CliError($"daemon: --pid-pressure '{pp}' is not a percentage above 0 and at most 100 (examples: 80%, 0.5%)");
+        int buffer = 32 << 20;
+        if (a.Get("--proc-events-buffer") is { } pb) buffer = ParseBuffer(pb);
         var options = new DaemonOptions
         {
             UnitDirs = a.GetAll("--units") is { Count: > 0 } dirs ? dirs.Select(Path.GetFullPath).ToList() : ["/etc/corral/units"],
@@ -28,7 +37,32 @@ public static class DaemonVerb
             ExecutorPath = Path.GetFullPath(executor),
             Tracing = !a.Has("--no-tracing"),
             EventRetention = retention,
+            MonitorInterval = interval,
+            PidPressureShare = pressure,
+            ProcEventsBuffer = buffer,
         };
         return DaemonHost.Run(options);
+    }
+
+    private static int ParseBuffer(string text)
+    {
+        try
+        {
+            var v = Core.Units.LimitValue.ParseBytes(text);
+            if (v.Kind == Core.Units.LimitKind.Absolute && v.Value is >= 1024 and <= int.MaxValue) return (int)v.Value;
+        }
+        catch (Core.Units.UnitValueException) { }
+        throw new CliError($"daemon: --proc-events-buffer '{text}' is not a size between 1K and 2G (examples: 64K, 32M)");
+    }
+
+    /// <summary>"80%", "80" or "0.5%": a share above 0 and at most 1.</summary>
+    public static bool TryParsePercent(string text, out double share)
+    {
+        share = 0;
+        string t = text.Trim().TrimEnd('%');
+        if (!double.TryParse(t, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out double pct)
+            || pct <= 0 || pct > 100) return false;
+        share = pct / 100;
+        return true;
     }
 }

@@ -2,45 +2,76 @@ using System.Globalization;
 using System.Text.Json;
 using Corral.Core.Units;
 using Corral.Daemon.Api;
+using Corral.Daemon.Notices;
 
 namespace Corral.Cli.Verbs;
 
-/// <summary>corral events [--unit U] [--since TIME] [-f] [--json]: death records, oldest first; -f follows new ones.</summary>
+/// <summary>
+/// corral events [--unit U] [--since TIME] [-n N] [-f] [--json] [--deaths | --notices]: death records
+/// and notices (zombie thresholds, escapes, pid pressure, lost events) merged by time, oldest first;
+/// -f follows new ones.
+/// </summary>
 public static class EventsVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {
         var a = new CliArgs("events", rest,
             new Dictionary<string, string> { ["--unit"] = "--unit", ["-u"] = "--unit", ["--since"] = "--since", ["-S"] = "--since", ["-n"] = "-n" },
-            new HashSet<string> { "-f", "--follow", "--json" });
+            new HashSet<string> { "-f", "--follow", "--json", "--deaths", "--notices" });
         if (a.Positional.Count > 0) throw new CliError($"events: unexpected argument '{a.Positional[0]}'");
+        if (a.Has("--deaths") && a.Has("--notices")) throw new CliError("events: --deaths and --notices exclude each other; give neither for both");
         string query = "";
         if (a.Get("--unit") is { } unit) query += $"&unit={ApiClient.Unit(unit)}";
         if (a.Get("--since") is { } since) query += $"&since-usec={(ParseSince(since).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}";
         bool json = a.Has("--json"), follow = a.Has("-f") || a.Has("--follow");
+        bool deaths = !a.Has("--notices"), notices = !a.Has("--deaths");
 
-        // Newest N first from the daemon, printed oldest first; then follow from the newest id.
+        // The newest N of each from the daemon, merged and printed oldest first; then follow from the newest ids.
         int limit = int.TryParse(a.Get("-n") ?? "1000", out int n) && n > 0 ? n : throw new CliError($"events: -n '{a.Get("-n")}' is not a positive number");
-        var first = client.Get($"/v1/deaths?limit={limit}{query}", ApiJson.Default.DeathList).Deaths;
-        first.Reverse();
-        long last = 0;
-        foreach (var d in first) { Print(d, json); last = d.Id; }
+        long lastDeath = 0, lastNotice = 0;
+        var first = Fetch(client, deaths, notices, $"limit={limit}{query}", $"limit={limit}{query}", ref lastDeath, ref lastNotice);
+        foreach (var e in first.Skip(Math.Max(0, first.Count - limit))) Print(e, json);
         while (follow)
         {
             Thread.Sleep(200);
-            foreach (var d in client.Get($"/v1/deaths?after={last}&limit=1000{query}", ApiJson.Default.DeathList).Deaths)
-            {
-                Print(d, json);
-                last = d.Id;
-            }
+            foreach (var e in Fetch(client, deaths, notices, $"after={lastDeath}&limit=1000{query}", $"after={lastNotice}&limit=1000{query}", ref lastDeath, ref lastNotice))
+                Print(e, json);
         }
         return 0;
     }
 
-    private static void Print(DeathView d, bool json)
+    private sealed record Event(DateTimeOffset At, DeathView? Death, Notice? Notice);
+
+    private static List<Event> Fetch(ApiClient client, bool deaths, bool notices, string deathQuery, string noticeQuery, ref long lastDeath, ref long lastNotice)
     {
-        if (json) Console.WriteLine(JsonSerializer.Serialize(d, ApiJson.Default.DeathView));
-        else Console.WriteLine($"{d.EndedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss.fff} {d.Unit} {d.Cause,-8} {d.Sentence}");
+        var events = new List<Event>();
+        if (deaths)
+            foreach (var d in client.Get($"/v1/deaths?{deathQuery}", ApiJson.Default.DeathList).Deaths)
+            {
+                events.Add(new Event(d.EndedAt, d, null));
+                lastDeath = Math.Max(lastDeath, d.Id);
+            }
+        if (notices)
+            foreach (var x in client.Get($"/v1/notices?{noticeQuery}", ApiJson.Default.NoticeList).Notices)
+            {
+                events.Add(new Event(x.At, null, x));
+                lastNotice = Math.Max(lastNotice, x.Id);
+            }
+        return events.OrderBy(e => e.At).ToList();
+    }
+
+    private static void Print(Event e, bool json)
+    {
+        if (e.Death is { } d)
+        {
+            if (json) Console.WriteLine(JsonSerializer.Serialize(d, ApiJson.Default.DeathView));
+            else Console.WriteLine($"{d.EndedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss.fff} {d.Unit} {d.Cause,-8} {d.Sentence}");
+        }
+        else if (e.Notice is { } x)
+        {
+            if (json) Console.WriteLine(JsonSerializer.Serialize(x, ApiJson.Default.Notice));
+            else Console.WriteLine($"{x.At.ToLocalTime():yyyy-MM-dd HH:mm:ss.fff} {x.Unit ?? "(machine)"} {x.Kind} {x.Message}");
+        }
         Console.Out.Flush();
     }
 

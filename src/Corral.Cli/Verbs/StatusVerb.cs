@@ -44,6 +44,13 @@ public static class StatusVerb
             return 0;
         }
         Console.WriteLine($"corral daemon at {client.SocketPath}: {list.Units.Count} units, {list.Units.Count(u => u.ActiveState == "active")} active, {list.Units.Count(u => u.ActiveState == "failed")} failed");
+        if (list.Machine is { } m)
+        {
+            var use = new Linux.Procfs.ProcessTableUse(m.Processes, m.Threads, m.PidMax, m.ThreadsMax);
+            string pressure = m.UnderPressure ? $" — PRESSURE: past the warning share of {Linux.Procfs.ProcessTableUse.Percent(m.PressureShare)}" : "";
+            Console.WriteLine($"Process table: {use}{pressure}");
+            Console.WriteLine($"Process events: {m.ProcEvents} read, {m.ConnectorOverruns} socket overruns, {m.Rescans} rescans, {m.ExitsLost} exits lost");
+        }
         foreach (var u in list.Units)
             Console.WriteLine($"{Dot(u)} {u.Name,-30} {u.ActiveState} ({u.SubState}){(u.MainPid > 0 ? $" main {u.MainPid}" : "")}");
         return 0;
@@ -70,7 +77,7 @@ public static class StatusVerb
         if (s.MemoryCurrent is { } mem)
             Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)})" : "")}");
         if (s.Zombies.Count > 0)
-            Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
+            Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)}{(s.ZombieMax is { } zm ? $" (max: {zm})" : "")} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         foreach (var e in s.Escaped)
             Console.WriteLine($"    Escaped: {e.Pid} ({e.Comm}) left the cgroup, now in {e.Cgroup}");
         if (s.LeftOver.Count > 0)

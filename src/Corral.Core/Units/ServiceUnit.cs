@@ -41,6 +41,10 @@ public sealed record ServiceUnit
     public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;
     /// <summary>[X-Corral] KillEscaped=: on stop, kill processes of the service that left its cgroup.</summary>
     public bool KillEscaped { get; init; }
+    /// <summary>[X-Corral] ZombieMax=: more unreaped children than this raises an event (null: no limit).</summary>
+    public int? ZombieMax { get; init; }
+    /// <summary>[X-Corral] ZombieAction=: what to do, beyond the event, when ZombieMax= is exceeded.</summary>
+    public Zombies.ZombieAction ZombieAction { get; init; }
 
     /// <summary>The unit name without ".service", as used for its cgroup and in messages.</summary>
     public string ShortName => Name.EndsWith(".service", StringComparison.Ordinal) ? Name[..^8] : Name;

@@ -27,6 +27,8 @@ public static partial class ServiceUnitLoader
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
         public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [];
         public bool KillEscaped;
+        public int? ZombieMax;
+        public Zombies.ZombieAction ZombieAction;
 
         public ServiceUnit Build(List<Diagnostic> diagnostics)
         {
@@ -35,6 +37,8 @@ public static partial class ServiceUnitLoader
                 throw new UnitValueException("service has no ExecStart= setting, refusing to load");
             if (ExecStart.Count > 1 && type != ServiceType.Oneshot)
                 throw new UnitValueException($"service has {ExecStart.Count} ExecStart= commands, which only Type=oneshot allows");
+            if (ZombieAction != Zombies.ZombieAction.None && ZombieMax is null)
+                diagnostics.Add(new(Severity.Warning, filePath, 0, "ZombieAction= has no effect without ZombieMax="));
             if (PidFile is not null && type != ServiceType.Forking)
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "PIDFile= is only used with Type=forking"));
             return new ServiceUnit
@@ -73,6 +77,8 @@ public static partial class ServiceUnitLoader
                 MemoryMax = MemoryMax,
                 SuccessExitStatus = new ExitStatusSet(SuccessCodes, SuccessSignals),
                 KillEscaped = KillEscaped,
+                ZombieMax = ZombieMax,
+                ZombieAction = ZombieAction,
             };
         }
     }

@@ -75,6 +75,11 @@ public static partial class ServiceUnitLoader
         [("Service", "TasksMax")] = (b, v, _) => b.TasksMax = LimitValue.ParseCount(v),
         [("Service", "MemoryMax")] = (b, v, _) => b.MemoryMax = LimitValue.ParseBytes(v),
         [("X-Corral", "KillEscaped")] = (b, v, _) => b.KillEscaped = ParseBool(v),
+        [("X-Corral", "ZombieMax")] = (b, v, _) => b.ZombieMax = v is "" or "infinity" ? null
+            : int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int z) ? z
+            : throw new UnitValueException("is not a number of zombies (or 'infinity')"),
+        [("X-Corral", "ZombieAction")] = (b, v, _) => b.ZombieAction = Zombies.ZombieActionNames.TryParse(v, out var za)
+            ? za : throw new UnitValueException("is not one of none, restart, stop"),
         [("Service", "SuccessExitStatus")] = (b, v, _) =>
         {
             if (v.Length == 0) { b.SuccessCodes.Clear(); b.SuccessSignals.Clear(); return; }

@@ -12,4 +12,6 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(DeathList))]
 [JsonSerializable(typeof(DeathView))]
+[JsonSerializable(typeof(NoticeList))]
+[JsonSerializable(typeof(Notices.Notice))]
 public sealed partial class ApiJson : JsonSerializerContext;

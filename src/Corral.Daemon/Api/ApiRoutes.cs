@@ -7,7 +7,7 @@ using Corral.Daemon.Services;
 namespace Corral.Daemon.Api;
 
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
-public sealed class ApiRoutes(Manager manager, Deaths.EventStore store)
+public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor)
 {
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
@@ -18,10 +18,13 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store)
             return HttpRequest.Response(404, Error($"no such API path {req.Path}"));
 
         if (parts is [_, "units"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(new UnitList(manager.List()), ApiJson.Default.UnitList));
+            return Ok(JsonSerializer.Serialize(new UnitList(manager.List()) { Machine = monitor.Machine() }, ApiJson.Default.UnitList));
 
         if (parts is [_, "deaths"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
+
+        if (parts is [_, "notices"] && req.Method == "GET")
+            return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
 
         if (parts is [_, "daemon-reload"] && req.Method == "POST")
         {
@@ -76,6 +79,17 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store)
         long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
         int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
         return new DeathList(store.Query(unit, roles, since, after, limit).Select(DeathView.From).ToList());
+    }
+
+    /// <summary>?unit=NAME &amp;kind=K &amp;since-usec=N &amp;after=ID &amp;limit=N, as for deaths.</summary>
+    private NoticeList NoticesFor(HttpRequest req)
+    {
+        string? unit = req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null;
+        DateTimeOffset? since = req.Query.TryGetValue("since-usec", out var s)
+            ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null;
+        long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
+        int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
+        return new NoticeList(store.QueryNotices(unit, req.Query.GetValueOrDefault("kind"), since, after, limit));
     }
 
     private static long Number(string v, string name) =>

@@ -6,6 +6,8 @@ namespace Corral.Daemon.Api;
 /// <summary>A death record as the API shows it: the decoded status, the cause, its evidence and the sentence.</summary>
 public sealed record DeathView
 {
+    /// <summary>"death": tells a death from a notice in <c>corral events --json</c>.</summary>
+    public string Event => "death";
     public long Id { get; init; }
     public required string Unit { get; init; }
     public int Pid { get; init; }

@@ -40,6 +40,8 @@ public sealed record UnitStatus
     public List<ProcessInfo> Processes { get; init; } = [];
     /// <summary>Zombies of the service grouped by the parent that does not reap them.</summary>
     public List<ZombieGroup> Zombies { get; init; } = [];
+    /// <summary>[X-Corral] ZombieMax=; null when there is no limit.</summary>
+    public int? ZombieMax { get; init; }
     /// <summary>Processes of the service that left its cgroup, and where they are now.</summary>
     public List<Escapee> Escaped { get; init; } = [];
 }
@@ -62,6 +64,24 @@ public sealed record ZombieGroup(int ParentPid, string ParentComm, int Count, Da
 /// <summary>The answer to a job (start, stop, restart, reload, kill) or any error.</summary>
 public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0, List<Escapee>? Escaped = null);
 
-public sealed record UnitList(List<UnitStatus> Units);
+public sealed record UnitList(List<UnitStatus> Units)
+{
+    /// <summary>The machine's process table and the daemon's event counters (in the list of every unit only).</summary>
+    public MachineStatus? Machine { get; init; }
+}
+
+/// <summary>
+/// The process table against its limits (threads take pids too, see ProcessTableUse), the share past
+/// which Corral raises a pid-pressure notice, and what the daemon's process monitor has seen and lost.
+/// </summary>
+public sealed record MachineStatus(int Processes, long Threads, long PidMax, long ThreadsMax, double Share, double PressureShare, bool UnderPressure)
+{
+    public long ProcEvents { get; init; }
+    public long ConnectorOverruns { get; init; }
+    public long ExitsLost { get; init; }
+    public long Rescans { get; init; }
+}
 
 public sealed record ReloadResponse(bool Ok, List<string> Diagnostics);
+
+public sealed record NoticeList(List<Notices.Notice> Notices);

@@ -7,9 +7,10 @@ namespace Corral.Daemon.Deaths;
 /// <summary>
 /// Death records in SQLite at &lt;state-dir&gt;/corral.db, WAL mode: a record is committed the moment it
 /// is complete, and a daemon killed with SIGKILL loses none that was committed. The oldest records
-/// beyond <see cref="Retention"/> are deleted. Schema: docs/events.md.
+/// beyond <see cref="Retention"/> are deleted. Notices (EventStore.Notices.cs) live in the same
+/// database. Schema: docs/events.md.
 /// </summary>
-public sealed class EventStore : IDisposable
+public sealed partial class EventStore : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
@@ -66,6 +67,7 @@ public sealed class EventStore : IDisposable
                 PRIMARY KEY (death_id, seq)
             );
             """);
+        CreateNoticesTable();
     }
 
     public int Retention { get; }

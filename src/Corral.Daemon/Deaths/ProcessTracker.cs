@@ -18,7 +18,7 @@ namespace Corral.Daemon.Deaths;
 /// A death by a signal waits up to <see cref="TraceWait"/> on a worker thread for the trace line
 /// that names its sender, which may be read after the exit.
 /// </summary>
-public sealed class ProcessTracker : IDisposable
+public sealed partial class ProcessTracker : IDisposable
 {
     private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt);
     /// <summary>A traced signal: the sender's process (tgid) and the name the trace gave it; uid and user are looked up when the record is written.</summary>
@@ -72,6 +72,11 @@ public sealed class ProcessTracker : IDisposable
     private readonly Dictionary<string, (List<CorralKill> Kills, DateTimeOffset? WindowEnd)> _kills = new(StringComparer.Ordinal);
 
     public EventStore Store => _store;
+
+    private long _procEvents;
+
+    /// <summary>Process events (fork, exec, exit of a process) read from the connector so far.</summary>
+    public long ProcEvents => Interlocked.Read(ref _procEvents);
 
     /// <summary>Set by the daemon: makes the tracer read its buffer now (see SignalTracer.Drain).</summary>
     public Action? DrainTrace { get; set; }
@@ -163,6 +168,7 @@ public sealed class ProcessTracker : IDisposable
     /// <summary>Every process event of the machine arrives here, on the connector's thread: keep it cheap.</summary>
     public void OnProcEvent(ProcEvent e)
     {
+        Interlocked.Increment(ref _procEvents);
         switch (e.Kind)
         {
             case ProcEventKind.Fork:
@@ -182,6 +188,7 @@ public sealed class ProcessTracker : IDisposable
                 break;
             case ProcEventKind.Exit:
                 lock (_gate) _unclaimedForks.Remove(e.Pid);
+                _gone.TryRemove(e.Pid, out _);
                 PruneReaped();
                 if (_procs.TryGetValue(e.Pid, out var exiting) && e.ParentPid != Environment.ProcessId && _procs.ContainsKey(e.ParentPid))
                     _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now);
@@ -222,12 +229,13 @@ public sealed class ProcessTracker : IDisposable
     /// its cgroup or below it: someone wrote their pid into another cgroup's cgroup.procs.
     /// </summary>
     /// <param name="cgroupPath">the service's cgroup as /proc/PID/cgroup names it ("/corral/web.service")</param>
-    public List<(int Pid, string Comm, string Cgroup)> EscapeesOf(string unit, string cgroupPath)
+    /// <param name="inCgroup">the pids the service's cgroup holds now: these are not read from /proc</param>
+    public List<(int Pid, string Comm, string Cgroup)> EscapeesOf(string unit, string cgroupPath, IReadOnlySet<int> inCgroup)
     {
         var escaped = new List<(int, string, string)>();
         foreach (var (pid, t) in _procs)
         {
-            if (t.Unit != unit) continue;
+            if (t.Unit != unit || inCgroup.Contains(pid)) continue;
             string? text = ProcReader.TryReadText($"/proc/{pid}/cgroup");
             string? v2 = text?.Split('\n').FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
             if (v2 is null || v2 == cgroupPath || v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal)) continue;
@@ -245,6 +253,7 @@ public sealed class ProcessTracker : IDisposable
         long now = Environment.TickCount64;
         if (now - Interlocked.Read(ref _lastZombiePrune) < 2000) return;
         Interlocked.Exchange(ref _lastZombiePrune, now);
+        PruneGone(now);
         foreach (var (pid, z) in _unreaped)
             if (!IsStillZombie(pid, z.Parent)) _unreaped.TryRemove(pid, out _);
     }

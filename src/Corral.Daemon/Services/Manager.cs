@@ -79,6 +79,12 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         return names.Select(n => Status(n, withProcesses: false)).OfType<UnitStatus>().ToList();
     }
 
+    /// <summary>Every runner now (a copy: the monitor walks it without holding the manager's lock).</summary>
+    public List<ServiceRunner> Runners()
+    {
+        lock (_gate) return [.. _runners.Values];
+    }
+
     public async Task StopAllAsync()
     {
         List<ServiceRunner> runners;

@@ -58,9 +58,9 @@ public sealed partial class ServiceRunner
         lock (_gate) return JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft };
     }
 
-    public async Task<JobResult> RestartAsync(TimeSpan? timeout, int? uid = null)
+    public async Task<JobResult> RestartAsync(TimeSpan? timeout, int? uid = null, string verb = "restart")
     {
-        var stopped = await StopAsync(timeout, noBlock: false, "restart", uid);
+        var stopped = await StopAsync(timeout, noBlock: false, verb, uid);
         if (!stopped.Ok) return stopped;
         return await StartAsync(uid);
     }

@@ -71,11 +71,27 @@ public sealed partial class ServiceRunner
                 LeftOver = [.. LeftOver],
                 Escaped = ServiceStateNames.IsInactive(_fsm.State) ? [.. EscapedLeft] : Escapees(),
                 Processes = procs,
-                Zombies = zombies.GroupBy(z => (z.Parent, z.ParentComm))
-                    .Select(g => new ZombieGroup(g.Key.Parent, g.Key.ParentComm, g.Count(), g.Min(z => z.Since))).ToList(),
+                Zombies = ZombieGroups(zombies),
+                ZombieMax = u.ZombieMax,
             };
         }
     }
+
+    /// <summary>What the health monitor checks every tick: cheaper than a whole snapshot.</summary>
+    public UnitHealth Health()
+    {
+        lock (_gate)
+        {
+            bool inactive = ServiceStateNames.IsInactive(_fsm.State);
+            return new UnitHealth(Unit, inactive, ZombieGroups(_ctx.Tracker.ZombiesOf(Unit.Name)), inactive ? [] : Escapees(),
+                "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path));
+        }
+    }
+
+    private static List<ZombieGroup> ZombieGroups(List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> zombies) =>
+        zombies.GroupBy(z => (z.Parent, z.ParentComm))
+            .Select(g => new ZombieGroup(g.Key.Parent, g.Key.ParentComm, g.Count(), g.Min(z => z.Since)))
+            .OrderByDescending(g => g.Count).ToList();
 
     private static long? ToUsec(TimeSpan t) => t == TimeSpan.MaxValue ? null : t.Ticks / 10;
 }

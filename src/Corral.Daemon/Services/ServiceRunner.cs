@@ -51,8 +51,11 @@ public sealed partial class ServiceRunner : IDisposable
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
     private string CgroupPathInProc => "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path);
 
-    private List<Api.Escapee> Escapees() =>
-        _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc).Select(e => new Api.Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
+    private List<Api.Escapee> Escapees()
+    {
+        var inCgroup = _cgroup is null ? [] : _ctx.Cgroups.ReadPids(_cgroup).ToHashSet();
+        return _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc, inCgroup).Select(e => new Api.Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
+    }
 
     /// <summary>daemon-reload: the new definition applies from the next transition on.</summary>
     public void UpdateUnit(ServiceUnit unit)

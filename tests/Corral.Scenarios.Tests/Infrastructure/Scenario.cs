@@ -19,6 +19,29 @@ public abstract class Scenario : IDisposable
     protected void WaitForRecorded(int count, int seconds = 30) =>
         Wait.Until(() => Survivors.Recorded(F.PidsDir).Count >= count, TimeSpan.FromSeconds(seconds), $"{count} workload processes to start");
 
+    /// <summary>The notices (of one unit, or all), oldest first, through <c>corral events --notices --json</c>.</summary>
+    protected List<System.Text.Json.JsonElement> Notices(string? unit = null)
+    {
+        var r = unit is null ? F.Cli("events", "--notices", "--json") : F.Cli("events", "--notices", "--json", "--unit", unit);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    /// <summary>Waits for a notice of that kind and returns it.</summary>
+    protected System.Text.Json.JsonElement WaitForNotice(string? unit, string kind, int seconds = 10)
+    {
+        System.Text.Json.JsonElement found = default;
+        Wait.Until(() =>
+        {
+            var n = Notices(unit).LastOrDefault(n => n.GetProperty("kind").GetString() == kind);
+            if (n.ValueKind == System.Text.Json.JsonValueKind.Undefined) return false;
+            found = n;
+            return true;
+        }, TimeSpan.FromSeconds(seconds), $"a {kind} notice{(unit is null ? "" : " of " + unit)}");
+        return found;
+    }
+
     protected List<int> CgroupPids(string unit) => F.Cgroups.ReadPids(F.CgroupOf(unit));
 
     protected void AssertNoSurvivors()

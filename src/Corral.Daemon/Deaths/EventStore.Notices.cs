@@ -1,0 +1,77 @@
+using Corral.Daemon.Notices;
+
+namespace Corral.Daemon.Deaths;
+
+/// <summary>The notices table: everything Corral noticed that is not a death, kept like the deaths.</summary>
+public sealed partial class EventStore
+{
+    private int _noticesSinceTrim;
+
+    public event Action<Notice>? NoticeAdded;
+
+    private void CreateNoticesTable() => Execute("""
+        CREATE TABLE IF NOT EXISTS notices (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_us   INTEGER NOT NULL,
+            unit    TEXT,
+            kind    TEXT    NOT NULL,
+            pid     INTEGER,
+            count   INTEGER,
+            message TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS notices_by_unit ON notices (unit, id);
+        """);
+
+    public Notice Add(Notice n)
+    {
+        Notice stored;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "INSERT INTO notices (at_us, unit, kind, pid, count, message) VALUES ($at, $unit, $kind, $pid, $count, $msg) RETURNING id";
+            cmd.Parameters.AddWithValue("$at", ToUs(n.At)!);
+            cmd.Parameters.AddWithValue("$unit", (object?)n.Unit ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$kind", n.Kind);
+            cmd.Parameters.AddWithValue("$pid", (object?)n.Pid ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$count", (object?)n.Count ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$msg", n.Message);
+            stored = n with { Id = (long)cmd.ExecuteScalar()! };
+            if (++_noticesSinceTrim >= 1000)
+            {
+                _noticesSinceTrim = 0;
+                Execute($"DELETE FROM notices WHERE id <= (SELECT MAX(id) FROM notices) - {Retention}");
+            }
+        }
+        NoticeAdded?.Invoke(stored);
+        return stored;
+    }
+
+    /// <summary>Notices newest first (or oldest first after <paramref name="afterId"/>), filtered by unit, kind and time.</summary>
+    public List<Notice> QueryNotices(string? unit, string? kind, DateTimeOffset? since, long? afterId, int limit)
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            var where = new List<string>();
+            if (unit is not null) { where.Add("unit = $unit"); cmd.Parameters.AddWithValue("$unit", unit); }
+            if (kind is not null) { where.Add("kind = $kind"); cmd.Parameters.AddWithValue("$kind", kind); }
+            if (since is not null) { where.Add("at_us >= $since"); cmd.Parameters.AddWithValue("$since", ToUs(since)!); }
+            if (afterId is not null) { where.Add("id > $after"); cmd.Parameters.AddWithValue("$after", afterId); }
+            cmd.CommandText = "SELECT id, at_us, unit, kind, pid, count, message FROM notices"
+                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+                + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id ASC") + " LIMIT $limit";
+            cmd.Parameters.AddWithValue("$limit", limit);
+            var list = new List<Notice>();
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                list.Add(new Notice(r.GetString(3), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(6))
+                {
+                    Id = r.GetInt64(0),
+                    At = FromUs(r.GetInt64(1))!.Value,
+                    Pid = r.IsDBNull(4) ? null : r.GetInt32(4),
+                    Count = r.IsDBNull(5) ? null : r.GetInt64(5),
+                });
+            return list;
+        }
+    }
+}

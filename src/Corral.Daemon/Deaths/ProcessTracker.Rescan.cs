@@ -1,0 +1,75 @@
+using Corral.Linux.Procfs;
+
+namespace Corral.Daemon.Deaths;
+
+/// <summary>
+/// Rebuilding the lineage after the kernel dropped process events (the connector's socket overflowed:
+/// ENOBUFS). Forks that were lost leave processes of a service untracked; exits that were lost leave
+/// dead ones tracked. /proc and the services' cgroups tell what is true now.
+/// </summary>
+public sealed partial class ProcessTracker
+{
+    /// <summary>What a rescan changed: processes found in a service's cgroup that were not tracked, tracked
+    /// ones that had gone without an exit event, and zombies of the services that were not known.</summary>
+    public sealed record RescanResult(int Adopted, int Gone, int ZombiesFound);
+
+    // Processes a rescan found gone while still tracked, and when: unless their exit event comes within
+    // a few seconds, it was lost, and they are forgotten without a death record (counted in ExitsLost).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _gone = new();
+    private long _exitsLost;
+
+    /// <summary>Processes whose exit the kernel's dropped events hid: no death record could be written for them.</summary>
+    public long ExitsLost => Interlocked.Read(ref _exitsLost);
+
+    /// <summary>Forgets the processes a rescan found gone whose exit event never came (called by exits and the monitor).</summary>
+    public void PruneGone(long now)
+    {
+        if (_gone.IsEmpty) return;
+        foreach (var (pid, since) in _gone)
+        {
+            if (now - since < 3000) continue;
+            _gone.TryRemove(pid, out _);
+            if (_procs.TryGetValue(pid, out var t) && t.Role == "process" && !Directory.Exists($"/proc/{pid}") && _procs.TryRemove(pid, out _))
+                Interlocked.Increment(ref _exitsLost);
+        }
+    }
+
+    /// <summary>Processes tracked now, per unit (for tests and the rescan's report).</summary>
+    public List<int> TrackedPidsOf(string unit) => _procs.Where(kv => kv.Value.Unit == unit).Select(kv => kv.Key).ToList();
+
+    /// <param name="units">every unit that has a cgroup now</param>
+    public RescanResult Rescan(IEnumerable<string> units)
+    {
+        var all = new Dictionary<int, ProcStat>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcReader.TryReadStat(pid, out var st))
+                all[pid] = st!;
+
+        int adopted = 0, lost = 0, zombies = 0;
+        foreach (string unit in units)
+        {
+            foreach (int pid in _cgroups.ReadPids(_cgroups.For(unit)))
+            {
+                if (_procs.ContainsKey(pid)) continue;
+                var t = Describe(pid, unit, "process", inherit: null);
+                if (_procs.TryAdd(pid, t)) adopted++;
+            }
+        }
+        int self = Environment.ProcessId;
+        long now = Environment.TickCount64;
+        foreach (var (pid, t) in _procs)
+        {
+            // Main and control processes end through the reaper, which loses nothing.
+            if (t.Role != "process") continue;
+            if (all.TryGetValue(pid, out var st) && st.State != 'Z') continue;
+            // Gone, but its exit event may still wait in the socket buffer: it gets a few seconds to arrive.
+            if (_gone.TryAdd(pid, now)) lost++;
+        }
+        foreach (var (pid, st) in all)
+        {
+            if (st.State != 'Z' || st.Ppid == self || !_procs.TryGetValue(st.Ppid, out var parent)) continue;
+            if (_unreaped.TryAdd(pid, (parent.Unit, st.Ppid, DateTimeOffset.Now))) zombies++;
+        }
+        return new RescanResult(adopted, lost, zombies);
+    }
+}
