@@ -8,6 +8,7 @@ namespace Corral.Bench;
 public sealed class BenchDaemon : IDisposable
 {
     private readonly Process _process;
+    private static int s_count;
 
     public BenchDaemon(string repo, Action<string> writeUnits, params string[] extraArgs)
     {
@@ -16,7 +17,8 @@ public sealed class BenchDaemon : IDisposable
         string units = Directory.CreateDirectory(Path.Combine(Dir, "units")).FullName;
         writeUnits(units);
         Layout = CgroupLayout.Detect();
-        Cgroups = CgroupManagerFactory.Create(Path.Combine(Layout.UnifiedMount, $"corral-bench-{Environment.ProcessId}"), Layout);
+        // Unique per daemon: a benchmark may run several side by side.
+        Cgroups = CgroupManagerFactory.Create(Path.Combine(Layout.UnifiedMount, $"corral-bench-{Environment.ProcessId}-{Interlocked.Increment(ref s_count)}"), Layout);
         Socket = Path.Combine(Dir, "corral.sock");
         var psi = new ProcessStartInfo(Path.Combine(repo, "bin", "corral")) { UseShellExecute = false, RedirectStandardError = true };
         foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", Cgroups.Root })

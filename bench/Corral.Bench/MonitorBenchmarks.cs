@@ -13,38 +13,55 @@ public static class MonitorBenchmarks
 {
     private const int Services = 10, PerService = 100;
 
+    /// <summary>
+    /// Three daemons side by side, measured over the same windows so that the machine's own activity
+    /// (every daemon reads every process event of the machine) weighs on each alike: one idle with no
+    /// services, and two supervising 10 services of 100 processes, with the monitor every second and
+    /// all but off (every hour). Median CPU share of one core over windows of 10 s, after 10 s to settle.
+    /// </summary>
     public static void AtRest(string repo, string workload, int runs)
     {
-        var idle = Share(repo, workload, runs, services: 0, "idle daemon, no services", []);
-        var on = Share(repo, workload, runs, Services, "10 services x 100 processes, monitor every 1s", []);
-        var off = Share(repo, workload, runs, Services, "10 services x 100 processes, monitor every 1h", ["--monitor-interval", "1h"]);
-        Console.WriteLine($"monitor-at-rest: daemon CPU median {Pct(on)} of one core with 1000 processes (monitor 1s); {Pct(off)} with the monitor off; {Pct(idle)} idle with no services");
-    }
-
-    /// <summary>Median CPU share of one core over <paramref name="runs"/> windows of 10 s, after 5 s to settle.</summary>
-    private static double Share(string repo, string workload, int runs, int services, string label, string[] args)
-    {
-        using var d = new BenchDaemon(repo, dir =>
+        var configs = new (string Label, int Services, string[] Args)[]
         {
-            for (int s = 0; s < services; s++)
-                File.WriteAllText(Path.Combine(dir, $"rest{s}.service"), $"[Service]\nExecStart={workload} pool {PerService - 1}\n");
-        }, args);
-        for (int s = 0; s < services; s++)
+            ("idle daemon, no services", 0, []),
+            ("10 services x 100 processes, monitor every 1s", Services, []),
+            ("10 services x 100 processes, monitor every 1h", Services, ["--monitor-interval", "1h"]),
+        };
+        var daemons = new List<BenchDaemon>();
+        try
         {
-            d.Post($"rest{s}", "start");
-            while (d.Cgroups.ReadPids(d.Cgroups.For($"rest{s}.service")).Count < PerService) Thread.Sleep(5);
+            foreach (var (_, services, args) in configs)
+            {
+                var d = new BenchDaemon(repo, dir =>
+                {
+                    for (int s = 0; s < services; s++)
+                        File.WriteAllText(Path.Combine(dir, $"rest{s}.service"), $"[Service]\nExecStart={workload} pool {PerService - 1}\n");
+                }, args);
+                daemons.Add(d);
+                for (int s = 0; s < services; s++)
+                {
+                    d.Post($"rest{s}", "start");
+                    while (d.Cgroups.ReadPids(d.Cgroups.For($"rest{s}.service")).Count < PerService) Thread.Sleep(5);
+                }
+            }
+            Thread.Sleep(10_000); // past start-up and tiered compilation
+            var shares = configs.Select(_ => new List<double>()).ToArray();
+            for (int r = 0; r < runs; r++)
+            {
+                var t0 = daemons.Select(d => d.CpuTicks()).ToArray();
+                var sw = Stopwatch.StartNew();
+                Thread.Sleep(10_000);
+                for (int i = 0; i < daemons.Count; i++) shares[i].Add((daemons[i].CpuTicks() - t0[i]) / 100.0 / sw.Elapsed.TotalSeconds);
+            }
+            for (int i = 0; i < configs.Length; i++)
+                Console.WriteLine($"  {configs[i].Label}: median {Pct(Stats.Median(shares[i]))}, runs {string.Join(' ', shares[i].Select(Pct))}");
+            Console.WriteLine($"monitor-at-rest: daemon CPU median {Pct(Stats.Median(shares[1]))} of one core supervising 1000 processes (monitor every 1s); " +
+                $"{Pct(Stats.Median(shares[2]))} with the monitor off; {Pct(Stats.Median(shares[0]))} idle with no services");
         }
-        Thread.Sleep(5000);
-        var shares = new List<double>();
-        for (int r = 0; r < runs; r++)
+        finally
         {
-            long t0 = d.CpuTicks();
-            var sw = Stopwatch.StartNew();
-            Thread.Sleep(10_000);
-            shares.Add((d.CpuTicks() - t0) / 100.0 / sw.Elapsed.TotalSeconds);
+            foreach (var d in daemons) d.Dispose();
         }
-        Console.WriteLine($"  {label}: runs {string.Join(' ', shares.Select(Pct))}");
-        return Stats.Median(shares);
     }
 
     /// <summary>A 5 s fork storm (children living 100 ms, TasksMax=500): forks made against death records written, and the connector's overruns.</summary>
@@ -58,7 +75,10 @@ public static class MonitorBenchmarks
             var sw = Stopwatch.StartNew();
             d.Post("storm", "start");
             double stormSeconds = sw.Elapsed.TotalSeconds;
-            string log = File.ReadAllText(Path.Combine(d.Dir, "state", "logs", "storm.service.log"));
+            // The output is collected after the exit: wait for the line.
+            string logPath = Path.Combine(d.Dir, "state", "logs", "storm.service.log"), log = "";
+            for (int i = 0; i < 500 && !log.Contains("children forked"); i++, Thread.Sleep(20))
+                log = File.Exists(logPath) ? File.ReadAllText(logPath) : "";
             long forked = long.Parse(log.Split("forkstorm: ")[1].Split(' ')[0], CultureInfo.InvariantCulture);
             // Records trail the storm: count them once the number has not moved for 2 s.
             int records = -1;
