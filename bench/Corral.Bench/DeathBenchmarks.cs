@@ -10,7 +10,7 @@ public static class DeathBenchmarks
     /// <summary>kill -9 of a main process from here, then poll the API until its record is there.</summary>
     public static void RecordLatency(string repo, string workload, int samples)
     {
-        using var d = new BenchDaemon(repo, dir => File.WriteAllText(Path.Combine(dir, "victim.service"), $"[Service]\nExecStart={workload} sleep\n"));
+        using var d = new BenchDaemon(repo, dir => File.WriteAllText(Path.Combine(dir, "victim.service"), $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={workload} sleep\n"));
         var latencies = new List<double>();
         long last = 0;
         for (int i = 0; i < samples; i++)

@@ -31,7 +31,7 @@ void StopVersusFloor()
     using var d = new BenchDaemon(repo, dir =>
     {
         foreach (var name in new[] { "tree", "floor" })
-            File.WriteAllText(Path.Combine(dir, name + ".service"), $"[Service]\nExecStart={workload} tree 1000\nTimeoutStopSec=30\n");
+            File.WriteAllText(Path.Combine(dir, name + ".service"), $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={workload} tree 1000\nTimeoutStopSec=30\n");
     });
     using var watcher = new CgroupEventsWatcher();
     var stopApi = new List<double>();
@@ -85,7 +85,7 @@ void StartHundred()
         using var d = new BenchDaemon(repo, dir =>
         {
             for (int i = 0; i < 100; i++)
-                File.WriteAllText(Path.Combine(dir, $"s{i:D3}.service"), $"[Service]\nExecStart={workload} sleep\n");
+                File.WriteAllText(Path.Combine(dir, $"s{i:D3}.service"), $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={workload} sleep\n");
         });
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < 100; i++)

@@ -44,6 +44,7 @@ public static class Program
             "start" or "stop" or "restart" or "reload" => JobVerb.Run(client, verb, rest),
             "kill" => KillVerb.Run(client, rest),
             "daemon-reload" => DaemonReloadVerb.Run(client, rest),
+            "reset-failed" => ResetFailedVerb.Run(client, rest),
             "verify" => VerifyVerb.Run(rest),
             "why" => WhyVerb.Run(client, rest),
             "events" => EventsVerb.Run(client, rest),
@@ -62,6 +63,7 @@ public static class Program
     public const string Usage = """
         usage: corral [--socket PATH] VERB [ARGS]
           daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
+                 [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
           show UNIT [-p PROP[,PROP]] [--value] [--json]
@@ -70,9 +72,10 @@ public static class Program
           restart UNIT... | reload UNIT...
           kill UNIT [-s SIGNAL] [--kill-whom=main|control|all]
           daemon-reload
+          reset-failed [UNIT...]             failed units become inactive; their start-rate windows start afresh
           verify FILE...
           why UNIT [-n N] [--all] [--json]   the last death(s) of the main process (--all: any process) and their cause
-          events [--unit U] [--since TIME] [-n N] [-f] [--json]
+          events [--unit U] [--since TIME] [-n N] [-f] [--json] [--deaths|--notices]
           ps UNIT [--json]                   the unit's process tree: state, pid, ppid, user, RSS, start, command; zombies marked
         The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
         """;

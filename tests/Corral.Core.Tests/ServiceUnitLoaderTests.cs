@@ -146,6 +146,33 @@ public sealed class ServiceUnitLoaderTests
     }
 
     [Fact]
+    public void Restart_settings_and_start_limits_are_read_with_systemds_defaults()
+    {
+        var d = LoadOk("[Service]\nExecStart=/bin/true\n");
+        Assert.Equal((Corral.Core.State.RestartPolicy.No, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), 5),
+            (d.Restart, d.RestartSec, d.StartLimitInterval, d.StartLimitBurst));
+        var u = LoadOk("[Unit]\nStartLimitIntervalSec=1min\nStartLimitBurst=3\n[Service]\nExecStart=/bin/true\nRestart=on-abnormal\nRestartSec=2s\nRestartSteps=4\nRestartMaxDelaySec=1min\nRestartPreventExitStatus=42 SIGHUP\n");
+        Assert.Equal((Corral.Core.State.RestartPolicy.OnAbnormal, TimeSpan.FromSeconds(2), 4, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), 3),
+            (u.Restart, u.RestartSec, u.RestartSteps, u.RestartMaxDelay, u.StartLimitInterval, u.StartLimitBurst));
+        Assert.True(u.RestartPreventExitStatus.Matches(Corral.Core.State.ExitStatus.Exited(42)));
+        Assert.True(u.RestartPreventExitStatus.Matches(Corral.Core.State.ExitStatus.Killed(1)));
+        Assert.False(u.RestartPreventExitStatus.Matches(Corral.Core.State.ExitStatus.Exited(1)));
+        Assert.Contains(Load("[Service]\nExecStart=/bin/true\nRestartSteps=3\n").Diagnostics, x => x.Message.Contains("RestartSteps= has no effect"));
+    }
+
+    [Theory]
+    [InlineData("Restart=sometimes", "Restart=sometimes is not one of no, always, on-success, on-failure, on-abnormal, on-abort")]
+    [InlineData("RestartSec=infinity", "RestartSec=infinity is not a finite time span")]
+    [InlineData("RestartSteps=lots", "RestartSteps=lots is not a number of steps")]
+    [InlineData("RestartPreventExitStatus=300", "'300' is neither an exit code 0-255 nor a signal name")]
+    public void Bad_restart_settings_are_errors(string line, string message)
+    {
+        var r = Load($"[Service]\nExecStart=/bin/true\n{line}\n");
+        Assert.Null(r.Unit);
+        Assert.Contains(message, Assert.Single(r.Diagnostics, d => d.Severity == Severity.Error).Message);
+    }
+
+    [Fact]
     public void ZombieMax_and_ZombieAction_are_read_from_X_Corral()
     {
         var u = LoadOk("[Service]\nExecStart=/bin/true\n[X-Corral]\nZombieMax=20\nZombieAction=restart\n");

@@ -78,5 +78,41 @@ public sealed class CgroupSpawnTests : IDisposable
         Assert.Equal("cannot change to working directory /nonexistent-dir: No such file or directory", e.Message);
     }
 
+    [Fact]
+    public void Reading_a_cgroup_that_is_being_removed_finds_it_gone_and_does_not_throw()
+    {
+        // The kernel answers ENODEV to a read of a cgroup file whose cgroup was removed after the open.
+        var cg = _cgroups.Create("race.service", null, null);
+        int reads = 0, nulls = 0;
+        bool racing = true;
+        var remover = new Thread(() =>
+        {
+            for (int i = 0; i < 3000 && Volatile.Read(ref racing); i++)
+            {
+                Directory.CreateDirectory(cg.Path);
+                CgroupFile.TryRemoveDirectory(cg.Path);
+            }
+            Volatile.Write(ref racing, false);
+        });
+        remover.Start();
+        Exception? thrown = null;
+        while (Volatile.Read(ref racing))
+        {
+            try
+            {
+                reads++;
+                if (CgroupFile.TryRead(Path.Combine(cg.Path, "cgroup.procs")) is null) nulls++;
+            }
+            catch (CgroupException e)
+            {
+                thrown = e;
+                Volatile.Write(ref racing, false);
+            }
+        }
+        remover.Join();
+        Assert.Null(thrown);
+        Assert.True(nulls > 0 && reads > nulls, $"the race was not run: {reads} reads, {nulls} found nothing");
+    }
+
     public void Dispose() => _cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(5));
 }

@@ -33,4 +33,25 @@ public sealed class ProcStatTests
         Assert.Equal(Environment.ProcessId, st!.Pid);
         Assert.False(ProcReader.TryReadStat(int.MaxValue - 1, out _));
     }
+
+    [Fact]
+    public void A_start_time_is_the_wall_clock_time_of_the_fork_to_a_few_clock_ticks()
+    {
+        // Once computed, the boot time is reused; the figure it yields must fall within the spawn.
+        _ = Corral.Linux.Procfs.ProcReader.BootTime;
+        var before = DateTimeOffset.UtcNow;
+        using var p = System.Diagnostics.Process.Start("/bin/sleep", "5");
+        var after = DateTimeOffset.UtcNow;
+        try
+        {
+            Assert.True(Corral.Linux.Procfs.ProcReader.TryReadStat(p.Id, out var st));
+            var started = Corral.Linux.Procfs.ProcReader.StartTime(st!);
+            Assert.InRange(started, before.AddMilliseconds(-30), after.AddMilliseconds(30));
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+    }
 }

@@ -15,6 +15,8 @@ public abstract record ServiceAction
     /// <summary>Type=forking: take the main pid from PIDFile= (or guess it); report MainStarted or StartFailed.</summary>
     public sealed record ReadPidFile : ServiceAction;
     public sealed record Kill(KillPlan Plan) : ServiceAction;
+    /// <summary>An automatic restart begins: create the run's cgroup and output pipes, as a start request does.</summary>
+    public sealed record PrepareRun : ServiceAction;
     /// <summary>Arm the state's single timer (replacing any armed one); infinity means no timer.</summary>
     public sealed record ArmTimer(TimeSpan After) : ServiceAction;
     /// <summary>The run is over: remove the cgroups if empty, forget main and control.</summary>

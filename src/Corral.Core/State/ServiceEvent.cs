@@ -15,6 +15,8 @@ public enum ServiceEventKind
     ControlExited,
     CgroupEmpty,
     Timeout,
+    /// <summary>reset-failed: forget a failure and the start-rate window</summary>
+    ResetFailed,
 }
 
 public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success, bool OomKilled = false)
@@ -24,6 +26,7 @@ public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = nu
     public static readonly ServiceEvent Started = new(ServiceEventKind.MainStarted);
     public static readonly ServiceEvent Empty = new(ServiceEventKind.CgroupEmpty);
     public static readonly ServiceEvent TimedOut = new(ServiceEventKind.Timeout);
+    public static readonly ServiceEvent ResetFailedRequest = new(ServiceEventKind.ResetFailed);
     public static ServiceEvent StopRequest(TimeSpan? timeout = null) => new(ServiceEventKind.Stop, StopTimeout: timeout);
     /// <param name="oomKilled">the service's OOM counter rose when the main process died of SIGKILL</param>
     public static ServiceEvent MainExit(ExitStatus s, bool oomKilled = false) => new(ServiceEventKind.MainExited, s, OomKilled: oomKilled);
@@ -31,5 +34,5 @@ public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = nu
     public static ServiceEvent Failed(ServiceResult r) => new(ServiceEventKind.StartFailed, Result: r);
 }
 
-/// <summary>What the runner knows of the processes when an event is handled.</summary>
-public readonly record struct ServiceFacts(bool MainAlive, bool ControlAlive, bool CgroupEmpty);
+/// <summary>What the runner knows of the processes when an event is handled, and the monotonic time in ms.</summary>
+public readonly record struct ServiceFacts(bool MainAlive, bool ControlAlive, bool CgroupEmpty, long NowMs = 0);

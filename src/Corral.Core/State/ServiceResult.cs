@@ -1,7 +1,7 @@
 namespace Corral.Core.State;
 
 /// <summary>systemd's <c>Result=</c>: the first reason a run of the service went wrong, or success.</summary>
-public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Signal, CoreDump, OomKill }
+public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Signal, CoreDump, OomKill, StartLimitHit }
 
 public static class ServiceResultNames
 {
@@ -14,6 +14,7 @@ public static class ServiceResultNames
         ServiceResult.ExitCode => "exit-code",
         ServiceResult.Signal => "signal",
         ServiceResult.OomKill => "oom-kill",
+        ServiceResult.StartLimitHit => "start-limit-hit",
         _ => "core-dump",
     };
 }

@@ -4,6 +4,8 @@ namespace Corral.Core.State;
 public enum ServiceState
 {
     Dead, StartPre, Start, StartPost, Running, Reload, Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, Failed,
+    /// <summary>A run ended and Restart= asks for another after the restart delay; no process runs.</summary>
+    AutoRestart,
 }
 
 public static class ServiceStateNames
@@ -21,6 +23,7 @@ public static class ServiceStateNames
         ServiceState.StopSigkill => "stop-sigkill",
         ServiceState.StopPost => "stop-post",
         ServiceState.FinalSigkill => "final-sigkill",
+        ServiceState.AutoRestart => "auto-restart",
         _ => "failed",
     };
 
@@ -28,7 +31,7 @@ public static class ServiceStateNames
     {
         ServiceState.Dead => "inactive",
         ServiceState.Failed => "failed",
-        ServiceState.StartPre or ServiceState.Start or ServiceState.StartPost => "activating",
+        ServiceState.StartPre or ServiceState.Start or ServiceState.StartPost or ServiceState.AutoRestart => "activating",
         ServiceState.Running => "active",
         ServiceState.Reload => "reloading",
         _ => "deactivating",
@@ -40,4 +43,7 @@ public static class ServiceStateNames
     public static bool IsStarting(ServiceState s) => s is ServiceState.StartPre or ServiceState.Start or ServiceState.StartPost;
 
     public static bool IsInactive(ServiceState s) => s is ServiceState.Dead or ServiceState.Failed;
+
+    /// <summary>No run in progress: inactive, or waiting to restart.</summary>
+    public static bool HasNoRun(ServiceState s) => IsInactive(s) || s == ServiceState.AutoRestart;
 }

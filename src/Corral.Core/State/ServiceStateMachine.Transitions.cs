@@ -33,11 +33,66 @@ public sealed partial class ServiceStateMachine
         if (e.StopTimeout is { } t) _stopTimeoutOverride = t;
     }
 
-    private void BeginRun()
+    private void ManualStart()
     {
-        Result = ServiceResult.Success;
+        NRestarts = 0; // systemd counts restarts since the last start someone asked for
+        BeginRun(automatic: false);
+    }
+
+    private void AutoRestartNow() => BeginRun(automatic: true);
+
+    private void BeginRun(bool automatic)
+    {
         _stopTimeoutOverride = null;
+        _stopRequested = false;
+        if (!TakeStartSlot())
+        {
+            // Refused before anything runs: nothing to stop, the run is over at once.
+            Result = ServiceResult.StartLimitHit;
+            State = Failed;
+            Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue));
+            Emit(new ServiceAction.Finish(Result));
+            return;
+        }
+        Result = ServiceResult.Success;
+        if (automatic)
+        {
+            NRestarts++; // a restart the start limit refused did not happen
+            Emit(new ServiceAction.PrepareRun());
+        }
         EnterStartPre(0);
+    }
+
+    /// <summary>StartLimitIntervalSec= and StartLimitBurst=: at most Burst starts in any such interval.</summary>
+    private bool TakeStartSlot()
+    {
+        var interval = Unit.StartLimitInterval;
+        if (interval == TimeSpan.Zero || interval == TimeSpan.MaxValue || Unit.StartLimitBurst <= 0) return true;
+        long now = _facts.NowMs;
+        while (_startTimes.Count > 0 && now - _startTimes.Peek() >= interval.TotalMilliseconds) _startTimes.Dequeue();
+        if (_startTimes.Count >= Unit.StartLimitBurst) return false;
+        _startTimes.Enqueue(now);
+        return true;
+    }
+
+    /// <summary>Restart= against how the run ended; never after a stop someone asked for, a RestartPreventExitStatus= match, or the start limit.</summary>
+    private bool ShallRestart() =>
+        !_stopRequested
+        && Result != ServiceResult.StartLimitHit
+        && !(MainExit is { } exit && Unit.RestartPreventExitStatus.Matches(exit))
+        && RestartPolicyNames.Restarts(Unit.Restart, Result);
+
+    /// <summary>
+    /// RestartSec=, or with RestartSteps= and RestartMaxDelaySec= a delay that grows geometrically from
+    /// the one to the other over that many restarts, then stays at the maximum (systemd's formula).
+    /// </summary>
+    public TimeSpan RestartDelay()
+    {
+        var (min, max, steps) = (Unit.RestartSec, Unit.RestartMaxDelay, Unit.RestartSteps);
+        if (steps <= 0 || max == TimeSpan.MaxValue || max <= min || min <= TimeSpan.Zero) return min;
+        if (NRestarts >= steps) return max;
+        double ratio = Math.Pow(max.TotalMilliseconds / min.TotalMilliseconds, (double)NRestarts / steps);
+        return TimeSpan.FromMilliseconds(min.TotalMilliseconds * ratio);
     }
 
     /// <summary>Runs command <paramref name="index"/> of a phase as the control process, if the phase has it.</summary>
@@ -235,8 +290,15 @@ public sealed partial class ServiceStateMachine
 
     private void EnterDead()
     {
-        State = Result == ServiceResult.Success ? Dead : Failed;
         _stopTimeoutOverride = null;
+        if (State != AutoRestart && ShallRestart())
+        {
+            State = AutoRestart;
+            Emit(new ServiceAction.ArmTimer(RestartDelay()));
+            Emit(new ServiceAction.Finish(Result));
+            return;
+        }
+        State = Result == ServiceResult.Success ? Dead : Failed;
         Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue));
         Emit(new ServiceAction.Finish(Result));
     }

@@ -16,8 +16,14 @@ public sealed partial class ServiceStateMachine
 
     private static readonly Dictionary<(ServiceState, ServiceEventKind), Transition> Table = new()
     {
-        [(Dead, ServiceEventKind.Start)] = (m, _) => m.BeginRun(),
-        [(Failed, ServiceEventKind.Start)] = (m, _) => m.BeginRun(),
+        [(Dead, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
+        [(Failed, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
+        [(Failed, ServiceEventKind.ResetFailed)] = (m, _) => { m.State = Dead; m.Result = ServiceResult.Success; },
+
+        // Restart=: the run is over and the next one waits for its delay.
+        [(AutoRestart, ServiceEventKind.Timeout)] = (m, _) => m.AutoRestartNow(),
+        [(AutoRestart, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
+        [(AutoRestart, ServiceEventKind.Stop)] = (m, _) => m.EnterDead(),
 
         [(StartPre, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPre, next: m.EnterStartPre, onFailure: m.EnterStopSigterm),
         [(StartPre, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
@@ -77,6 +83,9 @@ public sealed partial class ServiceStateMachine
     private ServiceFacts _facts;
     private int _index;
     private TimeSpan? _stopTimeoutOverride;
+    private bool _stopRequested;
+    // Monotonic ms of the starts within StartLimitIntervalSec=, oldest first.
+    private readonly Queue<long> _startTimes = new();
 
     public ServiceStateMachine(ServiceUnit unit) => Unit = unit;
 
@@ -85,12 +94,18 @@ public sealed partial class ServiceStateMachine
     public ServiceResult Result { get; private set; } = ServiceResult.Success;
     /// <summary>The main process's last exit, for ExecMainCode= and ExecMainStatus=.</summary>
     public ExitStatus? MainExit { get; private set; }
+    /// <summary>Automatic restarts since the last start asked for by someone (systemd's NRestarts=).</summary>
+    public int NRestarts { get; private set; }
 
     /// <summary>Feeds one event; returns what to do. Events that do not apply to the state change nothing.</summary>
     public IReadOnlyList<ServiceAction> Handle(ServiceEvent e, ServiceFacts facts)
     {
         _actions.Clear();
         _facts = facts;
+        // Whatever the state: a stop asked for means no automatic restart at the end of this run,
+        // and reset-failed forgets the start-rate window.
+        if (e.Kind == ServiceEventKind.Stop) _stopRequested = true;
+        if (e.Kind == ServiceEventKind.ResetFailed) _startTimes.Clear();
         if (Table.TryGetValue((State, e.Kind), out var transition))
             transition(this, e);
         return _actions.ToArray();

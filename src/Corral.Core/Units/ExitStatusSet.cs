@@ -1,7 +1,9 @@
 namespace Corral.Core.Units;
 
-/// <summary>SuccessExitStatus=: extra exit codes and signals that count as a clean exit.</summary>
+/// <summary>SuccessExitStatus= and RestartPreventExitStatus=: exit codes and signals.</summary>
 public sealed record ExitStatusSet(IReadOnlySet<int> ExitCodes, IReadOnlySet<int> Signals)
 {
     public static readonly ExitStatusSet Empty = new(new HashSet<int>(), new HashSet<int>());
+
+    public bool Matches(State.ExitStatus s) => s.Code == State.ExitCode.Exited ? ExitCodes.Contains(s.Value) : Signals.Contains(s.Value);
 }

@@ -39,6 +39,17 @@ public sealed record ServiceUnit
     public LimitValue TasksMax { get; init; } = LimitValue.Infinity;
     public LimitValue MemoryMax { get; init; } = LimitValue.Infinity;
     public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;
+    public State.RestartPolicy Restart { get; init; }
+    /// <summary>The delay before an automatic restart (the first one, when RestartSteps= grows it).</summary>
+    public TimeSpan RestartSec { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>RestartSteps=: in how many restarts the delay grows from RestartSec= to RestartMaxDelaySec= (0: it does not).</summary>
+    public int RestartSteps { get; init; }
+    public TimeSpan RestartMaxDelay { get; init; } = TimeSpan.MaxValue;
+    /// <summary>Exit codes and signals of the main process after which no automatic restart happens.</summary>
+    public ExitStatusSet RestartPreventExitStatus { get; init; } = ExitStatusSet.Empty;
+    /// <summary>[Unit] StartLimitIntervalSec= and StartLimitBurst=: at most Burst starts per interval (0 or infinity: no limit).</summary>
+    public TimeSpan StartLimitInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public int StartLimitBurst { get; init; } = 5;
     /// <summary>[X-Corral] KillEscaped=: on stop, kill processes of the service that left its cgroup.</summary>
     public bool KillEscaped { get; init; }
     /// <summary>[X-Corral] ZombieMax=: more unreaped children than this raises an event (null: no limit).</summary>

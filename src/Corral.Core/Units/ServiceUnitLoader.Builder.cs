@@ -25,7 +25,12 @@ public static partial class ServiceUnitLoader
         public int? UMask, OomScoreAdjust;
         public RLimit? LimitNoFile, LimitCore;
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
-        public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [];
+        public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [], PreventCodes = [], PreventSignals = [];
+        public State.RestartPolicy Restart;
+        public TimeSpan RestartSec = TimeSpan.FromMilliseconds(100), RestartMaxDelay = TimeSpan.MaxValue;
+        public int RestartSteps;
+        public TimeSpan StartLimitInterval = TimeSpan.FromSeconds(10);
+        public int StartLimitBurst = 5;
         public bool KillEscaped;
         public int? ZombieMax;
         public Zombies.ZombieAction ZombieAction;
@@ -37,6 +42,8 @@ public static partial class ServiceUnitLoader
                 throw new UnitValueException("service has no ExecStart= setting, refusing to load");
             if (ExecStart.Count > 1 && type != ServiceType.Oneshot)
                 throw new UnitValueException($"service has {ExecStart.Count} ExecStart= commands, which only Type=oneshot allows");
+            if (RestartSteps > 0 && (RestartMaxDelay == TimeSpan.MaxValue || RestartMaxDelay <= RestartSec))
+                diagnostics.Add(new(Severity.Warning, filePath, 0, "RestartSteps= has no effect without a RestartMaxDelaySec= above RestartSec="));
             if (ZombieAction != Zombies.ZombieAction.None && ZombieMax is null)
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "ZombieAction= has no effect without ZombieMax="));
             if (PidFile is not null && type != ServiceType.Forking)
@@ -77,6 +84,13 @@ public static partial class ServiceUnitLoader
                 MemoryMax = MemoryMax,
                 SuccessExitStatus = new ExitStatusSet(SuccessCodes, SuccessSignals),
                 KillEscaped = KillEscaped,
+                Restart = Restart,
+                RestartSec = RestartSec,
+                RestartSteps = RestartSteps,
+                RestartMaxDelay = RestartMaxDelay,
+                RestartPreventExitStatus = new ExitStatusSet(PreventCodes, PreventSignals),
+                StartLimitInterval = StartLimitInterval,
+                StartLimitBurst = StartLimitBurst,
                 ZombieMax = ZombieMax,
                 ZombieAction = ZombieAction,
             };

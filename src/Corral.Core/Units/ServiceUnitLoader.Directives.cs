@@ -80,17 +80,33 @@ public static partial class ServiceUnitLoader
             : throw new UnitValueException("is not a number of zombies (or 'infinity')"),
         [("X-Corral", "ZombieAction")] = (b, v, _) => b.ZombieAction = Zombies.ZombieActionNames.TryParse(v, out var za)
             ? za : throw new UnitValueException("is not one of none, restart, stop"),
-        [("Service", "SuccessExitStatus")] = (b, v, _) =>
-        {
-            if (v.Length == 0) { b.SuccessCodes.Clear(); b.SuccessSignals.Clear(); return; }
-            foreach (var w in v.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out int code) && code <= 255) b.SuccessCodes.Add(code);
-                else if (!char.IsAsciiDigit(w[0]) && SignalNames.TryParse(w, out int sig)) b.SuccessSignals.Add(sig);
-                else throw new UnitValueException($"'{w}' is neither an exit code 0-255 nor a signal name");
-            }
-        },
+        [("Service", "SuccessExitStatus")] = (b, v, _) => AddExitStatuses(b.SuccessCodes, b.SuccessSignals, v),
+        [("Service", "Restart")] = (b, v, _) => b.Restart = State.RestartPolicyNames.TryParse(v, out var rp)
+            ? rp : throw new UnitValueException($"is not one of {State.RestartPolicyNames.All}"),
+        [("Service", "RestartSec")] = (b, v, _) => b.RestartSec = TimeSpanParser.Parse(v) is var rs && rs != TimeSpan.MaxValue
+            ? rs : throw new UnitValueException("is not a finite time span"),
+        [("Service", "RestartSteps")] = (b, v, _) => b.RestartSteps =
+            int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int steps) && steps <= 3600
+                ? steps : throw new UnitValueException("is not a number of steps between 0 and 3600"),
+        [("Service", "RestartMaxDelaySec")] = (b, v, _) => b.RestartMaxDelay = TimeSpanParser.Parse(v),
+        [("Service", "RestartPreventExitStatus")] = (b, v, _) => AddExitStatuses(b.PreventCodes, b.PreventSignals, v),
+        [("Unit", "StartLimitIntervalSec")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
+        [("Unit", "StartLimitBurst")] = (b, v, _) => b.StartLimitBurst =
+            int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int burst)
+                ? burst : throw new UnitValueException("is not a number of starts"),
     };
+
+    /// <summary>SuccessExitStatus= and RestartPreventExitStatus=: exit codes and signal names; empty resets.</summary>
+    private static void AddExitStatuses(HashSet<int> codes, HashSet<int> signals, string v)
+    {
+        if (v.Length == 0) { codes.Clear(); signals.Clear(); return; }
+        foreach (var w in v.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out int code) && code <= 255) codes.Add(code);
+            else if (!char.IsAsciiDigit(w[0]) && SignalNames.TryParse(w, out int sig)) signals.Add(sig);
+            else throw new UnitValueException($"'{w}' is neither an exit code 0-255 nor a signal name");
+        }
+    }
 
     private static T WarnAndUse<T>(Context ctx, string message, T value)
     {

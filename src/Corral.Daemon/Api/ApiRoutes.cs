@@ -26,6 +26,12 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
         if (parts is [_, "notices"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
 
+        if (parts is [_, "reset-failed"] && req.Method == "POST")
+        {
+            foreach (var r in manager.Runners()) r.ResetFailed();
+            return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
+        }
+
         if (parts is [_, "daemon-reload"] && req.Method == "POST")
         {
             var diags = manager.Reload();
@@ -61,6 +67,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
                 "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid),
                 "reload" => await runner.ReloadAsync(),
                 "kill" => Kill(runner, req),
+                "reset-failed" => runner.ResetFailed(),
                 _ => throw new FormatException($"unknown verb '{verb}'"),
             };
             var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]), ApiJson.Default.JobResponse);

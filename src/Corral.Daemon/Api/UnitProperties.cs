@@ -41,6 +41,9 @@ public static class UnitProperties
             new("SendSIGHUP", () => Bool(s.SendSighup)),
             new("TimeoutStartUSec", () => Span(s.TimeoutStartUSec)),
             new("TimeoutStopUSec", () => Span(s.TimeoutStopUSec)),
+            new("Restart", () => s.Restart),
+            new("RestartUSec", () => Span(s.RestartUSec)),
+            new("NRestarts", () => s.NRestarts.ToString()),
             new("StateChangeTimestamp", () => s.StateSince is { } t ? t.ToLocalTime().ToString("ddd yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : ""),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.

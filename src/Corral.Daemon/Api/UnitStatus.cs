@@ -35,6 +35,10 @@ public sealed record UnitStatus
     public long? TimeoutStartUSec { get; init; }
     public long? TimeoutStopUSec { get; init; }
     public string Type { get; init; } = "simple";
+    public string Restart { get; init; } = "no";
+    /// <summary>The delay before the next automatic restart (RestartSec=, grown by RestartSteps=), in µs.</summary>
+    public long? RestartUSec { get; init; }
+    public int NRestarts { get; init; }
     public string? LastError { get; init; }
     public List<int> LeftOver { get; init; } = [];
     public List<ProcessInfo> Processes { get; init; } = [];

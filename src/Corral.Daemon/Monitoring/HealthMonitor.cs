@@ -63,7 +63,8 @@ public sealed class HealthMonitor : IDisposable
             foreach (var runner in _manager.Runners()) CheckUnit(runner);
             CheckPressure();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or Microsoft.Data.Sqlite.SqliteException
+            or Linux.Cgroups.CgroupException or Linux.ErrnoException)
         {
             Console.Error.WriteLine($"corral: health check failed: {e.Message}");
         }
@@ -93,7 +94,7 @@ public sealed class HealthMonitor : IDisposable
         if (overruns == _overrunsHandled) return;
         long lost = overruns - _overrunsHandled;
         _overrunsHandled = overruns;
-        var units = _manager.Runners().Where(r => !Core.State.ServiceStateNames.IsInactive(r.State)).Select(r => r.Unit.Name).ToList();
+        var units = _manager.Runners().Where(r => !Core.State.ServiceStateNames.HasNoRun(r.State)).Select(r => r.Unit.Name).ToList();
         var r = _tracker.Rescan(units);
         _rescans++;
         _store.Add(new Notice(NoticeKinds.EventsLost, null,

@@ -33,6 +33,9 @@ public sealed partial class ServiceRunner
             case ServiceAction.Finish f:
                 FinishRun(f.Result);
                 break;
+            case ServiceAction.PrepareRun:
+                PrepareAutomaticRun();
+                break;
         }
     }
 
@@ -59,6 +62,23 @@ public sealed partial class ServiceRunner
             Directory.CreateDirectory(_ctx.LogDir);
             _log = new ServiceLog(Path.Combine(_ctx.LogDir, u.Name + ".log"));
             _pipes = _ctx.Output.Open(_log);
+        }
+    }
+
+    /// <summary>Restart=: the new run needs its cgroup like a started one; if it cannot have it, the spawn that follows fails.</summary>
+    private void PrepareAutomaticRun()
+    {
+        try
+        {
+            PrepareRun();
+            LeftOver = [];
+            EscapedLeft = [];
+            (_jobVerb, _jobUid) = ("start failed", null);
+        }
+        catch (Exception e) when (e is CgroupException or IOException or UnauthorizedAccessException or ErrnoException)
+        {
+            LastError = $"cannot prepare the restart: {e.Message}";
+            _cgroup = null;
         }
     }
 
@@ -95,6 +115,7 @@ public sealed partial class ServiceRunner
 
     private ProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
+        if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
         var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
         string unit = Unit.Name, role = isMain ? "main" : "control";
         return _ctx.Spawner.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv));

@@ -31,10 +31,13 @@ public sealed partial class ServiceRunner
         }
         // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
         Post(ServiceEvent.StartRequest);
-        var reached = WaitFor(s => s == ServiceState.Running || ServiceStateNames.IsInactive(s));
+        var reached = WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s));
         await reached;
         lock (_gate)
         {
+            if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
+                return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
+                    $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
             // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
             // right after, status and why tell, not start. A oneshot's job is its command's success.
             if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return JobResult.Done;
@@ -78,6 +81,17 @@ public sealed partial class ServiceRunner
         Post(ServiceEvent.ReloadRequest);
         await done;
         return JobResult.Done;
+    }
+
+    /// <summary>reset-failed: a failed unit becomes inactive, and its start-rate window starts afresh.</summary>
+    public JobResult ResetFailed()
+    {
+        Post(ServiceEvent.ResetFailedRequest);
+        lock (_gate)
+        {
+            if (_fsm.State == ServiceState.Dead) LastError = null;
+            return JobResult.Done;
+        }
     }
 
     /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>

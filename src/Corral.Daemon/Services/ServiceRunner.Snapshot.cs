@@ -67,9 +67,12 @@ public sealed partial class ServiceRunner
                 TimeoutStartUSec = ToUsec(u.TimeoutStart),
                 TimeoutStopUSec = ToUsec(u.TimeoutStop),
                 Type = u.Type.ToString().ToLowerInvariant(),
+                Restart = RestartPolicyNames.Format(u.Restart),
+                RestartUSec = ToUsec(_fsm.RestartDelay()),
+                NRestarts = _fsm.NRestarts,
                 LastError = LastError,
                 LeftOver = [.. LeftOver],
-                Escaped = ServiceStateNames.IsInactive(_fsm.State) ? [.. EscapedLeft] : Escapees(),
+                Escaped = ServiceStateNames.HasNoRun(_fsm.State) ? [.. EscapedLeft] : Escapees(),
                 Processes = procs,
                 Zombies = ZombieGroups(zombies),
                 ZombieMax = u.ZombieMax,
@@ -82,7 +85,7 @@ public sealed partial class ServiceRunner
     {
         lock (_gate)
         {
-            bool inactive = ServiceStateNames.IsInactive(_fsm.State);
+            bool inactive = ServiceStateNames.HasNoRun(_fsm.State);
             return new UnitHealth(Unit, inactive, ZombieGroups(_ctx.Tracker.ZombiesOf(Unit.Name)), inactive ? [] : Escapees(),
                 "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path));
         }

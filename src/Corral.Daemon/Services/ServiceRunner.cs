@@ -90,7 +90,7 @@ public sealed partial class ServiceRunner : IDisposable
         }
     }
 
-    private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup));
+    private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup), Environment.TickCount64);
 
     private void NotifyWaiters()
     {
@@ -121,7 +121,7 @@ public sealed partial class ServiceRunner : IDisposable
         lock (_gate)
         {
             if (_cgroup is null || _ctx.Cgroups.IsPopulated(_cgroup)) return;
-            if (ServiceStateNames.IsInactive(_fsm.State))
+            if (ServiceStateNames.HasNoRun(_fsm.State))
             {
                 // Left-over processes of a stopped run have gone: the cgroup can go too.
                 LeftOver = [];

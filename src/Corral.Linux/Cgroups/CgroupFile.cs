@@ -24,6 +24,9 @@ public static class CgroupFile
     public static string Read(string path) =>
         TryRead(path) ?? throw new CgroupException($"cannot read {path}: it does not exist", null);
 
+    private const int Enodev = 19;
+
+    /// <summary>The file's text, or null when it (or its cgroup) does not exist, also when removed while being read.</summary>
     public static string? TryRead(string path)
     {
         try
@@ -34,6 +37,11 @@ public static class CgroupFile
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            return null;
+        }
+        catch (IOException e) when (e.HResult == Enodev || !File.Exists(path))
+        {
+            // The cgroup was removed between open and read: the kernel answers ENODEV. It is gone.
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

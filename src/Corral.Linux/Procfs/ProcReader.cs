@@ -60,11 +60,20 @@ public static class ProcReader
     /// <summary>Kernel clock ticks per second (sysconf(_SC_CLK_TCK)), 100 on Linux.</summary>
     public const int ClockTicks = 100;
 
-    /// <summary>Boot time from /proc/stat, to turn a start time in ticks into a wall-clock time.</summary>
+    /// <summary>
+    /// The wall-clock time of boot, to turn a start time in ticks since boot into a wall-clock time:
+    /// now minus /proc/uptime (10 ms steps). /proc/stat's btime is whole seconds, which put start
+    /// times up to a second off, before the deaths they preceded.
+    /// </summary>
     public static DateTimeOffset BootTime { get; } = ReadBootTime();
 
     private static DateTimeOffset ReadBootTime()
     {
+        var now = DateTimeOffset.UtcNow;
+        string? uptime = TryReadText("/proc/uptime");
+        if (uptime is not null && double.TryParse(uptime.Split(' ')[0], System.Globalization.NumberStyles.AllowDecimalPoint,
+                System.Globalization.CultureInfo.InvariantCulture, out double seconds))
+            return now.AddSeconds(-seconds);
         foreach (var line in (TryReadText("/proc/stat") ?? "").Split('\n'))
             if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line[6..], out long s))
                 return DateTimeOffset.FromUnixTimeSeconds(s);

@@ -1,0 +1,21 @@
+namespace Corral.Cli.Verbs;
+
+/// <summary>corral reset-failed [UNIT...]: as systemctl, every unit when none is named.</summary>
+public static class ResetFailedVerb
+{
+    public static int Run(ApiClient client, string[] rest)
+    {
+        var a = new CliArgs("reset-failed", rest, new Dictionary<string, string>(), new HashSet<string>());
+        var paths = a.Positional.Count == 0 ? ["/v1/reset-failed"] : a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/reset-failed").ToList();
+        int exit = 0;
+        foreach (var path in paths)
+        {
+            var (status, body) = client.Send("POST", path);
+            if (status == 200) continue;
+            var err = ApiClient.ErrorFrom(status, body);
+            Console.Error.WriteLine($"corral: {err.Message}");
+            exit = err.ExitCode;
+        }
+        return exit;
+    }
+}

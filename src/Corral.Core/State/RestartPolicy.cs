@@ -1,0 +1,39 @@
+namespace Corral.Core.State;
+
+/// <summary>systemd's <c>Restart=</c>: after which endings of a run the service is started again.</summary>
+public enum RestartPolicy { No, Always, OnSuccess, OnFailure, OnAbnormal, OnAbort }
+
+public static class RestartPolicyNames
+{
+    private static readonly (string Name, RestartPolicy Policy)[] Names =
+    [
+        ("no", RestartPolicy.No), ("always", RestartPolicy.Always), ("on-success", RestartPolicy.OnSuccess),
+        ("on-failure", RestartPolicy.OnFailure), ("on-abnormal", RestartPolicy.OnAbnormal), ("on-abort", RestartPolicy.OnAbort),
+    ];
+
+    public static bool TryParse(string text, out RestartPolicy policy)
+    {
+        foreach (var (name, p) in Names)
+            if (name == text) { policy = p; return true; }
+        policy = RestartPolicy.No;
+        return false;
+    }
+
+    public static string Format(RestartPolicy p) => Names.First(n => n.Policy == p).Name;
+
+    public static string All => string.Join(", ", Names.Select(n => n.Name));
+
+    /// <summary>
+    /// systemd's table (systemd.service(5), "Restart="): a clean exit is Result=success; on-abnormal
+    /// is any failure but an unclean exit code; on-abort is an unclean signal or a core dump.
+    /// </summary>
+    public static bool Restarts(RestartPolicy p, ServiceResult r) => p switch
+    {
+        RestartPolicy.Always => true,
+        RestartPolicy.OnSuccess => r == ServiceResult.Success,
+        RestartPolicy.OnFailure => r != ServiceResult.Success,
+        RestartPolicy.OnAbnormal => r is not (ServiceResult.Success or ServiceResult.ExitCode),
+        RestartPolicy.OnAbort => r is ServiceResult.Signal or ServiceResult.CoreDump,
+        _ => false,
+    };
+}
