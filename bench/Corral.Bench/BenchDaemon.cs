@@ -21,7 +21,7 @@ public sealed class BenchDaemon : IDisposable
         Cgroups = CgroupManagerFactory.Create(Path.Combine(Layout.UnifiedMount, $"corral-bench-{Environment.ProcessId}-{Interlocked.Increment(ref s_count)}"), Layout);
         Socket = Path.Combine(Dir, "corral.sock");
         var psi = new ProcessStartInfo(Path.Combine(repo, "bin", "corral")) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", Cgroups.Root })
+        foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", Path.Combine(Dir, "logs"), "--cgroup-root", Cgroups.Root })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;

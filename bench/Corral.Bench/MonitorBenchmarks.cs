@@ -76,10 +76,10 @@ public static class MonitorBenchmarks
             d.Post("storm", "start");
             double stormSeconds = sw.Elapsed.TotalSeconds;
             // The output is collected after the exit: wait for the line.
-            string logPath = Path.Combine(d.Dir, "state", "logs", "storm.service.log"), log = "";
+            string logPath = Path.Combine(d.Dir, "logs", "storm.service.log"), log = "";
             for (int i = 0; i < 500 && !log.Contains("children forked"); i++, Thread.Sleep(20))
                 log = File.Exists(logPath) ? File.ReadAllText(logPath) : "";
-            long forked = long.Parse(log.Split("forkstorm: ")[1].Split(' ')[0], CultureInfo.InvariantCulture);
+            long forked = long.Parse(log.Split("forkstorm: ")[1].Split(' ')[0], CultureInfo.InvariantCulture); // "<time> out forkstorm: N children forked"
             // Records trail the storm: count them once the number has not moved for 2 s.
             int records = -1;
             for (var settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromSeconds(120);)

@@ -49,6 +49,7 @@ public static class Program
             "why" => WhyVerb.Run(client, rest),
             "events" => EventsVerb.Run(client, rest),
             "ps" => PsVerb.Run(client, rest),
+            "logs" => LogsVerb.Run(client, rest),
             "help" => PrintUsage(),
             _ => throw new CliError($"unknown verb '{verb}'\n{Usage}"),
         };
@@ -62,7 +63,7 @@ public static class Program
 
     public const string Usage = """
         usage: corral [--socket PATH] VERB [ARGS]
-          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
+          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
                  [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
@@ -76,6 +77,7 @@ public static class Program
           verify FILE...
           why UNIT [-n N] [--all] [--json]   the last death(s) of the main process (--all: any process) and their cause
           events [--unit U] [--since TIME] [-n N] [-f] [--json] [--deaths|--notices]
+          logs UNIT [-n N] [-f] [--since TIME] [--json]   the service's output, each line with its time and stream
           ps UNIT [--json]                   the unit's process tree: state, pid, ppid, user, RSS, start, command; zombies marked
         The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
         """;

@@ -39,7 +39,7 @@ public static class DaemonHost
         using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); }, options.ProcEventsBuffer);
         var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
-            Path.Combine(options.StateDir, "logs"));
+            options.LogDir);
         using var manager = new Manager(options, ctx);
         manager.Reload();
 
@@ -48,7 +48,7 @@ public static class DaemonHost
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval);
-        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor));
+        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor, options.LogDir));
         server.Start();
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
 

@@ -5,6 +5,8 @@ public sealed record DaemonOptions
     public IReadOnlyList<string> UnitDirs { get; init; } = ["/etc/corral/units"];
     public string SocketPath { get; init; } = "/run/corral/corral.sock";
     public string StateDir { get; init; } = "/var/lib/corral";
+    /// <summary>Where each service's output goes, as &lt;unit&gt;.log and its rotated backups.</summary>
+    public string LogDir { get; init; } = "/var/log/corral";
     /// <summary>Null: a "corral" cgroup under the v2 mount.</summary>
     public string? CgroupRoot { get; init; }
     public required string ExecutorPath { get; init; }

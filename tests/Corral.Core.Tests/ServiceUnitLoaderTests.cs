@@ -190,6 +190,8 @@ public sealed class ServiceUnitLoaderTests
     [InlineData("ZombieMax=many", "ZombieMax=many is not a number of zombies")]
     [InlineData("ZombieMax=-1", "ZombieMax=-1 is not a number of zombies")]
     [InlineData("ZombieAction=kill", "ZombieAction=kill is not one of none, restart, stop")]
+    [InlineData("LogMaxBytes=100", "LogMaxBytes=100 is not a size of at least 4K")]
+    [InlineData("LogBackups=-2", "LogBackups=-2 is not a number of files between 0 and 1000")]
     public void Bad_zombie_settings_are_errors_naming_the_line(string line, string message)
     {
         var r = Load($"[Service]\nExecStart=/bin/true\n[X-Corral]\n{line}\n");

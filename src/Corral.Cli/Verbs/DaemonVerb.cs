@@ -7,7 +7,7 @@ public static class DaemonVerb
     public static int Run(string[] rest)
     {
         var a = new CliArgs("daemon", rest,
-            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
+            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
                 ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer" },
             new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
@@ -33,6 +33,7 @@ public static class DaemonVerb
             UnitDirs = a.GetAll("--units") is { Count: > 0 } dirs ? dirs.Select(Path.GetFullPath).ToList() : ["/etc/corral/units"],
             SocketPath = a.Get("--socket") ?? Environment.GetEnvironmentVariable("CORRAL_SOCKET") ?? Program.DefaultSocket,
             StateDir = a.Get("--state-dir") ?? "/var/lib/corral",
+            LogDir = Path.GetFullPath(a.Get("--log-dir") ?? "/var/log/corral"),
             CgroupRoot = root,
             ExecutorPath = Path.GetFullPath(executor),
             Tracing = !a.Has("--no-tracing"),

@@ -54,6 +54,10 @@ public sealed record ServiceUnit
     public bool KillEscaped { get; init; }
     /// <summary>[X-Corral] ZombieMax=: more unreaped children than this raises an event (null: no limit).</summary>
     public int? ZombieMax { get; init; }
+    /// <summary>[X-Corral] LogMaxBytes=: the output log is rotated past this size.</summary>
+    public long LogMaxBytes { get; init; } = 10 << 20;
+    /// <summary>[X-Corral] LogBackups=: how many rotated files are kept.</summary>
+    public int LogBackups { get; init; } = 5;
     /// <summary>[X-Corral] ZombieAction=: what to do, beyond the event, when ZombieMax= is exceeded.</summary>
     public Zombies.ZombieAction ZombieAction { get; init; }
 

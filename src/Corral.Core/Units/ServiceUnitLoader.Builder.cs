@@ -33,6 +33,8 @@ public static partial class ServiceUnitLoader
         public int StartLimitBurst = 5;
         public bool KillEscaped;
         public int? ZombieMax;
+        public long LogMaxBytes = 10 << 20;
+        public int LogBackups = 5;
         public Zombies.ZombieAction ZombieAction;
 
         public ServiceUnit Build(List<Diagnostic> diagnostics)
@@ -92,6 +94,8 @@ public static partial class ServiceUnitLoader
                 StartLimitInterval = StartLimitInterval,
                 StartLimitBurst = StartLimitBurst,
                 ZombieMax = ZombieMax,
+                LogMaxBytes = LogMaxBytes,
+                LogBackups = LogBackups,
                 ZombieAction = ZombieAction,
             };
         }

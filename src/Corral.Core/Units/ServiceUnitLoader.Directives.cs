@@ -75,6 +75,11 @@ public static partial class ServiceUnitLoader
         [("Service", "TasksMax")] = (b, v, _) => b.TasksMax = LimitValue.ParseCount(v),
         [("Service", "MemoryMax")] = (b, v, _) => b.MemoryMax = LimitValue.ParseBytes(v),
         [("X-Corral", "KillEscaped")] = (b, v, _) => b.KillEscaped = ParseBool(v),
+        [("X-Corral", "LogMaxBytes")] = (b, v, _) => b.LogMaxBytes = LimitValue.ParseBytes(v) is { Kind: LimitKind.Absolute, Value: >= 4096 } lv
+            ? (long)lv.Value : throw new UnitValueException("is not a size of at least 4K (examples: 10M, 512K)"),
+        [("X-Corral", "LogBackups")] = (b, v, _) => b.LogBackups =
+            int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int lb) && lb <= 1000
+                ? lb : throw new UnitValueException("is not a number of files between 0 and 1000"),
         [("X-Corral", "ZombieMax")] = (b, v, _) => b.ZombieMax = v is "" or "infinity" ? null
             : int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int z) ? z
             : throw new UnitValueException("is not a number of zombies (or 'infinity')"),

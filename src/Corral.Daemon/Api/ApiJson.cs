@@ -13,5 +13,7 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(DeathList))]
 [JsonSerializable(typeof(DeathView))]
 [JsonSerializable(typeof(NoticeList))]
+[JsonSerializable(typeof(LogList))]
+[JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(Notices.Notice))]
 public sealed partial class ApiJson : JsonSerializerContext;

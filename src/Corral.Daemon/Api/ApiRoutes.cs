@@ -7,7 +7,7 @@ using Corral.Daemon.Services;
 namespace Corral.Daemon.Api;
 
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
-public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor)
+public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
 {
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
@@ -44,6 +44,13 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             return status is null
                 ? HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(name)} not found"))
                 : Ok(JsonSerializer.Serialize(status, ApiJson.Default.UnitStatus));
+        }
+
+        if (parts is [_, "units", var logged, "logs"] && req.Method == "GET")
+        {
+            if (manager.Status(logged, withProcesses: false) is null)
+                return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(logged)} not found"));
+            return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(logged), req), ApiJson.Default.LogList));
         }
 
         if (parts is [_, "units", var shown, "properties"] && req.Method == "GET")
@@ -86,6 +93,16 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
         long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
         int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
         return new DeathList(store.Query(unit, roles, since, after, limit).Select(DeathView.From).ToList());
+    }
+
+    /// <summary>?lines=N (the last N, default 100) &amp;after-usec=T (newer than T: -f) &amp;since-usec=T (from T on).</summary>
+    private LogList Logs(string unit, HttpRequest req)
+    {
+        int lines = req.Query.TryGetValue("lines", out var l) ? (int)Math.Clamp(Number(l, "lines"), 1, 1_000_000) : 100;
+        long? after = req.Query.TryGetValue("after-usec", out var a) ? Number(a, "after-usec") : null;
+        long? since = req.Query.TryGetValue("since-usec", out var s) ? Number(s, "since-usec") : null;
+        return new LogList(LogFiles.Read(logDir, unit, lines, after, since)
+            .Select(x => new LogEntry(x.Usec, x.At, x.Stream, x.Text)).ToList());
     }
 
     /// <summary>?unit=NAME &amp;kind=K &amp;since-usec=N &amp;after=ID &amp;limit=N, as for deaths.</summary>

@@ -89,3 +89,8 @@ public sealed record MachineStatus(int Processes, long Threads, long PidMax, lon
 public sealed record ReloadResponse(bool Ok, List<string> Diagnostics);
 
 public sealed record NoticeList(List<Notices.Notice> Notices);
+
+/// <summary>One line of a service's output: when it was read (µs since the epoch, the cursor for -f), its stream, its text.</summary>
+public sealed record LogEntry(long Usec, DateTimeOffset Time, string Stream, string Message);
+
+public sealed record LogList(List<LogEntry> Lines);

@@ -63,6 +63,7 @@ public sealed partial class ServiceRunner
             _log = new ServiceLog(Path.Combine(_ctx.LogDir, u.Name + ".log"));
             _pipes = _ctx.Output.Open(_log);
         }
+        _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }
 
     /// <summary>Restart=: the new run needs its cgroup like a started one; if it cannot have it, the spawn that follows fails.</summary>
@@ -259,6 +260,7 @@ public sealed partial class ServiceRunner
         HandleEscapees();
         if (LeftOver.Count == 0) ReleaseCgroup();
         if (result == ServiceResult.Success) LastError = null;
+        _log?.Flush(); // a last line without its newline
     }
 }
 

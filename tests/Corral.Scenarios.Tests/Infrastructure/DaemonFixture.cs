@@ -38,6 +38,8 @@ public sealed class DaemonFixture : IDisposable
     public ICgroupManager Cgroups { get; }
     public string SignalLog => Path.Combine(Dir, "signals.log");
     public string DaemonLog => Path.Combine(Dir, "daemon.log");
+    /// <summary>The services' output logs (--log-dir).</summary>
+    public string LogDir => Path.Combine(Dir, "logs");
 
     /// <summary>The workload command line with this fixture's pid directory and signal log.</summary>
     public string Workload(string args) => $"{Repo.Workload} --pids {PidsDir} --log {SignalLog} {args}";
@@ -53,7 +55,7 @@ public sealed class DaemonFixture : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--cgroup-root", CgroupRoot })
+        foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", LogDir, "--cgroup-root", CgroupRoot })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _daemon = Process.Start(psi)!;
