@@ -16,6 +16,10 @@ public sealed class ApiClient(string socketPath)
         {
             s.Connect(new UnixDomainSocketEndPoint(SocketPath));
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+        {
+            throw new CliError($"permission denied on {SocketPath}: only root and members of the socket's group may talk to the corral daemon (see ls -l {SocketPath})", 4);
+        }
         catch (SocketException e)
         {
             throw new CliError($"cannot reach the corral daemon at {SocketPath}: {e.Message} (is it running? --socket or CORRAL_SOCKET choose another socket)");
@@ -51,7 +55,8 @@ public sealed class ApiClient(string socketPath)
         {
             message = body;
         }
-        return new CliError(message, status == 404 ? 4 : 1);
+        // systemctl's codes: 4 for no such unit and for insufficient privileges (LSB).
+        return new CliError(message, status is 404 or 403 ? 4 : 1);
     }
 
     public static string Unit(string name) => Uri.EscapeDataString(name.EndsWith(".service", StringComparison.Ordinal) ? name : name + ".service");

@@ -63,7 +63,7 @@ public static class Program
 
     public const string Usage = """
         usage: corral [--socket PATH] VERB [ARGS]
-          daemon [--units DIR]... [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
+          daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
                  [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit

@@ -48,15 +48,28 @@ public static class DaemonHost
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval);
-        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor, options.LogDir));
+        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor, options.LogDir), SocketAccess(options));
         server.Start();
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
 
         stop.Task.Wait();
+        return Shutdown(manager, server, cgroups);
+    }
+
+    private static int Shutdown(Manager manager, ControlServer server, ICgroupManager cgroups)
+    {
         Console.Error.WriteLine("corral: stopping all services");
         manager.StopAllAsync().Wait();
         server.Dispose();
         cgroups.TryRemoveRoot();
         return 0;
+    }
+
+    private static Access SocketAccess(DaemonOptions options)
+    {
+        if (options.SocketGroup is null) return new Access(0, "root");
+        int gid = Linux.Users.UserDatabase.Load().FindGroup(options.SocketGroup)
+            ?? throw new ArgumentException($"--socket-group '{options.SocketGroup}' is neither a group of /etc/group nor a number");
+        return new Access(gid, options.SocketGroup);
     }
 }

@@ -4,6 +4,8 @@ public sealed record DaemonOptions
 {
     public IReadOnlyList<string> UnitDirs { get; init; } = ["/etc/corral/units"];
     public string SocketPath { get; init; } = "/run/corral/corral.sock";
+    /// <summary>The socket's group, whose members may read; null: root's group (gid 0).</summary>
+    public string? SocketGroup { get; init; }
     public string StateDir { get; init; } = "/var/lib/corral";
     /// <summary>Where each service's output goes, as &lt;unit&gt;.log and its rotated backups.</summary>
     public string LogDir { get; init; } = "/var/log/corral";

@@ -7,7 +7,7 @@ public static class DaemonVerb
     public static int Run(string[] rest)
     {
         var a = new CliArgs("daemon", rest,
-            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
+            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
                 ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer" },
             new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
@@ -28,10 +28,14 @@ public static class DaemonVerb
             throw new CliError($"daemon: --pid-pressure '{pp}' is not a percentage above 0 and at most 100 (examples: 80%, 0.5%)");
         int buffer = 32 << 20;
         if (a.Get("--proc-events-buffer") is { } pb) buffer = ParseBuffer(pb);
+        string? socketGroup = a.Get("--socket-group");
+        if (socketGroup is not null && Linux.Users.UserDatabase.Load().FindGroup(socketGroup) is null)
+            throw new CliError($"daemon: --socket-group '{socketGroup}' is neither a group of /etc/group nor a number");
         var options = new DaemonOptions
         {
             UnitDirs = a.GetAll("--units") is { Count: > 0 } dirs ? dirs.Select(Path.GetFullPath).ToList() : ["/etc/corral/units"],
             SocketPath = a.Get("--socket") ?? Environment.GetEnvironmentVariable("CORRAL_SOCKET") ?? Program.DefaultSocket,
+            SocketGroup = socketGroup,
             StateDir = a.Get("--state-dir") ?? "/var/lib/corral",
             LogDir = Path.GetFullPath(a.Get("--log-dir") ?? "/var/log/corral"),
             CgroupRoot = root,

@@ -33,7 +33,8 @@ public static class JobVerb
             {
                 var err = ApiClient.ErrorFrom(status, body);
                 Console.Error.WriteLine($"corral: {err.Message}");
-                exit = err.ExitCode == 4 ? 5 : 1; // systemctl exits 5 for a unit that is not loaded
+                // systemctl exits 5 for a unit that is not loaded, 4 for insufficient privileges
+                exit = status == 404 ? 5 : status == 403 ? 4 : 1;
                 continue;
             }
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;

@@ -24,7 +24,7 @@ public static class KillVerb
             if (status != 200)
             {
                 Console.Error.WriteLine($"corral: {ApiClient.ErrorFrom(status, body).Message}");
-                exit = 1;
+                exit = status == 403 ? 4 : 1;
             }
         }
         return exit;

@@ -5,9 +5,10 @@ namespace Corral.Daemon.Api;
 
 /// <summary>
 /// The control API: HTTP/1.1 on a Unix socket, one request per connection. The socket file is
-/// unlinked before bind (a daemon killed with SIGKILL leaves it behind) and made mode 0660.
+/// mode 0660, owned by root and the socket group (--socket-group), and appears only once it listens.
+/// Every request is checked against the caller's credentials (Access).
 /// </summary>
-public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDisposable
+public sealed class ControlServer(string socketPath, ApiRoutes routes, Access access) : IDisposable
 {
     private Socket? _listener;
     private readonly CancellationTokenSource _cts = new();
@@ -23,6 +24,7 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(temporary));
         File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        Linux.FileOwner.Set(temporary, -1, access.SocketGid);
         _listener.Listen(256);
         File.Move(temporary, socketPath, overwrite: true);
         _ = AcceptLoop();
@@ -46,11 +48,14 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
         byte[] response;
         try
         {
+            var caller = PeerOf(conn);
             var request = await ReadRequest(conn);
-            if (request is not null) request = request with { CallerUid = PeerUid(conn) };
-            response = request is null
-                ? HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"))
-                : await routes.Handle(request);
+            if (request is null)
+                response = HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"));
+            else if (access.Check(caller, request.Method, request.Path) is { } refusal)
+                response = HttpRequest.Response(403, routes.Error(refusal));
+            else
+                response = await routes.Handle(request with { CallerUid = caller!.Uid });
         }
         catch (FormatException e)
         {
@@ -91,14 +96,16 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes) : IDispos
         return HttpRequest.Create(method, target, Encoding.UTF8.GetString(body));
     }
 
-    /// <summary>The connecting process's uid, from the kernel (SO_PEERCRED: struct ucred { pid, uid, gid }).</summary>
-    private static int? PeerUid(Socket conn)
+    /// <summary>The connecting process, from the kernel (SO_PEERCRED: struct ucred { pid, uid, gid }).</summary>
+    private static Caller? PeerOf(Socket conn)
     {
         const int SolSocket = 1, SoPeercred = 17;
         var cred = new byte[12];
         try
         {
-            return conn.GetRawSocketOption(SolSocket, SoPeercred, cred) == 12 ? BitConverter.ToInt32(cred, 4) : null;
+            return conn.GetRawSocketOption(SolSocket, SoPeercred, cred) == 12
+                ? new Caller(BitConverter.ToInt32(cred, 0), BitConverter.ToInt32(cred, 4), BitConverter.ToInt32(cred, 8))
+                : null;
         }
         catch (SocketException)
         {

@@ -82,9 +82,17 @@ public sealed class DaemonFixture : IDisposable
 
     public CliResult Cli(params string[] args) => CliWithTimeout(TimeSpan.FromSeconds(60), args);
 
-    public CliResult CliWithTimeout(TimeSpan limit, params string[] args)
+    public CliResult CliWithTimeout(TimeSpan limit, params string[] args) => CliAs(limit, [], args);
+
+    /// <summary>The CLI run through a prefix such as setpriv (another user), against this daemon's socket.</summary>
+    public CliResult CliAs(TimeSpan limit, string[] prefix, params string[] args)
     {
-        var psi = new ProcessStartInfo(Repo.Corral) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : Repo.Corral) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (prefix.Length > 0)
+        {
+            foreach (var a in prefix[1..]) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(Repo.Corral);
+        }
         psi.ArgumentList.Add("--socket");
         psi.ArgumentList.Add(Socket);
         foreach (var a in args) psi.ArgumentList.Add(a);

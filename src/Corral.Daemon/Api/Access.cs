@@ -1,0 +1,47 @@
+using Corral.Linux.Procfs;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>Who is asking, as the kernel says (SO_PEERCRED), and what they may do.</summary>
+public sealed record Caller(int Pid, int Uid, int Gid);
+
+/// <summary>
+/// The socket's rule: root may do everything; members of the socket's group (primary or
+/// supplementary group of the calling process) may read — every GET — and nothing else; anyone
+/// else is refused. The socket file itself is mode 0660 root:GROUP, so the kernel refuses most
+/// others at connect already; this check is the one that does not depend on the file's mode.
+/// </summary>
+public sealed class Access(int socketGid, string groupName)
+{
+    public int SocketGid => socketGid;
+
+    /// <summary>Null when allowed; otherwise the message of the refusal.</summary>
+    public string? Check(Caller? caller, string method, string path)
+    {
+        if (caller is null) return "permission denied: the caller's credentials are unknown";
+        if (caller.Uid == 0) return null;
+        bool member = caller.Gid == socketGid || SupplementaryGroups(caller.Pid).Contains(socketGid);
+        if (!member)
+            return $"permission denied: uid {caller.Uid} is neither root nor a member of group {groupName} ({socketGid}), the group of the corral socket";
+        if (method == "GET") return null;
+        return $"permission denied: uid {caller.Uid} (group {groupName}) may read (list, status, show, ps, why, events, logs) but not {Describe(method, path)}; that needs root";
+    }
+
+    private static string Describe(string method, string path)
+    {
+        var parts = path.Trim('/').Split('/');
+        return parts.Length >= 4 ? parts[3] : parts.Length >= 2 ? parts[1] : $"{method} {path}";
+    }
+
+    /// <summary>The "Groups:" line of /proc/PID/status: the process's supplementary groups.</summary>
+    private static HashSet<int> SupplementaryGroups(int pid)
+    {
+        var set = new HashSet<int>();
+        string? status = ProcReader.TryReadText($"/proc/{pid}/status");
+        var line = status?.Split('\n').FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal));
+        if (line is null) return set;
+        foreach (var g in line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            if (int.TryParse(g, out int gid)) set.Add(gid);
+        return set;
+    }
+}
