@@ -80,7 +80,9 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]), ApiJson.Default.JobResponse);
             return HttpRequest.Response(result.Ok ? 200 : 409, body);
         }
-        return HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));
+        return req.Method is "GET" or "POST"
+            ? HttpRequest.Response(404, Error($"no such API path {req.Path}"))
+            : HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));
     }
 
     /// <summary>?unit=NAME &amp;role=main,control &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N</summary>

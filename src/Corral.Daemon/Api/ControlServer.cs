@@ -46,10 +46,12 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
     {
         using var _ = conn;
         byte[] response;
+        bool readWhole = false;
         try
         {
             var caller = PeerOf(conn);
             var request = await ReadRequest(conn);
+            readWhole = request is not null;
             if (request is null)
                 response = HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"));
             else if (access.Check(caller, request.Method, request.Path) is { } refusal)
@@ -66,7 +68,13 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
             Console.Error.WriteLine($"corral: request failed: {e}");
             response = HttpRequest.Response(500, routes.Error($"internal error: {e.Message}"));
         }
-        try { await conn.SendAsync(response); }
+        try
+        {
+            await conn.SendAsync(response);
+            // Closing with unread input would reset the connection and the client might lose the
+            // answer: after a request that was not read whole, read on (a little) until it is done.
+            if (!readWhole) await DrainAsync(conn);
+        }
         catch (SocketException) { } // the client went away
     }
 
@@ -111,6 +119,23 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
         {
             return null;
         }
+    }
+
+    private static async Task DrainAsync(Socket conn)
+    {
+        conn.Shutdown(SocketShutdown.Send);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var buf = new byte[16 * 1024];
+        try
+        {
+            for (int total = 0; total < 1 << 20;)
+            {
+                int n = await conn.ReceiveAsync(buf, SocketFlags.None, limit.Token);
+                if (n == 0) return;
+                total += n;
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     private static int IndexOfHeadEnd(byte[] buf, int filled) =>

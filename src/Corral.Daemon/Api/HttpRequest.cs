@@ -50,7 +50,7 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
 
     public static byte[] Response(int status, string body, string contentType)
     {
-        string reason = status switch { 200 => "OK", 400 => "Bad Request", 404 => "Not Found", 405 => "Method Not Allowed", 409 => "Conflict", _ => "Internal Server Error" };
+        string reason = status switch { 200 => "OK", 400 => "Bad Request", 403 => "Forbidden", 404 => "Not Found", 405 => "Method Not Allowed", 409 => "Conflict", _ => "Internal Server Error" };
         var bytes = Encoding.UTF8.GetBytes(body);
         var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n");
         return [.. head, .. bytes];

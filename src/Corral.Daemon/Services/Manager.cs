@@ -60,6 +60,9 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
             if (_runners.TryGetValue(name, out var r))
             {
                 var s = r.Snapshot(withProcesses);
+                // A file edited into errors: the service keeps running on its last good definition, and says so.
+                if (_loads.TryGetValue(name, out var now) && now.Unit is null)
+                    return s with { LoadState = "error", LoadError = $"{now.FirstError} (running on the definition loaded before)" };
                 return _loads.ContainsKey(name) ? s : s with { LoadState = "not-found" };
             }
             if (_loads.TryGetValue(name, out var load))

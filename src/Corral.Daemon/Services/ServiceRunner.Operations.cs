@@ -28,9 +28,11 @@ public sealed partial class ServiceRunner
             EscapedLeft = [];
             (_jobVerb, _jobUid) = ("start failed", uid);
             _runningReached = false;
+            // Under the same lock as PrepareRun: the emptiness event of the previous run must not
+            // remove the cgroup just prepared before the start request has used it.
+            Post(ServiceEvent.StartRequest);
         }
         // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
-        Post(ServiceEvent.StartRequest);
         var reached = WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s));
         await reached;
         lock (_gate)
