@@ -39,15 +39,18 @@ public static class DaemonHost
         using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); }, options.ProcEventsBuffer);
         var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
-            options.LogDir);
+            options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")));
         using var manager = new Manager(options, ctx);
         manager.Reload();
+        manager.AdoptLeftRuns();
+        ctx.Runs.Beat();
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
-        using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval);
+        using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
+            { Heartbeat = ctx.Runs.Beat };
         using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor, options.LogDir), SocketAccess(options));
         server.Start();
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
@@ -61,6 +64,10 @@ public static class DaemonHost
         Console.Error.WriteLine("corral: stopping all services");
         manager.StopAllAsync().Wait();
         server.Dispose();
+        manager.Dispose(); // the pipe holders go with their runners
+        var helpers = cgroups.Helpers();
+        for (int i = 0; i < 100 && cgroups.IsPopulated(helpers); i++) Thread.Sleep(10);
+        cgroups.TryRemove(helpers);
         cgroups.TryRemoveRoot();
         return 0;
     }

@@ -40,6 +40,30 @@ public sealed unsafe class OutputCollector : IDisposable
         return new OutputPipes(this, outRead, outWrite, errRead, errWrite);
     }
 
+    /// <summary>
+    /// Takes over a service's pipes after the daemon's own death: the pipe holder (a process that
+    /// keeps their read ends as its fds 1 and 2) still has them, and a pipe named in /proc/PID/fd
+    /// opens like a FIFO, for reading and for writing. Null when the holder is gone.
+    /// </summary>
+    public OutputPipes? Adopt(IOutputSink sink, int holderPid)
+    {
+        int outRead = Interop.Open($"/proc/{holderPid}/fd/1", Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        int errRead = Interop.Open($"/proc/{holderPid}/fd/2", Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        int outWrite = Interop.Open($"/proc/{holderPid}/fd/1", Interop.O_WRONLY | Interop.O_CLOEXEC);
+        int errWrite = Interop.Open($"/proc/{holderPid}/fd/2", Interop.O_WRONLY | Interop.O_CLOEXEC);
+        if (outRead < 0 || errRead < 0 || outWrite < 0 || errWrite < 0)
+        {
+            foreach (int fd in new[] { outRead, errRead, outWrite, errWrite })
+                if (fd >= 0) Interop.Close(fd);
+            return null;
+        }
+        _readers[outRead] = (sink, false);
+        _readers[errRead] = (sink, true);
+        Add(outRead);
+        Add(errRead);
+        return new OutputPipes(this, outRead, outWrite, errRead, errWrite);
+    }
+
     private void Add(int fd)
     {
         var ev = new Interop.EpollEvent { Events = Interop.EPOLLIN, Data = (ulong)fd };
@@ -112,6 +136,9 @@ public sealed class OutputPipes(OutputCollector owner, int outRead, int outWrite
 {
     public int StdoutWrite { get; } = outWrite;
     public int StderrWrite { get; } = errWrite;
+    /// <summary>The read ends, to hand to the pipe holder.</summary>
+    public int StdoutRead { get; } = outRead;
+    public int StderrRead { get; } = errRead;
     private int _disposed;
 
     public void Dispose()
@@ -119,7 +146,7 @@ public sealed class OutputPipes(OutputCollector owner, int outRead, int outWrite
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Interop.Close(StdoutWrite);
         Interop.Close(StderrWrite);
-        owner.Remove(outRead);
-        owner.Remove(errRead);
+        owner.Remove(StdoutRead);
+        owner.Remove(StderrRead);
     }
 }

@@ -156,7 +156,7 @@ public sealed class RestartPolicyTests
         var m = Machine("ExecStart=/bin/false\nRestart=always\nRestartSec=5s\n");
         RunAndEnd(m, ExitStatus.Exited(1), 0);
         var a = m.Handle(ServiceEvent.StopRequest(), At(100));
-        Assert.Equal(ServiceState.Failed, m.State);
+        Assert.Equal(ServiceState.Dead, m.State); // as systemd: inactive, not failed
         Assert.Contains(new ArmTimer(TimeSpan.MaxValue), a);
         Assert.Empty(m.Handle(ServiceEvent.TimedOut, At(6000)));
     }

@@ -24,6 +24,7 @@ public static class DeathAttribution
         bool kernelSent = false, bool oomKilled = false)
     {
         if (status.Code == ExitCode.Exited) return (DeathCause.Exit, null);
+        if (status.Code == ExitCode.Unknown) return (DeathCause.Unknown, "it ended while the daemon was down; its exit status went to whoever reaped it");
         int sig = status.Value;
         if (oomKilled && sig == SignalNames.SigKill && (sender is null || kernelSent)) return (DeathCause.OomKill, null);
         if (sender is not null && sender.Pid == daemonPid) return (DeathCause.Corral, null);

@@ -27,6 +27,8 @@ public static class DeathSentence
         string at = d.EndedAt.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
         if (d.Status.Code == ExitCode.Exited)
             return $"{who} exited with status {d.Status.Value} at {at}";
+        if (d.Status.Code == ExitCode.Unknown)
+            return $"{who} ended while the daemon was down, found gone at {at}{(d.Reason is null ? "" : $" ({d.Reason})")}";
         string how = $"was killed by {SignalNames.Format(d.Status.Value)}{(d.Status.Code == ExitCode.Dumped ? " (core dumped)" : "")}";
         return d.Cause switch
         {

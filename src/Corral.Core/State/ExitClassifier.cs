@@ -12,6 +12,8 @@ public static class ExitClassifier
     /// </summary>
     public static ServiceResult Classify(ExitStatus status, ExitStatusSet success, bool daemonMain)
     {
+        // Not seen, so not clean: the run failed in a way nobody can name (systemd has no such case).
+        if (status.Code == ExitCode.Unknown) return ServiceResult.Protocol;
         if (status.Code == ExitCode.Exited)
             return status.Value == 0 || success.ExitCodes.Contains(status.Value) ? ServiceResult.Success : ServiceResult.ExitCode;
         if (success.Signals.Contains(status.Value))

@@ -17,10 +17,17 @@ public enum ServiceEventKind
     Timeout,
     /// <summary>reset-failed: forget a failure and the start-rate window</summary>
     ResetFailed,
+    /// <summary>a daemon restarted after its own death takes over a run it finds (see ServiceEvent.Adopted)</summary>
+    Adopt,
 }
 
 public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success, bool OomKilled = false)
 {
+    /// <summary>For Adopt: the state the run was in (running, or waiting to restart) and its restart count.</summary>
+    public ServiceState AdoptAs { get; init; }
+    public int Restarts { get; init; }
+    public static ServiceEvent Adopted(ServiceState state, int restarts, ServiceResult result) =>
+        new(ServiceEventKind.Adopt, Result: result) { AdoptAs = state, Restarts = restarts };
     public static readonly ServiceEvent StartRequest = new(ServiceEventKind.Start);
     public static readonly ServiceEvent ReloadRequest = new(ServiceEventKind.Reload);
     public static readonly ServiceEvent Started = new(ServiceEventKind.MainStarted);

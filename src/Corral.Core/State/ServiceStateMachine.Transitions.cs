@@ -41,6 +41,21 @@ public sealed partial class ServiceStateMachine
 
     private void AutoRestartNow() => BeginRun(automatic: true);
 
+    /// <summary>Running (its main process alive) or waiting to restart, as the previous daemon left it.</summary>
+    private void Adopt(ServiceEvent e)
+    {
+        NRestarts = e.Restarts;
+        Result = e.Result;
+        _stopRequested = false;
+        if (e.AdoptAs == AutoRestart)
+        {
+            State = AutoRestart;
+            Emit(new ServiceAction.ArmTimer(RestartDelay()));
+            return;
+        }
+        Enter(Running, TimeSpan.MaxValue);
+    }
+
     private void BeginRun(bool automatic)
     {
         _stopTimeoutOverride = null;

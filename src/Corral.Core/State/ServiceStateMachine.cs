@@ -18,12 +18,15 @@ public sealed partial class ServiceStateMachine
     {
         [(Dead, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
         [(Failed, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
+        // After the daemon's own death: a run found alive goes on where it was, without starting anything.
+        [(Dead, ServiceEventKind.Adopt)] = (m, e) => m.Adopt(e),
         [(Failed, ServiceEventKind.ResetFailed)] = (m, _) => { m.State = Dead; m.Result = ServiceResult.Success; },
 
         // Restart=: the run is over and the next one waits for its delay.
         [(AutoRestart, ServiceEventKind.Timeout)] = (m, _) => m.AutoRestartNow(),
         [(AutoRestart, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
-        [(AutoRestart, ServiceEventKind.Stop)] = (m, _) => m.EnterDead(),
+        // As systemd: a stop while a restart waits cancels it and leaves the unit inactive, not failed.
+        [(AutoRestart, ServiceEventKind.Stop)] = (m, _) => { m.State = Dead; m.Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue)); },
 
         [(StartPre, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPre, next: m.EnterStartPre, onFailure: m.EnterStopSigterm),
         [(StartPre, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),

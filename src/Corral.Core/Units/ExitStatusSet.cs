@@ -5,5 +5,10 @@ public sealed record ExitStatusSet(IReadOnlySet<int> ExitCodes, IReadOnlySet<int
 {
     public static readonly ExitStatusSet Empty = new(new HashSet<int>(), new HashSet<int>());
 
-    public bool Matches(State.ExitStatus s) => s.Code == State.ExitCode.Exited ? ExitCodes.Contains(s.Value) : Signals.Contains(s.Value);
+    public bool Matches(State.ExitStatus s) => s.Code switch
+    {
+        State.ExitCode.Exited => ExitCodes.Contains(s.Value),
+        State.ExitCode.Unknown => false,
+        _ => Signals.Contains(s.Value),
+    };
 }

@@ -187,6 +187,7 @@ public sealed partial class ProcessTracker : IDisposable
                     _procs[e.Pid] = renamed;
                 break;
             case ProcEventKind.Exit:
+                if (!_exitWatches.IsEmpty) DispatchWatchedExit(e.Pid, e.RawStatus);
                 lock (_gate) _unclaimedForks.Remove(e.Pid);
                 _gone.TryRemove(e.Pid, out _);
                 PruneReaped();

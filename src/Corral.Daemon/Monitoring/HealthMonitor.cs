@@ -59,6 +59,7 @@ public sealed class HealthMonitor : IDisposable
         if (!Monitor.TryEnter(_tickGate)) return;
         try
         {
+            Heartbeat?.Invoke();
             CheckLostEvents();
             foreach (var runner in _manager.Runners()) CheckUnit(runner);
             CheckPressure();
@@ -73,6 +74,9 @@ public sealed class HealthMonitor : IDisposable
             Monitor.Exit(_tickGate);
         }
     }
+
+    /// <summary>Called every tick: the daemon's heartbeat, which tells a successor when it was last alive.</summary>
+    public Action? Heartbeat { get; init; }
 
     public MachineStatus Machine()
     {

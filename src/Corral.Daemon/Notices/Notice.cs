@@ -26,4 +26,5 @@ public static class NoticeKinds
     public const string PidPressure = "pid-pressure";
     public const string PidPressureCleared = "pid-pressure-cleared";
     public const string EventsLost = "events-lost";
+    public const string LeftoverCgroup = "leftover-cgroup";
 }

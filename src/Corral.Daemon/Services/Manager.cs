@@ -82,6 +82,53 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         return names.Select(n => Status(n, withProcesses: false)).OfType<UnitStatus>().ToList();
     }
 
+    /// <summary>
+    /// At start-up, after the first Reload: takes over the runs a daemon killed with SIGKILL left
+    /// (their run records), then stops whatever else is found in unit cgroups under the root — the
+    /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
+    /// </summary>
+    public void AdoptLeftRuns()
+    {
+        var lastBeat = ctx.Runs.LastBeat();
+        var adopted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in ctx.Runs.LoadAll())
+        {
+            ServiceRunner? runner;
+            lock (_gate) _runners.TryGetValue(r.Unit, out runner);
+            if (runner is null)
+            {
+                ctx.Runs.Delete(r.Unit);
+                continue;
+            }
+            Console.Error.WriteLine($"corral: {r.Unit}: taking over its run ({r.State}, main pid {r.MainPid}) from the previous daemon");
+            runner.Adopt(r, lastBeat);
+            adopted.Add(r.Unit);
+        }
+        foreach (var name in ctx.Cgroups.UnitCgroupNames().Where(n => !adopted.Contains(n)))
+            StopLeftover(name);
+    }
+
+    private void StopLeftover(string name)
+    {
+        var cg = ctx.Cgroups.For(name);
+        var pids = ctx.Cgroups.ReadPids(cg);
+        bool known;
+        lock (_gate) known = _runners.ContainsKey(name);
+        string why = known ? "no run of it was recorded" : "the unit no longer exists";
+        ctx.Tracker.Store.Add(new Notices.Notice(Notices.NoticeKinds.LeftoverCgroup, name,
+            $"cgroup {cg.Path} was left with {pids.Count} process{(pids.Count == 1 ? "" : "es")} ({why}); stopping it: SIGTERM, SIGKILL after 5s")
+        { Count = pids.Count });
+        Console.Error.WriteLine($"corral: {name}: leftover cgroup with {pids.Count} processes ({why}); stopping it");
+        _ = Task.Run(async () =>
+        {
+            foreach (int pid in pids) Linux.Signaller.TryKill(pid, Core.Signals.SignalNames.SigTerm);
+            for (int i = 0; i < 50 && ctx.Cgroups.IsPopulated(cg); i++) await Task.Delay(100);
+            if (ctx.Cgroups.IsPopulated(cg)) ctx.Cgroups.KillAll(cg);
+            for (int i = 0; i < 50 && ctx.Cgroups.IsPopulated(cg); i++) await Task.Delay(100);
+            ctx.Cgroups.TryRemove(cg);
+        });
+    }
+
     /// <summary>Every runner now (a copy: the monitor walks it without holding the manager's lock).</summary>
     public List<ServiceRunner> Runners()
     {

@@ -12,4 +12,5 @@ public sealed record ServiceContext(
     CgroupEventsWatcher Watcher,
     OutputCollector Output,
     Deaths.ProcessTracker Tracker,
-    string LogDir);
+    string LogDir,
+    RunStore Runs);

@@ -62,6 +62,7 @@ public sealed partial class ServiceRunner
             Directory.CreateDirectory(_ctx.LogDir);
             _log = new ServiceLog(Path.Combine(_ctx.LogDir, u.Name + ".log"));
             _pipes = _ctx.Output.Open(_log);
+            StartPipeHolder();
         }
         _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }

@@ -86,6 +86,7 @@ public sealed partial class ServiceRunner : IDisposable
             {
                 _handling = false;
             }
+            PersistRun();
             NotifyWaiters();
         }
     }
@@ -190,6 +191,7 @@ public sealed partial class ServiceRunner : IDisposable
         {
             _timer?.Dispose();
             _watch?.Dispose();
+            StopPipeHolder();
             _pipes?.Dispose();
             _log?.Dispose();
             _main?.Dispose();

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// What a daemon killed with SIGKILL leaves for the next one about a run: &lt;state-dir&gt;/runs/&lt;unit&gt;.json.
+/// A process is named by pid and start time (clock ticks since boot) together, so a pid reused
+/// since is never taken for it.
+/// </summary>
+public sealed record RunRecord
+{
+    public required string Unit { get; init; }
+    /// <summary>running, stopping or auto-restart.</summary>
+    public required string State { get; init; }
+    public int MainPid { get; init; }
+    public ulong MainStart { get; init; }
+    public string? MainComm { get; init; }
+    public int HolderPid { get; init; }
+    public ulong HolderStart { get; init; }
+    public int NRestarts { get; init; }
+    public string Result { get; init; } = "success";
+    /// <summary>The verb and caller behind a stop in progress, for the death records.</summary>
+    public string? JobVerb { get; init; }
+    public int? JobUid { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(RunRecord))]
+public sealed partial class RunJson : JsonSerializerContext;
+
+/// <summary>The run records of the state directory: written atomically (temporary file, then rename) at each change.</summary>
+public sealed class RunStore(string dir)
+{
+    public string Dir { get; } = dir;
+
+    /// <summary>The daemon's heartbeat file: its time says when the daemon was last alive.</summary>
+    public string Heartbeat => Path.Combine(Dir, "heartbeat");
+
+    public void Write(RunRecord r)
+    {
+        Directory.CreateDirectory(Dir);
+        string path = PathOf(r.Unit), tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(r, RunJson.Default.RunRecord));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public void Delete(string unit) => File.Delete(PathOf(unit));
+
+    public List<RunRecord> LoadAll()
+    {
+        var list = new List<RunRecord>();
+        if (!Directory.Exists(Dir)) return list;
+        foreach (var file in Directory.GetFiles(Dir, "*.json"))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(File.ReadAllText(file), RunJson.Default.RunRecord) is { } r) list.Add(r);
+            }
+            catch (JsonException e)
+            {
+                Console.Error.WriteLine($"corral: {file}: not a run record, ignored: {e.Message}");
+            }
+        }
+        return list;
+    }
+
+    public void Beat()
+    {
+        try
+        {
+            if (!File.Exists(Heartbeat)) { Directory.CreateDirectory(Dir); File.WriteAllText(Heartbeat, ""); }
+            File.SetLastWriteTimeUtc(Heartbeat, DateTime.UtcNow);
+        }
+        catch (IOException) { }
+    }
+
+    /// <summary>When the previous daemon was last alive (its last heartbeat), if known.</summary>
+    public DateTimeOffset? LastBeat() => File.Exists(Heartbeat) ? new DateTimeOffset(File.GetLastWriteTimeUtc(Heartbeat), TimeSpan.Zero) : null;
+
+    private string PathOf(string unit) => Path.Combine(Dir, unit + ".json");
+}

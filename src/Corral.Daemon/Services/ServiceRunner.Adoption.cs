@@ -1,0 +1,156 @@
+using Corral.Core.State;
+using Corral.Linux;
+using Corral.Linux.Procfs;
+using Corral.Linux.Spawn;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// Surviving the daemon's own death. A run is written down at each change (RunRecord); a process
+/// outside the service, the pipe holder, keeps the read ends of its output pipes open, so that a
+/// service writing while no daemon reads blocks (once the pipe is full) instead of dying of SIGPIPE;
+/// the next daemon takes the run over from what it finds.
+/// </summary>
+public sealed partial class ServiceRunner
+{
+    private ProcessHandle? _holder;
+    private RunRecord? _persisted;
+
+    /// <summary>
+    /// The pipe holder: a sleeping process in Corral's helpers cgroup whose fds 1 and 2 are the read
+    /// ends of the service's stdout and stderr pipes.
+    /// </summary>
+    private void StartPipeHolder()
+    {
+        try
+        {
+            _holder = _ctx.Spawner.Spawn(new SpawnRequest
+            {
+                Executable = "/bin/sleep",
+                Argv = ["sleep", "infinity"],
+                Environment = [],
+                CgroupDirs = [.. _ctx.Cgroups.Helpers().AllPaths()],
+                StdoutFd = _pipes!.StdoutRead,
+                StderrFd = _pipes.StderrRead,
+            }, (h, _) => h.Dispose());
+        }
+        catch (Exception e) when (e is SpawnException or ErrnoException or Linux.Cgroups.CgroupException or IOException)
+        {
+            Console.Error.WriteLine($"corral: {Unit.Name}: no pipe holder ({e.Message}); its output pipes will not outlive the daemon");
+        }
+    }
+
+    /// <summary>Writes (or removes) the run record when what it says has changed. Called under the lock after each event.</summary>
+    private void PersistRun()
+    {
+        var s = _fsm.State;
+        RunRecord? now = null;
+        if (!ServiceStateNames.IsInactive(s))
+        {
+            ulong start = 0;
+            string? comm = null;
+            if (_main is not null && ProcReader.TryReadStat(_main.Pid, out var st)) (start, comm) = (st!.StartTimeTicks, st.Comm);
+            ulong holderStart = _holder is not null && ProcReader.TryReadStat(_holder.Pid, out var hs) ? hs!.StartTimeTicks : 0;
+            now = new RunRecord
+            {
+                Unit = Unit.Name,
+                State = s == ServiceState.AutoRestart ? "auto-restart" : ServiceStateNames.IsStopping(s) ? "stopping" : "running",
+                MainPid = _main?.Pid ?? 0, MainStart = start, MainComm = comm,
+                HolderPid = _holder?.Pid ?? 0, HolderStart = holderStart,
+                NRestarts = _fsm.NRestarts, Result = ServiceResultNames.Format(_fsm.Result),
+                JobVerb = ServiceStateNames.IsStopping(s) ? _jobVerb : null, JobUid = ServiceStateNames.IsStopping(s) ? _jobUid : null,
+            };
+        }
+        if (now == _persisted) return;
+        try
+        {
+            if (now is null) _ctx.Runs.Delete(Unit.Name);
+            else _ctx.Runs.Write(now);
+            _persisted = now;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"corral: cannot write the run record of {Unit.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Takes over a run a previous daemon left (W6): its cgroup, its pipes from the holder, its main
+    /// process by pid and start time. Nothing is started: a run waiting to restart goes on waiting, a
+    /// run being stopped is stopped again, and a main process that ended meanwhile is recorded as such
+    /// and handled as an exit (Restart= applies).
+    /// </summary>
+    public void Adopt(RunRecord r, DateTimeOffset? lastBeat)
+    {
+        lock (_gate)
+        {
+            var cg = _ctx.Cgroups.For(Unit.Name);
+            if (Directory.Exists(cg.Path))
+            {
+                _cgroup = cg;
+                _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
+                _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
+            }
+            Directory.CreateDirectory(_ctx.LogDir);
+            _log = new ServiceLog(Path.Combine(_ctx.LogDir, Unit.Name + ".log"));
+            _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
+            if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
+            {
+                _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
+                if (_pipes is not null) _holder = ProcessHandle.TryOpen(r.HolderPid);
+            }
+            if (_pipes is null)
+            {
+                _pipes = _ctx.Output.Open(_log);
+                StartPipeHolder();
+            }
+            (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
+
+            bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);
+            if (mainAlive && ProcessHandle.TryOpen(r.MainPid) is { } main)
+            {
+                _main = main;
+                _lastMainPid = main.Pid;
+                _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, "main");
+                _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
+                // It may have ended between the check and the watch: then its exit event was missed.
+                if (!IsSame(r.MainPid, r.MainStart) && _ctx.Tracker.UnwatchExit(main.Pid))
+                {
+                    _main = null;
+                    main.Dispose();
+                    mainAlive = false;
+                }
+            }
+            else mainAlive = false;
+            if (_cgroup is not null) _ctx.Tracker.Rescan([Unit.Name]);
+
+            var result = Enum.GetValues<ServiceResult>().FirstOrDefault(v => ServiceResultNames.Format(v) == r.Result);
+            if (r.State == "auto-restart")
+            {
+                Post(ServiceEvent.Adopted(ServiceState.AutoRestart, r.NRestarts, result));
+                return;
+            }
+            _runningReached = true;
+            Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));
+            if (!mainAlive && r.MainPid > 0)
+            {
+                _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, "main", r.MainComm, lastBeat);
+                _lastMainPid = r.MainPid;
+                Post(ServiceEvent.MainExit(ExitStatus.Unknown));
+            }
+            else if (!mainAlive)
+                Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
+            if (r.State == "stopping") Post(ServiceEvent.StopRequest());
+        }
+    }
+
+    private static bool IsSame(int pid, ulong startTicks) =>
+        ProcReader.TryReadStat(pid, out var st) && st!.StartTimeTicks == startTicks && st.State != 'Z';
+
+    private void StopPipeHolder()
+    {
+        _holder?.TrySignal(Core.Signals.SignalNames.SigKill);
+        _holder?.Dispose();
+        _holder = null;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Corral.Linux;
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>SCENARIOS W6: kill -9 of the daemon leaves every service running; the next daemon takes them over.</summary>
+public sealed class SurvivalScenarios : Scenario
+{
+    private const string Chatty = "[Service]\nExecStart=/bin/sh -c 'i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 0.05; done'\n";
+
+    /// <summary>Running (a zombie waiting for its new parent, init, to reap it is not).</summary>
+    private static bool Alive(int pid) => Corral.Linux.Procfs.ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z';
+
+    private List<JsonElement> Deaths(string unit)
+    {
+        using var doc = JsonDocument.Parse(F.Cli("why", unit, "-n", "20", "--json").Stdout);
+        return doc.RootElement.GetProperty("deaths").EnumerateArray().Select(d => d.Clone()).ToList();
+    }
+
+    [Fact]
+    public void W6_Services_outlive_the_daemons_SIGKILL_and_the_next_daemon_takes_them_over_with_their_output()
+    {
+        F.WriteUnit("steady", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("chatty", Chatty);
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "steady", "chatty").ExitCode);
+        int steady = int.Parse(F.Prop("steady", "MainPID")), chatty = int.Parse(F.Prop("chatty", "MainPID"));
+
+        F.KillDaemon();
+        Thread.Sleep(1500); // chatty writes ~30 lines with no daemon reading
+        Assert.True(Alive(steady) && Alive(chatty), "a service died with the daemon");
+
+        F.Start();
+        Assert.Equal((steady.ToString(), "active"), (F.Prop("steady", "MainPID"), F.Prop("steady", "ActiveState")));
+        Assert.Equal((chatty.ToString(), "active"), (F.Prop("chatty", "MainPID"), F.Prop("chatty", "ActiveState")));
+        Assert.Single(CgroupPids("steady")); // nothing started twice
+        Thread.Sleep(500);
+        // Every line, those written while no daemon ran included, is in the log, in order.
+        var ticks = F.Cli("logs", "chatty").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => int.Parse(l.Split(" tick ")[1])).ToList();
+        Assert.Equal(Enumerable.Range(0, ticks.Count), ticks);
+        Assert.True(ticks.Count > 40, $"only {ticks.Count} lines");
+
+        // The taken-over runs stop as any other, every process included.
+        Assert.Equal(0, F.Cli("stop", "steady", "chatty").ExitCode);
+        AssertNoSurvivors();
+        Assert.False(Alive(chatty));
+        Assert.Empty(CgroupPids("chatty"));
+        var d = Deaths("steady")[0];
+        Assert.Equal((steady, "corral"), (d.GetProperty("pid").GetInt32(), d.GetProperty("cause").GetString()));
+    }
+
+    [Fact]
+    public void W6_A_main_process_that_died_while_the_daemon_was_down_is_recorded_as_such_and_Restart_applies()
+    {
+        F.WriteUnit("frail", $"[Service]\nExecStart={F.Workload("sleep")}\nRestart=on-failure\nRestartSec=100ms\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "frail").ExitCode);
+        int main = int.Parse(F.Prop("frail", "MainPID"));
+
+        F.KillDaemon();
+        Assert.True(Signaller.TryKill(main, 9));
+        Wait.Until(() => !Survivors.Alive(F.PidsDir).Contains(main), TimeSpan.FromSeconds(5), "the main process to die");
+        F.Start();
+
+        var d = Deaths("frail").Single(x => x.GetProperty("pid").GetInt32() == main);
+        Assert.Equal(("unknown", "unknown"), (d.GetProperty("code").GetString(), d.GetProperty("cause").GetString()));
+        Assert.Contains("it ended while the daemon was down, between", d.GetProperty("reason").GetString());
+        Assert.Contains($"main process {main} (corral-workload) ended while the daemon was down", F.Cli("why", "frail").Stdout);
+        Wait.Until(() => F.Prop("frail", "MainPID") is var p && p != "0" && p != main.ToString(), TimeSpan.FromSeconds(10), "the restart");
+        Assert.Equal("1", F.Prop("frail", "NRestarts"));
+        Assert.Equal(0, F.Cli("stop", "frail").ExitCode);
+    }
+
+    [Fact]
+    public void W6_A_stop_interrupted_by_the_daemons_death_is_finished_by_the_next_daemon()
+    {
+        F.WriteUnit("stubborn", $"[Service]\nExecStart={F.Workload("--ignore TERM sleep")}\nTimeoutStopSec=2\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "stubborn").ExitCode);
+        int main = int.Parse(F.Prop("stubborn", "MainPID"));
+        Assert.Equal(0, F.Cli("stop", "stubborn", "--no-block").ExitCode);
+        Assert.Equal("deactivating", F.Prop("stubborn", "ActiveState"));
+
+        F.KillDaemon();
+        Assert.True(Alive(main));
+        F.Start();
+
+        Wait.Until(() => F.Prop("stubborn", "ActiveState") == "inactive" || F.Prop("stubborn", "ActiveState") == "failed", TimeSpan.FromSeconds(15), "the stop to finish");
+        AssertNoSurvivors();
+        var d = Deaths("stubborn")[0];
+        Assert.Equal((main, "corral", "SIGKILL"), (d.GetProperty("pid").GetInt32(), d.GetProperty("cause").GetString(), d.GetProperty("signal").GetString()));
+        Assert.Equal("stop", d.GetProperty("corral").GetProperty("verb").GetString());
+    }
+
+    [Fact]
+    public void W6_A_restart_loop_goes_on_under_the_next_daemon_with_its_count()
+    {
+        F.WriteUnit("loop", $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={F.Workload("exit 1")}\nRestart=always\nRestartSec=300ms\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "loop").ExitCode);
+        Wait.Until(() => int.Parse(F.Prop("loop", "NRestarts")) >= 2, TimeSpan.FromSeconds(10), "two restarts");
+
+        F.KillDaemon();
+        F.Start();
+
+        int before = int.Parse(F.Prop("loop", "NRestarts"));
+        Assert.True(before >= 2, $"the count restarted from {before}");
+        Wait.Until(() => int.Parse(F.Prop("loop", "NRestarts")) >= before + 2, TimeSpan.FromSeconds(10), "the loop to go on");
+        Assert.Equal(0, F.Cli("stop", "loop").ExitCode);
+        Thread.Sleep(700);
+        Assert.Equal("inactive", F.Prop("loop", "ActiveState"));
+        AssertNoSurvivors();
+    }
+
+    [Fact]
+    public void W6_The_cgroup_of_a_unit_that_no_longer_exists_is_reported_and_stopped()
+    {
+        F.WriteUnit("gone", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "gone").ExitCode);
+        WaitForRecorded(1);
+
+        F.KillDaemon();
+        File.Delete(Path.Combine(F.UnitDir, "gone.service"));
+        F.Start();
+
+        var notice = WaitForNotice("gone.service", "leftover-cgroup");
+        Assert.Contains("(the unit no longer exists); stopping it", notice.GetProperty("message").GetString());
+        Wait.Until(() => Survivors.Alive(F.PidsDir).Count == 0, TimeSpan.FromSeconds(10), "the leftover process to be stopped");
+        Wait.Until(() => !Directory.Exists(F.CgroupOf("gone").Path), TimeSpan.FromSeconds(10), "the leftover cgroup to go");
+    }
+}
