@@ -37,21 +37,25 @@ public sealed class ProcStatTests
     [Fact]
     public void A_start_time_is_the_wall_clock_time_of_the_fork_to_a_few_clock_ticks()
     {
-        // Once computed, the boot time is reused; the figure it yields must fall within the spawn.
-        _ = Corral.Linux.Procfs.ProcReader.BootTime;
+        // Spawned through the shared test reaper: System.Diagnostics.Process would wait forever for
+        // an exit the reaper's waitid(P_ALL) takes first.
+        _ = Corral.Linux.Procfs.ProcReader.BootTime; // once computed, the boot time is reused
+        var spawner = new Corral.Linux.Spawn.Spawner(Path.Combine(TestReaper.RepoRoot(), "bin", "corral-exec"), TestReaper.Instance);
         var before = DateTimeOffset.UtcNow;
-        using var p = System.Diagnostics.Process.Start("/bin/sleep", "5");
+        using var p = spawner.Spawn(new Corral.Linux.Spawn.SpawnRequest
+        {
+            Executable = "/bin/sleep", Argv = ["sleep", "5"], Environment = [], CgroupDirs = [],
+        }, (_, _) => { });
         var after = DateTimeOffset.UtcNow;
         try
         {
-            Assert.True(Corral.Linux.Procfs.ProcReader.TryReadStat(p.Id, out var st));
+            Assert.True(Corral.Linux.Procfs.ProcReader.TryReadStat(p.Pid, out var st));
             var started = Corral.Linux.Procfs.ProcReader.StartTime(st!);
             Assert.InRange(started, before.AddMilliseconds(-30), after.AddMilliseconds(30));
         }
         finally
         {
-            p.Kill();
-            p.WaitForExit();
+            p.TrySignal(9);
         }
     }
 }
