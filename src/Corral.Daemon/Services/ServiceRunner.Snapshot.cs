@@ -86,7 +86,10 @@ public sealed partial class ServiceRunner
         lock (_gate)
         {
             bool inactive = ServiceStateNames.HasNoRun(_fsm.State);
-            return new UnitHealth(Unit, inactive, ZombieGroups(_ctx.Tracker.ZombiesOf(Unit.Name)), inactive ? [] : Escapees(),
+            // Not while stopping: every dying process is then missing from cgroup.procs and would be
+            // looked up, under this lock, in the middle of the stop; the stop's end reports escapees.
+            bool look = !inactive && !ServiceStateNames.IsStopping(_fsm.State);
+            return new UnitHealth(Unit, inactive, ZombieGroups(_ctx.Tracker.ZombiesOf(Unit.Name)), look ? Escapees() : [],
                 "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path));
         }
     }
