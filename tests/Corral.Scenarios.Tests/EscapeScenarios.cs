@@ -25,7 +25,9 @@ public sealed class EscapeScenarios : Scenario
     {
         var (escapee, elsewhere) = StartAndEscape($"[Service]\nExecStart={F.Workload("sigtree")}\nTimeoutStopSec=5\n");
 
-        Assert.Contains($"Escaped: {escapee} (corral-workload) left the cgroup, now in {elsewhere}", F.Cli("status", "z3").Stdout);
+        // Known once the escapee's fork event has been read: the connector may trail the move by a moment.
+        Wait.Until(() => F.Cli("status", "z3").Stdout.Contains($"Escaped: {escapee} (corral-workload) left the cgroup, now in {elsewhere}"),
+            TimeSpan.FromSeconds(5), "the escape in status");
         var notice = WaitForNotice("z3", "escaped");
         Assert.Equal(escapee, notice.GetProperty("pid").GetInt32());
         Assert.Equal($"pid {escapee} (corral-workload) left the service's cgroup {F.CgroupOf("z3").Path[F.Layout.UnifiedMount.Length..]} and is now in {elsewhere}; stop will leave it running (KillEscaped=no)",
