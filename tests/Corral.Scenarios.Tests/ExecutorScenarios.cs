@@ -85,14 +85,19 @@ public sealed class ExecutorScenarios : Scenario
     public void Daemon_stops_every_service_when_it_receives_SIGTERM()
     {
         F.WriteUnit("two", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("talk", "[Service]\nExecStart=/bin/sh -c 'echo hello; exec sleep 60'\n"); // has a log open
         StartService("one", $"[Service]\nExecStart={F.Workload("double-fork")}\n");
-        Assert.Equal(0, F.Cli("start", "two").ExitCode);
+        Assert.Equal(0, F.Cli("start", "two", "talk").ExitCode);
+        Wait.Until(() => F.Cli("logs", "talk").Stdout.Contains("hello"), TimeSpan.FromSeconds(5), "talk's line");
         WaitForRecorded(4);
 
         Corral.Linux.Signaller.TryKill(F.DaemonPid, 15);
         Wait.Until(() => !File.Exists(F.Socket), TimeSpan.FromSeconds(20), "the daemon to exit");
 
         AssertNoSurvivors();
+        // The root goes only once the pipe holders' cgroup (corral-helpers) is empty and gone too.
         Wait.Until(() => !Directory.Exists(F.CgroupRoot), TimeSpan.FromSeconds(5), "the cgroup root to be removed");
+        Assert.Equal(0, F.WaitForDaemonExit());
+        Assert.DoesNotContain("Unhandled exception", File.ReadAllText(F.DaemonLog));
     }
 }

@@ -121,6 +121,10 @@ public sealed class ServiceLog(string path) : IOutputSink, IDisposable
     public void Dispose()
     {
         Flush();
-        lock (_gate) _stream?.Dispose();
+        lock (_gate)
+        {
+            _stream?.Dispose();
+            _stream = null; // disposing twice (the runner, then the manager) is harmless
+        }
     }
 }

@@ -189,6 +189,7 @@ public sealed partial class ServiceRunner : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed) return; // the manager may dispose it again at the very end
             _timer?.Dispose();
             _watch?.Dispose();
             StopPipeHolder();

@@ -70,6 +70,14 @@ public sealed class DaemonFixture : IDisposable
 
     public int DaemonPid => _daemon!.Id;
 
+    /// <summary>Waits for the daemon to exit on its own (after a SIGTERM) and returns its exit code.</summary>
+    public int WaitForDaemonExit()
+    {
+        if (!_daemon!.WaitForExit(TimeSpan.FromSeconds(30))) throw new TimeoutException("the daemon did not exit");
+        _daemon.WaitForExit(); // and its output is read to the end
+        return _daemon.ExitCode;
+    }
+
     /// <summary>SIGKILL to the daemon (W6-style): it cannot clean up; its services keep running.</summary>
     public void KillDaemon()
     {
