@@ -217,10 +217,15 @@ public sealed partial class ProcessTracker : IDisposable
         foreach (var (pid, z) in _unreaped)
         {
             if (z.Unit != unit) continue;
-            if (IsStillZombie(pid, z.Parent))
-                zombies.Add((pid, z.Parent, _procs.TryGetValue(z.Parent, out var p) ? p.Comm : _ids.CommOf(z.Parent) ?? "?", z.ExitedAt));
-            else
-                _unreaped.TryRemove(pid, out _);
+            switch (CheckZombie(pid, z.Parent, z.ExitedAt))
+            {
+                case ZombieState.Zombie:
+                    zombies.Add((pid, z.Parent, _procs.TryGetValue(z.Parent, out var p) ? p.Comm : _ids.CommOf(z.Parent) ?? "?", z.ExitedAt));
+                    break;
+                case ZombieState.Gone:
+                    _unreaped.TryRemove(pid, out _);
+                    break;
+            }
         }
         return zombies;
     }
@@ -256,12 +261,23 @@ public sealed partial class ProcessTracker : IDisposable
         Interlocked.Exchange(ref _lastZombiePrune, now);
         PruneGone(now);
         foreach (var (pid, z) in _unreaped)
-            if (!IsStillZombie(pid, z.Parent)) _unreaped.TryRemove(pid, out _);
+            if (CheckZombie(pid, z.Parent, z.ExitedAt) == ZombieState.Gone) _unreaped.TryRemove(pid, out _);
     }
 
-    /// <summary>Still there, a zombie, and still the child of the same parent (not a reused pid).</summary>
-    private static bool IsStillZombie(int pid, int parent) =>
-        ProcReader.TryReadStat(pid, out var st) && st!.State == 'Z' && st.Ppid == parent;
+    private enum ZombieState { Zombie, Exiting, Gone }
+
+    /// <summary>
+    /// A zombie: still there, state Z, child of the same parent. The kernel sends the exit event before
+    /// the task becomes a zombie, so one read just after may still see it running its exit: that one
+    /// is kept for a while, not forgotten (forgetting it lost a zombie from the count). Anything else
+    /// — gone, another parent, or alive long after its exit (a reused pid) — was reaped.
+    /// </summary>
+    private static ZombieState CheckZombie(int pid, int parent, DateTimeOffset exitedAt)
+    {
+        if (!ProcReader.TryReadStat(pid, out var st) || st!.Ppid != parent) return ZombieState.Gone;
+        if (st.State == 'Z') return ZombieState.Zombie;
+        return DateTimeOffset.Now - exitedAt < TimeSpan.FromSeconds(2) ? ZombieState.Exiting : ZombieState.Gone;
+    }
 
     /// <summary>The reaper's word on a main or control process.</summary>
     public void OnReaped(int pid, ExitStatus status)
