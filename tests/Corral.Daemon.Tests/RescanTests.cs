@@ -67,6 +67,23 @@ public sealed class RescanTests : IDisposable
         Assert.Equal(1, _tracker.ExitsLost);
     }
 
+    [Fact]
+    public void A_zombie_no_exit_event_told_of_is_found_among_the_children_when_the_task_count_says_so()
+    {
+        // It forks only once it is in the cgroup, so that its zombie is charged there.
+        int factory = StartInCgroup("sleep 0.2; /bin/true & exec sleep 100");
+        Thread.Sleep(600);
+        var cg = _cgroups.For(Unit);
+        Assert.Empty(_tracker.ZombiesOf(Unit));
+        // The pids controller still counts the zombie; the cgroup's live threads do not.
+        Assert.True(_cgroups.TasksCurrent(cg) > (ulong)_cgroups.ThreadCount(cg));
+
+        Assert.Equal(1, _tracker.FindUnseenZombies(Unit, _cgroups.ReadPids(cg)));
+
+        Assert.Equal(factory, Assert.Single(_tracker.ZombiesOf(Unit)).Parent);
+        Assert.Equal(0, _tracker.FindUnseenZombies(Unit, _cgroups.ReadPids(cg))); // known now
+    }
+
     public void Dispose()
     {
         foreach (var p in _started)

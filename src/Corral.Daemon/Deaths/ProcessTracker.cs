@@ -231,6 +231,27 @@ public sealed partial class ProcessTracker : IDisposable
     }
 
     /// <summary>
+    /// Zombies the exit events did not tell of (an event missed or read late): children in state Z
+    /// of the service's live processes, from /proc/PID/task/PID/children. Called only when the
+    /// cgroup's task count says there are more zombies than known, so it costs nothing otherwise.
+    /// </summary>
+    public int FindUnseenZombies(string unit, IEnumerable<int> livePids)
+    {
+        int found = 0;
+        foreach (int parent in livePids)
+        {
+            string? children = ProcReader.TryReadText($"/proc/{parent}/task/{parent}/children");
+            if (string.IsNullOrWhiteSpace(children)) continue;
+            foreach (var c in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                if (int.TryParse(c, out int child) && !_unreaped.ContainsKey(child)
+                    && ProcReader.TryReadStat(child, out var st) && st!.State == 'Z' && st.Ppid == parent
+                    && _unreaped.TryAdd(child, (unit, parent, DateTimeOffset.Now)))
+                    found++;
+        }
+        return found;
+    }
+
+    /// <summary>
     /// Processes of the service's lineage (followed from fork events) that are alive but no longer in
     /// its cgroup or below it: someone wrote their pid into another cgroup's cgroup.procs.
     /// </summary>

@@ -16,7 +16,7 @@ public sealed partial class ServiceRunner
         {
             var u = Unit;
             var procs = new List<ProcessInfo>();
-            var zombies = _ctx.Tracker.ZombiesOf(u.Name);
+            var zombies = Zombies();
             if (withProcesses && _cgroup is not null)
             {
                 var users = Linux.Users.UserDatabase.Load();
@@ -89,9 +89,23 @@ public sealed partial class ServiceRunner
             // Not while stopping: every dying process is then missing from cgroup.procs and would be
             // looked up, under this lock, in the middle of the stop; the stop's end reports escapees.
             bool look = !inactive && !ServiceStateNames.IsStopping(_fsm.State);
-            return new UnitHealth(Unit, inactive, ZombieGroups(_ctx.Tracker.ZombiesOf(Unit.Name)), look ? Escapees() : [],
+            return new UnitHealth(Unit, inactive, ZombieGroups(Zombies()), look ? Escapees() : [],
                 "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path));
         }
+    }
+
+    /// <summary>
+    /// The tracker's zombies of the service; when the pids controller counts more tasks than the
+    /// cgroup has live threads plus known zombies, one was missed: look for it among the children.
+    /// </summary>
+    private List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> Zombies()
+    {
+        var zombies = _ctx.Tracker.ZombiesOf(Unit.Name);
+        if (_cgroup is not null && _ctx.Cgroups.TasksCurrent(_cgroup) is { } tasks
+            && tasks > (ulong)(_ctx.Cgroups.ThreadCount(_cgroup) + zombies.Count)
+            && _ctx.Tracker.FindUnseenZombies(Unit.Name, _ctx.Cgroups.ReadPids(_cgroup)) > 0)
+            zombies = _ctx.Tracker.ZombiesOf(Unit.Name);
+        return zombies;
     }
 
     private static List<ZombieGroup> ZombieGroups(List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> zombies) =>

@@ -81,6 +81,8 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
     }
 
     public abstract ulong? TasksCurrent(ServiceCgroup cg);
+
+    public int ThreadCount(ServiceCgroup cg) => CgroupFile.ReadPids(Path.Combine(cg.Path, "cgroup.threads")).Count;
     public abstract ulong? MemoryCurrent(ServiceCgroup cg);
     public abstract ulong? TasksLimit(ServiceCgroup cg);
     public abstract ulong? MemoryLimit(ServiceCgroup cg);

@@ -41,6 +41,8 @@ public interface ICgroupManager
     void KillAndRemoveAll(TimeSpan waitPerCgroup);
 
     ulong? TasksCurrent(ServiceCgroup cg);
+    /// <summary>The live threads in the cgroup (v2 cgroup.threads); TasksCurrent also counts zombies not yet reaped.</summary>
+    int ThreadCount(ServiceCgroup cg);
     ulong? MemoryCurrent(ServiceCgroup cg);
     ulong? TasksLimit(ServiceCgroup cg);
     ulong? MemoryLimit(ServiceCgroup cg);
