@@ -152,17 +152,22 @@ public sealed partial class ProcessTracker : IDisposable
         string comm = Path.GetFileName(executable);
         var t = new Tracked(unit, role, comm.Length > 15 ? comm[..15] : comm, string.Join(' ', argv), DateTimeOffset.Now);
         lock (_gate)
+        {
             if (!_oomSeen.ContainsKey(unit)) _oomSeen[unit] = _cgroups.OomKills(_cgroups.For(unit)) ?? 0;
-        _procs[pid] = t;
-        AdoptForksOf(pid, t);
+            _procs[pid] = t;
+            AdoptForksOf(pid, t);
+        }
     }
 
     /// <summary>A process that was already running (a forking service's daemon) becomes the main process.</summary>
     public void TrackRunning(int pid, string unit, string role)
     {
         var t = Describe(pid, unit, role, inherit: _procs.GetValueOrDefault(pid));
-        _procs[pid] = t with { Role = role };
-        AdoptForksOf(pid, t);
+        lock (_gate)
+        {
+            _procs[pid] = t with { Role = role };
+            AdoptForksOf(pid, t);
+        }
     }
 
     /// <summary>Every process event of the machine arrives here, on the connector's thread: keep it cheap.</summary>
@@ -172,13 +177,20 @@ public sealed partial class ProcessTracker : IDisposable
         switch (e.Kind)
         {
             case ProcEventKind.Fork:
-                if (_procs.TryGetValue(e.ParentPid, out var parent))
+                // Look and stash under the lock Track takes to register and adopt: a parent registered
+                // between the look and the stash would otherwise never adopt this child (a fork read
+                // while its service's main process was being registered was lost, and with it the
+                // child's lineage, zombies and death record).
+                lock (_gate)
                 {
-                    var child = parent with { Role = "process", StartedAt = DateTimeOffset.Now };
-                    _procs[e.Pid] = child;
-                    AdoptForksOf(e.Pid, child);
+                    if (_procs.TryGetValue(e.ParentPid, out var parent))
+                    {
+                        var child = parent with { Role = "process", StartedAt = DateTimeOffset.Now };
+                        _procs[e.Pid] = child;
+                        AdoptForksOf(e.Pid, child);
+                    }
+                    else StashFork(e.Pid, e.ParentPid);
                 }
-                else StashFork(e.Pid, e.ParentPid);
                 break;
             case ProcEventKind.Exec:
                 // The executor's own exec (from posix_spawn) may be read after the spawner named the
