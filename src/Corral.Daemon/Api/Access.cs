@@ -20,7 +20,7 @@ public sealed class Access(int socketGid, string groupName)
     {
         if (caller is null) return "permission denied: the caller's credentials are unknown";
         if (caller.Uid == 0) return null;
-        bool member = caller.Gid == socketGid || SupplementaryGroups(caller.Pid).Contains(socketGid);
+        bool member = caller.Gid == socketGid || ProcReader.ReadGroups(caller.Pid).Contains(socketGid);
         if (!member)
             return $"permission denied: uid {caller.Uid} is neither root nor a member of group {groupName} ({socketGid}), the group of the corral socket";
         if (method == "GET") return null;
@@ -31,17 +31,5 @@ public sealed class Access(int socketGid, string groupName)
     {
         var parts = path.Trim('/').Split('/');
         return parts.Length >= 4 ? parts[3] : parts.Length >= 2 ? parts[1] : $"{method} {path}";
-    }
-
-    /// <summary>The "Groups:" line of /proc/PID/status: the process's supplementary groups.</summary>
-    private static HashSet<int> SupplementaryGroups(int pid)
-    {
-        var set = new HashSet<int>();
-        string? status = ProcReader.TryReadText($"/proc/{pid}/status");
-        var line = status?.Split('\n').FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal));
-        if (line is null) return set;
-        foreach (var g in line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
-            if (int.TryParse(g, out int gid)) set.Add(gid);
-        return set;
     }
 }

@@ -88,14 +88,17 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     /// <summary>?unit=NAME &amp;role=main,control &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N</summary>
     private DeathList Deaths(HttpRequest req)
     {
-        string? unit = req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null;
+        var (unit, since, after, limit) = Page(req);
         var roles = req.Query.GetValueOrDefault("role", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        DateTimeOffset? since = req.Query.TryGetValue("since-usec", out var s)
-            ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null;
-        long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
-        int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
         return new DeathList(store.Query(unit, roles, since, after, limit).Select(DeathView.From).ToList());
     }
+
+    /// <summary>The paging both event lists take: ?unit=NAME &amp;since-usec=N &amp;after=ID &amp;limit=N (default 100).</summary>
+    private static (string? Unit, DateTimeOffset? Since, long? After, int Limit) Page(HttpRequest req) =>
+        (req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null,
+         req.Query.TryGetValue("since-usec", out var s) ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null,
+         req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null,
+         req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100);
 
     /// <summary>?lines=N (the last N, default 100) &amp;after-usec=T (newer than T: -f) &amp;since-usec=T (from T on).</summary>
     private LogList Logs(string unit, HttpRequest req)
@@ -110,11 +113,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     /// <summary>?unit=NAME &amp;kind=K &amp;since-usec=N &amp;after=ID &amp;limit=N, as for deaths.</summary>
     private NoticeList NoticesFor(HttpRequest req)
     {
-        string? unit = req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null;
-        DateTimeOffset? since = req.Query.TryGetValue("since-usec", out var s)
-            ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null;
-        long? after = req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null;
-        int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100;
+        var (unit, since, after, limit) = Page(req);
         return new NoticeList(store.QueryNotices(unit, req.Query.GetValueOrDefault("kind"), since, after, limit));
     }
 

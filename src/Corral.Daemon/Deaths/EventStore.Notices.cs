@@ -53,14 +53,8 @@ public sealed partial class EventStore
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
-            if (unit is not null) { where.Add("unit = $unit"); cmd.Parameters.AddWithValue("$unit", unit); }
             if (kind is not null) { where.Add("kind = $kind"); cmd.Parameters.AddWithValue("$kind", kind); }
-            if (since is not null) { where.Add("at_us >= $since"); cmd.Parameters.AddWithValue("$since", ToUs(since)!); }
-            if (afterId is not null) { where.Add("id > $after"); cmd.Parameters.AddWithValue("$after", afterId); }
-            cmd.CommandText = "SELECT id, at_us, unit, kind, pid, count, message FROM notices"
-                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-                + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id ASC") + " LIMIT $limit";
-            cmd.Parameters.AddWithValue("$limit", limit);
+            PageQuery(cmd, "SELECT id, at_us, unit, kind, pid, count, message FROM notices", where, "at_us", unit, since, afterId, limit);
             var list = new List<Notice>();
             using var r = cmd.ExecuteReader();
             while (r.Read())

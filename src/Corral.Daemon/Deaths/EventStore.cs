@@ -156,14 +156,9 @@ public sealed partial class EventStore : IDisposable
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
-            if (unit is not null) { where.Add("unit = $unit"); cmd.Parameters.AddWithValue("$unit", unit); }
-            if (since is not null) { where.Add("ended_us >= $since"); cmd.Parameters.AddWithValue("$since", ToUs(since)!); }
-            if (afterId is not null) { where.Add("id > $after"); cmd.Parameters.AddWithValue("$after", afterId); }
             if (roles is { Count: > 0 })
                 where.Add("role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")");
-            cmd.CommandText = "SELECT * FROM deaths" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-                + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id ASC") + " LIMIT $limit";
-            cmd.Parameters.AddWithValue("$limit", limit);
+            PageQuery(cmd, "SELECT * FROM deaths", where, "ended_us", unit, since, afterId, limit);
             var list = new List<DeathRecord>();
             using (var reader = cmd.ExecuteReader())
                 while (reader.Read()) list.Add(Read(reader));
@@ -209,6 +204,21 @@ public sealed partial class EventStore : IDisposable
                     (ulong?)L("oom_limit"), (ulong?)L("oom_peak"))
                 : null,
         };
+    }
+
+    /// <summary>
+    /// Completes a query of either table: filtered by unit, time (on <paramref name="timeColumn"/>) and
+    /// id, newest first — or oldest first after <paramref name="afterId"/>, to follow — at most <paramref name="limit"/>.
+    /// </summary>
+    private static void PageQuery(SqliteCommand cmd, string select, List<string> where, string timeColumn,
+        string? unit, DateTimeOffset? since, long? afterId, int limit)
+    {
+        if (unit is not null) { where.Add("unit = $unit"); cmd.Parameters.AddWithValue("$unit", unit); }
+        if (since is not null) { where.Add($"{timeColumn} >= $since"); cmd.Parameters.AddWithValue("$since", ToUs(since)!); }
+        if (afterId is not null) { where.Add("id > $after"); cmd.Parameters.AddWithValue("$after", afterId); }
+        cmd.CommandText = select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id ASC") + " LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", limit);
     }
 
     private static long? ToUs(DateTimeOffset? t) => t is { } v ? (v.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : null;

@@ -19,8 +19,8 @@ public sealed class IdentityMap
 
     public IdentityMap()
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcReader.TryReadEffectiveUid(pid) is { } uid)
+        foreach (int pid in ProcReader.AllPids())
+            if (ProcReader.TryReadEffectiveUid(pid) is { } uid)
                 _ids[pid] = new Identity(uid, Comm(pid), 0);
     }
 

@@ -41,9 +41,8 @@ public sealed partial class ProcessTracker
     public RescanResult Rescan(IEnumerable<string> units)
     {
         var all = new Dictionary<int, ProcStat>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcReader.TryReadStat(pid, out var st))
-                all[pid] = st!;
+        foreach (int pid in ProcReader.AllPids())
+            if (ProcReader.TryReadStat(pid, out var st)) all[pid] = st!;
 
         int adopted = 0, lost = 0, zombies = 0;
         foreach (string unit in units)

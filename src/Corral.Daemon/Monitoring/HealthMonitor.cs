@@ -60,8 +60,9 @@ public sealed class HealthMonitor : IDisposable
         try
         {
             Heartbeat?.Invoke();
-            CheckLostEvents();
-            foreach (var runner in _manager.Runners()) CheckUnit(runner);
+            var runners = _manager.Runners();
+            CheckLostEvents(runners);
+            foreach (var runner in runners) CheckUnit(runner);
             CheckPressure();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or Microsoft.Data.Sqlite.SqliteException
@@ -91,14 +92,14 @@ public sealed class HealthMonitor : IDisposable
             };
     }
 
-    private void CheckLostEvents()
+    private void CheckLostEvents(List<ServiceRunner> runners)
     {
         _tracker.PruneGone(Environment.TickCount64);
         long overruns = _connector?.Overruns ?? 0;
         if (overruns == _overrunsHandled) return;
         long lost = overruns - _overrunsHandled;
         _overrunsHandled = overruns;
-        var units = _manager.Runners().Where(r => !Core.State.ServiceStateNames.HasNoRun(r.State)).Select(r => r.Unit.Name).ToList();
+        var units = runners.Where(r => !Core.State.ServiceStateNames.HasNoRun(r.State)).Select(r => r.Unit.Name).ToList();
         var r = _tracker.Rescan(units);
         _rescans++;
         _store.Add(new Notice(NoticeKinds.EventsLost, null,

@@ -8,7 +8,7 @@ public static class LogFiles
     /// <summary>The unit's files, newest first: the live one, then its backups in order.</summary>
     public static List<string> Of(string logDir, string unit)
     {
-        string live = Path.Combine(logDir, unit + ".log");
+        string live = ServiceLog.PathFor(logDir, unit);
         var files = new List<string> { live };
         for (int i = 1; File.Exists($"{live}.{i}"); i++) files.Add($"{live}.{i}");
         return files;

@@ -24,6 +24,16 @@ public sealed class ServiceLog(string path) : IOutputSink, IDisposable
 
     public string Path { get; } = path;
 
+    /// <summary>&lt;log-dir&gt;/&lt;unit&gt;.log, the one name of a unit's live log file.</summary>
+    public static string PathFor(string logDir, string unit) => System.IO.Path.Combine(logDir, unit + ".log");
+
+    /// <summary>The unit's log in &lt;log-dir&gt;, which is created if need be.</summary>
+    public static ServiceLog Open(string logDir, string unit)
+    {
+        Directory.CreateDirectory(logDir);
+        return new ServiceLog(PathFor(logDir, unit));
+    }
+
     /// <summary>LogMaxBytes= and LogBackups= of the unit now (re-read at each start).</summary>
     public void Configure(long maxBytes, int backups)
     {

@@ -57,13 +57,7 @@ public sealed partial class ServiceRunner
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
         _oomKillsAtStart = _ctx.Cgroups.OomKills(_cgroup);
-        if (_pipes is null)
-        {
-            Directory.CreateDirectory(_ctx.LogDir);
-            _log = new ServiceLog(Path.Combine(_ctx.LogDir, u.Name + ".log"));
-            _pipes = _ctx.Output.Open(_log);
-            StartPipeHolder();
-        }
+        if (_pipes is null) OpenLogAndPipes();
         _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }
 
@@ -82,6 +76,14 @@ public sealed partial class ServiceRunner
             LastError = $"cannot prepare the restart: {e.Message}";
             _cgroup = null;
         }
+    }
+
+    /// <summary>The service's log, and new output pipes into it with their holder.</summary>
+    private void OpenLogAndPipes()
+    {
+        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name);
+        _pipes = _ctx.Output.Open(_log);
+        StartPipeHolder();
     }
 
     private void SpawnMain(ExecCommand cmd)

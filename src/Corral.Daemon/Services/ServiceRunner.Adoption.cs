@@ -115,19 +115,14 @@ public sealed partial class ServiceRunner
                 _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
                 _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
             }
-            Directory.CreateDirectory(_ctx.LogDir);
-            _log = new ServiceLog(Path.Combine(_ctx.LogDir, Unit.Name + ".log"));
+            _log = ServiceLog.Open(_ctx.LogDir, Unit.Name);
             _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
             if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
             {
                 _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
                 if (_pipes is not null) _holder = ProcessHandle.TryOpen(r.HolderPid);
             }
-            if (_pipes is null)
-            {
-                _pipes = _ctx.Output.Open(_log);
-                StartPipeHolder();
-            }
+            if (_pipes is null) OpenLogAndPipes();
             (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
 
             bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);

@@ -30,6 +30,17 @@ public static class ProcReader
     public static int? TryReadEffectiveUid(int pid) =>
         StatusField(pid, "Uid") is [_, var euid, ..] && int.TryParse(euid, out int v) ? v : null;
 
+    /// <summary>The supplementary groups, from the Groups: line of /proc/PID/status; empty if the process is gone.</summary>
+    public static IEnumerable<int> ReadGroups(int pid) =>
+        (StatusField(pid, "Groups") ?? []).Select(g => int.TryParse(g, out int gid) ? gid : -1).Where(g => g >= 0);
+
+    /// <summary>The pids of every process now: the numeric entries of /proc (or of a copy of it, for tests).</summary>
+    public static IEnumerable<int> AllPids(string procRoot = "/proc")
+    {
+        foreach (var dir in Directory.EnumerateDirectories(procRoot))
+            if (int.TryParse(Path.GetFileName(dir.AsSpan()), out int pid)) yield return pid;
+    }
+
     /// <summary>The whitespace-separated values of one "Key:" line of /proc/PID/status; null if the process is gone.</summary>
     private static string[]? StatusField(int pid, string key)
     {

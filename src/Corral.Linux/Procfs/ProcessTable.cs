@@ -30,13 +30,7 @@ public static class ProcessTable
     /// <summary>Also counts the processes, by listing /proc.</summary>
     public static ProcessTableUse Read(string procRoot = "/proc")
     {
-        int processes = 0;
-        foreach (var dir in Directory.EnumerateDirectories(procRoot))
-        {
-            var name = dir.AsSpan(procRoot.Length + 1);
-            if (name.Length > 0 && char.IsAsciiDigit(name[0])) processes++;
-        }
-        return ReadThreads(procRoot) with { Processes = processes };
+        return ReadThreads(procRoot) with { Processes = ProcReader.AllPids(procRoot).Count() };
     }
 
     /// <summary>/proc/loadavg: "0.12 0.10 0.09 2/345 6789", the total after the slash is nr_threads.</summary>
