@@ -65,6 +65,7 @@ public static class Program
         usage: corral [--socket PATH] VERB [ARGS]
           daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
                  [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
+                 [--http ADDRESS:PORT [--http-token-file FILE]]   the web page, /metrics and the API over HTTP
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
           show UNIT [-p PROP[,PROP]] [--value] [--json]

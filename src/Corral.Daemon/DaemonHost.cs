@@ -18,6 +18,9 @@ public static class DaemonHost
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
         using var reaper = new ChildReaper();
+        // Bound before anything starts: a port already taken is an error with nothing left running.
+        using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http);
+        http?.Listen();
         var layout = CgroupLayout.Detect();
         var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout);
         cgroups.EnsureRoot();
@@ -49,13 +52,20 @@ public static class DaemonHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
+        var history = http is null ? null : new Web.UsageHistory();
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
-            { Heartbeat = ctx.Runs.Beat };
-        using var server = new ControlServer(options.SocketPath, new ApiRoutes(manager, store, monitor, options.LogDir), SocketAccess(options));
+            { Heartbeat = ctx.Runs.Beat, Sampler = history is null ? null : history.MaybeSample };
+        var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history };
+        using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
+        using var feed = http is null ? null : new Web.LiveFeed(manager, store, monitor, ctx.Changes);
+        http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor), feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
+        if (http is not null)
+            Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");
 
         stop.Task.Wait();
+        http?.Dispose(); // the page and the metrics go first: nothing to show while everything stops
         return Shutdown(manager, server, cgroups);
     }
 

@@ -22,4 +22,8 @@ public sealed record DaemonOptions
     public double PidPressureShare { get; init; } = 0.8;
     /// <summary>The process connector's socket receive buffer; events beyond it are dropped by the kernel (then /proc is rescanned).</summary>
     public int ProcEventsBuffer { get; init; } = 32 << 20;
+    /// <summary>--http ADDRESS:PORT: the page, /metrics and the API over TCP; null (the default) is off.</summary>
+    public System.Net.IPEndPoint? Http { get; init; }
+    /// <summary>--http-token-file: the token actions over HTTP need; None: no action over HTTP.</summary>
+    public Web.HttpToken HttpToken { get; init; } = Web.HttpToken.None;
 }

@@ -17,7 +17,15 @@ public sealed class ProcStatTests
     public void Parses_from_the_last_parenthesis(string line, int pid, string comm, char state, int ppid, int session, ulong start, long rss)
     {
         Assert.True(ProcStat.TryParse(line, out var st));
-        Assert.Equal(new ProcStat(pid, comm, state, ppid, session, start, rss), st);
+        Assert.Equal(new ProcStat(pid, comm, state, ppid, session, start, rss), st! with { UserTicks = 0, SystemTicks = 0, VirtualBytes = 0 });
+    }
+
+    [Fact]
+    public void Reads_cpu_times_and_virtual_size()
+    {
+        // Fields 14 and 15 (utime 7, stime 3) and 23 (vsize), counted after the last ')'.
+        Assert.True(ProcStat.TryParse("9 (x) y) S 1 9 9 0 -1 4194304 97 0 0 0 7 3 0 0 20 0 1 0 93785 3133440 381 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0", out var st));
+        Assert.Equal((7UL, 3UL, 3133440UL, 381L), (st!.UserTicks, st.SystemTicks, st.VirtualBytes, st.RssPages));
     }
 
     [Theory]

@@ -8,7 +8,8 @@ public static class DaemonVerb
     {
         var a = new CliArgs("daemon", rest,
             new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
-                ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer" },
+                ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer",
+                ["--http"] = "--http", ["--http-token-file"] = "--http-token-file" },
             new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
         string executor = a.Get("--executor") ?? Environment.GetEnvironmentVariable("CORRAL_EXECUTOR") ?? Path.Combine(AppContext.BaseDirectory, "corral-exec");
@@ -31,6 +32,16 @@ public static class DaemonVerb
         string? socketGroup = a.Get("--socket-group");
         if (socketGroup is not null && Linux.Users.UserDatabase.Load().FindGroup(socketGroup) is null)
             throw new CliError($"daemon: --socket-group '{socketGroup}' is neither a group of /etc/group nor a number");
+        System.Net.IPEndPoint? http = null;
+        if (a.Get("--http") is { } h && !Daemon.Web.HttpAddress.TryParse(h, out http, out string? httpError))
+            throw new CliError($"daemon: {httpError}");
+        var token = Daemon.Web.HttpToken.None;
+        if (a.Get("--http-token-file") is { } tf)
+        {
+            if (http is null) throw new CliError("daemon: --http-token-file needs --http ADDRESS:PORT");
+            try { token = Daemon.Web.HttpToken.Load(tf); }
+            catch (ArgumentException e) { throw new CliError($"daemon: {e.Message}"); }
+        }
         var options = new DaemonOptions
         {
             UnitDirs = a.GetAll("--units") is { Count: > 0 } dirs ? dirs.Select(Path.GetFullPath).ToList() : ["/etc/corral/units"],
@@ -45,8 +56,17 @@ public static class DaemonVerb
             MonitorInterval = interval,
             PidPressureShare = pressure,
             ProcEventsBuffer = buffer,
+            Http = http,
+            HttpToken = token,
         };
-        return DaemonHost.Run(options);
+        try
+        {
+            return DaemonHost.Run(options);
+        }
+        catch (ArgumentException e) when (e.Message.StartsWith("--http", StringComparison.Ordinal))
+        {
+            throw new CliError($"daemon: {e.Message}");
+        }
     }
 
     private static int ParseBuffer(string text)

@@ -16,4 +16,6 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(LogList))]
 [JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(Notices.Notice))]
+[JsonSerializable(typeof(Web.UsageHistoryList))]
+[JsonSerializable(typeof(Web.AccessAnswer))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -9,6 +9,9 @@ namespace Corral.Daemon.Api;
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
 public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
 {
+    /// <summary>Tasks and memory over the last hour; kept only while the HTTP endpoint is on.</summary>
+    public Web.UsageHistory? History { get; init; }
+
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
     public async Task<byte[]> Handle(HttpRequest req)
@@ -22,6 +25,9 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
         if (parts is [_, "deaths"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
+
+        if (parts is [_, "deaths", "latest"] && req.Method == "GET")
+            return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths().Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
 
         if (parts is [_, "notices"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
@@ -53,6 +59,15 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(logged), req), ApiJson.Default.LogList));
         }
 
+        if (parts is [_, "units", var charted, "history"] && req.Method == "GET")
+        {
+            if (manager.Status(charted, withProcesses: false) is null)
+                return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(charted)} not found"));
+            if (History is null)
+                return HttpRequest.Response(404, Error("no usage history: it is kept while the HTTP endpoint is on (corral daemon --http ADDRESS:PORT)"));
+            return Ok(JsonSerializer.Serialize(History.Of(UnitCatalog.Normalize(charted)), ApiJson.Default.UsageHistoryList));
+        }
+
         if (parts is [_, "units", var shown, "properties"] && req.Method == "GET")
         {
             var status = manager.Status(shown, withProcesses: false);
@@ -70,8 +85,8 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             JobResult result = verb switch
             {
                 "start" => await runner.StartAsync(req.CallerUid),
-                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), "stop", req.CallerUid),
-                "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid),
+                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), req.OverHttp ? "stop over HTTP" : "stop", req.CallerUid),
+                "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.OverHttp ? "restart over HTTP" : "restart"),
                 "reload" => await runner.ReloadAsync(),
                 "kill" => Kill(runner, req),
                 "reset-failed" => runner.ResetFailed(),

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 
 namespace Corral.Daemon.Api;
 
@@ -50,7 +49,7 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
         try
         {
             var caller = PeerOf(conn);
-            var request = await ReadRequest(conn);
+            var request = await HttpConnection.ReadRequest(conn);
             readWhole = request is not null;
             if (request is null)
                 response = HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"));
@@ -68,40 +67,7 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
             Console.Error.WriteLine($"corral: request failed: {e}");
             response = HttpRequest.Response(500, routes.Error($"internal error: {e.Message}"));
         }
-        try
-        {
-            await conn.SendAsync(response);
-            // Closing with unread input would reset the connection and the client might lose the
-            // answer: after a request that was not read whole, read on (a little) until it is done.
-            if (!readWhole) await DrainAsync(conn);
-        }
-        catch (SocketException) { } // the client went away
-    }
-
-    private static async Task<HttpRequest?> ReadRequest(Socket conn)
-    {
-        var buf = new byte[HttpRequest.MaxHeaderBytes];
-        int filled = 0;
-        int headEnd;
-        while ((headEnd = IndexOfHeadEnd(buf, filled)) < 0)
-        {
-            if (filled == buf.Length) return null;
-            int n = await conn.ReceiveAsync(buf.AsMemory(filled));
-            if (n == 0) return null;
-            filled += n;
-        }
-        string head = Encoding.ASCII.GetString(buf, 0, headEnd);
-        var (method, target, length) = HttpRequest.ParseHead(head);
-        var body = new byte[length];
-        int have = Math.Min(length, filled - (headEnd + 4));
-        Array.Copy(buf, headEnd + 4, body, 0, have);
-        while (have < length)
-        {
-            int n = await conn.ReceiveAsync(body.AsMemory(have));
-            if (n == 0) return null;
-            have += n;
-        }
-        return HttpRequest.Create(method, target, Encoding.UTF8.GetString(body));
+        await HttpConnection.Answer(conn, response, readWhole);
     }
 
     /// <summary>The connecting process, from the kernel (SO_PEERCRED: struct ucred { pid, uid, gid }).</summary>
@@ -120,26 +86,6 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
             return null;
         }
     }
-
-    private static async Task DrainAsync(Socket conn)
-    {
-        conn.Shutdown(SocketShutdown.Send);
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var buf = new byte[16 * 1024];
-        try
-        {
-            for (int total = 0; total < 1 << 20;)
-            {
-                int n = await conn.ReceiveAsync(buf, SocketFlags.None, limit.Token);
-                if (n == 0) return;
-                total += n;
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    private static int IndexOfHeadEnd(byte[] buf, int filled) =>
-        buf.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
 
     public void Dispose()
     {

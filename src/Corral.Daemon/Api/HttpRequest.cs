@@ -5,28 +5,37 @@ namespace Corral.Daemon.Api;
 /// <summary>The small part of HTTP/1.1 the control API needs: a request line, headers, a sized body.</summary>
 public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, string Body)
 {
-    /// <summary>The caller's uid from SO_PEERCRED; null when it could not be read.</summary>
+    /// <summary>The caller's uid from SO_PEERCRED; null when it could not be read, and over HTTP.</summary>
     public int? CallerUid { get; init; }
+
+    /// <summary>Request headers, names lower-cased.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>True for a request that came over the HTTP endpoint (--http) rather than the Unix socket.</summary>
+    public bool OverHttp { get; init; }
 
     public const int MaxHeaderBytes = 16 * 1024;
 
     /// <summary>Parses the head (up to the blank line); throws FormatException with a message for the client.</summary>
-    public static (string Method, string Target, int ContentLength) ParseHead(string head)
+    public static (string Method, string Target, int ContentLength, Dictionary<string, string> Headers) ParseHead(string head)
     {
         var lines = head.Split("\r\n");
         var first = lines[0].Split(' ');
         if (first.Length != 3 || !first[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
             throw new FormatException($"malformed request line '{lines[0]}'");
         int length = 0;
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in lines.Skip(1))
         {
             int colon = line.IndexOf(':');
             if (colon <= 0) continue;
-            if (line[..colon].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase) &&
-                (!int.TryParse(line[(colon + 1)..].Trim(), out length) || length < 0 || length > 1 << 20))
+            string name = line[..colon].Trim().ToLowerInvariant();
+            string value = line[(colon + 1)..].Trim();
+            headers[name] = value;
+            if (name == "content-length" && (!int.TryParse(value, out length) || length < 0 || length > 1 << 20))
                 throw new FormatException("invalid Content-Length");
         }
-        return (first[0], first[1], length);
+        return (first[0], first[1], length, headers);
     }
 
     public static HttpRequest Create(string method, string target, string body)
@@ -49,10 +58,17 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     public static byte[] Response(int status, string json) => Response(status, json, "application/json");
 
     public static byte[] Response(int status, string body, string contentType)
+        => Response(status, Encoding.UTF8.GetBytes(body), contentType);
+
+    public static byte[] Response(int status, byte[] body, string contentType, string? extraHeaders = null)
     {
-        string reason = status switch { 200 => "OK", 400 => "Bad Request", 403 => "Forbidden", 404 => "Not Found", 405 => "Method Not Allowed", 409 => "Conflict", _ => "Internal Server Error" };
-        var bytes = Encoding.UTF8.GetBytes(body);
-        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n");
-        return [.. head, .. bytes];
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {Reason(status)}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n{extraHeaders}Connection: close\r\n\r\n");
+        return [.. head, .. body];
     }
+
+    public static string Reason(int status) => status switch
+    {
+        200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found",
+        405 => "Method Not Allowed", 409 => "Conflict", 503 => "Service Unavailable", _ => "Internal Server Error",
+    };
 }

@@ -36,6 +36,7 @@ public sealed partial class EventStore
             cmd.Parameters.AddWithValue("$count", (object?)n.Count ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$msg", n.Message);
             stored = n with { Id = (long)cmd.ExecuteScalar()! };
+            CountNotice(stored);
             if (++_noticesSinceTrim >= 1000)
             {
                 _noticesSinceTrim = 0;

@@ -68,6 +68,7 @@ public sealed partial class EventStore : IDisposable
             );
             """);
         CreateNoticesTable();
+        LoadCounts();
     }
 
     public int Retention { get; }
@@ -138,6 +139,7 @@ public sealed partial class EventStore : IDisposable
                 ins.ExecuteNonQuery();
             }
             tx.Commit();
+            CountDeath(stored);
             if (++_sinceTrim >= 1000)
             {
                 _sinceTrim = 0;

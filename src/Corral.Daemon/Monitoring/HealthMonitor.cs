@@ -61,6 +61,7 @@ public sealed class HealthMonitor : IDisposable
         {
             Heartbeat?.Invoke();
             var runners = _manager.Runners();
+            Sampler?.Invoke(runners);
             CheckLostEvents(runners);
             foreach (var runner in runners) CheckUnit(runner);
             CheckPressure();
@@ -75,6 +76,9 @@ public sealed class HealthMonitor : IDisposable
             Monitor.Exit(_tickGate);
         }
     }
+
+    /// <summary>Called every tick with the runners: the web page's usage history samples them (Web.UsageHistory).</summary>
+    public Action<List<ServiceRunner>>? Sampler { get; init; }
 
     /// <summary>Called every tick: the daemon's heartbeat, which tells a successor when it was last alive.</summary>
     public Action? Heartbeat { get; init; }

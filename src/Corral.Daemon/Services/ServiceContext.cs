@@ -13,4 +13,8 @@ public sealed record ServiceContext(
     OutputCollector Output,
     Deaths.ProcessTracker Tracker,
     string LogDir,
-    RunStore Runs);
+    RunStore Runs)
+{
+    /// <summary>Runners tell it of each state event they handled (the web feed listens).</summary>
+    public UnitChanges Changes { get; } = new();
+}

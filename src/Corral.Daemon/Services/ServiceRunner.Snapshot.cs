@@ -80,6 +80,13 @@ public sealed partial class ServiceRunner
         }
     }
 
+    /// <summary>Tasks and memory of the cgroup (null without a run): the samples of the page's charts.</summary>
+    public (ulong? Tasks, ulong? MemoryBytes) Usage()
+    {
+        lock (_gate)
+            return _cgroup is null ? (null, null) : (_ctx.Cgroups.TasksCurrent(_cgroup), _ctx.Cgroups.MemoryCurrent(_cgroup));
+    }
+
     /// <summary>What the health monitor checks every tick: cheaper than a whole snapshot.</summary>
     public UnitHealth Health()
     {

@@ -89,6 +89,7 @@ public sealed partial class ServiceRunner : IDisposable
             PersistRun();
             NotifyWaiters();
         }
+        _ctx.Changes.Notify(Unit.Name);
     }
 
     private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup), Environment.TickCount64);

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>
+/// The HTTP endpoint (--http): off by default; every GET open and the same data as the socket;
+/// actions only with the token of --http-token-file; bad arguments refused before anything runs.
+/// </summary>
+public sealed class HttpEndpointScenarios : Scenario
+{
+    private WebEndpoint StartWith(bool withToken = true)
+    {
+        var web = new WebEndpoint(F, withToken);
+        F.WriteUnit("web", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start(web.Args);
+        Assert.Equal(0, F.Cli("start", "web").ExitCode);
+        return web;
+    }
+
+    [Fact]
+    public void It_is_off_by_default_the_daemon_listens_on_no_TCP_port()
+    {
+        F.WriteUnit("web", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start();
+        Assert.Empty(TcpListenersOf(F.DaemonPid));
+
+        // And with --http, the daemon listens on exactly the port given.
+        using var g = new DaemonFixture("httpon");
+        var web = new WebEndpoint(g);
+        g.Start(web.Args);
+        Assert.Equal([web.Port], TcpListenersOf(g.DaemonPid));
+    }
+
+    [Fact]
+    public void Reads_need_no_token_and_give_what_the_socket_gives()
+    {
+        using var web = StartWith();
+        var (status, body, _) = web.Get("/v1/units/web.service");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var overHttp = JsonDocument.Parse(body).RootElement;
+        var overSocket = JsonDocument.Parse(F.Cli("status", "web", "--json").Stdout).RootElement;
+        foreach (var key in new[] { "name", "activeState", "subState", "mainPid", "cGroup", "nRestarts" })
+            Assert.Equal(overSocket.GetProperty(key).ToString(), overHttp.GetProperty(key).ToString());
+        Assert.Equal(HttpStatusCode.OK, web.Get("/v1/units").Status);
+        Assert.Equal(HttpStatusCode.OK, web.Get("/v1/deaths?unit=web").Status);
+        Assert.Equal(HttpStatusCode.OK, web.Get("/v1/notices").Status);
+        Assert.Equal(HttpStatusCode.OK, web.Get("/v1/units/web/logs").Status);
+        var (missing, error, _) = web.Get("/v1/units/nope");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("unit nope.service not found", error);
+    }
+
+    [Fact]
+    public void Actions_need_the_token_in_the_Authorization_header()
+    {
+        using var web = StartWith();
+        var (none, noneBody, noneResp) = web.Post("/v1/units/web/stop");
+        Assert.Equal(HttpStatusCode.Unauthorized, none);
+        Assert.Contains("Authorization: Bearer TOKEN", noneBody);
+        Assert.Equal("Bearer", noneResp.Headers.WwwAuthenticate.Single().Scheme);
+
+        var (wrong, wrongBody, _) = web.Post("/v1/units/web/stop", "not-the-token-at-all");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong);
+        Assert.Contains("the token is wrong", wrongBody);
+        Assert.Equal(HttpStatusCode.Unauthorized, web.Post("/v1/daemon-reload").Status);
+        Assert.Equal("active", F.Prop("web", "ActiveState"));
+
+        Assert.False(JsonDocument.Parse(web.Get("/v1/access").Body).RootElement.GetProperty("actions").GetBoolean());
+        Assert.True(JsonDocument.Parse(web.Get("/v1/access", web.Token).Body).RootElement.GetProperty("actions").GetBoolean());
+
+        var (ok, okBody, _) = web.Post("/v1/units/web/stop", web.Token);
+        Assert.True(ok == HttpStatusCode.OK, okBody);
+        Assert.Equal("inactive", F.Prop("web", "ActiveState"));
+        AssertNoSurvivors();
+        // The death record says the stop came over HTTP.
+        var death = JsonDocument.Parse(F.Cli("why", "web", "--json").Stdout).RootElement.GetProperty("deaths")[0];
+        Assert.Equal("stop over HTTP", death.GetProperty("corral").GetProperty("verb").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, web.Post("/v1/units/web/start", web.Token).Status);
+        Assert.Equal("active", F.Prop("web", "ActiveState"));
+    }
+
+    [Fact]
+    public void Without_a_token_file_no_action_is_possible_over_HTTP()
+    {
+        using var web = StartWith(withToken: false);
+        var (status, body, _) = web.Post("/v1/units/web/stop", "anything-at-all-here");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("--http-token-file", body);
+        Assert.Equal("active", F.Prop("web", "ActiveState"));
+    }
+
+    [Fact]
+    public void Malformed_requests_get_400_and_the_endpoint_stays_up()
+    {
+        using var web = StartWith();
+        foreach (var raw in new[] { "GARBAGE\r\n\r\n", "GET /v1/units HTTP/1.1\r\nContent-Length: -4\r\n\r\n", "GET / FTP/1.0\r\n\r\n" })
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(IPAddress.Loopback, web.Port);
+            s.Send(System.Text.Encoding.ASCII.GetBytes(raw));
+            var buf = new byte[4096];
+            int n = s.Receive(buf);
+            Assert.StartsWith("HTTP/1.1 400", System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        }
+        Assert.Equal(HttpStatusCode.NotFound, web.Get("/nothing-here").Status);
+        Assert.Equal(HttpStatusCode.OK, web.Get("/").Status);
+    }
+
+    [Theory]
+    [InlineData("nonsense", "--http 'nonsense' is not ADDRESS:PORT")]
+    [InlineData("localhost:80", "'localhost' is not an IP address")]
+    [InlineData("127.0.0.1:99999", "is not a port number")]
+    public void A_bad_address_is_refused_naming_the_argument(string address, string message)
+    {
+        var r = RunDaemon("--http", address);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(Directory.Exists(F.CgroupRoot), "nothing may have been set up");
+    }
+
+    [Fact]
+    public void Bad_token_files_are_refused_naming_the_file()
+    {
+        int port = WebEndpoint.FreePort();
+        string missing = Path.Combine(F.Dir, "missing.token");
+        Assert.Contains($"--http-token-file {missing}", RunDaemon("--http", $"127.0.0.1:{port}", "--http-token-file", missing).Stderr);
+
+        string open = Path.Combine(F.Dir, "open.token");
+        File.WriteAllText(open, "0123456789abcdef0123");
+        File.SetUnixFileMode(open, (UnixFileMode)0x1a4); // 0644
+        Assert.Contains("readable or writable by others", RunDaemon("--http", $"127.0.0.1:{port}", "--http-token-file", open).Stderr);
+
+        string shortOne = Path.Combine(F.Dir, "short.token");
+        File.WriteAllText(shortOne, "abc\n");
+        File.SetUnixFileMode(shortOne, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Contains("at least 16 characters", RunDaemon("--http", $"127.0.0.1:{port}", "--http-token-file", shortOne).Stderr);
+
+        Assert.Contains("--http-token-file needs --http", RunDaemon("--http-token-file", shortOne).Stderr);
+        Assert.False(Directory.Exists(F.CgroupRoot));
+    }
+
+    [Fact]
+    public void A_port_already_taken_fails_before_any_service_starts()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        int port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        F.WriteUnit("web", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        var r = RunDaemon("--http", $"127.0.0.1:{port}");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains($"--http 127.0.0.1:{port}: cannot listen there", r.Stderr);
+        Assert.False(Directory.Exists(F.CgroupRoot), "nothing may have been set up");
+        Assert.False(File.Exists(F.Socket));
+        AssertNoSurvivors();
+    }
+
+    /// <summary>Runs the daemon in the foreground with this fixture's paths, expecting it to refuse and exit.</summary>
+    private CliResult RunDaemon(params string[] extra)
+    {
+        var psi = new ProcessStartInfo(Repo.Corral) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "daemon", "--units", F.UnitDir, "--socket", F.Socket, "--state-dir", Path.Combine(F.Dir, "state"), "--log-dir", F.LogDir, "--cgroup-root", F.CgroupRoot })
+            psi.ArgumentList.Add(a);
+        foreach (var a in extra) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            Linux.Signaller.TryKill(p.Id, 15);
+            p.WaitForExit();
+            Assert.Fail($"the daemon ran with {string.Join(' ', extra)} instead of refusing");
+        }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result, TimeSpan.Zero);
+    }
+
+    /// <summary>The TCP ports a process listens on: its socket inodes matched against /proc/net/tcp and tcp6 (state 0A, LISTEN).</summary>
+    private static List<int> TcpListenersOf(int pid)
+    {
+        var inodes = Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+            .Select(fd => { try { return new FileInfo(fd).LinkTarget; } catch (IOException) { return null; } })
+            .Where(t => t is not null && t.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(t => t![8..^1]).ToHashSet();
+        var ports = new List<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9 && f[3] == "0A" && inodes.Contains(f[9]))
+                    ports.Add(Convert.ToInt32(f[1].Split(':')[1], 16));
+            }
+        }
+        return ports;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace Corral.Scenarios.Tests.Infrastructure;
+
+/// <summary>A daemon's HTTP endpoint as a test reaches it: a free loopback port, a token file, a client.</summary>
+public sealed class WebEndpoint : IDisposable
+{
+    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public WebEndpoint(DaemonFixture f, bool withToken = true)
+    {
+        Port = FreePort();
+        TokenFile = Path.Combine(f.Dir, "http.token");
+        if (withToken)
+        {
+            File.WriteAllText(TokenFile, Token + "\n");
+            File.SetUnixFileMode(TokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        Args = withToken ? ["--http", $"127.0.0.1:{Port}", "--http-token-file", TokenFile] : ["--http", $"127.0.0.1:{Port}"];
+    }
+
+    public int Port { get; }
+    public string TokenFile { get; }
+    public string Token { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+    public string[] Args { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    /// <summary>A port the kernel just gave out and took back: free, unless someone takes it in the instant before the daemon binds it.</summary>
+    public static int FreePort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    public (HttpStatusCode Status, string Body, HttpResponseMessage Response) Get(string path, string? token = null) =>
+        Send(HttpMethod.Get, path, token);
+
+    public (HttpStatusCode Status, string Body, HttpResponseMessage Response) Post(string path, string? token = null) =>
+        Send(HttpMethod.Post, path, token);
+
+    private (HttpStatusCode, string, HttpResponseMessage) Send(HttpMethod method, string path, string? token)
+    {
+        using var req = new HttpRequestMessage(method, Url + path);
+        if (token is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var resp = _client.Send(req);
+        return (resp.StatusCode, resp.Content.ReadAsStringAsync().Result, resp);
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Corral.Linux.Cgroups;
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>
+/// /metrics: valid Prometheus text (promtool, from Debian's prometheus package, says so), the
+/// figures of every unit, the deaths by cause, the machine and the daemon; docs/metrics.md lists
+/// every family; and a real Prometheus server scrapes it.
+/// </summary>
+public sealed partial class MetricsScenarios : Scenario
+{
+    private WebEndpoint StartUnits()
+    {
+        var web = new WebEndpoint(F);
+        F.WriteUnit("web", $"[Service]\nExecStart={F.Workload("sleep")}\nTasksMax=50\nMemoryMax=64M\n[X-Corral]\nZombieMax=5\n");
+        F.WriteUnit("crash", $"[Service]\nExecStart={F.Workload("exit 3")}\n");
+        F.WriteUnit("factory", $"[Service]\nExecStart={F.Workload("zombies 3")}\n");
+        F.WriteUnit("escape", $"[Service]\nExecStart={F.Workload("sigtree")}\n[X-Corral]\nKillEscaped=yes\n");
+        F.Start(web.Args);
+        foreach (var u in new[] { "web", "crash", "factory", "escape" }) F.Cli("start", u);
+        return web;
+    }
+
+    [Fact]
+    public void Metrics_pass_promtool_and_tell_each_units_figures()
+    {
+        using var web = StartUnits();
+        Wait.Until(() => F.Prop("crash", "ActiveState") == "failed", TimeSpan.FromSeconds(10), "crash to fail");
+        // One process of escape's tree moves out of its cgroup.
+        Wait.Until(() => CgroupPids("escape").Count >= 3, TimeSpan.FromSeconds(10), "escape's three processes");
+        int main = int.Parse(F.Prop("escape", "MainPID"));
+        int escapee = CgroupPids("escape").Where(p => p != main).Max();
+        string elsewhere = Directory.CreateDirectory(Path.Combine(F.CgroupRoot, "elsewhere")).FullName;
+        CgroupFile.Write(Path.Combine(elsewhere, "cgroup.procs"), escapee.ToString());
+
+        Dictionary<string, double> m = [];
+        Wait.Until(() =>
+        {
+            m = Samples(Scrape(web));
+            return m.GetValueOrDefault("corral_unit_zombies{unit=\"factory.service\"}") == 3
+                && m.GetValueOrDefault("corral_unit_escaped_processes{unit=\"escape.service\"}") == 1
+                && m.GetValueOrDefault("corral_notices_total{kind=\"escaped\"}") == 1;
+        }, TimeSpan.FromSeconds(10), "the zombies, the escapee and its notice in the metrics");
+
+        Assert.Equal(1, m["corral_unit_up{unit=\"web.service\"}"]);
+        Assert.Equal(0, m["corral_unit_up{unit=\"crash.service\"}"]);
+        Assert.Equal(1, m["corral_unit_state{unit=\"crash.service\",state=\"failed\"}"]);
+        Assert.Equal(0, m["corral_unit_state{unit=\"crash.service\",state=\"active\"}"]);
+        Assert.Equal(1, m["corral_deaths_total{unit=\"crash.service\",cause=\"exit\"}"]);
+        Assert.Equal(int.Parse(F.Prop("web", "MainPID")), m["corral_unit_main_pid{unit=\"web.service\"}"]);
+        Assert.Equal(50, m["corral_unit_tasks_max{unit=\"web.service\"}"]);
+        Assert.Equal(64 << 20, m["corral_unit_memory_max_bytes{unit=\"web.service\"}"]);
+        Assert.Equal(5, m["corral_unit_zombies_max{unit=\"web.service\"}"]);
+        Assert.Equal(double.Parse(F.Prop("web", "TasksCurrent"), CultureInfo.InvariantCulture), m["corral_unit_tasks{unit=\"web.service\"}"]);
+        Assert.True(m["corral_unit_memory_bytes{unit=\"web.service\"}"] > 0);
+        Assert.Equal(0, m["corral_oom_kills_total{unit=\"web.service\"}"]);
+        Assert.True(m["process_resident_memory_bytes"] > 10 << 20);
+        Assert.True(m["corral_machine_threads"] >= m["corral_machine_processes"]);
+        Assert.True(m["corral_proc_events_total"] > 0);
+
+        // A death by corral's kill shows at the next scrape.
+        Assert.Equal(0, F.Cli("kill", "web", "-s", "KILL").ExitCode);
+        Wait.Until(() => Samples(Scrape(web)).GetValueOrDefault("corral_deaths_total{unit=\"web.service\",cause=\"corral\"}") == 1,
+            TimeSpan.FromSeconds(10), "the kill counted as a death by corral");
+    }
+
+    [Fact]
+    public void Every_metric_family_is_listed_in_docs_metrics_md_and_nothing_else_is()
+    {
+        using var web = StartUnits();
+        var served = Families(Scrape(web));
+        string doc = File.ReadAllText(Path.Combine(Repo.Root, "docs", "metrics.md"));
+        var documented = DocumentedMetric().Matches(doc).Select(x => x.Groups[1].Value).ToHashSet();
+        Assert.Empty(served.Except(documented));
+        Assert.Empty(documented.Except(served));
+    }
+
+    [Fact]
+    public void A_real_Prometheus_server_scrapes_the_endpoint_and_answers_a_query_for_a_units_up_series()
+    {
+        using var web = StartUnits();
+        using var prometheus = new PrometheusServer(F.Dir, $"127.0.0.1:{web.Port}");
+
+        Wait.Until(() => prometheus.Query("corral_unit_up{unit=\"web.service\"}") == "1", TimeSpan.FromSeconds(60),
+            "Prometheus to answer corral_unit_up{unit=\"web.service\"} with 1");
+        Assert.Equal("up", prometheus.Target().Health);
+        Assert.Equal("0", prometheus.Query("corral_unit_up{unit=\"crash.service\"}"));
+
+        // It follows the unit: stopped, its series goes to 0 at a later scrape.
+        Assert.Equal(0, F.Cli("stop", "web").ExitCode);
+        Wait.Until(() => prometheus.Query("corral_unit_up{unit=\"web.service\"}") == "0", TimeSpan.FromSeconds(30),
+            "Prometheus to see web.service down");
+        Assert.Equal("1", prometheus.Query("corral_deaths_total{unit=\"web.service\",cause=\"corral\"}"));
+    }
+
+    private static string Scrape(WebEndpoint web)
+    {
+        var (status, body, resp) = web.Get("/metrics");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", resp.Content.Headers.ContentType!.ToString());
+        var check = Promtool(body);
+        Assert.True(check.ExitCode == 0, $"promtool check metrics failed ({check.ExitCode}): {check.Output}\n{body}");
+        return body;
+    }
+
+    private static (int ExitCode, string Output) Promtool(string text)
+    {
+        var psi = new ProcessStartInfo("/usr/bin/promtool", ["check", "metrics"])
+            { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(text);
+        p.StandardInput.Close();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "promtool did not finish");
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>"name{labels}" → value, for every sample line.</summary>
+    private static Dictionary<string, double> Samples(string text) =>
+        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => (Key: l[..l.LastIndexOf(' ')], Value: l[(l.LastIndexOf(' ') + 1)..]))
+            .ToDictionary(x => x.Key, x => double.Parse(x.Value, CultureInfo.InvariantCulture));
+
+    private static HashSet<string> Families(string text) =>
+        text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
+
+    /// <summary>The metric names in docs/metrics.md: the first column of its tables, in backquotes.</summary>
+    [GeneratedRegex(@"^\| `([a-z_:]+)`", RegexOptions.Multiline)]
+    private static partial Regex DocumentedMetric();
+}
