@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and starts Corral on its embedded default: builds it, starts the daemon with the
-# example units in examples/units/ on the default socket (/run/corral/corral.sock), starts
-# those units, and shows their status. Run as root on Debian 12 with the .NET 10 SDK.
+# example units in examples/units/ on the default socket (/run/corral/corral.sock) and the page and
+# metrics on http://127.0.0.1:9323/ (loopback only; actions need the token written to
+# /etc/corral/http.token), starts those units, and shows their status. Run as root on Debian 12
+# with the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 if ! command -v cc >/dev/null; then
@@ -12,10 +14,15 @@ command -v dotnet >/dev/null || { echo "corral-up: the .NET 10 SDK is required (
 if bin/corral list >/dev/null 2>&1; then
   echo "corral-up: a daemon already answers on /run/corral/corral.sock"
 else
-  mkdir -p /var/log/corral
-  nohup bin/corral daemon --units "$PWD/examples/units" >/var/log/corral/daemon.log 2>&1 &
+  mkdir -p /var/log/corral /etc/corral
+  if [ ! -s /etc/corral/http.token ]; then
+    (umask 077; head -c 24 /dev/urandom | base64 > /etc/corral/http.token)
+  fi
+  nohup bin/corral daemon --units "$PWD/examples/units" --http 127.0.0.1:9323 --http-token-file /etc/corral/http.token \
+    >/var/log/corral/daemon.log 2>&1 &
   for _ in $(seq 100); do bin/corral list >/dev/null 2>&1 && break; sleep 0.1; done
   bin/corral start ticker workers nightly
 fi
 bin/corral status
 echo "daemon log: /var/log/corral/daemon.log; try: bin/corral status workers"
+echo "page: http://127.0.0.1:9323/ (token for its buttons: /etc/corral/http.token); metrics: http://127.0.0.1:9323/metrics"

@@ -80,5 +80,36 @@ public sealed class EventStoreTests : IDisposable
         Assert.Equal(999, all[0].Pid);
     }
 
+    [Fact]
+    public void Death_totals_count_by_unit_and_cause_and_retention_does_not_lower_them()
+    {
+        using (var store = new EventStore(Db, retention: 10))
+        {
+            for (int i = 0; i < 1500; i++) store.Add(Death("a.service", i));
+            store.Add(Death("b.service", 1) with { Cause = DeathCause.OomKill, CorralKill = null, CorralKills = [] });
+            store.Add(new Notices.Notice("escaped", "a.service", "left"));
+            Assert.Equal([("a.service", "corral", 1500L), ("b.service", "oom-kill", 1L)], store.DeathCounts().Order().ToList());
+            Assert.Equal([("escaped", 1L)], store.NoticeCounts());
+        }
+        // A new daemon starts from what the database holds (a counter reset, as for any restarted
+        // exporter): the oldest were deleted at the 1000th write, down to 10, and 500 came after.
+        using var reopened = new EventStore(Db, retention: 10);
+        Assert.Equal([("a.service", "corral", 510L), ("b.service", "oom-kill", 1L)], reopened.DeathCounts().Order().ToList());
+        Assert.Equal([("escaped", 1L)], reopened.NoticeCounts());
+    }
+
+    [Fact]
+    public void The_last_death_of_each_unit()
+    {
+        using var store = new EventStore(Db);
+        store.Add(Death("a.service", 1));
+        store.Add(Death("b.service", 2));
+        store.Add(Death("a.service", 3, role: "process"));
+        var last = store.LastDeaths();
+        Assert.Equal([("a.service", 3), ("b.service", 2)], last.Select(d => (d.Unit, d.Pid)).ToList());
+        Assert.Equal(2, last[1].CorralKills.Count);
+        Assert.Equal([("a.service", 1), ("b.service", 2)], store.LastDeaths(["main"]).Select(d => (d.Unit, d.Pid)).ToList());
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -111,6 +111,59 @@ public sealed class HttpEndpointScenarios : Scenario
         Assert.Equal(HttpStatusCode.OK, web.Get("/").Status);
     }
 
+    [Fact]
+    public void The_live_feed_sends_the_units_first_and_serves_at_most_32_pages()
+    {
+        using var web = StartWith();
+        var pages = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 32; i++)
+            {
+                var s = Stream(web.Port);
+                pages.Add(s);
+                string head = ReadUntil(s, "event: units\ndata: {\"units\":[");
+                Assert.StartsWith("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream", head);
+            }
+            using var refused = Stream(web.Port);
+            Assert.StartsWith("HTTP/1.1 503", ReadUntil(refused, "too many live pages open (at most 32)"));
+            // One page closed: a place is free again.
+            pages[0].Dispose();
+            pages.RemoveAt(0);
+            Wait.Until(() =>
+            {
+                using var again = Stream(web.Port);
+                return ReadUntil(again, "\r\n").StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(20), "a place on the live feed after a page left");
+        }
+        finally
+        {
+            foreach (var s in pages) s.Dispose();
+        }
+    }
+
+    private static Socket Stream(int port)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+        s.Connect(IPAddress.Loopback, port);
+        s.Send(System.Text.Encoding.ASCII.GetBytes("GET /v1/stream HTTP/1.1\r\nHost: test\r\n\r\n"));
+        return s;
+    }
+
+    /// <summary>Reads until the text has come (or the connection ends), returning all that was read.</summary>
+    private static string ReadUntil(Socket s, string text)
+    {
+        var got = new System.Text.StringBuilder();
+        var buf = new byte[8192];
+        while (!got.ToString().Contains(text, StringComparison.Ordinal))
+        {
+            int n = s.Receive(buf);
+            if (n == 0) break;
+            got.Append(System.Text.Encoding.UTF8.GetString(buf, 0, n));
+        }
+        return got.ToString();
+    }
+
     [Theory]
     [InlineData("nonsense", "--http 'nonsense' is not ADDRESS:PORT")]
     [InlineData("localhost:80", "'localhost' is not an IP address")]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -103,23 +102,9 @@ public sealed partial class MetricsScenarios : Scenario
         var (status, body, resp) = web.Get("/metrics");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", resp.Content.Headers.ContentType!.ToString());
-        var check = Promtool(body);
+        var check = Corral.Tests.Shared.Promtool.CheckMetrics(body);
         Assert.True(check.ExitCode == 0, $"promtool check metrics failed ({check.ExitCode}): {check.Output}\n{body}");
         return body;
-    }
-
-    private static (int ExitCode, string Output) Promtool(string text)
-    {
-        var psi = new ProcessStartInfo("/usr/bin/promtool", ["check", "metrics"])
-            { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(text);
-        p.StandardInput.Close();
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "promtool did not finish");
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
     /// <summary>"name{labels}" → value, for every sample line.</summary>

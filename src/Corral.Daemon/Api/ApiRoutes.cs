@@ -27,7 +27,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
 
         if (parts is [_, "deaths", "latest"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths().Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
+            return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths(Roles(req)).Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
 
         if (parts is [_, "notices"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
@@ -104,9 +104,11 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     private DeathList Deaths(HttpRequest req)
     {
         var (unit, since, after, limit) = Page(req);
-        var roles = req.Query.GetValueOrDefault("role", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return new DeathList(store.Query(unit, roles, since, after, limit).Select(DeathView.From).ToList());
+        return new DeathList(store.Query(unit, Roles(req), since, after, limit).Select(DeathView.From).ToList());
     }
+
+    /// <summary>?role=main,control: the roles wanted (main, control, process); none is all.</summary>
+    private static string[] Roles(HttpRequest req) => req.Query.GetValueOrDefault("role", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The paging both event lists take: ?unit=NAME &amp;since-usec=N &amp;after=ID &amp;limit=N (default 100).</summary>
     private static (string? Unit, DateTimeOffset? Since, long? After, int Limit) Page(HttpRequest req) =>

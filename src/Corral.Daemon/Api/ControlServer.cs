@@ -26,19 +26,7 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
         Linux.FileOwner.Set(temporary, -1, access.SocketGid);
         _listener.Listen(256);
         File.Move(temporary, socketPath, overwrite: true);
-        _ = AcceptLoop();
-    }
-
-    private async Task AcceptLoop()
-    {
-        while (!_cts.IsCancellationRequested)
-        {
-            Socket conn;
-            try { conn = await _listener!.AcceptAsync(_cts.Token); }
-            catch (Exception) when (_cts.IsCancellationRequested) { return; }
-            catch (SocketException) { continue; }
-            _ = Task.Run(() => Serve(conn));
-        }
+        _ = HttpConnection.AcceptLoop(_listener!, Serve, _cts.Token);
     }
 
     private async Task Serve(Socket conn)

@@ -9,6 +9,19 @@ namespace Corral.Daemon.Api;
 /// </summary>
 public static class HttpConnection
 {
+    /// <summary>Accepts connections until cancelled, serving each on the thread pool.</summary>
+    public static async Task AcceptLoop(Socket listener, Func<Socket, Task> serve, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            Socket conn;
+            try { conn = await listener.AcceptAsync(cancel); }
+            catch (Exception) when (cancel.IsCancellationRequested) { return; }
+            catch (SocketException) { continue; }
+            _ = Task.Run(() => serve(conn));
+        }
+    }
+
     /// <summary>The request, or null when the head was too long or the peer closed early. Throws FormatException for a malformed head.</summary>
     public static async Task<HttpRequest?> ReadRequest(Socket conn, CancellationToken cancel = default)
     {

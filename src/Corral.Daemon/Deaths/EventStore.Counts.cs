@@ -48,13 +48,16 @@ public sealed partial class EventStore
         lock (_gate) return _noticeCounts.Select(kv => (kv.Key, kv.Value)).ToList();
     }
 
-    /// <summary>The newest death record of each unit (any role): the page's "last death" column.</summary>
-    public List<DeathRecord> LastDeaths()
+    /// <summary>The newest death record of each unit, of the given roles (all when none): the page's "last death" column.</summary>
+    public List<DeathRecord> LastDeaths(IReadOnlyCollection<string>? roles = null)
     {
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT * FROM deaths WHERE id IN (SELECT MAX(id) FROM deaths GROUP BY unit) ORDER BY unit";
+            string where = roles is { Count: > 0 }
+                ? " WHERE role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")"
+                : "";
+            cmd.CommandText = $"SELECT * FROM deaths WHERE id IN (SELECT MAX(id) FROM deaths{where} GROUP BY unit) ORDER BY unit";
             var list = new List<DeathRecord>();
             using (var reader = cmd.ExecuteReader())
                 while (reader.Read()) list.Add(Read(reader));

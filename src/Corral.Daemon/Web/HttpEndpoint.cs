@@ -49,22 +49,10 @@ public sealed class HttpEndpoint(IPEndPoint address) : IDisposable
     public void Start(ApiRoutes apiRoutes, HttpToken httpToken, MetricsWriter metricsWriter, LiveFeed liveFeed)
     {
         (routes, token, metrics, feed) = (apiRoutes, httpToken, metricsWriter, liveFeed);
-        _ = AcceptLoop();
+        _ = HttpConnection.AcceptLoop(_listener!, Serve, _cts.Token);
     }
 
     public static string Format(IPEndPoint e) => e.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{e.Address}]:{e.Port}" : $"{e.Address}:{e.Port}";
-
-    private async Task AcceptLoop()
-    {
-        while (!_cts.IsCancellationRequested)
-        {
-            Socket conn;
-            try { conn = await _listener!.AcceptAsync(_cts.Token); }
-            catch (Exception) when (_cts.IsCancellationRequested) { return; }
-            catch (SocketException) { continue; }
-            _ = Task.Run(() => Serve(conn));
-        }
-    }
 
     private async Task Serve(Socket conn)
     {

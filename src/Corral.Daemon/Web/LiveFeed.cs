@@ -38,8 +38,10 @@ public sealed class LiveFeed : IDisposable
         _store = store;
         _monitor = monitor;
         changes.Changed += _ => _wake.Set();
-        store.Added += d => Broadcast(Event("death", JsonSerializer.Serialize(DeathView.From(d), ApiJson.Default.DeathView)));
-        store.NoticeAdded += n => Broadcast(Event("notice", JsonSerializer.Serialize(n, ApiJson.Default.Notice)));
+        // Called on the threads that write the records (a kill storm writes thousands a second):
+        // nothing is serialized unless a page listens.
+        store.Added += d => { if (Subscribers > 0) Broadcast(Event("death", JsonSerializer.Serialize(DeathView.From(d), ApiJson.Default.DeathView))); };
+        store.NoticeAdded += n => { if (Subscribers > 0) Broadcast(Event("notice", JsonSerializer.Serialize(n, ApiJson.Default.Notice))); };
         _thread = new Thread(Loop) { IsBackground = true, Name = "live-feed" };
         _thread.Start();
     }
@@ -50,15 +52,18 @@ public sealed class LiveFeed : IDisposable
     public async Task Serve(Socket conn)
     {
         var channel = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        bool full;
         lock (_gate)
         {
-            if (_subscribers.Count >= MaxSubscribers)
-            {
-                _ = HttpConnection.Answer(conn, HttpRequest.Response(503, JsonSerializer.Serialize(new JobResponse(false,
+            full = _subscribers.Count >= MaxSubscribers;
+            if (!full) _subscribers.Add(channel);
+        }
+        if (full)
+        {
+            using (conn)
+                await HttpConnection.Answer(conn, HttpRequest.Response(503, JsonSerializer.Serialize(new JobResponse(false,
                     $"too many live pages open (at most {MaxSubscribers}); close one or reload later"), ApiJson.Default.JobResponse)), true);
-                return;
-            }
-            _subscribers.Add(channel);
+            return;
         }
         try
         {

@@ -214,7 +214,7 @@ function render() {
 async function loadUnit(name) {
   const q = encodeURIComponent(name);
   const [deaths, history] = await Promise.all([
-    api('/v1/deaths?unit=' + q + '&limit=50'),
+    api('/v1/deaths?unit=' + q + '&limit=50' + (allDeaths() ? '' : '&role=main,control')),
     api('/v1/units/' + q + '/history').catch(() => ({ samples: [] })),
   ]);
   if (state.unit !== name) return;
@@ -254,10 +254,14 @@ function onUnits(list) {
   render();
 }
 
+// The timeline shows the main and control processes' deaths, or every process's when asked: a
+// service that runs short commands (date, sleep) would otherwise bury its main process's deaths.
+function allDeaths() { return document.getElementById('all-deaths').checked; }
+
 function onDeath(d) {
   const prev = state.lastDeaths[d.unit];
-  if (!prev || prev.id < d.id) state.lastDeaths[d.unit] = d;
-  if (d.unit === state.unit && !state.deaths.some(x => x.id === d.id)) {
+  if (d.role === 'main' && (!prev || prev.id < d.id)) state.lastDeaths[d.unit] = d;
+  if (d.unit === state.unit && (allDeaths() || d.role !== 'process') && !state.deaths.some(x => x.id === d.id)) {
     state.deaths.unshift(d);
     refreshProcesses(true);
   }
@@ -289,9 +293,12 @@ document.addEventListener('DOMContentLoaded', async () => {
     useToken(document.getElementById('token').value.trim());
   });
   window.addEventListener('hashchange', route);
+  document.getElementById('all-deaths').addEventListener('change', () => {
+    if (state.unit !== null) loadUnit(state.unit).then(render).catch(e => say(e.message));
+  });
   setInterval(() => { if (state.unit === null) renderList(); }, 30000); // "… s ago" ages
   try {
-    const latest = await api('/v1/deaths/latest');
+    const latest = await api('/v1/deaths/latest?role=main');
     for (const d of latest.deaths) state.lastDeaths[d.unit] = d;
   } catch (e) { say(e.message); }
   connect();
