@@ -8,23 +8,7 @@ namespace Corral.Scenarios.Tests;
 /// <summary>Bad input never hurts: malformed API requests get a clear error and the daemon stays up; a unit edited into nonsense keeps running.</summary>
 public sealed class BadInputScenarios : Scenario
 {
-    /// <summary>Sends raw bytes on the socket and returns the status and body (or 0 when the daemon just closed).</summary>
-    private (int Status, string Body) Raw(byte[] request)
-    {
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        s.Connect(new UnixDomainSocketEndPoint(F.Socket));
-        try { s.Send(request); } catch (SocketException) { }
-        s.Shutdown(SocketShutdown.Send);
-        using var ms = new MemoryStream();
-        var buf = new byte[65536];
-        int n;
-        s.ReceiveTimeout = 10_000;
-        while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n);
-        string text = Encoding.UTF8.GetString(ms.ToArray());
-        if (text.Length == 0) return (0, "");
-        Assert.StartsWith("HTTP/1.1 ", text);
-        return (int.Parse(text.AsSpan(9, 3)), text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
-    }
+    private (int Status, string Body) Raw(byte[] request) => F.SocketRequest(request);
 
     private static byte[] Get(string target) => Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
     private static byte[] Post(string target) => Encoding.ASCII.GetBytes($"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");

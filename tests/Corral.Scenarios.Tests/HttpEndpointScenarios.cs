@@ -112,6 +112,30 @@ public sealed class HttpEndpointScenarios : Scenario
     }
 
     [Fact]
+    public void Tasks_and_memory_are_sampled_for_the_charts_only_while_HTTP_is_on()
+    {
+        using var web = StartWith();
+        JsonElement samples = default;
+        Wait.Until(() =>
+        {
+            samples = JsonDocument.Parse(web.Get("/v1/units/web/history").Body).RootElement.GetProperty("samples");
+            return samples.EnumerateArray().Any(x => x.GetProperty("tasks").ValueKind == JsonValueKind.Number);
+        }, TimeSpan.FromSeconds(25), "a sample of web's tasks");
+        var sample = samples.EnumerateArray().Last(x => x.GetProperty("tasks").ValueKind == JsonValueKind.Number);
+        Assert.True(sample.GetProperty("tasks").GetInt32() >= 1);
+        Assert.True(sample.GetProperty("memoryBytes").GetInt64() > 0);
+        Assert.Equal(10, JsonDocument.Parse(web.Get("/v1/units/web/history").Body).RootElement.GetProperty("stepSeconds").GetInt32());
+
+        // Without --http nothing is kept, and the socket says so.
+        using var g = new DaemonFixture("nohttp");
+        g.WriteUnit("web", $"[Service]\nExecStart={g.Workload("sleep")}\n");
+        g.Start();
+        var (status, body) = g.SocketRequest(System.Text.Encoding.ASCII.GetBytes("GET /v1/units/web.service/history HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal(404, status);
+        Assert.Contains("it is kept while the HTTP endpoint is on", body);
+    }
+
+    [Fact]
     public void The_live_feed_sends_the_units_first_and_serves_at_most_32_pages()
     {
         using var web = StartWith();

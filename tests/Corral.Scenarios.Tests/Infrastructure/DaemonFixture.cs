@@ -117,6 +117,24 @@ public sealed class DaemonFixture : IDisposable
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result, sw.Elapsed);
     }
 
+    /// <summary>Sends raw bytes on the daemon's socket and returns the status and body (status 0 when the daemon just closed).</summary>
+    public (int Status, string Body) SocketRequest(byte[] request)
+    {
+        using var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        s.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket));
+        try { s.Send(request); } catch (System.Net.Sockets.SocketException) { }
+        s.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        using var ms = new MemoryStream();
+        var buf = new byte[65536];
+        int n;
+        s.ReceiveTimeout = 10_000;
+        while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n);
+        string text = System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        if (text.Length == 0) return (0, "");
+        Assert.StartsWith("HTTP/1.1 ", text);
+        return (int.Parse(text.AsSpan(9, 3)), text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
     /// <summary>show -p NAME --value</summary>
     public string Prop(string unit, string name) => Cli("show", unit, "-p", name, "--value").Stdout.Trim();
 
