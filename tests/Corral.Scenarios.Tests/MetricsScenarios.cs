@@ -20,8 +20,9 @@ public sealed partial class MetricsScenarios : Scenario
         F.WriteUnit("crash", $"[Service]\nExecStart={F.Workload("exit 3")}\n");
         F.WriteUnit("factory", $"[Service]\nExecStart={F.Workload("zombies 3")}\n");
         F.WriteUnit("escape", $"[Service]\nExecStart={F.Workload("sigtree")}\n[X-Corral]\nKillEscaped=yes\n");
+        F.WriteUnit("flaky", $"[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n[Service]\nExecStart={F.Workload("exit 1")}\nRestart=on-failure\nRestartSec=100ms\n");
         F.Start(web.Args);
-        foreach (var u in new[] { "web", "crash", "factory", "escape" }) F.Cli("start", u);
+        foreach (var u in new[] { "web", "crash", "factory", "escape", "flaky" }) F.Cli("start", u);
         return web;
     }
 
@@ -30,6 +31,7 @@ public sealed partial class MetricsScenarios : Scenario
     {
         using var web = StartUnits();
         Wait.Until(() => F.Prop("crash", "ActiveState") == "failed", TimeSpan.FromSeconds(10), "crash to fail");
+        Wait.Until(() => F.Prop("flaky", "Result") == "start-limit-hit", TimeSpan.FromSeconds(20), "flaky to hit its start limit");
         // One process of escape's tree moves out of its cgroup.
         Wait.Until(() => CgroupPids("escape").Count >= 3, TimeSpan.FromSeconds(10), "escape's three processes");
         int main = int.Parse(F.Prop("escape", "MainPID"));
@@ -51,6 +53,11 @@ public sealed partial class MetricsScenarios : Scenario
         Assert.Equal(1, m["corral_unit_state{unit=\"crash.service\",state=\"failed\"}"]);
         Assert.Equal(0, m["corral_unit_state{unit=\"crash.service\",state=\"active\"}"]);
         Assert.Equal(1, m["corral_deaths_total{unit=\"crash.service\",cause=\"exit\"}"]);
+        int restarts = int.Parse(F.Prop("flaky", "NRestarts"));
+        Assert.True(restarts >= 2, $"NRestarts={restarts}");
+        Assert.Equal(restarts, m["corral_unit_restarts_total{unit=\"flaky.service\"}"]);
+        Assert.Equal(restarts + 1, m["corral_deaths_total{unit=\"flaky.service\",cause=\"exit\"}"]);
+        Assert.Equal(0, m["corral_unit_restarts_total{unit=\"web.service\"}"]);
         Assert.Equal(int.Parse(F.Prop("web", "MainPID")), m["corral_unit_main_pid{unit=\"web.service\"}"]);
         Assert.Equal(50, m["corral_unit_tasks_max{unit=\"web.service\"}"]);
         Assert.Equal(64 << 20, m["corral_unit_memory_max_bytes{unit=\"web.service\"}"]);

@@ -48,7 +48,7 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         m.Family("corral_unit_main_pid", "gauge", "The main process's pid; 0 when there is none.");
         foreach (var u in units) m.Sample(u.MainPid, ("unit", u.Name));
 
-        m.Family("corral_unit_restarts_total", "counter", "Automatic restarts by Restart= (NRestarts=); a start by hand or reset-failed sets it back to 0.");
+        m.Family("corral_unit_restarts_total", "counter", "Automatic restarts by Restart= since the last start by hand (NRestarts=), which sets it back to 0.");
         foreach (var u in units) m.Sample(u.NRestarts, ("unit", u.Name));
 
         m.Family("corral_unit_tasks", "gauge", "Tasks (processes and threads) in the unit's cgroup, by the pids controller.");
