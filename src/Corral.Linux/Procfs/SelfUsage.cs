@@ -7,11 +7,29 @@ public sealed record SelfUsage(double CpuSeconds, long ResidentBytes, long Virtu
     {
         if (!ProcReader.TryReadStat(Environment.ProcessId, out var st))
             throw new IOException($"/proc/{Environment.ProcessId}/stat could not be read");
-        int fds = 0;
-        try { fds = Directory.EnumerateFileSystemEntries("/proc/self/fd").Count(); }
-        catch (IOException) { }
         return new SelfUsage((st!.UserTicks + st.SystemTicks) / (double)ProcReader.ClockTicks, st.RssPages * Environment.SystemPageSize,
-            (long)st.VirtualBytes, fds, MaxOpenFiles(), ProcReader.StartTime(st));
+            (long)st.VirtualBytes, CountOpenFds(), MaxOpenFiles(), ProcReader.StartTime(st));
+    }
+
+    /// <summary>
+    /// The entries of /proc/self/fd but "." and "..", by readdir alone. .NET's directory enumeration
+    /// stat()s every symbolic link to learn whether it leads to a directory: with the ~600 descriptors
+    /// of a daemon running 100 services, that made a /metrics scrape 8 ms slower.
+    /// </summary>
+    public static int CountOpenFds()
+    {
+        IntPtr dir = Interop.OpenDir("/proc/self/fd");
+        if (dir == IntPtr.Zero) return 0;
+        try
+        {
+            int n = 0;
+            while (Interop.ReadDir(dir) != IntPtr.Zero) n++;
+            return Math.Max(0, n - 3); // ".", ".." and the descriptor of this very reading
+        }
+        finally
+        {
+            Interop.CloseDir(dir);
+        }
     }
 
     /// <summary>The soft limit of "Max open files" in /proc/self/limits; null when unlimited or unreadable.</summary>

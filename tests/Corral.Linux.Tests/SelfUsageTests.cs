@@ -1,0 +1,35 @@
+using Corral.Linux.Procfs;
+
+namespace Corral.Linux.Tests;
+
+public sealed class SelfUsageTests
+{
+    [Fact]
+    public void Open_descriptors_are_counted_without_the_one_that_reads_them()
+    {
+        int before = SelfUsage.CountOpenFds();
+        var files = Enumerable.Range(0, 5).Select(_ => File.OpenRead("/proc/self/stat")).ToList();
+        try
+        {
+            Assert.Equal(before + 5, SelfUsage.CountOpenFds());
+            // .NET's enumeration sees its own descriptor too.
+            Assert.Equal(Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() - 1, SelfUsage.CountOpenFds());
+        }
+        finally
+        {
+            foreach (var f in files) f.Dispose();
+        }
+        Assert.Equal(before, SelfUsage.CountOpenFds());
+    }
+
+    [Fact]
+    public void Cpu_memory_and_start_time_of_this_process()
+    {
+        var u = SelfUsage.Read();
+        Assert.True(u.CpuSeconds > 0);
+        Assert.True(u.ResidentBytes > 1 << 20);
+        Assert.True(u.VirtualBytes >= u.ResidentBytes);
+        Assert.InRange(u.StartedAt, DateTimeOffset.Now.AddHours(-1), DateTimeOffset.Now);
+        Assert.True(u.MaxFds is null or > 0);
+    }
+}
