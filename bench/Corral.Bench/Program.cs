@@ -27,7 +27,7 @@ if (only is "all" or "monitor")
 if (only is "all" or "web")
 {
     WebBenchmarks.MetricsLatency(repo, workload, runs);
-    WebBenchmarks.RssOnOff(repo, workload, runs);
+    WebBenchmarks.RssOnOff(repo, workload, runs + 2);
 }
 
 void StopVersusFloor()
