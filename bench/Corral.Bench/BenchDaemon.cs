@@ -24,6 +24,7 @@ public sealed class BenchDaemon : IDisposable
         foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", Path.Combine(Dir, "logs"), "--cgroup-root", Cgroups.Root })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
+        psi.Environment["TMPDIR"] = Dir; // the runtime's diagnostic pipes go with the benchmark's directory
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginErrorReadLine();

@@ -20,17 +20,25 @@ public sealed class Browser : IAsyncDisposable
     public static async Task<Browser> Open(string url)
     {
         var b = new Browser();
-        b._playwright = await Playwright.CreateAsync();
-        b._browser = await b._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        try
         {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        b.Page = await b._browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        b.Page.SetDefaultTimeout(20_000);
-        await b.Page.GotoAsync(url);
-        return b;
+            b._playwright = await Playwright.CreateAsync();
+            b._browser = await b._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            b.Page = await b._browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+            b.Page.SetDefaultTimeout(20_000);
+            await b.Page.GotoAsync(url);
+            return b;
+        }
+        catch
+        {
+            await b.DisposeAsync(); // the driver and the browser, also when the page failed to open
+            throw;
+        }
     }
 
     /// <summary>Keeps a picture of the whole page as a test artifact.</summary>

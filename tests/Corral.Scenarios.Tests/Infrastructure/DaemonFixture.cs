@@ -58,6 +58,9 @@ public sealed class DaemonFixture : IDisposable
         foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", LogDir, "--cgroup-root", CgroupRoot })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
+        // The .NET runtime makes its diagnostic pipes in TMPDIR and removes them at exit, but not
+        // after a SIGKILL (KillDaemon): here they go with the test's directory.
+        psi.Environment["TMPDIR"] = Dir;
         _daemon = Process.Start(psi)!;
         var log = new StreamWriter(DaemonLog) { AutoFlush = true };
         _daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
