@@ -74,6 +74,31 @@ public sealed class WebPageScenarios : Scenario
     }
 
     [Fact]
+    public async Task A_zombie_factory_shows_as_a_notice_live_in_the_list_and_on_its_page()
+    {
+        var web = new WebEndpoint(F);
+        using var _ = web;
+        F.WriteUnit("factory", $"[Service]\nExecStart={F.Workload("zombies 3")}\n[X-Corral]\nZombieMax=1\n");
+        F.Start(web.Args);
+        await using var b = await Browser.Open(web.Url + "/");
+        var page = b.Page;
+        await Expect(page.Locator("#notices")).ToHaveTextAsync("none");
+        await Expect(page.Locator("#live")).ToHaveTextAsync("live");
+
+        Assert.Equal(0, F.Cli("start", "factory").ExitCode);
+
+        var notice = page.Locator("#notices li[data-kind='zombies-exceeded'][data-unit='factory.service']");
+        await Expect(notice).ToContainTextAsync("3 zombies, more than ZombieMax=1");
+        await Expect(Cell(page, "factory.service", "zombies")).ToHaveTextAsync("3");
+        await Expect(Cell(page, "factory.service", "zombies")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("warn"));
+        await b.Screenshot("list-notice");
+
+        await page.ClickAsync("tr[data-unit='factory.service'] a");
+        await Expect(page.Locator("#unit-notices li[data-kind='zombies-exceeded']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#tree li.zombie")).ToHaveCountAsync(3);
+    }
+
+    [Fact]
     public async Task A_wrong_token_gives_no_buttons_and_says_why()
     {
         using var web = StartUnits(("web", "sleep"));

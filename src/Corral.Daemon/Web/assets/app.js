@@ -7,7 +7,9 @@ const HOUR = 3600 * 1000;
 const state = {
   units: [], machine: null, lastDeaths: {}, token: sessionStorage.getItem('corral-token') || '',
   canAct: false, unit: null, deaths: [], samples: [], processes: [], processesAt: 0, pending: new Set(),
+  notices: [],
 };
+const NOTICES = 20;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -113,6 +115,21 @@ function renderList() {
   }
 }
 
+// Notices (docs/events.md): zombies over ZombieMax=, escaped processes, pid pressure, lost
+// events, leftover cgroups, and their clearing. The newest first; a unit's page shows its own.
+function renderNotices(id, list) {
+  const box = document.getElementById(id);
+  box.replaceChildren();
+  if (!list.length) { box.append(el('li', { class: 'meta', text: 'none' })); return; }
+  for (const n of list.slice(0, NOTICES)) {
+    box.append(el('li', { 'data-kind': n.kind, 'data-unit': n.unit || '' },
+      el('span', { class: 'when', title: n.at, text: new Date(n.at).toLocaleTimeString() }),
+      el('span', { class: 'kind', text: n.kind }),
+      n.unit && state.unit === null ? el('a', { href: '#unit=' + encodeURIComponent(n.unit), text: n.unit + ': ' }) : null,
+      el('span', { text: n.message })));
+  }
+}
+
 function renderUnit() {
   const u = state.units.find(x => x.name === state.unit);
   document.getElementById('unit-name').textContent = state.unit;
@@ -135,6 +152,7 @@ function renderUnit() {
     for (const [k, v] of rows) facts.append(el('dt', { text: k }), el('dd', { text: v }));
   }
   renderTree();
+  renderNotices('unit-notices', state.notices.filter(n => n.unit === state.unit));
   renderTimeline();
   chart('chart-tasks', s => s.tasks, v => String(Math.round(v)));
   chart('chart-memory', s => s.memoryBytes, bytes);
@@ -208,7 +226,7 @@ function render() {
   document.getElementById('list-view').hidden = unitView;
   document.getElementById('unit-view').hidden = !unitView;
   document.title = unitView ? state.unit + ' — Corral' : 'Corral';
-  if (unitView) renderUnit(); else renderList();
+  if (unitView) renderUnit(); else { renderList(); renderNotices('notices', state.notices); }
 }
 
 async function loadUnit(name) {
@@ -268,6 +286,12 @@ function onDeath(d) {
   render();
 }
 
+function onNotice(n) {
+  if (!state.notices.some(x => x.id === n.id)) state.notices.unshift(n);
+  state.notices.length = Math.min(state.notices.length, 200);
+  render();
+}
+
 function connect() {
   const live = document.getElementById('live');
   const es = new EventSource('/v1/stream');
@@ -275,6 +299,7 @@ function connect() {
   es.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = 'live off'; });
   es.addEventListener('units', e => onUnits(JSON.parse(e.data)));
   es.addEventListener('death', e => onDeath(JSON.parse(e.data)));
+  es.addEventListener('notice', e => onNotice(JSON.parse(e.data)));
 }
 
 async function useToken(token) {
@@ -298,8 +323,9 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   setInterval(() => { if (state.unit === null) renderList(); }, 30000); // "… s ago" ages
   try {
-    const latest = await api('/v1/deaths/latest?role=main');
+    const [latest, notices] = await Promise.all([api('/v1/deaths/latest?role=main'), api('/v1/notices?limit=200')]);
     for (const d of latest.deaths) state.lastDeaths[d.unit] = d;
+    state.notices = notices.notices;
   } catch (e) { say(e.message); }
   connect();
   await useToken(state.token);
