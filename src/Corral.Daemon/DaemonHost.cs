@@ -58,7 +58,7 @@ public static class DaemonHost
         var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history };
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
-        using var feed = http is null ? null : new Web.LiveFeed(manager, store, monitor, ctx.Changes);
+        using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
         http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor), feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
         if (http is not null)

@@ -12,6 +12,9 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     /// <summary>Tasks and memory over the last hour; kept only while the HTTP endpoint is on.</summary>
     public Web.UsageHistory? History { get; init; }
 
+    /// <summary>GET /v1/units: every unit and the machine; also the live feed's units event.</summary>
+    public string UnitsJson() => JsonSerializer.Serialize(new UnitList(manager.List()) { Machine = monitor.Machine() }, ApiJson.Default.UnitList);
+
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
     public async Task<byte[]> Handle(HttpRequest req)
@@ -21,7 +24,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             return HttpRequest.Response(404, Error($"no such API path {req.Path}"));
 
         if (parts is [_, "units"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(new UnitList(manager.List()) { Machine = monitor.Machine() }, ApiJson.Default.UnitList));
+            return Ok(UnitsJson());
 
         if (parts is [_, "deaths"] && req.Method == "GET")
             return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
@@ -54,14 +57,14 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
         if (parts is [_, "units", var logged, "logs"] && req.Method == "GET")
         {
-            if (manager.Status(logged, withProcesses: false) is null)
+            if (!manager.Knows(logged))
                 return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(logged)} not found"));
             return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(logged), req), ApiJson.Default.LogList));
         }
 
         if (parts is [_, "units", var charted, "history"] && req.Method == "GET")
         {
-            if (manager.Status(charted, withProcesses: false) is null)
+            if (!manager.Knows(charted))
                 return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(charted)} not found"));
             if (History is null)
                 return HttpRequest.Response(404, Error("no usage history: it is kept while the HTTP endpoint is on (corral daemon --http ADDRESS:PORT)"));

@@ -54,14 +54,9 @@ public sealed partial class EventStore
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            string where = roles is { Count: > 0 }
-                ? " WHERE role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")"
-                : "";
+            string where = RoleFilter(cmd, roles) is { } role ? " WHERE " + role : "";
             cmd.CommandText = $"SELECT * FROM deaths WHERE id IN (SELECT MAX(id) FROM deaths{where} GROUP BY unit) ORDER BY unit";
-            var list = new List<DeathRecord>();
-            using (var reader = cmd.ExecuteReader())
-                while (reader.Read()) list.Add(Read(reader));
-            return list.Select(d => d with { CorralKills = SignalsOf(d.Id) }).ToList();
+            return ReadDeaths(cmd);
         }
     }
 }

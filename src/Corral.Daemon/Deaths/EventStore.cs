@@ -158,14 +158,25 @@ public sealed partial class EventStore : IDisposable
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
-            if (roles is { Count: > 0 })
-                where.Add("role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")");
+            if (RoleFilter(cmd, roles) is { } role) where.Add(role);
             PageQuery(cmd, "SELECT * FROM deaths", where, "ended_us", unit, since, afterId, limit);
-            var list = new List<DeathRecord>();
-            using (var reader = cmd.ExecuteReader())
-                while (reader.Read()) list.Add(Read(reader));
-            return list.Select(d => d with { CorralKills = SignalsOf(d.Id) }).ToList();
+            return ReadDeaths(cmd);
         }
+    }
+
+    /// <summary>"role IN ($r0, …)" with its parameters added to the command; null when every role is wanted.</summary>
+    private static string? RoleFilter(SqliteCommand cmd, IReadOnlyCollection<string>? roles) =>
+        roles is { Count: > 0 }
+            ? "role IN (" + string.Join(',', roles.Select((r, i) => { cmd.Parameters.AddWithValue($"$r{i}", r); return $"$r{i}"; })) + ")"
+            : null;
+
+    /// <summary>The records a SELECT * FROM deaths returns, each with the signals Corral sent before it.</summary>
+    private List<DeathRecord> ReadDeaths(SqliteCommand cmd)
+    {
+        var list = new List<DeathRecord>();
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read()) list.Add(Read(reader));
+        return list.Select(d => d with { CorralKills = SignalsOf(d.Id) }).ToList();
     }
 
     private List<CorralKill> SignalsOf(long deathId)

@@ -52,6 +52,13 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         }
     }
 
+    /// <summary>Whether a unit of that name is loaded or running (what Status would answer for), without taking its snapshot.</summary>
+    public bool Knows(string name)
+    {
+        name = UnitCatalog.Normalize(name);
+        lock (_gate) return _runners.ContainsKey(name) || _loads.ContainsKey(name);
+    }
+
     public UnitStatus? Status(string name, bool withProcesses)
     {
         name = UnitCatalog.Normalize(name);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Corral.Daemon.Api;
 using Corral.Daemon.Deaths;
-using Corral.Daemon.Monitoring;
 using Corral.Daemon.Services;
 
 namespace Corral.Daemon.Web;
@@ -22,9 +21,7 @@ public sealed class LiveFeed : IDisposable
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    private readonly Manager _manager;
-    private readonly EventStore _store;
-    private readonly HealthMonitor _monitor;
+    private readonly ApiRoutes _routes;
     private readonly object _gate = new();
     private readonly List<Channel<byte[]>> _subscribers = [];
     private readonly AutoResetEvent _wake = new(false);
@@ -32,11 +29,9 @@ public sealed class LiveFeed : IDisposable
     private volatile bool _stopping;
     private string? _lastUnits;
 
-    public LiveFeed(Manager manager, EventStore store, HealthMonitor monitor, UnitChanges changes)
+    public LiveFeed(ApiRoutes routes, EventStore store, UnitChanges changes)
     {
-        _manager = manager;
-        _store = store;
-        _monitor = monitor;
+        _routes = routes;
         changes.Changed += _ => _wake.Set();
         // Called on the threads that write the records (a kill storm writes thousands a second):
         // nothing is serialized unless a page listens.
@@ -70,7 +65,7 @@ public sealed class LiveFeed : IDisposable
             await conn.SendAsync(Encoding.ASCII.GetBytes(
                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n" +
                 "retry: 2000\n\n"));
-            await conn.SendAsync(Event("units", UnitsJson()));
+            await conn.SendAsync(Event("units", _routes.UnitsJson()));
             await foreach (var message in channel.Reader.ReadAllAsync())
                 await conn.SendAsync(message);
         }
@@ -94,7 +89,7 @@ public sealed class LiveFeed : IDisposable
             if (poked) Thread.Sleep(50);
             try
             {
-                string units = UnitsJson();
+                string units = _routes.UnitsJson();
                 if (units != _lastUnits)
                 {
                     _lastUnits = units;
@@ -113,9 +108,6 @@ public sealed class LiveFeed : IDisposable
             }
         }
     }
-
-    private string UnitsJson() =>
-        JsonSerializer.Serialize(new UnitList(_manager.List()) { Machine = _monitor.Machine() }, ApiJson.Default.UnitList);
 
     /// <summary>One event: its kind, then its JSON on one data line (the serializer escapes line breaks inside strings).</summary>
     private static byte[] Event(string kind, string json) => Encoding.UTF8.GetBytes($"event: {kind}\ndata: {json}\n\n");

@@ -12,8 +12,8 @@ public sealed record SelfUsage(double CpuSeconds, long ResidentBytes, long Virtu
     }
 
     /// <summary>
-    /// The entries of /proc/self/fd but "." and "..", by readdir alone. .NET's directory enumeration
-    /// stat()s every symbolic link to learn whether it leads to a directory: with the ~600 descriptors
+    /// The entries of /proc/self/fd but ".", ".." and the reading's own, by readdir alone. .NET's directory
+    /// enumeration stat()s every symbolic link to learn whether it leads to a directory: with the ~700 descriptors
     /// of a daemon running 100 services, that made a /metrics scrape 8 ms slower.
     /// </summary>
     public static int CountOpenFds()
