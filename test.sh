@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test (Core, Linux, end-to-end scenarios). Needs root:
-# the tests create cgroups of their own and start real services.
+# Installs what is missing (deps.sh), builds everything and runs every test (Core, Linux, end-to-end
+# scenarios). Needs root: the tests create cgroups of their own and start real services.
 # Ends with one line "N passed, N failed" for the whole run; exits non-zero if any test failed.
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
+# What the tests need from Debian (the browser, Prometheus, the C compiler …), installed if missing.
+./deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 ./build.sh || { echo "0 passed, 1 failed"; exit 1; }
 log=$(mktemp)
 # The tests' temporary files go to a directory of this run, removed at the end: the dotnet CLI

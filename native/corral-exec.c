@@ -34,7 +34,7 @@
 
 #define MAX_CGROUPS 8
 #define MAX_GROUPS 64
-#define MAX_RLIMITS 8
+#define MAX_RLIMITS 16
 
 extern char **environ;
 
@@ -94,6 +94,18 @@ static rlim_t parse_rlim(const char *s)
 	return (rlim_t)parse_long(s, 10, "rlimit");
 }
 
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "CPU", RLIMIT_CPU },		   { "FSIZE", RLIMIT_FSIZE },	  { "DATA", RLIMIT_DATA },
+	{ "STACK", RLIMIT_STACK },	   { "CORE", RLIMIT_CORE },	  { "RSS", RLIMIT_RSS },
+	{ "NPROC", RLIMIT_NPROC },	   { "NOFILE", RLIMIT_NOFILE },	  { "MEMLOCK", RLIMIT_MEMLOCK },
+	{ "AS", RLIMIT_AS },		   { "LOCKS", RLIMIT_LOCKS },	  { "SIGPENDING", RLIMIT_SIGPENDING },
+	{ "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },	  { "RTPRIO", RLIMIT_RTPRIO },
+	{ "RTTIME", RLIMIT_RTTIME },
+};
+
 static void set_rlimit(const char *spec)
 {
 	/* NAME=SOFT:HARD */
@@ -103,12 +115,11 @@ static void set_rlimit(const char *spec)
 		fail("rlimit", EINVAL, spec);
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = '\0';
-	int resource;
-	if (strcmp(name, "NOFILE") == 0)
-		resource = RLIMIT_NOFILE;
-	else if (strcmp(name, "CORE") == 0)
-		resource = RLIMIT_CORE;
-	else
+	int resource = -1;
+	for (size_t k = 0; k < sizeof rlimit_names / sizeof rlimit_names[0]; k++)
+		if (strcmp(name, rlimit_names[k].name) == 0)
+			resource = rlimit_names[k].resource;
+	if (resource < 0)
 		fail("rlimit", EINVAL, spec);
 
 	char soft[64];
@@ -118,8 +129,22 @@ static void set_rlimit(const char *spec)
 	memcpy(soft, eq + 1, (size_t)(colon - eq - 1));
 	soft[colon - eq - 1] = '\0';
 	struct rlimit rl = { .rlim_cur = parse_rlim(soft), .rlim_max = parse_rlim(colon + 1) };
+	if (setrlimit(resource, &rl) == 0)
+		return;
+	/*
+	 * A hard limit above our own needs CAP_SYS_RESOURCE. Without it, systemd sets the closest
+	 * value it may and starts the service; so do we, and say so in the service's log.
+	 */
+	struct rlimit now;
+	if (errno != EPERM || getrlimit(resource, &now) < 0 || now.rlim_max == RLIM_INFINITY || rl.rlim_max <= now.rlim_max)
+		fail("rlimit", errno, spec);
+	rl.rlim_max = now.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(resource, &rl) < 0)
 		fail("rlimit", errno, spec);
+	dprintf(2, "corral-exec: Limit%s=%s cannot be granted without CAP_SYS_RESOURCE; set to %llu:%llu, the most this supervisor may give\n",
+		name, eq + 1, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 }
 
 /* The kernel's struct sigaction for rt_sigaction(2), which glibc's wrapper hides. */

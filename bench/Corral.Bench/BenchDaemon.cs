@@ -10,10 +10,12 @@ public sealed class BenchDaemon : IDisposable
     private readonly Process _process;
     private static int s_count;
 
-    public BenchDaemon(string repo, Action<string> writeUnits, params string[] extraArgs)
+    /// <param name="prepare">called with the daemon's directory before it starts (to mount a small tmpfs as its state or log directory)</param>
+    public BenchDaemon(string repo, Action<string> writeUnits, string[]? extraArgs = null, Action<string>? prepare = null)
     {
         Repo = repo;
         Dir = Directory.CreateTempSubdirectory("corral-bench-").FullName;
+        prepare?.Invoke(Dir);
         string units = Directory.CreateDirectory(Path.Combine(Dir, "units")).FullName;
         writeUnits(units);
         Layout = CgroupLayout.Detect();
@@ -23,7 +25,7 @@ public sealed class BenchDaemon : IDisposable
         var psi = new ProcessStartInfo(Path.Combine(repo, "bin", "corral")) { UseShellExecute = false, RedirectStandardError = true };
         foreach (var a in new[] { "daemon", "--units", units, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", Path.Combine(Dir, "logs"), "--cgroup-root", Cgroups.Root })
             psi.ArgumentList.Add(a);
-        foreach (var a in extraArgs) psi.ArgumentList.Add(a);
+        foreach (var a in extraArgs ?? []) psi.ArgumentList.Add(a);
         psi.Environment["TMPDIR"] = Dir; // the runtime's diagnostic pipes go with the benchmark's directory
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, _) => { };
@@ -60,7 +62,10 @@ public sealed class BenchDaemon : IDisposable
         Corral.Linux.Signaller.TryKill(_process.Id, 15);
         if (!_process.WaitForExit(TimeSpan.FromSeconds(60))) _process.Kill();
         Cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
-        // The daemon unmounts its tracefs on exit; should it not have, never delete into a live tracefs.
+        // The daemon unmounts its tracefs on exit; the benchmark's own tmpfs mounts go now. Should a
+        // tracefs still be mounted, nothing is deleted: never delete into a live tracefs.
+        foreach (var line in File.ReadLines("/proc/self/mountinfo").Where(l => l.Contains(" " + Dir + "/", StringComparison.Ordinal) && l.Contains(" - tmpfs ", StringComparison.Ordinal)))
+            using (var umount = Process.Start("/bin/umount", [line.Split(' ')[4]])) umount.WaitForExit();
         bool mounted = File.ReadAllText("/proc/self/mountinfo").Contains(" " + Dir + "/", StringComparison.Ordinal);
         if (!mounted) Directory.Delete(Dir, recursive: true);
     }

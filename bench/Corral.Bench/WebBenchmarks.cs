@@ -35,7 +35,7 @@ public static class WebBenchmarks
         var sw = Stopwatch.StartNew();
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         s.Connect(IPAddress.Loopback, port);
-        s.Send(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n"));
+        s.Send(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
         var buf = new byte[64 * 1024];
         int total = 0, n;
         while ((n = s.Receive(buf)) > 0) total += n;
@@ -132,7 +132,7 @@ public static class WebBenchmarks
             // Then in use: a page open on the live feed for 10 s, and 100 scrapes.
             using var page = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             page.Connect(IPAddress.Loopback, port);
-            page.Send(Encoding.ASCII.GetBytes("GET /v1/stream HTTP/1.1\r\nHost: bench\r\n\r\n"));
+            page.Send(Encoding.ASCII.GetBytes($"GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
             var reader = Task.Run(() => { var buf = new byte[64 * 1024]; try { while (page.Receive(buf) > 0) { } } catch (SocketException) { } });
             for (int i = 0; i < 100; i++) Get(port, "/metrics");
             Get(port, "/"); Get(port, "/app.js");

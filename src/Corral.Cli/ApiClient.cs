@@ -9,6 +9,10 @@ public sealed class ApiClient(string socketPath)
 {
     public string SocketPath { get; } = socketPath;
 
+    /// <summary>
+    /// One request and its answer. A daemon that is not there, refuses the caller, or goes away
+    /// before it answers is a CliError of one line (exit 1; 4 for permission), never an exception.
+    /// </summary>
     public (int Status, string Body) Send(string method, string target)
     {
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -20,20 +24,33 @@ public sealed class ApiClient(string socketPath)
         {
             throw new CliError($"permission denied on {SocketPath}: only root and members of the socket's group may talk to the corral daemon (see ls -l {SocketPath})", 4);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
+        {
+            // ENOENT (no socket file) reads as "Cannot assign requested address" in .NET; ECONNREFUSED: a socket file nobody listens on.
+            throw new CliError($"no daemon is listening on {SocketPath} (start one with 'corral daemon', or name another socket with --socket or CORRAL_SOCKET)");
+        }
         catch (SocketException e)
         {
             throw new CliError($"cannot reach the corral daemon at {SocketPath}: {e.Message} (is it running? --socket or CORRAL_SOCKET choose another socket)");
         }
-        s.Send(Encoding.ASCII.GetBytes($"{method} {target} HTTP/1.1\r\nHost: corral\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
-        using var ms = new MemoryStream();
-        var buf = new byte[65536];
-        int n;
-        while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n);
+        var ms = new MemoryStream();
+        try
+        {
+            s.Send(Encoding.ASCII.GetBytes($"{method} {target} HTTP/1.1\r\nHost: corral\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+            var buf = new byte[65536];
+            int n;
+            while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n);
+        }
+        catch (SocketException e)
+        {
+            throw new CliError($"the daemon at {SocketPath} closed the connection before it answered ({e.Message}): it may have stopped or died; see its log");
+        }
         string text = Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
         int headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (headEnd < 0 || !text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal))
+        if (ms.Length == 0)
+            throw new CliError($"the daemon at {SocketPath} closed the connection without an answer: it may have stopped or died; see its log");
+        if (headEnd < 0 || !text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) || !int.TryParse(text.AsSpan(9, 3), out int status))
             throw new CliError($"the daemon at {SocketPath} sent a malformed response");
-        int status = int.Parse(text.AsSpan(9, 3));
         return (status, text[(headEnd + 4)..]);
     }
 

@@ -8,6 +8,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        Daemon.DiagnosticWriter.Install();
         try
         {
             return Run(args);
@@ -16,6 +17,12 @@ public static class Program
         {
             Console.Error.WriteLine($"corral: {e.Message}");
             return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Text.Json.JsonException or FormatException or UnauthorizedAccessException)
+        {
+            // What no verb expected (a truncated answer, a file that vanished): one line, never a stack trace.
+            Console.Error.WriteLine($"corral: {e.Message}");
+            return 1;
         }
     }
 
@@ -65,7 +72,7 @@ public static class Program
         usage: corral [--socket PATH] VERB [ARGS]
           daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
                  [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
-                 [--http ADDRESS:PORT [--http-token-file FILE]]   the web page, /metrics and the API over HTTP
+                 [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]   the web page, /metrics and the API over HTTP
           list [--json]
           status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
           show UNIT [-p PROP[,PROP]] [--value] [--json]

@@ -18,17 +18,23 @@ public static class DaemonHost
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
         using var reaper = new ChildReaper();
+        // Nothing is touched before this daemon is known to be the only one on its socket and state directory.
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!);
+        Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        using var locks = InstanceLocks.TakeFiles(options.SocketPath, options.StateDir);
+        LogDirectory.Prepare(options.LogDir);
         // Bound before anything starts: a port already taken is an error with nothing left running.
-        using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http);
+        using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http, options.HttpHosts);
         http?.Listen();
         var layout = CgroupLayout.Detect();
         var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout);
         cgroups.EnsureRoot();
-        Directory.CreateDirectory(options.StateDir);
+        locks.TakeCgroupRoot(cgroups.Root);
 
         using var watcher = new CgroupEventsWatcher();
         using var output = new OutputCollector();
-        using var store = new EventStore(Path.Combine(options.StateDir, "corral.db"), options.EventRetention);
+        using var store = EventStore.OpenOrRecover(Path.Combine(options.StateDir, "corral.db"), options.EventRetention);
+        _ = store.CheckInBackground();
         var ids = new IdentityMap();
         // Signal senders come from a tracefs instance of our own; without it, records say why.
         ProcessTracker? tracker = null;
@@ -59,7 +65,7 @@ public static class DaemonHost
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
-        http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor), feed!);
+        http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http }, feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
         if (http is not null)
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");

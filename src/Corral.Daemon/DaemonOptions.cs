@@ -24,6 +24,8 @@ public sealed record DaemonOptions
     public int ProcEventsBuffer { get; init; } = 32 << 20;
     /// <summary>--http ADDRESS:PORT: the page, /metrics and the API over TCP; null (the default) is off.</summary>
     public System.Net.IPEndPoint? Http { get; init; }
+    /// <summary>--http-host NAME (repeatable): names of this machine the HTTP endpoint answers to besides its address.</summary>
+    public IReadOnlyList<string> HttpHosts { get; init; } = [];
     /// <summary>--http-token-file: the token actions over HTTP need; None: no action over HTTP.</summary>
     public Web.HttpToken HttpToken { get; init; } = Web.HttpToken.None;
 }

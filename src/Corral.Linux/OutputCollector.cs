@@ -104,7 +104,7 @@ public sealed unsafe class OutputCollector : IDisposable
     {
         // One read per wake-up keeps a flooding service from starving the others.
         nint got = Interop.Read(fd, buf, 65536);
-        if (got > 0) sink.Write(new ReadOnlySpan<byte>(buf, (int)got), isStderr);
+        if (got > 0) Deliver(sink, new ReadOnlySpan<byte>(buf, (int)got), isStderr);
     }
 
     private static void Drain(int fd, IOutputSink sink, bool isStderr)
@@ -114,7 +114,24 @@ public sealed unsafe class OutputCollector : IDisposable
         {
             nint got = Interop.Read(fd, buf, 4096);
             if (got <= 0) break;
-            sink.Write(new ReadOnlySpan<byte>(buf, (int)got), isStderr);
+            Deliver(sink, new ReadOnlySpan<byte>(buf, (int)got), isStderr);
+        }
+    }
+
+    /// <summary>
+    /// Hands what was read to its sink. A sink that throws loses that read, not the daemon: this is
+    /// the one thread that drains every service's pipes, and an exception that ended it would end the
+    /// process (a full disk once did, through a log's flush).
+    /// </summary>
+    private static void Deliver(IOutputSink sink, ReadOnlySpan<byte> data, bool isStderr)
+    {
+        try
+        {
+            sink.Write(data, isStderr);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"corral: output of a service lost ({data.Length} bytes): {e.Message}");
         }
     }
 

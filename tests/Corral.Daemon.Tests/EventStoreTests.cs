@@ -23,6 +23,44 @@ public sealed class EventStoreTests : IDisposable
     };
 
     [Fact]
+    public async Task A_store_found_damaged_by_the_background_check_is_replaced_and_records_go_on()
+    {
+        using (var store = new EventStore(Db))
+            for (int i = 0; i < 300; i++)
+                store.Add(new Notices.Notice("escaped", $"u{i % 7}.service", $"notice number {i} with some text to fill pages"));
+        // Damage the notices' index only: opening reads the tables, not this index; the quick check reads every page.
+        long root;
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db};Pooling=false"))
+        {
+            c.Open();
+            using var checkpoint = c.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT rootpage FROM sqlite_master WHERE name = 'notices_by_unit'";
+            root = (long)cmd.ExecuteScalar()!;
+        }
+        using (var f = new FileStream(Db, FileMode.Open, FileAccess.Write))
+        {
+            f.Position = (root - 1) * 4096 + 8;
+            f.Write(Enumerable.Repeat((byte)0x5A, 2000).ToArray());
+        }
+
+        using var reopened = new EventStore(Db);
+        var told = new List<Notices.Notice>();
+        reopened.NoticeAdded += told.Add;
+        await reopened.CheckInBackground();
+
+        var aside = Assert.Single(Directory.GetFiles(_dir, "corral.db.corrupt-*"));
+        var notice = Assert.Single(told);
+        Assert.Equal("store-recovered", notice.Kind);
+        Assert.Contains(aside, notice.Message);
+        var written = reopened.Add(Death("web.service", 7));
+        Assert.Equal(written.Id, Assert.Single(reopened.Query("web.service", null, null, null, 10)).Id);
+        Assert.Equal("store-recovered", Assert.Single(reopened.QueryNotices(null, null, null, null, 10)).Kind);
+    }
+
+    [Fact]
     public void A_record_reads_back_as_written_with_its_escalation()
     {
         using var store = new EventStore(Db);

@@ -71,6 +71,36 @@ public sealed class ProcConnectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fork_events_time_names_the_start_of_the_process_it_created()
+    {
+        var events = new ConcurrentQueue<ProcEvent>();
+        using var listener = new ProcConnectorListener(events.Enqueue);
+        var cg = _cgroups.Create("start.service", null, null);
+        var spawner = new Spawner(Path.Combine(TestReaper.RepoRoot(), "bin", "corral-exec"), TestReaper.Instance);
+        var done = new TaskCompletionSource();
+        // Twenty children, forked over about a second, that live long enough to be looked at.
+        using var sh = spawner.Spawn(new SpawnRequest
+        {
+            Executable = "/bin/sh",
+            Argv = ["sh", "-c", "for i in $(seq 20); do sleep 3 & sleep 0.05; done; wait"],
+            Environment = ["PATH=/usr/bin:/bin"],
+            CgroupDirs = cg.AllPaths().ToList(),
+        }, (_, _) => done.TrySetResult());
+        for (int i = 0; i < 100 && events.Count(e => e.Kind == ProcEventKind.Fork && e.ParentPid == sh.Pid) < 40; i++) await Task.Delay(50);
+        var forks = events.Where(e => e.Kind == ProcEventKind.Fork && e.ParentPid == sh.Pid).ToList();
+        int checkedCount = 0;
+        foreach (var f in forks)
+        {
+            if (!Procfs.ProcReader.TryReadStat(f.Pid, out var st)) continue; // a seq or an early sleep that ended
+            Assert.True(Procfs.StartTicks.Same(st!.StartTimeTicks, Procfs.StartTicks.FromEvent(f.TimestampNs)),
+                $"pid {f.Pid}: event says tick {Procfs.StartTicks.FromEvent(f.TimestampNs)}, /proc says {st.StartTimeTicks}");
+            checkedCount++;
+        }
+        Assert.True(checkedCount >= 15, $"only {checkedCount} children could be looked at");
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task A_full_socket_buffer_is_counted_as_an_overrun_and_reported()
     {
         int reported = 0;

@@ -32,7 +32,7 @@ public sealed class BadInputScenarios : Scenario
         [Post("/v1/units/web.service/kill?signal=SIGFOO"), 400, "'SIGFOO' is not a signal"],
         [Post("/v1/units/web.service/kill?signal=9&whom=everyone"), 400, "kill-whom 'everyone' is not one of main, control, all"],
         [Post("/v1/units/web.service/stop?timeout-usec=soon"), 400, "timeout-usec 'soon' is not a number of microseconds"],
-        [Post("/v1/units/web.service/explode"), 400, "unknown verb 'explode'"],
+        [Post("/v1/units/web.service/explode"), 404, "no such API path /v1/units/web.service/explode"],
         [Encoding.ASCII.GetBytes("DELETE /v1/units HTTP/1.1\r\n\r\n"), 405, "DELETE /v1/units is not supported"],
         [new byte[] { 0xff, 0xfe, 0x00, 0x01, (byte)'\r', (byte)'\n', (byte)'\r', (byte)'\n' }, 400, "malformed request line"],
     ];

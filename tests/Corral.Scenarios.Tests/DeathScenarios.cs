@@ -197,8 +197,11 @@ public sealed class DeathScenarios : Scenario
     {
         StartService("dur", $"[Service]\nExecStart={F.Workload("exit 9")}\n");
         long id = LastDeath("dur").GetProperty("id").GetInt64();
+        // The instances directory is the whole machine's: only this test's daemons' instances (corral-PID-*) are counted.
         string instances = Path.Combine(F.Dir, "state", "tracefs", "instances");
-        var before = Directory.GetDirectories(instances, "corral-*");
+        string[] Of(int pid) => Directory.GetDirectories(instances, $"corral-{pid}-*");
+        int first = F.DaemonPid;
+        var before = Of(first);
         Assert.Single(before);
 
         F.KillDaemon();
@@ -207,9 +210,8 @@ public sealed class DeathScenarios : Scenario
         var d = LastDeath("dur");
         Assert.Equal(id, d.GetProperty("id").GetInt64());
         Assert.Equal(9, d.GetProperty("status").GetInt32());
-        var after = Directory.GetDirectories(instances, "corral-*");
-        Assert.DoesNotContain(before[0], after);
-        Assert.Single(after);
+        Assert.Empty(Of(first));
+        Assert.Single(Of(F.DaemonPid));
     }
 
     [Fact]

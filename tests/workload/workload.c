@@ -24,6 +24,13 @@
  *   pool N                keep N sleeping children alive, forking a new one for each that dies (kill storm)
  *   orphans N             N children each fork a grandchild and exit; the grandchildren, orphaned, exit 0.5 s later (Z1)
  *   zombies N             fork N children that exit at once and are never reaped; main sleeps on (Z2)
+ *   burst N               N sleeping children; on SIGUSR1 main SIGKILLs them all at once, reaps them, sleeps on
+ *   pidreuse TARGETS READY OUT
+ *                         not a service: forks and reaps throwaway children until the next pid is just
+ *                         below the pids listed in TARGETS, creates READY, waits for SIGUSR1, then forks
+ *                         on until a child gets one of those pids; that child writes its pid to OUT,
+ *                         forks a grandchild, and both sleep (an unrelated tree on a reused pid).
+ *                         Bounded: three rounds of pid_max forks, and 60 s. Exit 3 when it gave up.
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -229,6 +236,114 @@ static void do_tree_child(void *arg)
 	sleep_forever();
 }
 
+static volatile sig_atomic_t go;
+static void on_go(int sig) { (void)sig; go = 1; }
+
+static void wait_for_go(void)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!go)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static int burst(int n)
+{
+	pid_t *children = calloc((size_t)n, sizeof *children);
+	if (!children)
+		return 1;
+	signal(SIGUSR1, on_go);
+	for (int k = 0; k < n; k++)
+		children[k] = spawn(do_sleep, NULL);
+	wait_for_go();
+	for (int k = 0; k < n; k++)
+		kill(children[k], SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR) { }
+	sleep_forever();
+	return 0;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int pidreuse(const char *targets, const char *ready, const char *out)
+{
+	long pid_max = read_long("/proc/sys/kernel/pid_max");
+	if (pid_max <= 0)
+		return 2;
+	unsigned char *wanted = calloc((size_t)pid_max, 1);
+	FILE *f = fopen(targets, "re");
+	if (!wanted || !f)
+		return 2;
+	long lowest = pid_max, p;
+	while (fscanf(f, "%ld", &p) == 1)
+		if (p > 0 && p < pid_max) {
+			wanted[p] = 1;
+			if (p < lowest)
+				lowest = p;
+		}
+	fclose(f);
+	signal(SIGUSR1, on_go);
+	alarm(60);
+	/* 1. Up to just below the targets (other processes take pids too: a margin). */
+	long start = lowest - 600 > 300 ? lowest - 600 : 300;
+	for (long k = 0;; k++) {
+		if (k > 3 * pid_max)
+			return 3;
+		pid_t c = fork();
+		if (c == 0)
+			_exit(0);
+		if (c < 0)
+			continue;
+		waitpid(c, NULL, 0);
+		if (c >= start && c < lowest)
+			break;
+	}
+	int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	wait_for_go();
+	/* 2. On until a child is born with a wanted pid: it stays, with a child of its own. */
+	for (long k = 0;; k++) {
+		if (k > 3 * pid_max)
+			return 3;
+		pid_t c = fork();
+		if (c == 0) {
+			if (!wanted[getpid()])
+				_exit(0);
+			record();
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+			int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (o < 0 || write(o, buf, (size_t)n) != n)
+				_exit(1);
+			close(o);
+			spawn(do_sleep, NULL);
+			sleep_forever();
+		}
+		if (c < 0)
+			continue;
+		if (wanted[c])
+			break;
+		waitpid(c, NULL, 0);
+	}
+	alarm(0);
+	sleep_forever();
+	return 0;
+}
+
 /* K11: what the service sees at its first instruction */
 static int hygiene(const char *file)
 {
@@ -362,6 +477,10 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n; k++)
 			spawn(do_exit_now, NULL);
 		sleep_forever(); /* never waits: the children stay zombies */
+	} else if (strcmp(mode, "burst") == 0 && arg) {
+		return burst(atoi(arg));
+	} else if (strcmp(mode, "pidreuse") == 0 && i + 3 < argc) {
+		return pidreuse(argv[i + 1], argv[i + 2], argv[i + 3]);
 	} else if (strcmp(mode, "segv") == 0) {
 		volatile int *nowhere = NULL;
 		return *nowhere;

@@ -9,7 +9,7 @@ public static class DaemonVerb
         var a = new CliArgs("daemon", rest,
             new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
                 ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer",
-                ["--http"] = "--http", ["--http-token-file"] = "--http-token-file" },
+                ["--http"] = "--http", ["--http-token-file"] = "--http-token-file", ["--http-host"] = "--http-host" },
             new HashSet<string> { "--no-tracing" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
         string executor = a.Get("--executor") ?? Environment.GetEnvironmentVariable("CORRAL_EXECUTOR") ?? Path.Combine(AppContext.BaseDirectory, "corral-exec");
@@ -35,6 +35,11 @@ public static class DaemonVerb
         System.Net.IPEndPoint? http = null;
         if (a.Get("--http") is { } h && !Daemon.Web.HttpAddress.TryParse(h, out http, out string? httpError))
             throw new CliError($"daemon: {httpError}");
+        var hosts = a.GetAll("--http-host");
+        if (hosts.Count > 0 && http is null) throw new CliError("daemon: --http-host needs --http ADDRESS:PORT");
+        foreach (var name in hosts)
+            if (!Daemon.Web.RequestOrigin.IsValidName(name))
+                throw new CliError($"daemon: --http-host '{name}' is not a host name (letters, digits, dots and dashes, without port or scheme; example: --http-host corral.example.org)");
         var token = Daemon.Web.HttpToken.None;
         if (a.Get("--http-token-file") is { } tf)
         {
@@ -58,12 +63,17 @@ public static class DaemonVerb
             ProcEventsBuffer = buffer,
             Http = http,
             HttpToken = token,
+            HttpHosts = hosts,
         };
         try
         {
             return DaemonHost.Run(options);
         }
         catch (ArgumentException e) when (e.Message.StartsWith("--http", StringComparison.Ordinal))
+        {
+            throw new CliError($"daemon: {e.Message}");
+        }
+        catch (DaemonStartException e)
         {
             throw new CliError($"daemon: {e.Message}");
         }

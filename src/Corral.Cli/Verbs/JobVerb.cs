@@ -38,6 +38,7 @@ public static class JobVerb
                 continue;
             }
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;
+            foreach (var w in r.Warnings ?? []) Console.Error.WriteLine($"corral: warning: {w}");
             if (r.Escaped is { Count: > 0 } escaped)
                 Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {escaped.Count} process(es) had escaped its cgroup and were left running (KillEscaped=yes kills them): "
                     + string.Join(", ", escaped.Select(e => $"{e.Pid} ({e.Comm}) in {e.Cgroup}")));

@@ -15,21 +15,15 @@ public sealed class Access(int socketGid, string groupName)
 {
     public int SocketGid => socketGid;
 
-    /// <summary>Null when allowed; otherwise the message of the refusal.</summary>
-    public string? Check(Caller? caller, string method, string path)
+    /// <summary>Null when allowed; otherwise the message of the refusal. Decided on the route, the request as it will run.</summary>
+    public string? Check(Caller? caller, ApiRoute route)
     {
         if (caller is null) return "permission denied: the caller's credentials are unknown";
         if (caller.Uid == 0) return null;
         bool member = caller.Gid == socketGid || ProcReader.ReadGroups(caller.Pid).Contains(socketGid);
         if (!member)
             return $"permission denied: uid {caller.Uid} is neither root nor a member of group {groupName} ({socketGid}), the group of the corral socket";
-        if (method == "GET") return null;
-        return $"permission denied: uid {caller.Uid} (group {groupName}) may read (list, status, show, ps, why, events, logs) but not {Describe(method, path)}; that needs root";
-    }
-
-    private static string Describe(string method, string path)
-    {
-        var parts = path.Trim('/').Split('/');
-        return parts.Length >= 4 ? parts[3] : parts.Length >= 2 ? parts[1] : $"{method} {path}";
+        if (!route.IsAction) return null;
+        return $"permission denied: uid {caller.Uid} (group {groupName}) may read (list, status, show, ps, why, events, logs) but not {route.Describe()}; that needs root";
     }
 }

@@ -17,91 +17,91 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
     public string Error(string message) => JsonSerializer.Serialize(new JobResponse(false, message), ApiJson.Default.JobResponse);
 
-    public async Task<byte[]> Handle(HttpRequest req)
-    {
-        var parts = req.Path.Trim('/').Split('/');
-        if (parts.Length < 2 || parts[0] != "v1")
-            return HttpRequest.Response(404, Error($"no such API path {req.Path}"));
+    /// <summary>The route of a request, or null (then nothing may run: the answer is <see cref="NotFound"/>).</summary>
+    public static ApiRoute? RouteOf(HttpRequest req) => ApiRoute.Match(req.Method, req.Segments);
 
-        if (parts is [_, "units"] && req.Method == "GET")
-            return Ok(UnitsJson());
-
-        if (parts is [_, "deaths"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
-
-        if (parts is [_, "deaths", "latest"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths(Roles(req)).Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
-
-        if (parts is [_, "notices"] && req.Method == "GET")
-            return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
-
-        if (parts is [_, "reset-failed"] && req.Method == "POST")
-        {
-            foreach (var r in manager.Runners()) r.ResetFailed();
-            return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
-        }
-
-        if (parts is [_, "daemon-reload"] && req.Method == "POST")
-        {
-            var diags = manager.Reload();
-            return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
-        }
-
-        if (parts is [_, "units", var name] && req.Method == "GET")
-        {
-            var status = manager.Status(name, withProcesses: req.Query.ContainsKey("processes"));
-            return status is null
-                ? HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(name)} not found"))
-                : Ok(JsonSerializer.Serialize(status, ApiJson.Default.UnitStatus));
-        }
-
-        if (parts is [_, "units", var logged, "logs"] && req.Method == "GET")
-        {
-            if (!manager.Knows(logged))
-                return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(logged)} not found"));
-            return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(logged), req), ApiJson.Default.LogList));
-        }
-
-        if (parts is [_, "units", var charted, "history"] && req.Method == "GET")
-        {
-            if (!manager.Knows(charted))
-                return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(charted)} not found"));
-            if (History is null)
-                return HttpRequest.Response(404, Error("no usage history: it is kept while the HTTP endpoint is on (corral daemon --http ADDRESS:PORT)"));
-            return Ok(JsonSerializer.Serialize(History.Of(UnitCatalog.Normalize(charted)), ApiJson.Default.UsageHistoryList));
-        }
-
-        if (parts is [_, "units", var shown, "properties"] && req.Method == "GET")
-        {
-            var status = manager.Status(shown, withProcesses: false);
-            if (status is null) return HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(shown)} not found"));
-            var wanted = req.Query.GetValueOrDefault("p", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-            return req.Query.ContainsKey("json")
-                ? Ok(JsonSerializer.Serialize(UnitProperties.Dictionary(status, wanted), ApiJson.Default.DictionaryStringString))
-                : HttpRequest.Response(200, UnitProperties.Render(status, wanted, req.Query.ContainsKey("value")), "text/plain; charset=utf-8");
-        }
-
-        if (parts is [_, "units", var unit, var verb] && req.Method == "POST")
-        {
-            if (!manager.TryGetRunner(unit, out var runner, out var error))
-                return HttpRequest.Response(404, Error(error!));
-            JobResult result = verb switch
-            {
-                "start" => await runner.StartAsync(req.CallerUid),
-                "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), req.OverHttp ? "stop over HTTP" : "stop", req.CallerUid),
-                "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.OverHttp ? "restart over HTTP" : "restart"),
-                "reload" => await runner.ReloadAsync(),
-                "kill" => Kill(runner, req),
-                "reset-failed" => runner.ResetFailed(),
-                _ => throw new FormatException($"unknown verb '{verb}'"),
-            };
-            var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]), ApiJson.Default.JobResponse);
-            return HttpRequest.Response(result.Ok ? 200 : 409, body);
-        }
-        return req.Method is "GET" or "POST"
+    public byte[] NotFound(HttpRequest req) =>
+        req.Method is "GET" or "HEAD" or "POST"
             ? HttpRequest.Response(404, Error($"no such API path {req.Path}"))
             : HttpRequest.Response(405, Error($"{req.Method} {req.Path} is not supported"));
+
+    /// <summary>Carries out a route the caller has been found allowed to take.</summary>
+    public async Task<byte[]> Handle(HttpRequest req, ApiRoute route)
+    {
+        switch (route.Kind)
+        {
+            case ApiRouteKind.Units:
+                return Ok(UnitsJson());
+            case ApiRouteKind.Deaths:
+                return Ok(JsonSerializer.Serialize(Deaths(req), ApiJson.Default.DeathList));
+            case ApiRouteKind.LatestDeaths:
+                return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths(Roles(req)).Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
+            case ApiRouteKind.Notices:
+                return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
+            case ApiRouteKind.ResetFailedAll:
+                Audit(req, route);
+                foreach (var r in manager.Runners()) r.ResetFailed();
+                return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
+            case ApiRouteKind.DaemonReload:
+                Audit(req, route);
+                var diags = manager.Reload();
+                return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
+            case ApiRouteKind.Unit:
+            {
+                var status = manager.Status(route.Unit!, withProcesses: req.Query.ContainsKey("processes"));
+                return status is null ? UnitNotFound(route) : Ok(JsonSerializer.Serialize(status, ApiJson.Default.UnitStatus));
+            }
+            case ApiRouteKind.UnitLogs:
+                if (!manager.Knows(route.Unit!)) return UnitNotFound(route);
+                return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(route.Unit!), req), ApiJson.Default.LogList));
+            case ApiRouteKind.UnitHistory:
+                if (!manager.Knows(route.Unit!)) return UnitNotFound(route);
+                if (History is null)
+                    return HttpRequest.Response(404, Error("no usage history: it is kept while the HTTP endpoint is on (corral daemon --http ADDRESS:PORT)"));
+                return Ok(JsonSerializer.Serialize(History.Of(UnitCatalog.Normalize(route.Unit!)), ApiJson.Default.UsageHistoryList));
+            case ApiRouteKind.UnitProperties:
+            {
+                var status = manager.Status(route.Unit!, withProcesses: false);
+                if (status is null) return UnitNotFound(route);
+                var wanted = req.Query.GetValueOrDefault("p", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+                return req.Query.ContainsKey("json")
+                    ? Ok(JsonSerializer.Serialize(UnitProperties.Dictionary(status, wanted), ApiJson.Default.DictionaryStringString))
+                    : HttpRequest.Response(200, UnitProperties.Render(status, wanted, req.Query.ContainsKey("value")), "text/plain; charset=utf-8");
+            }
+            default:
+                return await UnitAction(req, route);
+        }
     }
+
+    private async Task<byte[]> UnitAction(HttpRequest req, ApiRoute route)
+    {
+        if (!manager.TryGetRunner(route.Unit!, out var runner, out var error))
+            return HttpRequest.Response(404, Error(error!));
+        Audit(req, route);
+        JobResult result = route.Verb switch
+        {
+            "start" => await runner.StartAsync(req.CallerUid),
+            "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), req.VerbFor("stop"), req.CallerUid),
+            "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.VerbFor("restart")),
+            "reload" => await runner.ReloadAsync(),
+            "kill" => Kill(runner, req),
+            _ => runner.ResetFailed(),
+        };
+        var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]) { Warnings = [.. result.Warnings] },
+            ApiJson.Default.JobResponse);
+        return HttpRequest.Response(result.Ok ? 200 : 409, body);
+    }
+
+    /// <summary>An action over HTTP leaves a notice naming where it came from: the audit trail of the token's use.</summary>
+    private void Audit(HttpRequest req, ApiRoute route)
+    {
+        if (req.RemoteAddress is null) return;
+        string what = route.Unit is null ? route.Describe() : $"{route.Describe()} of {UnitCatalog.Normalize(route.Unit)}";
+        store.Add(new Notices.Notice(Notices.NoticeKinds.HttpAction, route.Unit is null ? null : UnitCatalog.Normalize(route.Unit),
+            $"{what} asked over HTTP from {req.RemoteAddress} with the token"));
+    }
+
+    private byte[] UnitNotFound(ApiRoute route) => HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(route.Unit!)} not found"));
 
     /// <summary>?unit=NAME &amp;role=main,control &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N</summary>
     private DeathList Deaths(HttpRequest req)
@@ -156,6 +156,6 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
         string whomText = req.Query.GetValueOrDefault("whom", "all");
         if (!KillModeNames.TryParseWhom(whomText, out var whom))
             throw new FormatException($"kill-whom '{whomText}' is not one of main, control, all");
-        return runner.Kill(whom, sig, req.CallerUid);
+        return runner.Kill(whom, sig, req.CallerUid, req.VerbFor("kill"));
     }
 }

@@ -12,12 +12,16 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
     private Socket? _listener;
     private readonly CancellationTokenSource _cts = new();
 
+    /// <summary>The socket's bound on connections: at most ConnectionLimiter.DefaultMaxOpen open at once, 10 s to send a request, 10 s for each write of the answer.</summary>
+    public ConnectionLimiter Connections { get; } = new("socket", ConnectionLimiter.DefaultMaxOpen);
+
     public void Start()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
         // Bound and listening under a temporary name, then renamed into place: the socket path only
         // appears once connections are accepted (a client would otherwise be refused between bind
-        // and listen). Renaming over a stale socket left by a killed daemon replaces it.
+        // and listen). The daemon holds the socket's lock (InstanceLock), so a socket already there
+        // is a stale one left by a killed daemon, and renaming over it replaces it.
         string temporary = $"{socketPath}.{Environment.ProcessId}.tmp";
         if (File.Exists(temporary)) File.Delete(temporary);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -26,36 +30,20 @@ public sealed class ControlServer(string socketPath, ApiRoutes routes, Access ac
         Linux.FileOwner.Set(temporary, -1, access.SocketGid);
         _listener.Listen(256);
         File.Move(temporary, socketPath, overwrite: true);
-        _ = HttpConnection.AcceptLoop(_listener!, Serve, _cts.Token);
+        _ = Connections.Run(_listener!, Serve, _cts.Token);
     }
 
-    private async Task Serve(Socket conn)
+    private Task Serve(HttpConnection conn)
     {
-        using var _ = conn;
-        byte[] response;
-        bool readWhole = false;
-        try
+        var caller = PeerOf(conn.Socket);
+        return conn.Serve(async request =>
         {
-            var caller = PeerOf(conn);
-            var request = await HttpConnection.ReadRequest(conn);
-            readWhole = request is not null;
-            if (request is null)
-                response = HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"));
-            else if (access.Check(caller, request.Method, request.Path) is { } refusal)
-                response = HttpRequest.Response(403, routes.Error(refusal));
-            else
-                response = await routes.Handle(request with { CallerUid = caller!.Uid });
-        }
-        catch (FormatException e)
-        {
-            response = HttpRequest.Response(400, routes.Error($"malformed request: {e.Message}"));
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"corral: request failed: {e}");
-            response = HttpRequest.Response(500, routes.Error($"internal error: {e.Message}"));
-        }
-        await HttpConnection.Answer(conn, response, readWhole);
+            // The route first: who may do what is decided on what will run, not on the spelling.
+            var route = ApiRoutes.RouteOf(request);
+            if (route is null) return routes.NotFound(request);
+            if (access.Check(caller, route) is { } refusal) return HttpRequest.Response(403, routes.Error(refusal));
+            return await routes.Handle(request with { CallerUid = caller!.Uid }, route);
+        }, routes.Error);
     }
 
     /// <summary>The connecting process, from the kernel (SO_PEERCRED: struct ucred { pid, uid, gid }).</summary>

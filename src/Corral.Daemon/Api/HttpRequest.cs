@@ -11,8 +11,21 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     /// <summary>Request headers, names lower-cased.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The peer's address for a request that came over the HTTP endpoint (--http); null on the Unix socket.</summary>
+    public string? RemoteAddress { get; init; }
+
     /// <summary>True for a request that came over the HTTP endpoint (--http) rather than the Unix socket.</summary>
-    public bool OverHttp { get; init; }
+    public bool OverHttp => RemoteAddress is not null;
+
+    /// <summary>
+    /// The path's segments, each percent-decoded on its own, empty ones dropped: what routing and
+    /// authorization look at. Null when a segment is "." or "..", or decodes to one holding '/' or a
+    /// control character: such a path names no route (404).
+    /// </summary>
+    public IReadOnlyList<string>? Segments { get; init; }
+
+    /// <summary>How a job asked for by this request is named in death records and notices: "stop", or "stop over HTTP from 10.0.0.5".</summary>
+    public string VerbFor(string verb) => RemoteAddress is null ? verb : $"{verb} over HTTP from {RemoteAddress}";
 
     public const int MaxHeaderBytes = 16 * 1024;
 
@@ -41,7 +54,8 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     public static HttpRequest Create(string method, string target, string body)
     {
         int q = target.IndexOf('?');
-        string path = Uri.UnescapeDataString(q < 0 ? target : target[..q]);
+        var segments = Normalize(q < 0 ? target : target[..q]);
+        string path = segments is null ? Uri.UnescapeDataString(q < 0 ? target : target[..q]) : "/" + string.Join('/', segments);
         var query = new Dictionary<string, string>(StringComparer.Ordinal);
         if (q >= 0)
         {
@@ -52,7 +66,20 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
                 query[k] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
             }
         }
-        return new HttpRequest(method, path, query, body);
+        return new HttpRequest(method, path, query, body) { Segments = segments };
+    }
+
+    /// <summary>The segments of a raw path (see <see cref="Segments"/>), or null when it cannot name anything.</summary>
+    public static List<string>? Normalize(string rawPath)
+    {
+        var segments = new List<string>();
+        foreach (var raw in rawPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string s = Uri.UnescapeDataString(raw);
+            if (s is "." or ".." || s.Length == 0 || s.Any(c => c == '/' || char.IsControl(c))) return null;
+            segments.Add(s);
+        }
+        return segments;
     }
 
     public static byte[] Response(int status, string json) => Response(status, json, "application/json");
@@ -69,6 +96,6 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     public static string Reason(int status) => status switch
     {
         200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found",
-        405 => "Method Not Allowed", 409 => "Conflict", 503 => "Service Unavailable", _ => "Internal Server Error",
+        405 => "Method Not Allowed", 408 => "Request Timeout", 409 => "Conflict", 503 => "Service Unavailable", _ => "Internal Server Error",
     };
 }

@@ -48,6 +48,8 @@ public sealed record UnitStatus
     public int? ZombieMax { get; init; }
     /// <summary>Processes of the service that left its cgroup, and where they are now.</summary>
     public List<Escapee> Escaped { get; init; } = [];
+    /// <summary>Bytes of the service's output dropped since the daemon started because its log could not be written (a full disk).</summary>
+    public long LogBytesLost { get; init; }
 }
 
 public sealed record Escapee(int Pid, string Comm, string Cgroup);
@@ -66,7 +68,11 @@ public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)
 public sealed record ZombieGroup(int ParentPid, string ParentComm, int Count, DateTimeOffset OldestSince);
 
 /// <summary>The answer to a job (start, stop, restart, reload, kill) or any error.</summary>
-public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0, List<Escapee>? Escaped = null);
+public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = null, int Signalled = 0, List<Escapee>? Escaped = null)
+{
+    /// <summary>What went wrong beside the job without failing it; the CLI prints each on stderr.</summary>
+    public List<string>? Warnings { get; init; }
+}
 
 public sealed record UnitList(List<UnitStatus> Units)
 {

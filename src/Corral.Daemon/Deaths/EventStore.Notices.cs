@@ -22,10 +22,12 @@ public sealed partial class EventStore
         CREATE INDEX IF NOT EXISTS notices_by_unit ON notices (unit, id);
         """);
 
-    public Notice Add(Notice n)
+    /// <summary>Records a notice: written at once, or held in memory when the database cannot take it (EventStore.Held.cs).</summary>
+    public Notice Add(Notice n) => Write(n) as Notice ?? n;
+
+    private Notice InsertNotice(Notice n)
     {
         Notice stored;
-        lock (_gate)
         {
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "INSERT INTO notices (at_us, unit, kind, pid, count, message) VALUES ($at, $unit, $kind, $pid, $count, $msg) RETURNING id";
@@ -40,10 +42,9 @@ public sealed partial class EventStore
             if (++_noticesSinceTrim >= 1000)
             {
                 _noticesSinceTrim = 0;
-                Execute($"DELETE FROM notices WHERE id <= (SELECT MAX(id) FROM notices) - {Retention}");
+                Trim($"DELETE FROM notices WHERE id <= (SELECT MAX(id) FROM notices) - {Retention}");
             }
         }
-        NoticeAdded?.Invoke(stored);
         return stored;
     }
 

@@ -12,16 +12,152 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 public sealed partial class EventStore : IDisposable
 {
-    private readonly SqliteConnection _db;
+    private SqliteConnection _db = null!;
+    private readonly string _path;
+    private int _generation; // how many times a corrupt store was replaced while in use
     private readonly object _gate = new();
     private int _sinceTrim;
 
+    /// <summary>rw-r-----: records name users, command lines and senders; they are not for every user of the machine.</summary>
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+
+    /// <summary>Opens the store; throws StoreCorruptException when SQLite finds it corrupt, or not a database.</summary>
     public EventStore(string path, int retention = 100_000)
     {
         Retention = retention;
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _db.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+        _path = path;
+        Connect();
+    }
+
+    private void Connect()
+    {
+        Protect(_path);
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
+        try
+        {
+            _db.Open();
+            Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+            CreateSchema();
+            _deathCounts.Clear();
+            _noticeCounts.Clear();
+            LoadCounts(); // reads every record: a damaged table shows here
+        }
+        catch (SqliteException e) when (IsCorrupt(e))
+        {
+            _db.Dispose();
+            throw new StoreCorruptException(_path, e.Message);
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsCorrupt(SqliteException e) => e.SqliteErrorCode is 11 or 26; // SQLITE_CORRUPT, SQLITE_NOTADB
+
+    /// <summary>
+    /// Opens the store; one that is corrupt is moved aside as &lt;path&gt;.corrupt-TIMESTAMP (with its
+    /// -wal and -shm files) and a fresh one started, which says so in a notice: the services matter
+    /// more than the history, and the history is kept for whoever wants to rescue it. A corruption
+    /// found later — by <see cref="CheckInBackground"/>, or by a write — is handled the same way.
+    /// </summary>
+    public static EventStore OpenOrRecover(string path, int retention)
+    {
+        try
+        {
+            return new EventStore(path, retention);
+        }
+        catch (StoreCorruptException e)
+        {
+            string message = MoveAside(path, e.Message);
+            var store = new EventStore(path, retention);
+            store.Add(new Notices.Notice(Notices.NoticeKinds.StoreRecovered, null, message));
+            return store;
+        }
+    }
+
+    private static string MoveAside(string path, string why)
+    {
+        string aside = $"{path}.corrupt-{DateTime.Now:yyyyMMdd-HHmmss}";
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            if (File.Exists(path + suffix)) File.Move(path + suffix, aside + suffix);
+        string message = $"{why}; it was moved aside to {aside} and a fresh event store started (sqlite3 {aside} '.recover' may rescue its records)";
+        Console.Error.WriteLine($"corral: {message}");
+        return message;
+    }
+
+    /// <summary>
+    /// Under the lock: the store in use turned out corrupt. It is closed, moved aside, and a fresh
+    /// one opened in its place (the counters start again from it); returns the notice, written.
+    /// </summary>
+    private Notices.Notice RecoverLocked(string detail)
+    {
+        _generation++;
+        _db.Dispose();
+        string message = MoveAside(_path, new StoreCorruptException(_path, detail).Message);
+        Connect();
+        return InsertNotice(new Notices.Notice(Notices.NoticeKinds.StoreRecovered, null, message));
+    }
+
+    /// <summary>
+    /// SQLite's quick check of every page, on a read-only connection of its own so that records go on
+    /// being written meanwhile (it reads the whole file: about 0.4 s for 100 000 records, more from a
+    /// cold disk — too long for the start-up path). A corrupt store is replaced as at start.
+    /// </summary>
+    public Task CheckInBackground() => Task.Run(() =>
+    {
+        int generation;
+        lock (_gate) generation = _generation;
+        string? damage;
+        try
+        {
+            using var ro = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            ro.Open();
+            using var cmd = ro.CreateCommand();
+            cmd.CommandText = "PRAGMA quick_check(3)";
+            var findings = new List<string>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) findings.Add(r.GetString(0));
+            damage = findings is ["ok"] ? null : string.Join("; ", findings);
+        }
+        catch (SqliteException e) when (IsCorrupt(e))
+        {
+            damage = e.Message;
+        }
+        catch (SqliteException e)
+        {
+            Console.Error.WriteLine($"corral: the quick check of {_path} could not run: {e.Message}");
+            return;
+        }
+        if (damage is null) return;
+        Notices.Notice told;
+        lock (_gate)
+        {
+            if (generation != _generation) return; // a write met the damage first and replaced the store already
+            told = RecoverLocked(damage);
+        }
+        NoticeAdded?.Invoke(told);
+    });
+
+    /// <summary>The database and its -wal and -shm (which SQLite creates with the database's mode) readable by root and its group only.</summary>
+    private static void Protect(string path)
+    {
+        if (!File.Exists(path))
+        {
+            using var _ = new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
+            return;
+        }
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            var f = path + suffix;
+            if (File.Exists(f) && (File.GetUnixFileMode(f) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
+                File.SetUnixFileMode(f, File.GetUnixFileMode(f) & ~(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute));
+        }
+    }
+
+    private void CreateSchema()
+    {
         Execute("""
             CREATE TABLE IF NOT EXISTS deaths (
                 id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,17 +204,18 @@ public sealed partial class EventStore : IDisposable
             );
             """);
         CreateNoticesTable();
-        LoadCounts();
     }
 
     public int Retention { get; }
 
     public event Action<DeathRecord>? Added;
 
-    public DeathRecord Add(DeathRecord r)
+    /// <summary>Records a death: written at once, or held in memory when the database cannot take it (EventStore.Held.cs).</summary>
+    public DeathRecord Add(DeathRecord r) => Write(r) as DeathRecord ?? r;
+
+    private DeathRecord InsertDeath(DeathRecord r)
     {
         DeathRecord stored;
-        lock (_gate)
         {
             using var cmd = _db.CreateCommand();
             cmd.CommandText = """
@@ -143,12 +280,17 @@ public sealed partial class EventStore : IDisposable
             if (++_sinceTrim >= 1000)
             {
                 _sinceTrim = 0;
-                Execute($"DELETE FROM corral_signals WHERE death_id <= (SELECT MAX(id) FROM deaths) - {Retention}");
-                Execute($"DELETE FROM deaths WHERE id <= (SELECT MAX(id) FROM deaths) - {Retention}");
+                Trim($"DELETE FROM corral_signals WHERE death_id <= (SELECT MAX(id) FROM deaths) - {Retention}; DELETE FROM deaths WHERE id <= (SELECT MAX(id) FROM deaths) - {Retention}");
             }
         }
-        Added?.Invoke(stored);
         return stored;
+    }
+
+    /// <summary>Deletes what is past the retention; a failure (a full disk) is tried again at the next trim, it loses nothing.</summary>
+    private void Trim(string sql)
+    {
+        try { Execute(sql); }
+        catch (SqliteException e) { Console.Error.WriteLine($"corral: cannot trim the event store: {e.Message}"); }
     }
 
     /// <summary>Records newest first (or oldest first after <paramref name="afterId"/>), filtered by unit, roles and time.</summary>
@@ -249,3 +391,7 @@ public sealed partial class EventStore : IDisposable
         lock (_gate) _db.Dispose();
     }
 }
+
+/// <summary>The event database is damaged (SQLite says corrupt, or not a database).</summary>
+public sealed class StoreCorruptException(string path, string detail)
+    : Exception($"the event store {path} is corrupt ({detail})");

@@ -29,10 +29,17 @@ public sealed partial class ProcessTracker
         {
             if (now - since < 3000) continue;
             _gone.TryRemove(pid, out _);
-            if (_procs.TryGetValue(pid, out var t) && t.Role == "process" && !Directory.Exists($"/proc/{pid}") && _procs.TryRemove(pid, out _))
+            // Gone, or its pid now another process's: either way ours ended unseen.
+            if (_procs.TryGetValue(pid, out var t) && t.Role == "process" && !IsStill(pid, t) && _procs.TryRemove(pid, out _))
                 Interlocked.Increment(ref _exitsLost);
         }
     }
+
+    /// <summary>The stat is of the tracked process itself (same start), or its start is not known.</summary>
+    private static bool SameStart(ProcStat st, Tracked t) => t.StartTicks == 0 || StartTicks.Same(st.StartTimeTicks, t.StartTicks);
+
+    /// <summary>The tracked process still runs under its pid (or is its zombie).</summary>
+    private static bool IsStill(int pid, Tracked t) => ProcReader.TryReadStat(pid, out var st) && SameStart(st!, t);
 
     /// <summary>Processes tracked now, per unit (for tests and the rescan's report).</summary>
     public List<int> TrackedPidsOf(string unit) => _procs.Where(kv => kv.Value.Unit == unit).Select(kv => kv.Key).ToList();
@@ -60,14 +67,15 @@ public sealed partial class ProcessTracker
         {
             // Main and control processes end through the reaper, which loses nothing.
             if (t.Role != "process") continue;
-            if (all.TryGetValue(pid, out var st) && st.State != 'Z') continue;
+            if (all.TryGetValue(pid, out var st) && st.State != 'Z' && SameStart(st, t)) continue;
             // Gone, but its exit event may still wait in the socket buffer: it gets a few seconds to arrive.
             if (_gone.TryAdd(pid, now)) lost++;
         }
         foreach (var (pid, st) in all)
         {
             if (st.State != 'Z' || st.Ppid == self || !_procs.TryGetValue(st.Ppid, out var parent)) continue;
-            if (_unreaped.TryAdd(pid, (parent.Unit, st.Ppid, DateTimeOffset.Now))) zombies++;
+            if (!all.TryGetValue(st.Ppid, out var parentStat) || !SameStart(parentStat, parent)) continue; // the parent's pid is another process's now
+            if (_unreaped.TryAdd(pid, (parent.Unit, st.Ppid, DateTimeOffset.Now, st.StartTimeTicks))) zombies++;
         }
         return new RescanResult(adopted, lost, zombies);
     }

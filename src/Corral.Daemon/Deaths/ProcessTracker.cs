@@ -20,7 +20,8 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 public sealed partial class ProcessTracker : IDisposable
 {
-    private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt);
+    /// <summary>A process of a service. StartTicks (see StartTicks) names it with its pid: every check against /proc compares it, so a pid reused by an unrelated process is never taken for it; 0 when unknown.</summary>
+    private sealed record Tracked(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt, ulong StartTicks = 0);
     /// <summary>A traced signal: the sender's process (tgid) and the name the trace gave it; uid and user are looked up when the record is written.</summary>
     private sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool FromKernel, long Tick);
     private sealed record PendingDeath(int Pid, Tracked Process, ExitStatus Status, DateTimeOffset At, long Tick, MemoryAtDeath? Memory);
@@ -35,7 +36,7 @@ public sealed partial class ProcessTracker : IDisposable
     private readonly OomKillWatcher? _oom;
     // Processes of a service that exited while their parent, another process of the service, lives:
     // zombies until that parent reaps them. Zombies are not in cgroup.procs, so this is how they are seen.
-    private readonly ConcurrentDictionary<int, (string Unit, int Parent, DateTimeOffset ExitedAt)> _unreaped = new();
+    private readonly ConcurrentDictionary<int, (string Unit, int Parent, DateTimeOffset ExitedAt, ulong StartTicks)> _unreaped = new();
     // The OOM counter of each service as last accounted for: a death is an OOM kill when it rose.
     private readonly Dictionary<string, ulong> _oomSeen = new(StringComparer.Ordinal);
     // Signals seen by tracing, by target pid. Kept for any target for a few seconds, because the line
@@ -68,7 +69,7 @@ public sealed partial class ProcessTracker : IDisposable
     private readonly ConcurrentDictionary<int, Tracked> _procs = new();
     private readonly object _gate = new();
     // Forks whose parent was not known yet: a service may fork before its spawner has registered it.
-    private readonly Dictionary<int, (int Parent, long At)> _unclaimedForks = new();
+    private readonly Dictionary<int, (int Parent, long At, ulong StartTicks)> _unclaimedForks = new();
     private readonly Dictionary<string, (List<CorralKill> Kills, DateTimeOffset? WindowEnd)> _kills = new(StringComparer.Ordinal);
 
     public EventStore Store => _store;
@@ -150,12 +151,14 @@ public sealed partial class ProcessTracker : IDisposable
     public void Track(int pid, string unit, string role, string executable, IReadOnlyList<string> argv)
     {
         string comm = Path.GetFileName(executable);
-        var t = new Tracked(unit, role, comm.Length > 15 ? comm[..15] : comm, string.Join(' ', argv), DateTimeOffset.Now);
+        // The spawner calls this before the executor can exec or be reaped: its stat is there to read.
+        ulong start = ProcReader.TryReadStat(pid, out var st) ? st!.StartTimeTicks : 0;
+        var t = new Tracked(unit, role, comm.Length > 15 ? comm[..15] : comm, string.Join(' ', argv), DateTimeOffset.Now, start);
         lock (_gate)
         {
             if (!_oomSeen.ContainsKey(unit)) _oomSeen[unit] = _cgroups.OomKills(_cgroups.For(unit)) ?? 0;
             _procs[pid] = t;
-            AdoptForksOf(pid, t);
+            AdoptForksOf(pid, t, start);
         }
     }
 
@@ -166,7 +169,7 @@ public sealed partial class ProcessTracker : IDisposable
         lock (_gate)
         {
             _procs[pid] = t with { Role = role };
-            AdoptForksOf(pid, t);
+            AdoptForksOf(pid, t, t.StartTicks);
         }
     }
 
@@ -183,13 +186,23 @@ public sealed partial class ProcessTracker : IDisposable
                 // child's lineage, zombies and death record).
                 lock (_gate)
                 {
+                    ulong start = StartTicks.FromEvent(e.TimestampNs);
                     if (_procs.TryGetValue(e.ParentPid, out var parent))
                     {
-                        var child = parent with { Role = "process", StartedAt = DateTimeOffset.Now };
+                        var child = parent with { Role = "process", StartedAt = DateTimeOffset.Now, StartTicks = start };
                         _procs[e.Pid] = child;
-                        AdoptForksOf(e.Pid, child);
+                        AdoptForksOf(e.Pid, child, start);
                     }
-                    else StashFork(e.Pid, e.ParentPid);
+                    else
+                    {
+                        // A new process with this pid: whatever of ours had it before is gone, its exit
+                        // event lost. Forgotten now, it can never be taken for the newcomer (the daemon's
+                        // own children are registered by the spawner, with their start, before or after).
+                        if (e.ParentPid != Environment.ProcessId && _procs.TryGetValue(e.Pid, out var stale) && !StartTicks.Same(stale.StartTicks, start))
+                            _procs.TryRemove(e.Pid, out _);
+                        _unreaped.TryRemove(e.Pid, out _);
+                        StashFork(e.Pid, e.ParentPid, start);
+                    }
                 }
                 break;
             case ProcEventKind.Exec:
@@ -204,7 +217,7 @@ public sealed partial class ProcessTracker : IDisposable
                 _gone.TryRemove(e.Pid, out _);
                 PruneReaped();
                 if (_procs.TryGetValue(e.Pid, out var exiting) && e.ParentPid != Environment.ProcessId && _procs.ContainsKey(e.ParentPid))
-                    _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now);
+                    _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now, exiting.StartTicks);
                 if (_procs.TryGetValue(e.Pid, out var t) && t.Role == "process" && _procs.TryRemove(e.Pid, out _))
                     Record(e.Pid, t, ExitStatus.FromRaw(e.RawStatus));
                 break;
@@ -229,7 +242,7 @@ public sealed partial class ProcessTracker : IDisposable
         foreach (var (pid, z) in _unreaped)
         {
             if (z.Unit != unit) continue;
-            switch (CheckZombie(pid, z.Parent, z.ExitedAt))
+            switch (CheckZombie(pid, z.Parent, z.ExitedAt, z.StartTicks))
             {
                 case ZombieState.Zombie:
                     zombies.Add((pid, z.Parent, _procs.TryGetValue(z.Parent, out var p) ? p.Comm : _ids.CommOf(z.Parent) ?? "?", z.ExitedAt));
@@ -257,7 +270,7 @@ public sealed partial class ProcessTracker : IDisposable
             foreach (var c in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 if (int.TryParse(c, out int child) && !_unreaped.ContainsKey(child)
                     && ProcReader.TryReadStat(child, out var st) && st!.State == 'Z' && st.Ppid == parent
-                    && _unreaped.TryAdd(child, (unit, parent, DateTimeOffset.Now)))
+                    && _unreaped.TryAdd(child, (unit, parent, DateTimeOffset.Now, st.StartTimeTicks)))
                     found++;
         }
         return found;
@@ -275,12 +288,36 @@ public sealed partial class ProcessTracker : IDisposable
         foreach (var (pid, t) in _procs)
         {
             if (t.Unit != unit || inCgroup.Contains(pid)) continue;
-            string? text = ProcReader.TryReadText($"/proc/{pid}/cgroup");
-            string? v2 = text?.Split('\n').FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+            string? v2 = ProcReader.TryReadUnifiedCgroup(pid);
             if (v2 is null || v2 == cgroupPath || v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal)) continue;
-            if (ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z') escaped.Add((pid, st.Comm, v2));
+            if (!ProcReader.TryReadStat(pid, out var st) || st!.State == 'Z') continue;
+            if (t.StartTicks != 0 && !StartTicks.Same(st.StartTimeTicks, t.StartTicks))
+            {
+                // The pid was reused by another process after ours ended unseen: not ours, never reported.
+                _procs.TryRemove(new KeyValuePair<int, Tracked>(pid, t));
+                continue;
+            }
+            escaped.Add((pid, st.Comm, v2));
         }
         return escaped;
+    }
+
+    /// <summary>
+    /// A pidfd for an escaped process of the unit, to signal it — only if, checked after the pidfd is
+    /// open (from then on the pid cannot be passed on), it is still the very process that was tracked
+    /// (same start) and still outside the unit's cgroup. Anything else gets null, and no signal.
+    /// </summary>
+    public Linux.ProcessHandle? OpenEscapee(string unit, int pid, string cgroupPath)
+    {
+        if (!_procs.TryGetValue(pid, out var t) || t.Unit != unit) return null;
+        var handle = Linux.ProcessHandle.TryOpen(pid);
+        if (handle is null) return null;
+        string? v2 = ProcReader.TryReadUnifiedCgroup(pid);
+        bool same = ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z' && (t.StartTicks == 0 || StartTicks.Same(st.StartTimeTicks, t.StartTicks));
+        bool outside = v2 is not null && v2 != cgroupPath && !v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal);
+        if (same && outside) return handle;
+        handle.Dispose();
+        return null;
     }
 
     /// <summary>
@@ -294,7 +331,7 @@ public sealed partial class ProcessTracker : IDisposable
         Interlocked.Exchange(ref _lastZombiePrune, now);
         PruneGone(now);
         foreach (var (pid, z) in _unreaped)
-            if (CheckZombie(pid, z.Parent, z.ExitedAt) == ZombieState.Gone) _unreaped.TryRemove(pid, out _);
+            if (CheckZombie(pid, z.Parent, z.ExitedAt, z.StartTicks) == ZombieState.Gone) _unreaped.TryRemove(pid, out _);
     }
 
     private enum ZombieState { Zombie, Exiting, Gone }
@@ -305,9 +342,10 @@ public sealed partial class ProcessTracker : IDisposable
     /// is kept for a while, not forgotten (forgetting it lost a zombie from the count). Anything else
     /// — gone, another parent, or alive long after its exit (a reused pid) — was reaped.
     /// </summary>
-    private static ZombieState CheckZombie(int pid, int parent, DateTimeOffset exitedAt)
+    private static ZombieState CheckZombie(int pid, int parent, DateTimeOffset exitedAt, ulong startTicks)
     {
         if (!ProcReader.TryReadStat(pid, out var st) || st!.Ppid != parent) return ZombieState.Gone;
+        if (startTicks != 0 && !StartTicks.Same(st.StartTimeTicks, startTicks)) return ZombieState.Gone; // the pid was reused
         if (st.State == 'Z') return ZombieState.Zombie;
         return DateTimeOffset.Now - exitedAt < TimeSpan.FromSeconds(2) ? ZombieState.Exiting : ZombieState.Gone;
     }
@@ -458,10 +496,10 @@ public sealed partial class ProcessTracker : IDisposable
         if (!ProcReader.TryReadStat(pid, out var st))
             return inherit ?? new Tracked(unit, role, "?", null, null);
         string? cmdline = ProcReader.TryReadCmdline(pid);
-        return new Tracked(unit, role, st!.Comm, string.IsNullOrEmpty(cmdline) ? inherit?.Cmdline : cmdline, ProcReader.StartTime(st));
+        return new Tracked(unit, role, st!.Comm, string.IsNullOrEmpty(cmdline) ? inherit?.Cmdline : cmdline, ProcReader.StartTime(st), st.StartTimeTicks);
     }
 
-    private void StashFork(int child, int parent)
+    private void StashFork(int child, int parent, ulong startTicks)
     {
         lock (_gate)
         {
@@ -469,24 +507,26 @@ public sealed partial class ProcessTracker : IDisposable
             if (_unclaimedForks.Count >= MaxUnclaimedForks)
                 foreach (var old in _unclaimedForks.Where(kv => now - kv.Value.At > 2000).Select(kv => kv.Key).ToList())
                     _unclaimedForks.Remove(old);
-            if (_unclaimedForks.Count < MaxUnclaimedForks) _unclaimedForks[child] = (parent, now);
+            if (_unclaimedForks.Count < MaxUnclaimedForks) _unclaimedForks[child] = (parent, now, startTicks);
         }
     }
 
-    private void AdoptForksOf(int pid, Tracked parent)
+    /// <summary>Claims the stashed forks of a process just registered: those made by it (forked after it started, not by an earlier holder of its pid).</summary>
+    private void AdoptForksOf(int pid, Tracked parent, ulong parentStart)
     {
-        List<int> children;
+        List<(int Pid, ulong Start)> children;
         lock (_gate)
         {
             if (_unclaimedForks.Count == 0) return;
-            children = _unclaimedForks.Where(kv => kv.Value.Parent == pid).Select(kv => kv.Key).ToList();
-            foreach (var c in children) _unclaimedForks.Remove(c);
+            children = _unclaimedForks.Where(kv => kv.Value.Parent == pid && (parentStart == 0 || kv.Value.StartTicks + 1 >= parentStart))
+                .Select(kv => (kv.Key, kv.Value.StartTicks)).ToList();
+            foreach (var c in children) _unclaimedForks.Remove(c.Pid);
         }
-        foreach (var c in children)
+        foreach (var (c, start) in children)
         {
-            var child = parent with { Role = "process" };
+            var child = parent with { Role = "process", StartTicks = start };
             _procs[c] = child;
-            AdoptForksOf(c, child);
+            AdoptForksOf(c, child, start);
         }
     }
 }

@@ -60,6 +60,7 @@ public sealed class HealthMonitor : IDisposable
         try
         {
             Heartbeat?.Invoke();
+            _store.RetryHeld();
             var runners = _manager.Runners();
             Sampler?.Invoke(runners);
             CheckLostEvents(runners);

@@ -27,4 +27,11 @@ public static class NoticeKinds
     public const string PidPressureCleared = "pid-pressure-cleared";
     public const string EventsLost = "events-lost";
     public const string LeftoverCgroup = "leftover-cgroup";
+    public const string HttpAction = "http-action";
+    public const string LogLoss = "log-loss";
+    public const string LogLossEnded = "log-loss-ended";
+    public const string RecordsHeld = "records-held";
+    public const string RecordsWritten = "records-written";
+    public const string StoreRecovered = "store-recovered";
+    public const string AdoptedUnrecorded = "adopted-unrecorded";
 }

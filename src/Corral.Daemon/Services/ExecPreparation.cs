@@ -40,9 +40,13 @@ public static class ExecPreparation
         string? wd = u.WorkingDirectory == "~" ? user?.Home ?? "/root" : u.WorkingDirectory;
         if (wd is not null && u.WorkingDirectoryOptional && !Directory.Exists(wd)) wd = null;
 
-        var rlimits = new List<string>();
-        if (u.LimitNoFile is { } nofile) rlimits.Add($"NOFILE={RLimit.FormatValue(nofile.Soft)}:{RLimit.FormatValue(nofile.Hard)}");
-        if (u.LimitCore is { } core) rlimits.Add($"CORE={RLimit.FormatValue(core.Soft)}:{RLimit.FormatValue(core.Hard)}");
+        // Every limit is set: the unit's own, or systemd's default — never what the daemon inherited.
+        var rlimits = new List<string>(DefaultLimits.Names.Count);
+        foreach (var name in DefaultLimits.Names)
+        {
+            var l = name switch { "NOFILE" => u.LimitNoFile, "CORE" => u.LimitCore, _ => null } ?? HostLimits.DefaultRLimits[name];
+            rlimits.Add($"{name}={RLimit.FormatValue(l.Soft)}:{RLimit.FormatValue(l.Hard)}");
+        }
 
         return new SpawnRequest
         {

@@ -34,9 +34,9 @@ public static class LogFiles
     {
         foreach (var file in files)
         {
-            FileStream fs;
-            try { fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { continue; }
+            // Never through a symlink: the daemon reads as root, the caller may be any member of the socket's group.
+            var fs = Linux.NoFollowFile.OpenRead(file);
+            if (fs is null) continue;
             using (fs)
                 foreach (var line in Backwards(fs))
                     if (LogLine.TryParse(line, out var parsed)) yield return parsed;

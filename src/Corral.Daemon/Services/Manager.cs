@@ -112,16 +112,31 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
             adopted.Add(r.Unit);
         }
         foreach (var name in ctx.Cgroups.UnitCgroupNames().Where(n => !adopted.Contains(n)))
-            StopLeftover(name);
+        {
+            ServiceRunner? runner;
+            lock (_gate) _runners.TryGetValue(name, out runner);
+            if (runner is null) StopLeftover(name);
+            else if (ctx.Cgroups.IsPopulated(ctx.Cgroups.For(name))) AdoptUnrecorded(runner, lastBeat);
+            else ctx.Cgroups.TryRemove(ctx.Cgroups.For(name)); // an empty cgroup of a run that ended
+        }
     }
 
+    /// <summary>A unit's cgroup with processes but no run record (its write failed, the disk was full): adopted, not stopped.</summary>
+    private void AdoptUnrecorded(ServiceRunner runner, DateTimeOffset? lastBeat)
+    {
+        string name = runner.Unit.Name;
+        string how = runner.AdoptUnrecorded(lastBeat);
+        string message = $"{name} was found running with no run record (the previous daemon could not write it); taken over: {how}";
+        Console.Error.WriteLine($"corral: {message}");
+        ctx.Tracker.Store.Add(new Notices.Notice(Notices.NoticeKinds.AdoptedUnrecorded, name, message));
+    }
+
+    /// <summary>The cgroup of a unit that no longer exists: its processes are stopped (SIGTERM, then SIGKILL after 5 s) and it is removed.</summary>
     private void StopLeftover(string name)
     {
         var cg = ctx.Cgroups.For(name);
         var pids = ctx.Cgroups.ReadPids(cg);
-        bool known;
-        lock (_gate) known = _runners.ContainsKey(name);
-        string why = known ? "no run of it was recorded" : "the unit no longer exists";
+        const string why = "the unit no longer exists";
         ctx.Tracker.Store.Add(new Notices.Notice(Notices.NoticeKinds.LeftoverCgroup, name,
             $"cgroup {cg.Path} was left with {pids.Count} process{(pids.Count == 1 ? "" : "es")} ({why}); stopping it: SIGTERM, SIGKILL after 5s")
         { Count = pids.Count });

@@ -37,12 +37,23 @@ public sealed class RunStore(string dir)
     /// <summary>The daemon's heartbeat file: its time says when the daemon was last alive.</summary>
     public string Heartbeat => Path.Combine(Dir, "heartbeat");
 
+    /// <summary>Writes the record atomically, mode 0600; on failure (a full disk) nothing half-written is left and IOException says why.</summary>
     public void Write(RunRecord r)
     {
-        Directory.CreateDirectory(Dir);
+        Directory.CreateDirectory(Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string path = PathOf(r.Unit), tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(r, RunJson.Default.RunRecord));
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            using (var f = new FileStream(tmp, new FileStreamOptions
+                   { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+                f.Write(JsonSerializer.SerializeToUtf8Bytes(r, RunJson.Default.RunRecord));
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException)
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
     }
 
     public void Delete(string unit) => File.Delete(PathOf(unit));
@@ -69,7 +80,7 @@ public sealed class RunStore(string dir)
     {
         try
         {
-            if (!File.Exists(Heartbeat)) { Directory.CreateDirectory(Dir); File.WriteAllText(Heartbeat, ""); }
+            if (!File.Exists(Heartbeat)) { Directory.CreateDirectory(Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); File.WriteAllText(Heartbeat, ""); }
             File.SetLastWriteTimeUtc(Heartbeat, DateTime.UtcNow);
         }
         catch (IOException) { }

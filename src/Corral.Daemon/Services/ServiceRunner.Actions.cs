@@ -81,7 +81,7 @@ public sealed partial class ServiceRunner
     /// <summary>The service's log, and new output pipes into it with their holder.</summary>
     private void OpenLogAndPipes()
     {
-        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name);
+        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
         _pipes = _ctx.Output.Open(_log);
         StartPipeHolder();
     }
@@ -233,7 +233,8 @@ public sealed partial class ServiceRunner
         NoteKill(SignalNames.SigKill, "escaped the service's cgroup; KillEscaped=yes");
         foreach (var e in escaped)
         {
-            using var h = ProcessHandle.TryOpen(e.Pid);
+            // Checked again just before the signal: the same process as tracked, still outside.
+            using var h = _ctx.Tracker.OpenEscapee(Unit.Name, e.Pid, CgroupPathInProc);
             h?.TrySignal(SignalNames.SigKill);
         }
         EscapedLeft = [];

@@ -91,12 +91,17 @@ public sealed partial class ServiceRunner
             if (now is null) _ctx.Runs.Delete(Unit.Name);
             else _ctx.Runs.Write(now);
             _persisted = now;
+            RunRecordError = null;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"corral: cannot write the run record of {Unit.Name}: {e.Message}");
+            if (RunRecordError is null) Console.Error.WriteLine($"corral: cannot write the run record of {Unit.Name}: {e.Message}");
+            RunRecordError = e.Message; // tried again at the next event
         }
     }
+
+    /// <summary>Why the run record could not be written the last time it was tried; null when it is up to date.</summary>
+    private string? RunRecordError { get; set; }
 
     /// <summary>
     /// Takes over a run a previous daemon left (W6): its cgroup, its pipes from the holder, its main
@@ -104,7 +109,49 @@ public sealed partial class ServiceRunner
     /// run being stopped is stopped again, and a main process that ended meanwhile is recorded as such
     /// and handled as an exit (Restart= applies).
     /// </summary>
-    public void Adopt(RunRecord r, DateTimeOffset? lastBeat)
+    public void Adopt(RunRecord r, DateTimeOffset? lastBeat) => Adopt(r, lastBeat, guessed: false);
+
+    /// <summary>
+    /// A run of this unit whose record the previous daemon could not write (its disk was full): it
+    /// is still the unit's, so it is taken over, never killed for want of a record. The main process
+    /// is guessed as systemd's GuessMainPID= would — the one process of the cgroup whose parent is
+    /// outside it — and the pipe holder found by the pipe it shares with that process's stdout.
+    /// Without a guess the run goes on with no main process until its cgroup empties.
+    /// </summary>
+    public string AdoptUnrecorded(DateTimeOffset? lastBeat)
+    {
+        var cg = _ctx.Cgroups.For(Unit.Name);
+        var pids = _ctx.Cgroups.ReadPids(cg);
+        var inside = pids.ToHashSet();
+        var roots = pids.Where(p => ProcReader.TryReadStat(p, out var st) && !inside.Contains(st!.Ppid)).ToList();
+        int main = roots.Count == 1 ? roots[0] : 0;
+        var r = new RunRecord { Unit = Unit.Name, State = "running" };
+        if (main > 0 && ProcReader.TryReadStat(main, out var ms))
+        {
+            r = r with { MainPid = main, MainStart = ms!.StartTimeTicks, MainComm = ms.Comm };
+            if (HolderOf(main) is { } holder) r = r with { HolderPid = holder.Pid, HolderStart = holder.Start };
+        }
+        Adopt(r, lastBeat, guessed: true);
+        return main > 0 ? $"main process guessed: {main} ({r.MainComm})" : $"no main process could be guessed among {pids.Count}; it runs until its cgroup empties";
+    }
+
+    /// <summary>The pipe holder (in the helpers cgroup) whose stdout is the read end of the pipe the process writes its stdout to.</summary>
+    private (int Pid, ulong Start)? HolderOf(int pid)
+    {
+        string? pipe = LinkOf($"/proc/{pid}/fd/1");
+        if (pipe is null || !pipe.StartsWith("pipe:", StringComparison.Ordinal)) return null;
+        foreach (int h in _ctx.Cgroups.ReadPids(_ctx.Cgroups.Helpers()))
+            if (LinkOf($"/proc/{h}/fd/1") == pipe && ProcReader.TryReadStat(h, out var hs)) return (h, hs!.StartTimeTicks);
+        return null;
+    }
+
+    private static string? LinkOf(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed)
     {
         lock (_gate)
         {
@@ -115,7 +162,7 @@ public sealed partial class ServiceRunner
                 _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
                 _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
             }
-            _log = ServiceLog.Open(_ctx.LogDir, Unit.Name);
+            _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
             _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
             if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
             {
@@ -157,7 +204,7 @@ public sealed partial class ServiceRunner
                 _lastMainPid = r.MainPid;
                 Post(ServiceEvent.MainExit(ExitStatus.Unknown));
             }
-            else if (!mainAlive)
+            else if (!mainAlive && !guessed)
                 Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
             if (r.State == "stopping") Post(ServiceEvent.StopRequest());
         }

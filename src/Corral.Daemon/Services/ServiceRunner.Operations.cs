@@ -42,12 +42,18 @@ public sealed partial class ServiceRunner
                     $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
             // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
             // right after, status and why tell, not start. A oneshot's job is its command's success.
-            if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return JobResult.Done;
+            if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
             if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
-            return JobResult.Done;
+            return WithRunRecordWarning(JobResult.Done);
         }
     }
+
+    /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>
+    private JobResult WithRunRecordWarning(JobResult r) =>
+        RunRecordError is { } e && !ServiceStateNames.IsInactive(_fsm.State)
+            ? r with { Warnings = [$"{Unit.Name} runs, but its run record could not be written ({e}); should the daemon die before it can be, the next one will adopt the service from its cgroup (main process guessed)"] }
+            : r;
 
     public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock, string verb = "stop", int? uid = null)
     {
@@ -97,11 +103,11 @@ public sealed partial class ServiceRunner
     }
 
     /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>
-    public JobResult Kill(KillWhom whom, int signal, int? uid = null)
+    public JobResult Kill(KillWhom whom, int signal, int? uid = null, string verb = "kill")
     {
         lock (_gate)
         {
-            (_jobVerb, _jobUid) = ("kill", uid);
+            (_jobVerb, _jobUid) = (verb, uid);
             NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
             switch (whom)
             {
@@ -130,4 +136,6 @@ public sealed record JobResult(bool Ok, string? Error)
     public IReadOnlyList<int> LeftOver { get; init; } = [];
     public IReadOnlyList<Api.Escapee> Escaped { get; init; } = [];
     public int Signalled { get; init; }
+    /// <summary>What went wrong beside the job without failing it (a run record that could not be written).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -76,6 +76,7 @@ public sealed partial class ServiceRunner
                 Processes = procs,
                 Zombies = ZombieGroups(zombies),
                 ZombieMax = u.ZombieMax,
+                LogBytesLost = _log?.LostBytes ?? 0,
             };
         }
     }

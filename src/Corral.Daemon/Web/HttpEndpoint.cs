@@ -8,13 +8,13 @@ namespace Corral.Daemon.Web;
 
 /// <summary>
 /// The HTTP endpoint (--http ADDRESS:PORT), off by default: the page at /, its assets, /metrics,
-/// the live feed at /v1/stream and the same /v1 API as the socket. Every GET is open; anything else
-/// needs the token (HttpToken). One request per connection, as on the socket.
+/// the live feed at /v1/stream and the same /v1 API as the socket. Every request must name this
+/// endpoint in its Host header (RequestOrigin); every GET and HEAD is then open; anything else needs
+/// the token (HttpToken) and, from a browser, this endpoint's own Origin — whatever its path, and
+/// before the path is looked at. One request per connection, as on the socket.
 /// </summary>
-public sealed class HttpEndpoint(IPEndPoint address) : IDisposable
+public sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? hostNames = null) : IDisposable
 {
-    /// <summary>A client has this long to send its request head; slower ones are dropped.</summary>
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private const string Headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
     private const string PageHeaders = Headers + "Content-Security-Policy: default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'\r\n";
 
@@ -24,85 +24,63 @@ public sealed class HttpEndpoint(IPEndPoint address) : IDisposable
     private HttpToken token = HttpToken.None;
     private MetricsWriter metrics = null!;
     private LiveFeed feed = null!;
+    private RequestOrigin origin = null!;
+
+    /// <summary>at most ConnectionLimiter.DefaultMaxOpen connections open at once, the live pages among them; 10 s to send a request, 10 s for each write.</summary>
+    public ConnectionLimiter Connections { get; } = new("HTTP", ConnectionLimiter.DefaultMaxOpen);
 
     /// <summary>The address actually bound (the port is chosen by the kernel when 0 was given).</summary>
     public IPEndPoint Bound => (IPEndPoint)_listener!.LocalEndPoint!;
 
-    /// <summary>Binds and listens, first thing at start-up: a taken port fails before any service starts.</summary>
+    /// <summary>
+    /// Binds and listens, first thing at start-up: a taken port fails before any service starts.
+    /// SO_REUSEADDR only, so that a daemon restarted at once can bind past its old connections in
+    /// TIME_WAIT; never SO_REUSEPORT (what .NET's ReuseAddress sets on Linux), with which a second
+    /// daemon would silently share the port.
+    /// </summary>
     public void Listen()
     {
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        const int SolSocket = 1, SoReuseaddr = 2;
+        _listener.SetRawSocketOption(SolSocket, SoReuseaddr, BitConverter.GetBytes(1));
         try
         {
             _listener.Bind(address);
+            _listener.Listen(128);
         }
         catch (SocketException e)
         {
             _listener.Dispose();
             throw new ArgumentException($"--http {Format(address)}: cannot listen there: {e.Message}");
         }
-        _listener.Listen(128);
+        origin = new RequestOrigin(Bound, hostNames ?? []);
     }
 
     /// <summary>Starts answering; connections made since Listen wait in the backlog until then.</summary>
     public void Start(ApiRoutes apiRoutes, HttpToken httpToken, MetricsWriter metricsWriter, LiveFeed liveFeed)
     {
         (routes, token, metrics, feed) = (apiRoutes, httpToken, metricsWriter, liveFeed);
-        _ = HttpConnection.AcceptLoop(_listener!, Serve, _cts.Token);
+        _ = Connections.Run(_listener!, Serve, _cts.Token);
     }
 
     public static string Format(IPEndPoint e) => e.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{e.Address}]:{e.Port}" : $"{e.Address}:{e.Port}";
 
-    private async Task Serve(Socket conn)
+    private Task Serve(HttpConnection conn) => conn.Serve(async request =>
     {
-        bool handedOver = false;
-        try
+        request = request with { RemoteAddress = (conn.Socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "?" };
+        if (request.Method == "GET" && request.Path == "/v1/stream" && origin.CheckHost(request.Headers) is null)
         {
-            byte[] response;
-            bool readWhole = false;
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
-                timeout.CancelAfter(RequestTimeout);
-                var request = await HttpConnection.ReadRequest(conn, timeout.Token);
-                readWhole = request is not null;
-                if (request is null)
-                    response = HttpRequest.Response(400, routes.Error("malformed request: headers too long or connection closed early"));
-                else if (request.Method == "GET" && request.Path == "/v1/stream")
-                {
-                    handedOver = true;
-                    await feed.Serve(conn);
-                    return;
-                }
-                else
-                    response = await Handle(request with { OverHttp = true });
-            }
-            catch (OperationCanceledException)
-            {
-                return; // too slow, or the daemon is stopping: close without an answer
-            }
-            catch (FormatException e)
-            {
-                response = HttpRequest.Response(400, routes.Error($"malformed request: {e.Message}"));
-            }
-            catch (Exception e) when (e is not SocketException)
-            {
-                Console.Error.WriteLine($"corral: HTTP request failed: {e}");
-                response = HttpRequest.Response(500, routes.Error($"internal error: {e.Message}"));
-            }
-            await HttpConnection.Answer(conn, response, readWhole);
+            await feed.Serve(conn);
+            return null;
         }
-        catch (SocketException) { }
-        finally
-        {
-            if (!handedOver) conn.Dispose();
-        }
-    }
+        return await Handle(request);
+    }, routes.Error);
 
     private async Task<byte[]> Handle(HttpRequest req)
     {
-        if (req.Method == "GET")
+        if (origin.CheckHost(req.Headers) is { } wrongHost)
+            return Refuse(403, wrongHost);
+        if (req.Method is "GET" or "HEAD")
         {
             if (req.Path == "/metrics")
                 return HttpRequest.Response(200, Encoding.UTF8.GetBytes(metrics.Write()), PrometheusText.ContentType, Headers);
@@ -110,15 +88,33 @@ public sealed class HttpEndpoint(IPEndPoint address) : IDisposable
                 return HttpRequest.Response(200, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(token.Answer(req.Headers), ApiJson.Default.AccessAnswer)), "application/json", Headers);
             if (WebAssets.Find(req.Path) is { } asset)
                 return HttpRequest.Response(200, asset.Content, asset.ContentType, asset.IsPage ? PageHeaders : Headers);
-            if (!req.Path.StartsWith("/v1/", StringComparison.Ordinal))
+            if (req.Segments is not ["v1", ..])
                 return HttpRequest.Response(404, routes.Error($"no such page {req.Path}; the page is at /, the metrics at /metrics"));
         }
-        else if (req.Path.StartsWith("/v1/", StringComparison.Ordinal) && token.Check(req.Headers) is { } refusal)
+        else
         {
-            return HttpRequest.Response(refusal.Status, Encoding.UTF8.GetBytes(routes.Error(refusal.Message)), "application/json",
-                refusal.Status == 401 ? Headers + "WWW-Authenticate: Bearer realm=\"corral\"\r\n" : Headers);
+            // Whatever the path: an action needs the endpoint's own origin and the token before anything is routed.
+            if (origin.CheckOrigin(req.Headers) is { } crossOrigin)
+                return Refuse(403, crossOrigin);
+            if (token.Check(req.Headers) is { } refusal)
+                return Refuse(refusal.Status, refusal.Message);
         }
-        return await routes.Handle(req);
+        return ApiRoutes.RouteOf(req) is { } route ? await routes.Handle(req, route) : routes.NotFound(req);
+    }
+
+    private long _refused;
+
+    /// <summary>Live pages dropped to make room for new ones since the daemon started.</summary>
+    public long LiveFeedEvictions => feed?.Evicted ?? 0;
+
+    /// <summary>Requests refused for their Host, Origin or token since the daemon started.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    private byte[] Refuse(int status, string message)
+    {
+        Interlocked.Increment(ref _refused);
+        return HttpRequest.Response(status, Encoding.UTF8.GetBytes(routes.Error(message)), "application/json",
+            status == 401 ? Headers + "WWW-Authenticate: Bearer realm=\"corral\"\r\n" : Headers);
     }
 
     public void Dispose()

@@ -24,17 +24,30 @@ public sealed class HttpToken
 
     /// <summary>
     /// Reads the token: the file's content without surrounding white space, at least 16 characters.
-    /// The file must not be readable by others than its owner and group (like ssh with its keys).
+    /// The file is opened without following a symlink, and judged on the descriptor that is read
+    /// (fstat, so it cannot be swapped between the check and the read): a regular file, owned by
+    /// root, mode 0600 or 0400 — like ssh with its keys.
     /// </summary>
     public static HttpToken Load(string path)
     {
         string text;
         try
         {
-            var mode = File.GetUnixFileMode(path);
-            if ((mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-                throw new ArgumentException($"--http-token-file {path}: the token file is readable or writable by others (mode {Convert.ToString((int)mode, 8)}); chmod o-rw it");
-            text = File.ReadAllText(path).Trim();
+            using var file = Linux.NoFollowFile.OpenRead(path)
+                ?? throw new ArgumentException($"--http-token-file {path}: no such file; for example: (umask 077; head -c 24 /dev/urandom | base64 > {path})");
+            var facts = Linux.FileFacts.OfDescriptor((int)file.SafeFileHandle.DangerousGetHandle());
+            if (!facts.IsRegular)
+                throw new ArgumentException($"--http-token-file {path}: not a regular file");
+            if (facts.Uid != 0)
+                throw new ArgumentException($"--http-token-file {path}: owned by uid {facts.Uid}, not root; chown root {path}");
+            if (facts.Permissions is not (0x180 or 0x100))
+                throw new ArgumentException($"--http-token-file {path}: mode {facts.Octal}; the token file must be 0600 or 0400 (readable by root only): chmod 600 {path}");
+            using var reader = new StreamReader(file);
+            text = reader.ReadToEnd().Trim();
+        }
+        catch (Linux.ErrnoException e)
+        {
+            throw new ArgumentException($"--http-token-file {path}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -43,37 +42,45 @@ public sealed class LiveFeed : IDisposable
 
     public int Subscribers { get { lock (_gate) return _subscribers.Count; } }
 
-    /// <summary>Takes over the connection: answers with the event stream until the client leaves or the daemon stops.</summary>
-    public async Task Serve(Socket conn)
+    /// <summary>Pages dropped to make room for a new one since the daemon started.</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
+    private long _evicted;
+
+    /// <summary>
+    /// Takes over the connection: answers with the event stream until the client leaves, stops
+    /// reading (a write that does not complete within the write deadline), or the daemon stops.
+    /// When every slot is taken, the newcomer takes the slot of a page that is behind (messages
+    /// queued because its socket does not drain) or else of the oldest: pages that never read cannot
+    /// hold every slot and keep an operator's page out, and an evicted page's EventSource reconnects.
+    /// </summary>
+    public async Task Serve(HttpConnection conn)
     {
         var channel = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        bool full;
+        Channel<byte[]>? victim = null;
         lock (_gate)
         {
-            full = _subscribers.Count >= MaxSubscribers;
-            if (!full) _subscribers.Add(channel);
+            if (_subscribers.Count >= MaxSubscribers)
+            {
+                victim = _subscribers.FirstOrDefault(c => c.Reader.Count > 0) ?? _subscribers[0];
+                _subscribers.Remove(victim);
+                _evicted++;
+            }
+            _subscribers.Add(channel);
         }
-        if (full)
-        {
-            using (conn)
-                await HttpConnection.Answer(conn, HttpRequest.Response(503, JsonSerializer.Serialize(new JobResponse(false,
-                    $"too many live pages open (at most {MaxSubscribers}); close one or reload later"), ApiJson.Default.JobResponse)), true);
-            return;
-        }
+        victim?.Writer.TryComplete(); // its loop ends and its connection closes
         try
         {
-            await conn.SendAsync(Encoding.ASCII.GetBytes(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n" +
-                "retry: 2000\n\n"));
-            await conn.SendAsync(Event("units", _routes.UnitsJson()));
+            if (!await conn.Send(Encoding.ASCII.GetBytes(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n" +
+                    "retry: 2000\n\n")))
+                return;
+            if (!await conn.Send(Event("units", _routes.UnitsJson()))) return;
             await foreach (var message in channel.Reader.ReadAllAsync())
-                await conn.SendAsync(message);
+                if (!await conn.Send(message)) return;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { } // the page went away
         finally
         {
             lock (_gate) _subscribers.Remove(channel);
-            conn.Dispose();
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
     /// <summary>The active states, each a series of corral_unit_state (1 for the unit's current one).</summary>
     public static readonly string[] ActiveStates = ["active", "reloading", "inactive", "failed", "activating", "deactivating"];
 
+    /// <summary>The HTTP endpoint, for its own counters.</summary>
+    public HttpEndpoint? Endpoint { get; init; }
+
     public string Write()
     {
         var units = manager.List();
@@ -24,6 +27,12 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         WriteEvents(m, units);
         WriteMachine(m, monitor.Machine());
         WriteSelf(m);
+        if (Endpoint is { } e)
+        {
+            m.Family("corral_http_requests_refused_total", "counter", "HTTP requests refused for their Host, their Origin or their token.").Sample(e.Refused);
+            m.Family("corral_http_connections_evicted_total", "counter", "HTTP connections closed before their request was read, to make room for new ones, and live pages dropped for new ones.")
+                .Sample(e.Connections.Counts.Evictions + e.LiveFeedEvictions);
+        }
         return m.ToString();
     }
 
@@ -71,6 +80,9 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
 
         m.Family("corral_unit_escaped_processes", "gauge", "Processes of the unit's fork lineage that are alive outside its cgroup.");
         foreach (var u in units) m.Sample(u.Escaped.Count, ("unit", u.Name));
+
+        m.Family("corral_unit_log_lost_bytes_total", "counter", "Bytes of the unit's output dropped because its log could not be written (a full disk), since the daemon started.");
+        foreach (var u in units) m.Sample(u.LogBytesLost, ("unit", u.Name));
     }
 
     private void WriteEvents(PrometheusText m, List<UnitStatus> units)
@@ -88,6 +100,9 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         m.Family("corral_notices_total", "counter", "Notices raised, by kind (zombies-exceeded, escaped, pid-pressure, events-lost, leftover-cgroup, ...).");
         foreach (var (kind, n) in store.NoticeCounts().OrderBy(k => k.Kind, StringComparer.Ordinal))
             m.Sample(n, ("kind", kind));
+
+        m.Family("corral_event_store_held_records", "gauge", "Death records and notices held in memory because the event store could not be written (a full disk).").Sample(store.Held);
+        m.Family("corral_event_store_held_dropped_total", "counter", "Held records dropped because more than the most that can be held were waiting.").Sample(store.HeldDropped);
     }
 
     private static void WriteMachine(PrometheusText m, MachineStatus s)

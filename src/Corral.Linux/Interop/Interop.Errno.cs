@@ -19,4 +19,7 @@ public sealed class ErrnoException(string operation, int errno, string? subject 
     : Exception($"{operation}{(subject is null ? "" : $" {subject}")}: {Interop.StrError(errno)} (errno {errno})")
 {
     public int Errno { get; } = errno;
+
+    /// <summary>"No space left on device (errno 28)".</summary>
+    public static string Describe(int errno) => $"{Interop.StrError(errno)} (errno {errno})";
 }

@@ -22,6 +22,10 @@ public static class ProcReader
         return raw?.TrimEnd('\0').Replace('\0', ' ');
     }
 
+    /// <summary>The process's cgroup in the v2 hierarchy, from the "0::" line of /proc/PID/cgroup ("/corral/web.service"); null when gone.</summary>
+    public static string? TryReadUnifiedCgroup(int pid) =>
+        TryReadText($"/proc/{pid}/cgroup")?.Split('\n').FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+
     /// <summary>The process (thread group) a thread belongs to, from /proc/TID/status; trace lines name threads.</summary>
     public static int? TryReadTgid(int tid) =>
         StatusField(tid, "Tgid") is [var tgid, ..] && int.TryParse(tgid, out int v) ? v : null;

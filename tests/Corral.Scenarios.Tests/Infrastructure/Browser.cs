@@ -17,7 +17,8 @@ public sealed class Browser : IAsyncDisposable
 
     public static string ScreenshotDir => Path.Combine(Repo.Root, "artifacts", "screenshots");
 
-    public static async Task<Browser> Open(string url)
+    /// <param name="extraArgs">more Chromium flags, such as --host-resolver-rules to give a name an address</param>
+    public static async Task<Browser> Open(string url, params string[] extraArgs)
     {
         var b = new Browser();
         try
@@ -27,7 +28,7 @@ public sealed class Browser : IAsyncDisposable
             {
                 ExecutablePath = Chromium,
                 Headless = true,
-                Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", .. extraArgs],
             });
             b.Page = await b._browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
             b.Page.SetDefaultTimeout(20_000);

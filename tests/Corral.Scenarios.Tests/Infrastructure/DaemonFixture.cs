@@ -47,14 +47,22 @@ public sealed class DaemonFixture : IDisposable
     public void WriteUnit(string name, string body) =>
         File.WriteAllText(Path.Combine(UnitDir, name.EndsWith(".service") ? name : name + ".service"), body);
 
-    public void Start(params string[] extraArgs)
+    public void Start(params string[] extraArgs) => StartUnder([], extraArgs);
+
+    /// <summary>Starts the daemon through a prefix that execs it (prlimit …, sh -c '… exec "$@"'), so its pid is the daemon's.</summary>
+    public void StartUnder(string[] prefix, params string[] extraArgs)
     {
-        var psi = new ProcessStartInfo(Repo.Corral)
+        var psi = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : Repo.Corral)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (prefix.Length > 0)
+        {
+            foreach (var a in prefix[1..]) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(Repo.Corral);
+        }
         foreach (var a in new[] { "daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", LogDir, "--cgroup-root", CgroupRoot })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
@@ -72,6 +80,28 @@ public sealed class DaemonFixture : IDisposable
     }
 
     public int DaemonPid => _daemon!.Id;
+
+    /// <summary>`corral daemon` with this fixture's paths and more arguments, expected to refuse and exit: its exit code and output.</summary>
+    public CliResult RunDaemonToExit(params string[] extra) =>
+        RunToExit(["daemon", "--units", UnitDir, "--socket", Socket, "--state-dir", Path.Combine(Dir, "state"), "--log-dir", LogDir, "--cgroup-root", CgroupRoot, .. extra]);
+
+    /// <summary>`corral` with these arguments, run to its end (30 s at most, else the test fails); for a daemon that must refuse to start.</summary>
+    public CliResult RunToExit(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Repo.Corral) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["TMPDIR"] = Dir;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            Corral.Linux.Signaller.TryKill(p.Id, 15);
+            p.WaitForExit();
+            Assert.Fail($"corral {string.Join(' ', args)} ran on instead of refusing");
+        }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result, TimeSpan.Zero);
+    }
 
     /// <summary>Waits for the daemon to exit on its own (after a SIGTERM) and returns its exit code.</summary>
     public int WaitForDaemonExit()

@@ -49,5 +49,31 @@ public sealed class WebEndpoint : IDisposable
         return (resp.StatusCode, resp.Content.ReadAsStringAsync().Result, resp);
     }
 
+    /// <summary>Sends one request as written (method, path, headers all the test's) and returns the status and body; status 0 when closed without an answer.</summary>
+    public (int Status, string Body) Raw(string request)
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 30_000 };
+        s.Connect(IPAddress.Loopback, Port);
+        s.Send(System.Text.Encoding.ASCII.GetBytes(request));
+        using var ms = new MemoryStream();
+        var buf = new byte[65536];
+        int n;
+        try { while ((n = s.Receive(buf)) > 0) ms.Write(buf, 0, n); }
+        catch (SocketException) { }
+        string text = System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        if (!text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal)) return (0, text);
+        return (int.Parse(text.AsSpan(9, 3)), text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
+    /// <summary>The value of one sample of /metrics ("name" or "name{labels}").</summary>
+    public double Metric(string sample)
+    {
+        var (_, body, _) = Get("/metrics");
+        foreach (var line in body.Split('\n'))
+            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+                return double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"no sample {sample} in /metrics");
+    }
+
     public void Dispose() => _client.Dispose();
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs with apt-get (Debian 12, as root) what the build and the tests need, when something is
+# missing; does nothing when all is there. Both ./test.sh and .ci/run use it: one list, one way.
+#   gcc, libc6-dev  build the executor and the test workload
+#   procps          ps, for the tests' process checks
+#   util-linux      prlimit, mount (tests run the daemon under limits, on small tmpfs mounts)
+#   curl            requests sent as another user, exactly as written (the socket's access tests)
+#   prometheus      promtool and the server the metrics tests scrape with
+#   chromium        the browser Playwright drives (it cannot download one here)
+set -euo pipefail
+need=()
+for tool in gcc:gcc /usr/include/stdio.h:libc6-dev ps:procps prlimit:util-linux curl:curl \
+            /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium; do
+  path=${tool%%:*} package=${tool#*:}
+  if [[ $path == /* ]]; then [ -e "$path" ] && continue; else command -v "$path" >/dev/null && continue; fi
+  need+=("$package")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Installing must not start a Prometheus service: where no policy-rc.d says so already, one is put
+# in place for the install.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl; do
+  [ -x "$tool" ] || { echo "deps.sh: $tool is missing after the install" >&2; exit 1; }
+done

@@ -1,0 +1,145 @@
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Corral.Daemon.Api;
+
+/// <summary>
+/// The accept loop of one listening socket (the Unix socket, or the TCP endpoint) and the bound on
+/// what it holds open. At most <see cref="MaxOpen"/> connections at once: when full, the oldest
+/// connection that has not sent its request yet is closed to make room — a client that connects and
+/// says nothing cannot keep anyone out, while one that sends its request at once (every real client
+/// does) is served. When every slot is busy with a request being answered, a newcomer gets 503.
+/// Out of descriptors (EMFILE, ENFILE), the loop closes idle connections and waits before it tries
+/// again, growing the wait up to a second, instead of spinning on a backlog it cannot accept.
+/// </summary>
+public sealed class ConnectionLimiter(string name, int maxOpen)
+{
+    /// <summary>
+    /// How many connections one listener may hold: an eighth of the descriptors the daemon may open,
+    /// between 8 and 128. Descriptors must never run out: the .NET runtime needs one to start a
+    /// thread, and a thread it cannot start ends the process ("Out of memory."), whatever the code
+    /// that wanted it (measured: a daemon limited to 160 descriptors died at its 49th idle connection).
+    /// </summary>
+    public static int DefaultMaxOpen { get; } = (int)Math.Clamp((Linux.ResourceLimits.Soft(Linux.ResourceLimits.NoFile) ?? 1 << 20) / 8, 8, 128);
+
+    public int MaxOpen { get; } = maxOpen;
+
+    /// <summary>"socket" or "HTTP", for messages.</summary>
+    public string Name { get; } = name;
+    public TimeSpan HeadDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan WriteDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    private readonly object _gate = new();
+    private readonly LinkedList<HttpConnection> _idle = new();
+    private int _open;
+    private long _evictions, _refusals, _acceptFailures;
+
+    /// <summary>Idle connections closed to make room, newcomers refused with 503, accepts that failed for want of descriptors.</summary>
+    public (long Evictions, long Refusals, long AcceptFailures) Counts
+    {
+        get { lock (_gate) return (_evictions, _refusals, _acceptFailures); }
+    }
+
+    public int Open { get { lock (_gate) return _open; } }
+
+    /// <summary>Accepts until cancelled; each connection is served on the thread pool and disposed after.</summary>
+    public async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel)
+    {
+        var backoff = TimeSpan.FromMilliseconds(10);
+        while (!cancel.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(cancel);
+                backoff = TimeSpan.FromMilliseconds(10);
+            }
+            catch (Exception) when (cancel.IsCancellationRequested) { return; }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                lock (_gate) _acceptFailures++;
+                EvictOldestIdle();
+                if (_acceptFailures == 1 || _acceptFailures % 1000 == 0)
+                    Console.Error.WriteLine($"corral: {Name}: cannot accept a connection ({e.Message}); waiting {backoff.TotalMilliseconds} ms");
+                try { await Task.Delay(backoff, cancel); } catch (OperationCanceledException) { return; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+                continue;
+            }
+            catch (SocketException) { continue; } // the client gave up before it was accepted
+            catch (ObjectDisposedException) { return; }
+
+            var conn = new HttpConnection(socket, this, cancel);
+            if (!Admit(conn))
+            {
+                _ = Task.Run(() => RefuseBusy(conn));
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                using (conn)
+                {
+                    try { await serve(conn); }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException) { }
+                    catch (Exception e) { Console.Error.WriteLine($"corral: {Name}: connection failed: {e}"); }
+                }
+            });
+        }
+    }
+
+    /// <summary>Takes a slot for the connection, evicting the oldest idle one if need be; false when every slot is busy.</summary>
+    private bool Admit(HttpConnection conn)
+    {
+        HttpConnection? victim = null;
+        lock (_gate)
+        {
+            if (_open >= MaxOpen)
+            {
+                if (_idle.First is null) { _refusals++; return false; }
+                victim = _idle.First.Value;
+                _idle.RemoveFirst();
+                _evictions++;
+            }
+            _open++;
+            _idle.AddLast(conn);
+            conn.Admitted = true;
+        }
+        victim?.Evict();
+        return true;
+    }
+
+    private static async Task RefuseBusy(HttpConnection conn)
+    {
+        using (conn)
+            await conn.Answer(HttpRequest.Response(503, JsonSerializer.Serialize(new JobResponse(false,
+                "too many connections at once; try again in a moment"), ApiJson.Default.JobResponse)), readWhole: false);
+    }
+
+    private void EvictOldestIdle()
+    {
+        HttpConnection? victim;
+        lock (_gate)
+        {
+            victim = _idle.First?.Value;
+            if (victim is null) return;
+            _idle.RemoveFirst();
+            _evictions++;
+        }
+        victim.Evict();
+    }
+
+    internal void MarkBusy(HttpConnection conn)
+    {
+        lock (_gate) _idle.Remove(conn);
+    }
+
+    /// <summary>Called once per admitted or refused connection when it is disposed.</summary>
+    internal void Release(HttpConnection conn)
+    {
+        if (!conn.Admitted) return; // refused outright: it never held a slot
+        lock (_gate)
+        {
+            _idle.Remove(conn);
+            _open--;
+        }
+    }
+}

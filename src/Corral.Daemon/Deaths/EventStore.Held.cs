@@ -1,0 +1,136 @@
+using Corral.Core.Deaths;
+using Corral.Daemon.Notices;
+using Microsoft.Data.Sqlite;
+
+namespace Corral.Daemon.Deaths;
+
+/// <summary>
+/// Records the database cannot take (its disk is full, over quota, failing) are held in memory, in
+/// order, and written first as soon as a write succeeds again: at the next record, or at the health
+/// monitor's next tick (<see cref="RetryHeld"/>). A notice, held with them, says from when and why;
+/// another says when they were written. At most <see cref="MaxHeld"/> are held: past that the oldest
+/// go, counted, and the second notice says how many.
+/// </summary>
+public sealed partial class EventStore
+{
+    public const int MaxHeld = 10_000;
+
+    private readonly Queue<object> _held = new();
+    // The store-recovered notice of a corruption met by a write, told to listeners with what was written.
+    private Notice? _recovered;
+    private DateTimeOffset? _holdingSince;
+    private long _heldDropped, _heldDroppedTotal;
+
+    /// <summary>Records held in memory now, waiting for room in the database.</summary>
+    public int Held { get { lock (_gate) return _held.Count; } }
+
+    /// <summary>Held records that were dropped because too many were held, since the daemon started.</summary>
+    public long HeldDropped { get { lock (_gate) return _heldDroppedTotal; } }
+
+    /// <summary>Writes what is held, if anything; called by the health monitor at every tick.</summary>
+    public void RetryHeld()
+    {
+        if (Held == 0) return;
+        Write(null);
+    }
+
+    /// <summary>
+    /// Writes what is held, then <paramref name="record"/> (a DeathRecord or a Notice); returns the
+    /// stored record with its id, or null when it was held. Listeners hear of each record written.
+    /// </summary>
+    private object? Write(object? record)
+    {
+        var written = new List<object>();
+        object? stored = null;
+        lock (_gate)
+        {
+            bool open = TryWriteHeld(written);
+            if (record is not null)
+            {
+                var (result, failure) = open ? TryInsert(record, out stored) : (Outcome.Full, "records held before it are not written yet");
+                if (result == Outcome.Written) written.Add(stored!);
+                else if (result == Outcome.Full) Hold(record, failure!);
+            }
+            if (_recovered is { } told) written.Insert(0, told);
+            _recovered = null;
+        }
+        foreach (var w in written)
+        {
+            if (w is DeathRecord d) Added?.Invoke(d);
+            else if (w is Notice n) NoticeAdded?.Invoke(n);
+        }
+        return stored;
+    }
+
+    private enum Outcome { Written, Full, Rejected }
+
+    /// <summary>
+    /// Inserts one record. SQLite's busy, locked, read-only, I/O, full and cannot-open errors are the
+    /// disk's (Full: hold and try again); any other refuses this record alone, which is reported and
+    /// dropped so that it cannot keep every later record out.
+    /// </summary>
+    private (Outcome Result, string? Failure) TryInsert(object record, out object? stored, bool afterRecovery = false)
+    {
+        try
+        {
+            stored = record is DeathRecord d ? InsertDeath(d) : InsertNotice((Notice)record);
+            return (Outcome.Written, null);
+        }
+        catch (SqliteException e) when (IsCorrupt(e) && !afterRecovery)
+        {
+            // The store itself is damaged, not this record: a fresh one takes its place, and the record goes there.
+            _recovered = RecoverLocked(e.Message);
+            return TryInsert(record, out stored, afterRecovery: true);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6 or 8 or 10 or 13 or 14)
+        {
+            stored = null;
+            return (Outcome.Full, e.Message);
+        }
+        catch (SqliteException e)
+        {
+            stored = null;
+            Console.Error.WriteLine($"corral: a record was refused by the event store and is lost: {e.Message}: {record}");
+            return (Outcome.Rejected, e.Message);
+        }
+    }
+
+    /// <summary>Writes the held records in order until one fails; true when none is left.</summary>
+    private bool TryWriteHeld(List<object> written)
+    {
+        if (_held.Count == 0) return true;
+        int count = _held.Count;
+        while (_held.TryPeek(out var next))
+        {
+            var (result, _) = TryInsert(next, out var stored);
+            if (result == Outcome.Full) return false;
+            _held.Dequeue();
+            if (result == Outcome.Written) written.Add(stored!);
+        }
+        string dropped = _heldDropped > 0 ? $"; {_heldDropped} more were lost, past the {MaxHeld} that can be held" : "";
+        var notice = new Notice(NoticeKinds.RecordsWritten, null,
+            $"{count} records held in memory since {_holdingSince?.ToLocalTime():HH:mm:ss} were written to {_db.DataSource}{dropped}") { Count = count };
+        if (TryInsert(notice, out var told).Result == Outcome.Written) written.Add(told!);
+        Console.Error.WriteLine($"corral: {notice.Message}");
+        (_holdingSince, _heldDropped) = (null, 0);
+        return true;
+    }
+
+    private void Hold(object record, string failure)
+    {
+        if (_holdingSince is null)
+        {
+            _holdingSince = DateTimeOffset.Now;
+            string message = $"the event store {_db.DataSource} cannot be written ({failure}): death records and notices are held in memory (at most {MaxHeld}) and written when it can be";
+            Console.Error.WriteLine($"corral: {message}");
+            _held.Enqueue(new Notice(NoticeKinds.RecordsHeld, null, message));
+        }
+        if (_held.Count >= MaxHeld)
+        {
+            _held.Dequeue();
+            _heldDropped++;
+            _heldDroppedTotal++;
+        }
+        _held.Enqueue(record);
+    }
+}

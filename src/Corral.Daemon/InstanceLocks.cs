@@ -1,0 +1,74 @@
+using System.Net.Sockets;
+using Corral.Linux;
+
+namespace Corral.Daemon;
+
+/// <summary>A daemon that must not start: another one holds what it would use. The message says which and what to do.</summary>
+public sealed class DaemonStartException(string message) : Exception(message);
+
+/// <summary>
+/// One daemon per socket, per state directory and per cgroup root: each is locked (flock) before
+/// it is used, and a second daemon given any of them refuses to start, naming the running one's
+/// pid — it never renames its socket over a live one, never adopts another daemon's runs, never
+/// stops another daemon's services as leftovers. The locks go with the process, also on SIGKILL.
+/// </summary>
+public sealed class InstanceLocks : IDisposable
+{
+    private readonly List<FileLock> _held = [];
+
+    /// <summary>The socket's and the state directory's locks: &lt;socket&gt;.lock and &lt;state-dir&gt;/daemon.lock.</summary>
+    public static InstanceLocks TakeFiles(string socketPath, string stateDir)
+    {
+        var locks = new InstanceLocks();
+        try
+        {
+            locks.TakeFile(socketPath + ".lock", $"the socket {socketPath}", "another --socket");
+            locks.TakeFile(Path.Combine(stateDir, "daemon.lock"), $"the state directory {stateDir}", "another --state-dir");
+            // A daemon of a build without these locks would not hold them: one that answers is just as live.
+            if (File.Exists(socketPath) && Answers(socketPath))
+                throw new DaemonStartException($"a corral daemon already answers on {socketPath}; stop it first, or give this one another --socket and --state-dir");
+            return locks;
+        }
+        catch
+        {
+            locks.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The cgroup root's lock, on the directory itself (taken once it exists, before anything in it is looked at).</summary>
+    public void TakeCgroupRoot(string root)
+    {
+        var held = FileLock.TryDirectory(root)
+            ?? throw new DaemonStartException($"another corral daemon uses the cgroup root {root}; stop it first, or give this one another --cgroup-root");
+        _held.Add(held);
+    }
+
+    private void TakeFile(string path, string what, string option)
+    {
+        var held = FileLock.TryFile(path);
+        if (held is null)
+        {
+            string who = FileLock.HolderOf(path) is { } pid ? $"another corral daemon (pid {pid})" : "another corral daemon";
+            throw new DaemonStartException($"{who} is running with {what}; stop it first, or give this one {option} (see corral status, and {path})");
+        }
+        _held.Add(held);
+    }
+
+    private static bool Answers(string socketPath)
+    {
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException) { return false; }
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _held) l.Dispose();
+        _held.Clear();
+    }
+}
