@@ -40,8 +40,6 @@ public sealed class ConnectionLimiter(string name, int maxOpen)
         get { lock (_gate) return (_evictions, _refusals, _acceptFailures); }
     }
 
-    public int Open { get { lock (_gate) return _open; } }
-
     /// <summary>Accepts until cancelled; each connection is served on the thread pool and disposed after.</summary>
     public async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel)
     {
@@ -57,10 +55,12 @@ public sealed class ConnectionLimiter(string name, int maxOpen)
             catch (Exception) when (cancel.IsCancellationRequested) { return; }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
-                lock (_gate) _acceptFailures++;
+                long failures;
+                lock (_gate) failures = ++_acceptFailures;
                 EvictOldestIdle();
-                if (_acceptFailures == 1 || _acceptFailures % 1000 == 0)
-                    Console.Error.WriteLine($"corral: {Name}: cannot accept a connection ({e.Message}); waiting {backoff.TotalMilliseconds} ms");
+                // .NET names EMFILE and ENFILE alike ("Too many open files in system"): the daemon or the machine is out of descriptors.
+                if (failures == 1 || failures % 1000 == 0)
+                    Console.Error.WriteLine($"corral: {Name}: cannot accept a connection, out of descriptors ({e.Message}); waiting {backoff.TotalMilliseconds} ms ({failures} times so far)");
                 try { await Task.Delay(backoff, cancel); } catch (OperationCanceledException) { return; }
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
                 continue;
