@@ -32,10 +32,15 @@ public sealed class HttpConnection : IDisposable
     /// <summary>Set by the limiter when the connection got a slot (a refused one is answered 503 and closed).</summary>
     internal bool Admitted { get; set; }
 
-    /// <summary>Closes the connection's reads and writes at once (the limiter needs its slot, or the daemon stops).</summary>
+    /// <summary>
+    /// Closes the connection at once, on the caller's thread (the limiter needs its slot): its
+    /// descriptor must be free before the next one is accepted, not whenever its task runs again —
+    /// a flood of connections otherwise outruns the closing and uses the descriptors up.
+    /// </summary>
     internal void Evict()
     {
         try { _evicted.Cancel(); } catch (ObjectDisposedException) { }
+        Socket.Dispose();
     }
 
     /// <summary>The request, or null when the head was too long or the peer closed early. Throws FormatException for a malformed head,
@@ -101,9 +106,9 @@ public sealed class HttpConnection : IDisposable
                 if (response is null) return;
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
-            return;
+            return; // too slow, or evicted (its socket closed under it): no answer
         }
         catch (FormatException e)
         {

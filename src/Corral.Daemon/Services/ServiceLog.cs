@@ -68,6 +68,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
             (isStderr ? _err : _out).Feed(data, WriteLine);
             Commit();
         }
+        TellNotices();
     }
 
     /// <summary>The pipes closed (the run is over): a last line without its newline is written too.</summary>
@@ -80,6 +81,20 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
             _stderrNow = true;
             _err.Flush(WriteLine);
             Commit();
+        }
+        TellNotices();
+    }
+
+    // Notices raised under the lock, written to the event store once it is let go: no database write under it.
+    private readonly Queue<Notice> _toTell = new();
+
+    private void TellNotices()
+    {
+        while (true)
+        {
+            Notice? n;
+            lock (_gate) if (!_toTell.TryDequeue(out n)) return;
+            notify?.Invoke(n);
         }
     }
 
@@ -165,7 +180,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
         _losingSince = DateTimeOffset.Now;
         _lossReason = reason;
         Console.Error.WriteLine($"corral: {unit}: output is being dropped: {reason}");
-        notify?.Invoke(new Notice(NoticeKinds.LogLoss, unit, $"output of {unit} is being dropped, not written: {reason}; writing resumes by itself when it can"));
+        _toTell.Enqueue(new Notice(NoticeKinds.LogLoss, unit, $"output of {unit} is being dropped, not written: {reason}; writing resumes by itself when it can"));
     }
 
     private void Recovered()
@@ -173,7 +188,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
         if (_losingSince is not { } since) return;
         string message = $"{_lostBytes} bytes ({_lostLines} lines) of output of {unit} were lost between {since.ToLocalTime():HH:mm:ss} and {DateTimeOffset.Now.ToLocalTime():HH:mm:ss}: {_lossReason}; written again since";
         Console.Error.WriteLine($"corral: {unit}: {message}");
-        notify?.Invoke(new Notice(NoticeKinds.LogLossEnded, unit, message) { Count = _lostBytes });
+        _toTell.Enqueue(new Notice(NoticeKinds.LogLossEnded, unit, message) { Count = _lostBytes });
         (_losingSince, _lostBytes, _lostLines, _lossReason) = (null, 0, 0, null);
     }
 
