@@ -43,9 +43,10 @@ public sealed class SecurityPidReuseScenarios : Scenario
             Assert.False(cycler.HasExited, "the cycler found no reused pid");
             int reborn = int.Parse(File.ReadAllText(taken).Trim());
             Assert.Contains(reborn, children);
-            var tree = Survivors.Alive(reusePids).Where(p => p != cycler.Id).ToList();
+            // The reborn process and its own child.
+            List<int> tree = [];
+            Wait.Until(() => (tree = Survivors.Alive(reusePids).Where(p => p != cycler.Id).ToList()).Count == 2, TimeSpan.FromSeconds(10), "the reborn process and its child");
             Assert.Contains(reborn, tree);
-            Assert.Equal(2, tree.Count); // the reborn process and its own child
 
             // Through the daemon's rescans and prunes: never an escapee, in status, ps, metrics or notices.
             Wait.Until(() => CgroupPids("burst").Count == 1, TimeSpan.FromSeconds(10), "the children to be gone");
