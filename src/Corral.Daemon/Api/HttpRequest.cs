@@ -14,9 +14,6 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     /// <summary>The peer's address for a request that came over the HTTP endpoint (--http); null on the Unix socket.</summary>
     public string? RemoteAddress { get; init; }
 
-    /// <summary>True for a request that came over the HTTP endpoint (--http) rather than the Unix socket.</summary>
-    public bool OverHttp => RemoteAddress is not null;
-
     /// <summary>
     /// The path's segments, each percent-decoded on its own, empty ones dropped: what routing and
     /// authorization look at. Null when a segment is "." or "..", or decodes to one holding '/' or a
@@ -76,7 +73,7 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
         foreach (var raw in rawPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             string s = Uri.UnescapeDataString(raw);
-            if (s is "." or ".." || s.Length == 0 || s.Any(c => c == '/' || char.IsControl(c))) return null;
+            if (s is "." or ".." || s.Any(c => c == '/' || char.IsControl(c))) return null;
             segments.Add(s);
         }
         return segments;
@@ -96,6 +93,6 @@ public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary
     public static string Reason(int status) => status switch
     {
         200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found",
-        405 => "Method Not Allowed", 408 => "Request Timeout", 409 => "Conflict", 503 => "Service Unavailable", _ => "Internal Server Error",
+        405 => "Method Not Allowed", 409 => "Conflict", 503 => "Service Unavailable", _ => "Internal Server Error",
     };
 }

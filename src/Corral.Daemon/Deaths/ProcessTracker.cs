@@ -289,15 +289,15 @@ public sealed partial class ProcessTracker : IDisposable
         {
             if (t.Unit != unit || inCgroup.Contains(pid)) continue;
             string? v2 = ProcReader.TryReadUnifiedCgroup(pid);
-            if (v2 is null || v2 == cgroupPath || v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal)) continue;
+            if (!IsOutside(v2, cgroupPath)) continue;
             if (!ProcReader.TryReadStat(pid, out var st) || st!.State == 'Z') continue;
-            if (t.StartTicks != 0 && !StartTicks.Same(st.StartTimeTicks, t.StartTicks))
+            if (!SameStart(st, t))
             {
                 // The pid was reused by another process after ours ended unseen: not ours, never reported.
                 _procs.TryRemove(new KeyValuePair<int, Tracked>(pid, t));
                 continue;
             }
-            escaped.Add((pid, st.Comm, v2));
+            escaped.Add((pid, st.Comm, v2!));
         }
         return escaped;
     }
@@ -312,13 +312,15 @@ public sealed partial class ProcessTracker : IDisposable
         if (!_procs.TryGetValue(pid, out var t) || t.Unit != unit) return null;
         var handle = Linux.ProcessHandle.TryOpen(pid);
         if (handle is null) return null;
-        string? v2 = ProcReader.TryReadUnifiedCgroup(pid);
-        bool same = ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z' && (t.StartTicks == 0 || StartTicks.Same(st.StartTimeTicks, t.StartTicks));
-        bool outside = v2 is not null && v2 != cgroupPath && !v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal);
-        if (same && outside) return handle;
+        bool same = ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z' && SameStart(st, t);
+        if (same && IsOutside(ProcReader.TryReadUnifiedCgroup(pid), cgroupPath)) return handle;
         handle.Dispose();
         return null;
     }
+
+    /// <summary>A v2 cgroup path (as /proc/PID/cgroup gives it) that is neither the service's cgroup nor below it; false when unknown.</summary>
+    private static bool IsOutside(string? v2, string cgroupPath) =>
+        v2 is not null && v2 != cgroupPath && !v2.StartsWith(cgroupPath + "/", StringComparison.Ordinal);
 
     /// <summary>
     /// Most exited children are reaped by their parent at once; forget those every few seconds so that
