@@ -70,7 +70,7 @@ public static class Program
 
     public const string Usage = """
         usage: corral [--socket PATH] VERB [ARGS]
-          daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--no-tracing] [--event-retention N]
+          daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--event-retention N]
                  [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
                  [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]   the web page, /metrics and the API over HTTP
           list [--json]

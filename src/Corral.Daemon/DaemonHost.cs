@@ -27,9 +27,11 @@ public static class DaemonHost
         using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http, options.HttpHosts);
         http?.Listen();
         var layout = CgroupLayout.Detect();
-        var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout);
-        cgroups.EnsureRoot();
+        var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout, options.CgroupUnifiedOnly);
+        Directory.CreateDirectory(cgroups.Root);
         locks.TakeCgroupRoot(cgroups.Root);
+        cgroups.EnsureRoot();
+        Console.Error.WriteLine($"corral: cgroups: {cgroups.Describe()}");
 
         using var watcher = new CgroupEventsWatcher();
         using var output = new OutputCollector();
@@ -66,7 +68,7 @@ public static class DaemonHost
         server.Start();
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
         http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http }, feed!);
-        Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root} ({(layout.IsHybrid ? "hybrid" : "v2")})");
+        Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root}");
         if (http is not null)
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");
 

@@ -11,6 +11,8 @@ public sealed record DaemonOptions
     public string LogDir { get; init; } = "/var/log/corral";
     /// <summary>Null: a "corral" cgroup under the v2 mount.</summary>
     public string? CgroupRoot { get; init; }
+    /// <summary>--cgroup-layout unified: the cgroup2 hierarchy alone, even on a hybrid host (its v1 controllers unused).</summary>
+    public bool CgroupUnifiedOnly { get; init; }
     public required string ExecutorPath { get; init; }
     /// <summary>Signal tracing through tracefs, for the senders of fatal signals; --no-tracing turns it off.</summary>
     public bool Tracing { get; init; } = true;

@@ -6,7 +6,7 @@ namespace Corral.Linux.Tests;
 public sealed class MountInfoTests
 {
     // This machine's layout: a hybrid host.
-    private const string Hybrid = """
+    internal const string Hybrid = """
         31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
         35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
         39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
@@ -15,7 +15,7 @@ public sealed class MountInfoTests
         """;
 
     // A Debian 12 host with systemd: unified only.
-    private const string PureV2 = """
+    internal const string PureV2 = """
         25 1 0:23 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
         29 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
         """;

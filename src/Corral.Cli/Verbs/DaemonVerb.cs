@@ -7,7 +7,7 @@ public static class DaemonVerb
     public static int Run(string[] rest)
     {
         var a = new CliArgs("daemon", rest,
-            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
+            new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--cgroup-layout"] = "--cgroup-layout", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
                 ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer",
                 ["--http"] = "--http", ["--http-token-file"] = "--http-token-file", ["--http-host"] = "--http-host" },
             new HashSet<string> { "--no-tracing" });
@@ -18,6 +18,9 @@ public static class DaemonVerb
         string? root = a.Get("--cgroup-root");
         if (root is not null && !root.StartsWith('/'))
             throw new CliError($"daemon: --cgroup-root '{root}' must be an absolute path");
+        string layoutChoice = a.Get("--cgroup-layout") ?? "auto";
+        if (layoutChoice is not ("auto" or "unified"))
+            throw new CliError($"daemon: --cgroup-layout '{layoutChoice}' is not auto (v1 memory and pids hierarchies where mounted) or unified (the cgroup2 hierarchy alone)");
         int retention = 100_000;
         if (a.Get("--event-retention") is { } r && (!int.TryParse(r, out retention) || retention < 1))
             throw new CliError($"daemon: --event-retention '{r}' is not a positive number of records");
@@ -55,6 +58,7 @@ public static class DaemonVerb
             StateDir = a.Get("--state-dir") ?? "/var/lib/corral",
             LogDir = Path.GetFullPath(a.Get("--log-dir") ?? "/var/log/corral"),
             CgroupRoot = root,
+            CgroupUnifiedOnly = layoutChoice == "unified",
             ExecutorPath = Path.GetFullPath(executor),
             Tracing = !a.Has("--no-tracing"),
             EventRetention = retention,

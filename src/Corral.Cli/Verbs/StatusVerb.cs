@@ -58,6 +58,9 @@ public static class StatusVerb
 
     private static string Dot(UnitStatus s) => s.ActiveState switch { "active" or "reloading" => "●", "failed" => "×", _ => "○" };
 
+    private static string NotEnforcedMark(UnitStatus s, string setting) =>
+        s.NotEnforced.Any(n => n.StartsWith(setting, StringComparison.Ordinal)) ? ", not enforced" : "";
+
     public static void Print(UnitStatus s)
     {
         Console.WriteLine($"{Dot(s)} {s.Name}{(s.Description.Length > 0 ? " - " + s.Description : "")}");
@@ -73,9 +76,11 @@ public static class StatusVerb
         if (s.ControlPid > 0) Console.WriteLine($"    Control: {s.ControlPid}");
         if (s.LastError is not null) Console.WriteLine($"      Error: {s.LastError}");
         if (s.TasksCurrent is { } tasks)
-            Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm})" : "")}");
+            Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm}{NotEnforcedMark(s, "TasksMax=")})" : "")}");
         if (s.MemoryCurrent is { } mem)
-            Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)})" : "")}");
+            Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)}{NotEnforcedMark(s, "MemoryMax=")})" : "")}");
+        foreach (var n in s.NotEnforced)
+            Console.WriteLine($"    Warning: {n}");
         if (s.Zombies.Count > 0)
             Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)}{(s.ZombieMax is { } zm ? $" (max: {zm})" : "")} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         foreach (var e in s.Escaped)

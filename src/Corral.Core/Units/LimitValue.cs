@@ -29,6 +29,15 @@ public readonly record struct LimitValue(LimitKind Kind, ulong Value)
         _ => (Value / 100.0).ToString(CultureInfo.InvariantCulture) + "%",
     };
 
+    /// <summary>A size as a unit file would write it: "100M" when a whole number of mebibytes (K, M, G, T likewise), else as <see cref="ToString"/>.</summary>
+    public string ToSizeString()
+    {
+        if (Kind != LimitKind.Absolute || Value == 0) return ToString();
+        foreach (var (suffix, size) in new[] { ("T", 1UL << 40), ("G", 1UL << 30), ("M", 1UL << 20), ("K", 1UL << 10) })
+            if (Value % size == 0) return (Value / size).ToString(CultureInfo.InvariantCulture) + suffix;
+        return ToString();
+    }
+
     /// <summary>Parses a size with base-1024 suffixes K, M, G, T, P, E ("64M", "1.5G").</summary>
     public static LimitValue ParseBytes(string text) => Parse(text, allowSuffix: true, what: "a size (examples: 64M, 1G, 50%, infinity)");
 

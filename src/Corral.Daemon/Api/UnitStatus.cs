@@ -48,6 +48,8 @@ public sealed record UnitStatus
     public int? ZombieMax { get; init; }
     /// <summary>Processes of the service that left its cgroup, and where they are now.</summary>
     public List<Escapee> Escaped { get; init; } = [];
+    /// <summary>Limits the unit sets that this host cannot enforce, each with why ("MemoryMax=100M not enforced: no memory controller in …").</summary>
+    public List<string> NotEnforced { get; init; } = [];
     /// <summary>Bytes of the service's output dropped since the daemon started because its log could not be written (a full disk).</summary>
     public long LogBytesLost { get; init; }
 }

@@ -21,7 +21,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
             foreach (var (name, load) in loads)
             {
                 _loads[name] = load;
-                messages.AddRange(load.Diagnostics.Select(d => d.ToString()));
+                messages.AddRange(load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups)).Select(d => d.ToString()));
                 if (load.Unit is null) continue;
                 if (_runners.TryGetValue(name, out var r)) r.UpdateUnit(load.Unit);
                 else _runners[name] = new ServiceRunner(load.Unit, ctx);

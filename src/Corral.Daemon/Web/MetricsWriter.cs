@@ -81,6 +81,13 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         m.Family("corral_unit_escaped_processes", "gauge", "Processes of the unit's fork lineage that are alive outside its cgroup.");
         foreach (var u in units) m.Sample(u.Escaped.Count, ("unit", u.Name));
 
+        m.Family("corral_unit_limit_enforced", "gauge", "For each limit the unit sets (MemoryMax, TasksMax): 1 when this host enforces it, 0 when it cannot (no controller).");
+        foreach (var u in units)
+        {
+            if (u.MemoryMax is not null) m.Sample(u.NotEnforced.Any(n => n.StartsWith("MemoryMax=", StringComparison.Ordinal)) ? 0 : 1, ("unit", u.Name), ("limit", "MemoryMax"));
+            if (u.TasksMax is not null) m.Sample(u.NotEnforced.Any(n => n.StartsWith("TasksMax=", StringComparison.Ordinal)) ? 0 : 1, ("unit", u.Name), ("limit", "TasksMax"));
+        }
+
         m.Family("corral_unit_log_lost_bytes_total", "counter", "Bytes of the unit's output dropped because its log could not be written (a full disk), since the daemon started.");
         foreach (var u in units) m.Sample(u.LogBytesLost, ("unit", u.Name));
     }

@@ -10,8 +10,10 @@ public static class CgroupFile
     {
         try
         {
-            // cgroupfs takes one value per write(2); no buffering, no truncation.
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            // cgroupfs takes one value per write(2), no buffering. O_TRUNC, as a shell's '>' opens it:
+            // cgroupfs ignores it, and a tree of plain files laid out as cgroupfs (the tests') then
+            // holds exactly the value written.
+            using var fs = new FileStream(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 1);
             var bytes = System.Text.Encoding.ASCII.GetBytes(value);
             fs.Write(bytes);
         }

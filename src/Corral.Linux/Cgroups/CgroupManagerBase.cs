@@ -8,6 +8,12 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
 
     public virtual void EnsureRoot() => Directory.CreateDirectory(Root);
 
+    protected readonly Dictionary<CgroupLimit, string> _notEnforced = [];
+
+    public IReadOnlyDictionary<CgroupLimit, string> NotEnforced => _notEnforced;
+
+    public abstract string Describe();
+
     public ServiceCgroup For(string unit) => ForDirectory(UnitDirectoryName(unit));
 
     /// <summary>Not ending in ".service", so no unit's cgroup can be named so.</summary>

@@ -23,8 +23,14 @@ public sealed class HybridCgroupManager : CgroupManagerBase
     {
         base.EnsureRoot();
         if (_memoryRoot is not null) Directory.CreateDirectory(_memoryRoot);
+        else _notEnforced[CgroupLimit.Memory] = "no memory controller: no v1 memory hierarchy is mounted, and the cgroup2 one has none";
         if (_pidsRoot is not null) Directory.CreateDirectory(_pidsRoot);
+        else _notEnforced[CgroupLimit.Tasks] = "no pids controller: no v1 pids hierarchy is mounted, and the cgroup2 one has none";
     }
+
+    public override string Describe() =>
+        $"hybrid: processes tracked in cgroup2 under {Root}; MemoryMax= {(_memoryRoot is null ? "not enforced (no v1 memory hierarchy)" : $"in v1 {_memoryRoot}")}, " +
+        $"TasksMax= {(_pidsRoot is null ? "not enforced (no v1 pids hierarchy)" : $"in v1 {_pidsRoot}")}";
 
     protected override ServiceCgroup ForDirectory(string name)
     {

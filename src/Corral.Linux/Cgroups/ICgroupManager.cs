@@ -7,8 +7,17 @@ public interface ICgroupManager
     string Root { get; }
     CgroupLayout Layout { get; }
 
-    /// <summary>Creates the root cgroups (and on hybrid hosts their v1 twins); idempotent.</summary>
+    /// <summary>Creates the root cgroups (and on hybrid hosts their v1 twins) and learns which limits it can enforce; idempotent.</summary>
     void EnsureRoot();
+
+    /// <summary>
+    /// The limits this host cannot enforce under the root, each with why ("no memory controller in
+    /// …"); empty when every one can be. Known once <see cref="EnsureRoot"/> has run.
+    /// </summary>
+    IReadOnlyDictionary<CgroupLimit, string> NotEnforced { get; }
+
+    /// <summary>The layout in words, for the daemon's start-up line: where processes are tracked, where each limit is enforced.</summary>
+    string Describe();
 
     /// <summary>Creates (or reuses) the service's cgroups and applies its limits.</summary>
     ServiceCgroup Create(string unit, ulong? tasksMax, ulong? memoryMax);
