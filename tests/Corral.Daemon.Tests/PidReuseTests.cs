@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Corral.Daemon.Deaths;
 using Corral.Linux.Cgroups;
 using Corral.Linux.ProcConnector;
@@ -15,44 +14,29 @@ namespace Corral.Daemon.Tests;
 public sealed class PidReuseTests : IDisposable
 {
     private const string Unit = "reuse.service";
-    private readonly string _dir = Directory.CreateTempSubdirectory("corral-reuse-").FullName;
-    private readonly ICgroupManager _cgroups;
-    private readonly EventStore _store;
-    private readonly ProcessTracker _tracker;
-    private readonly List<Process> _started = [];
+    private readonly TrackerHarness _h = new("reuse");
     private readonly int _service, _unrelated;
     private readonly ulong _unrelatedStart;
 
     public PidReuseTests()
     {
-        var layout = CgroupLayout.Detect();
-        _cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-reuse-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
-        _cgroups.EnsureRoot();
-        _store = new EventStore(Path.Combine(_dir, "corral.db"));
-        _tracker = new ProcessTracker(_store, new IdentityMap(), "not traced in this test", _cgroups, oom: null);
-        var cg = _cgroups.Create(Unit, null, null);
-        _service = Start();
-        foreach (var dir in cg.AllPaths()) CgroupFile.Write(Path.Combine(dir, "cgroup.procs"), _service.ToString());
-        _tracker.Rescan([Unit]); // the service's process, known with its start
-        _unrelated = Start();
+        _service = _h.StartInCgroup(Unit, "exec sleep 100");
+        Tracker.Rescan([Unit]); // the service's process, known with its start
+        _unrelated = _h.Start("exec sleep 100");
         Assert.True(ProcReader.TryReadStat(_unrelated, out var st));
         _unrelatedStart = st!.StartTimeTicks;
     }
 
-    private int Start()
-    {
-        var p = Process.Start("/bin/sleep", ["100"]);
-        _started.Add(p);
-        return p.Id;
-    }
+    private ProcessTracker Tracker => _h.Tracker;
+    private ICgroupManager Cgroups => _h.Cgroups;
 
-    private string CgroupPath => "/" + Path.GetRelativePath(_cgroups.Layout.UnifiedMount, _cgroups.For(Unit).Path);
+    private string CgroupPath => "/" + Path.GetRelativePath(Cgroups.Layout.UnifiedMount, Cgroups.For(Unit).Path);
 
-    private List<int> Escapees() => _tracker.EscapeesOf(Unit, CgroupPath, _cgroups.ReadPids(_cgroups.For(Unit)).ToHashSet()).Select(e => e.Pid).ToList();
+    private List<int> Escapees() => Tracker.EscapeesOf(Unit, CgroupPath, Cgroups.ReadPids(Cgroups.For(Unit)).ToHashSet()).Select(e => e.Pid).ToList();
 
     /// <summary>The service forked a child that got the unrelated process's pid, that long before the unrelated one started.</summary>
     private void ServiceForkedItsPid(TimeSpan before) =>
-        _tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated, _service, 0, StartTicks.ToEventNs(_unrelatedStart) - (ulong)before.Ticks * 100));
+        Tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated, _service, 0, StartTicks.ToEventNs(_unrelatedStart) - (ulong)before.Ticks * 100));
 
     [Fact]
     public void A_child_that_left_the_cgroup_is_an_escapee_when_it_is_the_very_process()
@@ -60,7 +44,7 @@ public sealed class PidReuseTests : IDisposable
         // The control: forked by the service at the unrelated process's own start, it is that process.
         ServiceForkedItsPid(TimeSpan.Zero);
         Assert.Equal([_unrelated], Escapees());
-        using var handle = _tracker.OpenEscapee(Unit, _unrelated, CgroupPath);
+        using var handle = Tracker.OpenEscapee(Unit, _unrelated, CgroupPath);
         Assert.NotNull(handle);
     }
 
@@ -69,12 +53,12 @@ public sealed class PidReuseTests : IDisposable
     {
         ServiceForkedItsPid(TimeSpan.FromSeconds(40));
         // (its exit event lost) — then the pid's new process is forked by someone the tracker does not know.
-        _tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated, Environment.ProcessId + 1_000_000, 0, StartTicks.ToEventNs(_unrelatedStart)));
-        Assert.DoesNotContain(_unrelated, _tracker.TrackedPidsOf(Unit));
+        Tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated, Environment.ProcessId + 1_000_000, 0, StartTicks.ToEventNs(_unrelatedStart)));
+        Assert.DoesNotContain(_unrelated, Tracker.TrackedPidsOf(Unit));
         Assert.Empty(Escapees());
         // Its own children are not the service's either.
-        _tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated + 1, _unrelated, 0, StartTicks.ToEventNs(_unrelatedStart + 2)));
-        Assert.DoesNotContain(_unrelated + 1, _tracker.TrackedPidsOf(Unit));
+        Tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, _unrelated + 1, _unrelated, 0, StartTicks.ToEventNs(_unrelatedStart + 2)));
+        Assert.DoesNotContain(_unrelated + 1, Tracker.TrackedPidsOf(Unit));
     }
 
     [Fact]
@@ -83,16 +67,16 @@ public sealed class PidReuseTests : IDisposable
         ServiceForkedItsPid(TimeSpan.FromSeconds(40));
         // Its exit and the new process's fork are both lost: only its start tells them apart.
         Assert.Empty(Escapees());
-        Assert.Null(_tracker.OpenEscapee(Unit, _unrelated, CgroupPath));
-        Assert.DoesNotContain(_unrelated, _tracker.TrackedPidsOf(Unit));
+        Assert.Null(Tracker.OpenEscapee(Unit, _unrelated, CgroupPath));
+        Assert.DoesNotContain(_unrelated, Tracker.TrackedPidsOf(Unit));
 
         ServiceForkedItsPid(TimeSpan.FromSeconds(40));
-        var rescan = _tracker.Rescan([Unit]);
+        var rescan = Tracker.Rescan([Unit]);
         Assert.Equal(1, rescan.Gone);
-        _tracker.PruneGone(Environment.TickCount64 + 5000);
-        Assert.DoesNotContain(_unrelated, _tracker.TrackedPidsOf(Unit));
-        Assert.Equal(1, _tracker.ExitsLost);
-        Assert.Contains(_service, _tracker.TrackedPidsOf(Unit));
+        Tracker.PruneGone(Environment.TickCount64 + 5000);
+        Assert.DoesNotContain(_unrelated, Tracker.TrackedPidsOf(Unit));
+        Assert.Equal(1, Tracker.ExitsLost);
+        Assert.Contains(_service, Tracker.TrackedPidsOf(Unit));
     }
 
     [Fact]
@@ -100,22 +84,11 @@ public sealed class PidReuseTests : IDisposable
     {
         // A child of the unrelated process, forked before the service's process with that pid existed…
         int child = _unrelated + 7;
-        _tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, child, _unrelated, 0, StartTicks.ToEventNs(_unrelatedStart) - 30UL * 1_000_000_000));
+        Tracker.OnProcEvent(new ProcEvent(ProcEventKind.Fork, child, _unrelated, 0, StartTicks.ToEventNs(_unrelatedStart) - 30UL * 1_000_000_000));
         // … is not claimed when a process with the parent's pid is registered later.
         ServiceForkedItsPid(TimeSpan.Zero);
-        Assert.DoesNotContain(child, _tracker.TrackedPidsOf(Unit));
+        Assert.DoesNotContain(child, Tracker.TrackedPidsOf(Unit));
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _started)
-        {
-            try { if (!p.HasExited) { p.Kill(); p.WaitForExit(); } } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _tracker.Dispose();
-        _store.Dispose();
-        _cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(5));
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _h.Dispose();
 }
