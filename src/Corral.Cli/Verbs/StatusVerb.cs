@@ -58,8 +58,7 @@ public static class StatusVerb
 
     private static string Dot(UnitStatus s) => s.ActiveState switch { "active" or "reloading" => "●", "failed" => "×", _ => "○" };
 
-    private static string NotEnforcedMark(UnitStatus s, string setting) =>
-        s.NotEnforced.Any(n => n.StartsWith(setting, StringComparison.Ordinal)) ? ", not enforced" : "";
+    private static string NotEnforcedMark(UnitStatus s, string directive) => s.IsEnforced(directive) ? "" : ", not enforced";
 
     public static void Print(UnitStatus s)
     {
@@ -76,11 +75,11 @@ public static class StatusVerb
         if (s.ControlPid > 0) Console.WriteLine($"    Control: {s.ControlPid}");
         if (s.LastError is not null) Console.WriteLine($"      Error: {s.LastError}");
         if (s.TasksCurrent is { } tasks)
-            Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm}{NotEnforcedMark(s, "TasksMax=")})" : "")}");
+            Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm}{NotEnforcedMark(s, "TasksMax")})" : "")}");
         if (s.MemoryCurrent is { } mem)
-            Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)}{NotEnforcedMark(s, "MemoryMax=")})" : "")}");
+            Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)}{NotEnforcedMark(s, "MemoryMax")})" : "")}");
         foreach (var n in s.NotEnforced)
-            Console.WriteLine($"    Warning: {n}");
+            Console.WriteLine($"    Warning: {n.Message}");
         if (s.Zombies.Count > 0)
             Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)}{(s.ZombieMax is { } zm ? $" (max: {zm})" : "")} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         foreach (var e in s.Escaped)

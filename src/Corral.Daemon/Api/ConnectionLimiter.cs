@@ -32,12 +32,12 @@ public sealed class ConnectionLimiter(string name, int maxOpen)
     private readonly object _gate = new();
     private readonly LinkedList<HttpConnection> _idle = new();
     private int _open;
-    private long _evictions, _refusals, _acceptFailures;
+    private long _evictions, _acceptFailures;
 
-    /// <summary>Idle connections closed to make room, newcomers refused with 503, accepts that failed for want of descriptors.</summary>
-    public (long Evictions, long Refusals, long AcceptFailures) Counts
+    /// <summary>Idle connections closed to make room for newer ones since the daemon started.</summary>
+    public long Evictions
     {
-        get { lock (_gate) return (_evictions, _refusals, _acceptFailures); }
+        get { lock (_gate) return _evictions; }
     }
 
     /// <summary>Accepts until cancelled; each connection is served on the thread pool and disposed after.</summary>
@@ -94,7 +94,7 @@ public sealed class ConnectionLimiter(string name, int maxOpen)
         {
             if (_open >= MaxOpen)
             {
-                if (_idle.First is null) { _refusals++; return false; }
+                if (_idle.First is null) return false;
                 victim = _idle.First.Value;
                 _idle.RemoveFirst();
                 _evictions++;

@@ -48,13 +48,19 @@ public sealed record UnitStatus
     public int? ZombieMax { get; init; }
     /// <summary>Processes of the service that left its cgroup, and where they are now.</summary>
     public List<Escapee> Escaped { get; init; } = [];
-    /// <summary>Limits the unit sets that this host cannot enforce, each with why ("MemoryMax=100M not enforced: no memory controller in …").</summary>
-    public List<string> NotEnforced { get; init; } = [];
+    /// <summary>Limits the unit sets that this host cannot enforce, each with why.</summary>
+    public List<NotEnforcedLimit> NotEnforced { get; init; } = [];
+
+    /// <summary>False when the unit's limit of that directive ("MemoryMax", "TasksMax") cannot be enforced here.</summary>
+    public bool IsEnforced(string directive) => !NotEnforced.Any(n => n.Directive == directive);
     /// <summary>Bytes of the service's output dropped since the daemon started because its log could not be written (a full disk).</summary>
     public long LogBytesLost { get; init; }
 }
 
 public sealed record Escapee(int Pid, string Comm, string Cgroup);
+
+/// <summary>A limit this host cannot enforce: its directive ("MemoryMax") and the sentence ("MemoryMax=100M not enforced: no memory controller in …").</summary>
+public sealed record NotEnforcedLimit(string Directive, string Message);
 
 /// <summary>One process of a service as ps shows it; State is /proc's letter (R, S, D, T, Z …).</summary>
 public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)

@@ -21,8 +21,9 @@ public static class LimitEnforcement
     }
 
     /// <summary>"MemoryMax=100M not enforced: no memory controller in …", one per limit the host cannot enforce.</summary>
-    public static List<string> Messages(ServiceUnit u, ICgroupManager cgroups) =>
-        Of(u, cgroups).Where(l => l.NotEnforcedBecause is not null).Select(l => $"{l.Setting} not enforced: {l.NotEnforcedBecause}").ToList();
+    public static List<Api.NotEnforcedLimit> NotEnforced(ServiceUnit u, ICgroupManager cgroups) =>
+        Of(u, cgroups).Where(l => l.NotEnforcedBecause is not null)
+            .Select(l => new Api.NotEnforcedLimit(CgroupLimitNames.Of(l.Limit).Directive, $"{l.Setting} not enforced: {l.NotEnforcedBecause}")).ToList();
 
     /// <summary>A warning at load for each, located at the directive's line in the unit file.</summary>
     public static IEnumerable<Diagnostic> Warnings(UnitLoadResult load, ICgroupManager cgroups)

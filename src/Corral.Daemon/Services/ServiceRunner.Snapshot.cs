@@ -77,7 +77,7 @@ public sealed partial class ServiceRunner
                 Zombies = ZombieGroups(zombies),
                 ZombieMax = u.ZombieMax,
                 LogBytesLost = _log?.LostBytes ?? 0,
-                NotEnforced = LimitEnforcement.Messages(u, _ctx.Cgroups),
+                NotEnforced = LimitEnforcement.NotEnforced(u, _ctx.Cgroups),
             };
         }
     }

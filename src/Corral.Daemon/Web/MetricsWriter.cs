@@ -31,7 +31,7 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         {
             m.Family("corral_http_requests_refused_total", "counter", "HTTP requests refused for their Host, their Origin or their token.").Sample(e.Refused);
             m.Family("corral_http_connections_evicted_total", "counter", "HTTP connections closed before their request was read, to make room for new ones, and live pages dropped for new ones.")
-                .Sample(e.Connections.Counts.Evictions + e.LiveFeedEvictions);
+                .Sample(e.Connections.Evictions + e.LiveFeedEvictions);
         }
         return m.ToString();
     }
@@ -84,8 +84,8 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         m.Family("corral_unit_limit_enforced", "gauge", "For each limit the unit sets (MemoryMax, TasksMax): 1 when this host enforces it, 0 when it cannot (no controller).");
         foreach (var u in units)
         {
-            if (u.MemoryMax is not null) m.Sample(u.NotEnforced.Any(n => n.StartsWith("MemoryMax=", StringComparison.Ordinal)) ? 0 : 1, ("unit", u.Name), ("limit", "MemoryMax"));
-            if (u.TasksMax is not null) m.Sample(u.NotEnforced.Any(n => n.StartsWith("TasksMax=", StringComparison.Ordinal)) ? 0 : 1, ("unit", u.Name), ("limit", "TasksMax"));
+            if (u.MemoryMax is not null) m.Sample(u.IsEnforced("MemoryMax") ? 1 : 0, ("unit", u.Name), ("limit", "MemoryMax"));
+            if (u.TasksMax is not null) m.Sample(u.IsEnforced("TasksMax") ? 1 : 0, ("unit", u.Name), ("limit", "TasksMax"));
         }
 
         m.Family("corral_unit_log_lost_bytes_total", "counter", "Bytes of the unit's output dropped because its log could not be written (a full disk), since the daemon started.");

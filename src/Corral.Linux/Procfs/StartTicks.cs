@@ -32,10 +32,6 @@ public static class StartTicks
     /// </summary>
     public static bool Same(ulong statTicks, ulong knownTicks) => statTicks <= knownTicks + 1 && knownTicks <= statTicks + MaxEventLagTicks;
 
-    /// <summary>True when the pid is still the process that started then, and not a zombie.</summary>
-    public static bool IsAlive(int pid, ulong ticks) =>
-        ProcReader.TryReadStat(pid, out var st) && st!.State != 'Z' && Same(st.StartTimeTicks, ticks);
-
     /// <summary>CLOCK_BOOTTIME − CLOCK_MONOTONIC: the time spent suspended; re-read at most once a second.</summary>
     private static long BootOffsetNs()
     {
