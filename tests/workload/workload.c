@@ -13,7 +13,8 @@
  *   trap                  a child with default signals; main waits for it, then sleeps on (K2)
  *   flood                 write to stdout as fast as possible (K3)
  *   tree N                N processes in all: children, grandchildren, some in new sessions (K5)
- *   forkstorm SECONDS     fork children living 100 ms as fast as possible, print how many, exit (K6)
+ *   forkstorm SECONDS [MS] fork children living MS ms (default 100) as fast as possible, print how
+ *                         many, exit (K6)
  *   sigtree               main, child, grandchild that called setsid (K7)
  *   forking PIDFILE       fork a daemon that writes PIDFILE, then exit 0 (K12)
  *   hygiene FILE [sleep]  first thing: append this process's cgroup, SigBlk, SigIgn and fds to FILE (K11)
@@ -512,6 +513,9 @@ int main(int argc, char **argv)
 		sleep_forever();
 	} else if (strcmp(mode, "forkstorm") == 0 && arg) {
 		time_t end = time(NULL) + atoi(arg);
+		long child_ms = i + 2 < argc ? atol(argv[i + 2]) : 100;
+		if (child_ms < 1 || child_ms > 60000)
+			child_ms = 100;
 		long forked = 0;
 		while (time(NULL) < end) {
 			pid_t p = fork();
@@ -519,7 +523,7 @@ int main(int argc, char **argv)
 				forked++;
 			if (p == 0) {
 				/* short-lived, but long enough for the storm to press against TasksMax= */
-				struct timespec ts = { 0, 100 * 1000000L };
+				struct timespec ts = { child_ms / 1000, (child_ms % 1000) * 1000000L };
 				nanosleep(&ts, NULL);
 				_exit(0);
 			}
