@@ -29,26 +29,32 @@ public static class Program
     private static int Run(string[] args)
     {
         string socket = Environment.GetEnvironmentVariable("CORRAL_SOCKET") is { Length: > 0 } env ? env : DefaultSocket;
+        var g = Globals.Take(ref args);
         int i = 0;
-        // Global options come before the verb.
+        // --socket comes before the verb; the output flags (Globals) anywhere.
         while (i < args.Length && args[i].StartsWith('-'))
         {
             if (args[i] == "--socket" && i + 1 < args.Length) { socket = args[i + 1]; i += 2; }
             else if (args[i].StartsWith("--socket=", StringComparison.Ordinal)) { socket = args[i][9..]; i++; }
-            else if (args[i] is "-h" or "--help") { Console.WriteLine(Usage); return 0; }
-            else throw new CliError($"unknown option '{args[i]}' before the verb\n{Usage}");
+            else if (args[i] is "-h" or "--help") { Console.WriteLine(VerbTable.Usage); return 0; }
+            else if (args[i] == "--version") return PrintVersion();
+            else throw new CliError($"unknown option '{args[i]}' before the verb (corral help lists the options)");
         }
-        if (i == args.Length) throw new CliError($"no verb given\n{Usage}");
+        if (i == args.Length) throw new CliError($"no verb given\n{VerbTable.Usage}");
         string verb = args[i];
         var rest = args[(i + 1)..];
         var client = new ApiClient(socket);
         return verb switch
         {
             "daemon" => DaemonVerb.Run(rest),
-            "list" or "list-units" => ListVerb.Run(client, rest),
+            "list" => ListVerb.Run(client, "list", ["--all", .. rest], g),
+            "list-units" => ListVerb.Run(client, verb, rest, g),
             "status" => StatusVerb.Run(client, rest),
             "show" => ShowVerb.Run(client, rest),
-            "start" or "stop" or "restart" or "reload" => JobVerb.Run(client, verb, rest),
+            "cat" => CatVerb.Run(client, rest),
+            "edit" => EditVerb.Run(client, rest),
+            "is-active" or "is-failed" => IsStateVerb.Run(client, verb, rest, g),
+            "start" or "stop" or "restart" or "reload" or "freeze" or "thaw" => JobVerb.Run(client, verb, rest),
             "kill" => KillVerb.Run(client, rest),
             "daemon-reload" => DaemonReloadVerb.Run(client, rest),
             "reset-failed" => ResetFailedVerb.Run(client, rest),
@@ -57,36 +63,39 @@ public static class Program
             "events" => EventsVerb.Run(client, rest),
             "ps" => PsVerb.Run(client, rest),
             "logs" => LogsVerb.Run(client, rest),
-            "help" => PrintUsage(),
-            _ => throw new CliError($"unknown verb '{verb}'\n{Usage}"),
+            "help" => Help(rest),
+            "version" => PrintVersion(),
+            _ => throw new CliError(VerbTable.Closest(verb) is { } near
+                ? $"unknown verb '{verb}'; did you mean '{near}'? (corral help lists every verb)"
+                : $"unknown verb '{verb}' (corral help lists every verb)"),
         };
     }
 
-    private static int PrintUsage()
+    private static int Help(string[] rest)
     {
-        Console.WriteLine(Usage);
+        if (rest.Length == 0)
+        {
+            Console.WriteLine(VerbTable.Usage);
+            return 0;
+        }
+        if (VerbTable.Find(rest[0]) is not { } v)
+            throw new CliError(VerbTable.Closest(rest[0]) is { } near
+                ? $"help: no verb '{rest[0]}'; did you mean '{near}'?"
+                : $"help: no verb '{rest[0]}' (corral help lists every verb)");
+        Console.WriteLine($"usage: corral {v.Synopsis}");
+        Console.WriteLine($"  {v.Summary}.");
+        if (v.Systemctl is { } name) Console.WriteLine($"  systemd: {(name.Contains(' ') ? name : "systemctl " + name)}");
+        Console.WriteLine("  More: docs/cli.md");
         return 0;
     }
 
-    public const string Usage = """
-        usage: corral [--socket PATH] VERB [ARGS]
-          daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--event-retention N]
-                 [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE]
-                 [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]   the web page, /metrics and the API over HTTP
-          list [--json]
-          status [UNIT] [--json]             exit 0 active, 3 not active, 4 no such unit
-          show UNIT [-p PROP[,PROP]] [--value] [--json]
-          start UNIT...
-          stop UNIT... [--timeout DURATION] [--no-block]
-          restart UNIT... | reload UNIT...
-          kill UNIT [-s SIGNAL] [--kill-whom=main|control|all]
-          daemon-reload
-          reset-failed [UNIT...]             failed units become inactive; their start-rate windows start afresh
-          verify FILE...
-          why UNIT [-n N] [--all] [--json]   the last death(s) of the main process (--all: any process) and their cause
-          events [--unit U] [--since TIME] [-n N] [-f] [--json] [--deaths|--notices]
-          logs UNIT [-n N] [-f] [--since TIME] [--json]   the service's output, each line with its time and stream
-          ps UNIT [--json]                   the unit's process tree: state, pid, ppid, user, RSS, start, command; zombies marked
-        The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock).
-        """;
+    private static int PrintVersion()
+    {
+        var asm = typeof(Program).Assembly;
+        string version = asm.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?";
+        Console.WriteLine($"corral {version}");
+        Console.WriteLine($"  .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        return 0;
+    }
 }

@@ -63,7 +63,7 @@ public static class DaemonHost
         var history = http is null ? null : new Web.UsageHistory();
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
             { Heartbeat = ctx.Runs.Beat, Sampler = history is null ? null : history.MaybeSample };
-        var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history };
+        var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history, Oom = new Monitoring.OomCandidates(cgroups) };
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);

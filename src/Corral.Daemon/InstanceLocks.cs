@@ -22,11 +22,11 @@ public sealed class InstanceLocks : IDisposable
         var locks = new InstanceLocks();
         try
         {
-            locks.TakeFile(socketPath + ".lock", $"the socket {socketPath}", "another --socket");
-            locks.TakeFile(Path.Combine(stateDir, "daemon.lock"), $"the state directory {stateDir}", "another --state-dir");
+            locks.TakeFile(socketPath + ".lock", $"the socket {socketPath}", socketPath);
+            locks.TakeFile(Path.Combine(stateDir, "daemon.lock"), $"the state directory {stateDir}", null);
             // A daemon of a build without these locks would not hold them: one that answers is just as live.
             if (File.Exists(socketPath) && Answers(socketPath))
-                throw new DaemonStartException($"a corral daemon already answers on {socketPath}; stop it first, or give this one another --socket and --state-dir");
+                throw new DaemonStartException($"a corral daemon already answers on {socketPath}: {Advice(socketPath)}");
             return locks;
         }
         catch
@@ -44,15 +44,25 @@ public sealed class InstanceLocks : IDisposable
         _held.Add(held);
     }
 
-    private void TakeFile(string path, string what, string option)
+    /// <param name="socketPath">the socket the running daemon answers on, when the lock is the socket's</param>
+    private void TakeFile(string path, string what, string? socketPath)
     {
         var held = FileLock.TryFile(path);
         if (held is null)
         {
             string who = FileLock.HolderOf(path) is { } pid ? $"another corral daemon (pid {pid})" : "another corral daemon";
-            throw new DaemonStartException($"{who} is running with {what}; stop it first, or give this one {option} (see corral status, and {path})");
+            throw new DaemonStartException($"{who} is running with {what} (lock {path}): {Advice(socketPath)}");
         }
         _held.Add(held);
+    }
+
+    /// <summary>What a newcomer who started a second daemon by habit most likely wants: the first one.</summary>
+    private static string Advice(string? socketPath)
+    {
+        string talk = socketPath is null ? "corral status"
+            : socketPath == "/run/corral/corral.sock" ? "corral status" : $"corral --socket {socketPath} status";
+        return $"no second daemon is needed, '{talk}' talks to the running one and its services keep running; " +
+            "to replace it, stop it first (SIGTERM stops its services too); to run another beside it, give this one its own --socket, --state-dir and --cgroup-root";
     }
 
     private static bool Answers(string socketPath)

@@ -80,7 +80,7 @@ public sealed class DeathAttributionTests
             Unit = "web.service", Pid = 4242, Role = "main", Comm = "python3", EndedAt = at, Status = ExitStatus.Killed(15),
             Cause = DeathCause.Signal, Sender = new SignalSender(5120, "kill", 65534, "nobody", null),
         };
-        string time = at.ToLocalTime().ToString("HH:mm:ss.fff");
+        const string time = "10:05:03.412 UTC"; // UTC whatever the machine's zone
         Assert.Equal($"main process 4242 (python3) was killed by SIGTERM sent by pid 5120 (kill, uid 65534 nobody) at {time}", DeathSentence.Describe(d));
         Assert.Equal($"process 4242 (python3) exited with status 137 at {time}",
             DeathSentence.Describe(d with { Role = "process", Status = ExitStatus.Exited(137), Cause = DeathCause.Exit, Sender = null }));

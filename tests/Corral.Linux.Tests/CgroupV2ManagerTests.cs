@@ -180,6 +180,36 @@ public sealed class CgroupV2ManagerTests : IDisposable
         Assert.Equal(["web.service"], m.UnitCgroupNames());
     }
 
+    [Fact]
+    public void Freeze_and_thaw_write_cgroup_freeze_and_the_state_is_read_from_it_and_cgroup_events()
+    {
+        MakeCgroup(Root);
+        var m = Manager();
+        m.EnsureRoot();
+        MakeCgroup(Path.Combine(Root, "web.service"), procs: "42\n");
+        File.WriteAllText(Path.Combine(Root, "web.service", "cgroup.freeze"), "0\n");
+        var cg = m.For("web");
+        Assert.Equal("running", m.FreezerState(cg));
+
+        m.SetFrozen(cg, true);
+        Assert.Equal("1", Read("web.service", "cgroup.freeze"));
+        Assert.Equal("freezing", m.FreezerState(cg)); // asked, but the kernel has not said "frozen 1" yet
+        File.WriteAllText(Path.Combine(Root, "web.service", "cgroup.events"), "populated 1\nfrozen 1\n");
+        Assert.Equal("frozen", m.FreezerState(cg));
+
+        m.SetFrozen(cg, false);
+        Assert.Equal("0", Read("web.service", "cgroup.freeze"));
+        Assert.Equal("thawing", m.FreezerState(cg));
+        File.WriteAllText(Path.Combine(Root, "web.service", "cgroup.events"), "populated 1\nfrozen 0\n");
+        Assert.Equal("running", m.FreezerState(cg));
+
+        // A kernel before 5.2 has no cgroup.freeze: the freeze is refused with why, the state is "running".
+        File.Delete(Path.Combine(Root, "web.service", "cgroup.freeze"));
+        var e = Assert.Throws<CgroupException>(() => m.SetFrozen(cg, true));
+        Assert.Contains("cgroup.freeze does not exist (the cgroup v2 freezer needs Linux 5.2 or later)", e.Message);
+        Assert.Equal("running", m.FreezerState(cg));
+    }
+
     [Theory]
     [InlineData("pure-v2", typeof(CgroupV2Manager), false)]
     [InlineData("hybrid", typeof(HybridCgroupManager), false)]

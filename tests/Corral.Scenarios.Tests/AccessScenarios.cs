@@ -43,12 +43,13 @@ public sealed class AccessScenarios : Scenario
         StartGuarded();
         var who = supplementary ? SupplementaryMember : Member;
 
-        foreach (var read in new[] { new[] { "list" }, ["status", "web"], ["show", "web", "-p", "MainPID"], ["ps", "web"], ["why", "web"], ["events"], ["logs", "web"] })
+        foreach (var read in new[] { new[] { "list" }, ["status", "web"], ["show", "web", "-p", "MainPID"], ["ps", "web"], ["why", "web"], ["events"], ["logs", "web"],
+                     ["is-active", "web"], ["list-units"], ["cat", "web"], ["ps", "--machine"] })
         {
             var r = As(who, read);
             Assert.True(r.ExitCode == 0, $"corral {string.Join(' ', read)} as a member: {r}");
         }
-        foreach (var write in new[] { new[] { "stop", "web" }, ["kill", "web"], ["restart", "web"], ["daemon-reload"], ["reset-failed"] })
+        foreach (var write in new[] { new[] { "stop", "web" }, ["kill", "web"], ["restart", "web"], ["daemon-reload"], ["reset-failed"], ["freeze", "web"], ["thaw", "web"] })
         {
             var r = As(who, write);
             Assert.Equal(4, r.ExitCode);

@@ -38,7 +38,7 @@ public sealed class LogScenarios : Scenario
 
         var text = F.Cli("logs", "talk", "-n", "2").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, text.Length);
-        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} stdout no-newline$", text[1]);
+        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC stdout no-newline$", text[1]);
         // On disk: <unit>.log under --log-dir, one line per line of output.
         Assert.Equal(4, File.ReadAllLines(Path.Combine(F.LogDir, "talk.service.log")).Length);
     }
@@ -103,7 +103,7 @@ public sealed class LogScenarios : Scenario
         }
         Assert.Equal(Enumerable.Range(seen[0], 10), seen);
 
-        var since = Logs("ticker", "--since", cutoff.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"));
+        var since = Logs("ticker", "--since", cutoff.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"));
         Assert.All(since, l => Assert.True(l.GetProperty("time").GetDateTimeOffset() >= cutoff.AddSeconds(-1)));
         Assert.True(since.Count < Logs("ticker").Count);
         Assert.Equal(0, F.Cli("stop", "ticker").ExitCode);

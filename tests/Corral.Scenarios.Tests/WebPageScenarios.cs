@@ -37,7 +37,7 @@ public sealed class WebPageScenarios : Scenario
         await Expect(Cell(page, "web.service", "pid")).ToHaveTextAsync(F.Prop("web", "MainPID"));
         await Expect(Cell(page, "web.service", "tasks")).ToHaveTextAsync(F.Prop("web", "TasksCurrent"));
         await Expect(Cell(page, "web.service", "zombies")).ToHaveTextAsync("0");
-        await Expect(Cell(page, "crash.service", "state")).ToHaveTextAsync("failed (failed)");
+        await Expect(Cell(page, "crash.service", "state")).ToHaveTextAsync("failed (exit-code)");
         await Expect(Cell(page, "crash.service", "last-death")).ToContainTextAsync("exited with status 3");
         await Expect(page.Locator("#live")).ToHaveTextAsync("live");
         // Read-only without a token: no buttons.

@@ -15,7 +15,7 @@ public static class Units
         return i == 0 ? $"{v}B" : d.ToString(d < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + suffix[i];
     }
 
-    public static string Timestamp(DateTimeOffset t) => t.ToLocalTime().ToString("ddd yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset t) => Core.Text.TimeText.Stamp(t);
 
     public static string Ago(DateTimeOffset t)
     {

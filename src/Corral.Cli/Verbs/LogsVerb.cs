@@ -37,7 +37,7 @@ public static class LogsVerb
     private static void Print(LogEntry l, bool json)
     {
         Console.WriteLine(json ? JsonSerializer.Serialize(l, ApiJson.Default.LogEntry)
-            : $"{l.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss.fff} {l.Stream} {l.Message}");
+            : $"{Core.Text.TimeText.Line(l.Time)} {l.Stream} {l.Message}");
         Console.Out.Flush();
     }
 }

@@ -52,11 +52,23 @@ public static class StatusVerb
             Console.WriteLine($"Process events: {m.ProcEvents} read, {m.ConnectorOverruns} socket overruns, {m.Rescans} rescans, {m.ExitsLost} exits lost");
         }
         foreach (var u in list.Units)
-            Console.WriteLine($"{Dot(u)} {u.Name,-30} {u.ActiveState} ({u.SubState}){(u.MainPid > 0 ? $" main {u.MainPid}" : "")}");
+            Console.WriteLine($"{Dot(u)} {u.Name,-30} {State(u)}{(u.MainPid > 0 ? $" main {u.MainPid}" : "")}");
         return 0;
     }
 
-    private static string Dot(UnitStatus s) => s.ActiveState switch { "active" or "reloading" => "●", "failed" => "×", _ => "○" };
+    /// <summary>
+    /// The state in words: "active (running)", "failed (exit-code)", "error: FILE:LINE: …" for a unit
+    /// whose file did not load (nothing can start it until it is fixed), "(frozen)" after a frozen one.
+    /// </summary>
+    public static string State(UnitStatus u)
+    {
+        if (u.LoadState == "error" && u.ActiveState is "inactive" or "failed")
+            return $"error: {u.LoadError}";
+        string sub = u.ActiveState == "failed" ? u.Result : u.SubState;
+        return $"{u.ActiveState} ({sub}){(u.FreezerState == "running" ? "" : $" ({u.FreezerState})")}";
+    }
+
+    private static string Dot(UnitStatus s) => s.LoadState == "error" ? "×" : s.ActiveState switch { "active" or "reloading" => "●", "failed" => "×", _ => "○" };
 
     private static string NotEnforcedMark(UnitStatus s, string directive) => s.IsEnforced(directive) ? "" : ", not enforced";
 
@@ -65,9 +77,23 @@ public static class StatusVerb
         Console.WriteLine($"{Dot(s)} {s.Name}{(s.Description.Length > 0 ? " - " + s.Description : "")}");
         string loaded = s.LoadState == "error" ? $"error ({s.FragmentPath}; {s.LoadError})" : $"{s.LoadState} ({s.FragmentPath})";
         Console.WriteLine($"     Loaded: {loaded}");
+        if (s.DropInPaths.Count > 0)
+        {
+            // systemctl's layout: each directory once, its files under it.
+            bool first = true;
+            foreach (var dir in s.DropInPaths.GroupBy(p => Path.GetDirectoryName(p)))
+            {
+                Console.WriteLine($"{(first ? "    Drop-In: " : "             ")}{dir.Key}");
+                Console.WriteLine($"             └─{string.Join(", ", dir.Select(Path.GetFileName))}");
+                first = false;
+            }
+        }
         string since = s.StateSince is { } t ? $" since {Units.Timestamp(t)}; {Units.Ago(t)}" : "";
         string result = s.ActiveState == "failed" ? $" (Result: {s.Result})" : "";
-        Console.WriteLine($"     Active: {s.ActiveState} ({s.SubState}){result}{since}");
+        string frozen = s.FreezerState == "running" ? "" : $" ({s.FreezerState})";
+        Console.WriteLine(s.LoadState == "error" && s.ActiveState is "inactive" or "failed"
+            ? $"     Active: error: the unit file did not load; fix it and run corral daemon-reload"
+            : $"     Active: {s.ActiveState} ({s.SubState}){frozen}{result}{since}");
         if (s.MainPid > 0)
             Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");
         else if (s.ExecMainPid > 0 && s.ExecMainText is not null)

@@ -2,7 +2,7 @@ using Corral.Core.Units;
 
 namespace Corral.Cli.Verbs;
 
-/// <summary>Checks unit files without a daemon: every warning and error with file and line; exit 1 on errors.</summary>
+/// <summary>Checks unit files (with their drop-ins) without a daemon: every warning and error with file and line; exit 1 on errors.</summary>
 public static class VerifyVerb
 {
     public static int Run(string[] rest)
@@ -12,7 +12,9 @@ public static class VerifyVerb
         bool errors = false;
         foreach (var file in a.Positional)
         {
-            var result = ServiceUnitLoader.LoadFile(file);
+            // With the drop-ins beside it (NAME.service.d/*.conf), as the daemon would load it.
+            string dir = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
+            var result = ServiceUnitLoader.LoadFile(file, Daemon.Services.UnitCatalog.DropIns([dir], Path.GetFileName(file)));
             foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
             errors |= result.HasErrors;
         }

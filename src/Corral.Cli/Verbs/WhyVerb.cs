@@ -39,7 +39,7 @@ public static class WhyVerb
         Console.WriteLine($"  status:  {d.Code} {(d.Signal ?? d.Status.ToString())}{(d.Code == "exited" ? "" : $" (signal {d.Status})")}");
         Console.WriteLine($"  cause:   {d.Cause}{(d.Reason is null ? "" : $" — {d.Reason}")}");
         foreach (var k in d.CorralSignals)
-            Console.WriteLine($"  corral:  {k.At.ToLocalTime():HH:mm:ss.fff} {k.Signal} for '{k.Verb}'{(k.CallerUid is { } uid ? $" asked by uid {uid}" : "")}: {k.Reason}");
+            Console.WriteLine($"  corral:  {Core.Text.TimeText.ClockMs(k.At)} {k.Signal} for '{k.Verb}'{(k.CallerUid is { } uid ? $" asked by uid {uid}" : "")}: {k.Reason}");
         if (d.Sender is { } s) Console.WriteLine($"  sender:  pid {s.Pid} ({s.Comm}){(s.Uid is { } u ? $" uid {u}" : "")}{(s.User is null ? "" : $" ({s.User})")}{(s.Unit is null ? "" : $" of {s.Unit}")}");
     }
 }

@@ -19,6 +19,9 @@ public enum DeathCause
 
 public static class DeathCauseNames
 {
+    /// <summary>Every cause by its name, as records and filters spell it.</summary>
+    public static readonly IReadOnlyList<string> All = ["exit", "signal", "oom-kill", "corral", "kernel", "unknown"];
+
     public static string Format(DeathCause c) => c switch
     {
         DeathCause.Exit => "exit",

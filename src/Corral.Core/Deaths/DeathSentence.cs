@@ -24,7 +24,7 @@ public static class DeathSentence
     public static string Describe(DeathRecord d)
     {
         string who = d.Role == "process" ? $"process {d.Pid} ({d.Comm})" : $"{d.Role} process {d.Pid} ({d.Comm})";
-        string at = d.EndedAt.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        string at = Text.TimeText.ClockMs(d.EndedAt);
         if (d.Status.Code == ExitCode.Exited)
             return $"{who} exited with status {d.Status.Value} at {at}";
         if (d.Status.Code == ExitCode.Unknown)

@@ -12,15 +12,41 @@ namespace Corral.Core.Units;
 /// </summary>
 public static partial class ServiceUnitLoader
 {
-    public static UnitLoadResult Load(string filePath, string text)
+    /// <summary>
+    /// Loads a unit from its file's text and then its drop-ins' (systemd.unit(5) "drop-in"), in the
+    /// order given: each assignment applies on top of what came before, as if appended to the file
+    /// (a list key adds, an empty value resets it). Every finding names the file it is in.
+    /// </summary>
+    public static UnitLoadResult Load(string filePath, string text, IReadOnlyList<(string Path, string Text)>? dropIns = null)
     {
         string name = Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
         if (!name.EndsWith(".service", StringComparison.Ordinal))
             diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service"));
 
-        var entries = UnitFileSyntax.Parse(filePath, text, diagnostics);
+        var sources = new List<(string Path, string Text)> { (filePath, text) };
+        sources.AddRange(dropIns ?? []);
         var b = new Builder(name, filePath);
+        foreach (var (path, source) in sources)
+            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics);
+
+        ServiceUnit? unit = null;
+        try
+        {
+            unit = b.Build(diagnostics) with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] };
+        }
+        catch (UnitValueException ex)
+        {
+            diagnostics.Add(new(Severity.Error, filePath, 0, ex.Message));
+        }
+        return new UnitLoadResult(name, filePath, diagnostics.Any(d => d.Severity == Severity.Error) ? null : unit, diagnostics)
+        {
+            DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
+        };
+    }
+
+    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics)
+    {
         var warnedSections = new HashSet<string>();
         foreach (var e in entries)
         {
@@ -51,32 +77,28 @@ public static partial class ServiceUnitLoader
                 diagnostics.Add(new(Severity.Error, filePath, e.Line, $"{e.Key}={e.Value}{sep}{ex.Message}"));
             }
         }
-
-        ServiceUnit? unit = null;
-        try
-        {
-            unit = b.Build(diagnostics);
-        }
-        catch (UnitValueException ex)
-        {
-            diagnostics.Add(new(Severity.Error, filePath, 0, ex.Message));
-        }
-        return new UnitLoadResult(name, filePath, diagnostics.Any(d => d.Severity == Severity.Error) ? null : unit, diagnostics);
     }
 
-    public static UnitLoadResult LoadFile(string filePath)
+    /// <summary>Loads a unit file and the drop-in files given (their paths, in the order they apply).</summary>
+    public static UnitLoadResult LoadFile(string filePath, IReadOnlyList<string>? dropInPaths = null)
     {
-        string text;
+        var dropIns = new List<(string, string)>();
+        string current = filePath;
         try
         {
-            text = File.ReadAllText(filePath);
+            string text = File.ReadAllText(filePath);
+            foreach (var d in dropInPaths ?? [])
+            {
+                current = d;
+                dropIns.Add((d, File.ReadAllText(d)));
+            }
+            return Load(filePath, text, dropIns);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new UnitLoadResult(Path.GetFileName(filePath), filePath, null,
-                [new Diagnostic(Severity.Error, filePath, 0, $"cannot read unit file: {ex.Message}")]);
+                [new Diagnostic(Severity.Error, current, 0, $"cannot read {(current == filePath ? "unit file" : "drop-in")}: {ex.Message}")]);
         }
-        return Load(filePath, text);
     }
 
     private readonly record struct Context(string File, UnitEntry Entry, List<Diagnostic> Diagnostics)

@@ -3,7 +3,11 @@ namespace Corral.Core.Units;
 /// <summary>What loading one unit file produced: the unit when it has no error, and every finding.</summary>
 public sealed record UnitLoadResult(string Name, string FilePath, ServiceUnit? Unit, IReadOnlyList<Diagnostic> Diagnostics)
 {
+    /// <summary>The drop-in files applied on top of the unit file, in order (NAME.service.d/*.conf).</summary>
+    public IReadOnlyList<string> DropInPaths { get; init; } = [];
+
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 
-    public string? FirstError => Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error)?.ToString();
+    /// <summary>"FILE:LINE: MESSAGE" of the first error (the word "error" is left to the sentence around it).</summary>
+    public string? FirstError => Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error) is { } e ? $"{e.File}:{e.Line}: {e.Message}" : null;
 }

@@ -18,4 +18,5 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(Notices.Notice))]
 [JsonSerializable(typeof(Web.UsageHistoryList))]
 [JsonSerializable(typeof(Web.AccessAnswer))]
+[JsonSerializable(typeof(OomCandidateList))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -4,7 +4,7 @@ namespace Corral.Daemon.Api;
 public enum ApiRouteKind
 {
     Units, Deaths, LatestDeaths, Notices, Unit, UnitLogs, UnitHistory, UnitProperties,
-    ResetFailedAll, DaemonReload, UnitAction,
+    ResetFailedAll, DaemonReload, UnitAction, OomCandidates,
 }
 
 /// <summary>
@@ -17,7 +17,7 @@ public sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? Ve
 {
     /// <summary>The verbs of POST /v1/units/NAME/VERB.</summary>
     public static readonly IReadOnlySet<string> UnitVerbs = new HashSet<string>(StringComparer.Ordinal)
-        { "start", "stop", "restart", "reload", "kill", "reset-failed" };
+        { "start", "stop", "restart", "reload", "kill", "reset-failed", "freeze", "thaw" };
 
     /// <summary>True for everything that changes something: it needs root on the socket and the token over HTTP.</summary>
     public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload;
@@ -45,6 +45,7 @@ public sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? Ve
             [_, "deaths"] when read => new(ApiRouteKind.Deaths),
             [_, "deaths", "latest"] when read => new(ApiRouteKind.LatestDeaths),
             [_, "notices"] when read => new(ApiRouteKind.Notices),
+            [_, "oom-candidates"] when read => new(ApiRouteKind.OomCandidates),
             [_, "reset-failed"] when post => new(ApiRouteKind.ResetFailedAll),
             [_, "daemon-reload"] when post => new(ApiRouteKind.DaemonReload),
             [_, "units", var name] when read => new(ApiRouteKind.Unit, name),

@@ -12,6 +12,9 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     /// <summary>Tasks and memory over the last hour; kept only while the HTTP endpoint is on.</summary>
     public Web.UsageHistory? History { get; init; }
 
+    /// <summary>The machine's top OOM candidates (ps --machine).</summary>
+    public Monitoring.OomCandidates? Oom { get; init; }
+
     /// <summary>GET /v1/units: every unit and the machine; also the live feed's units event.</summary>
     public string UnitsJson() => JsonSerializer.Serialize(new UnitList(manager.List()) { Machine = monitor.Machine() }, ApiJson.Default.UnitList);
 
@@ -38,6 +41,12 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
                 return Ok(JsonSerializer.Serialize(new DeathList(store.LastDeaths(Roles(req)).Select(DeathView.From).ToList()), ApiJson.Default.DeathList));
             case ApiRouteKind.Notices:
                 return Ok(JsonSerializer.Serialize(NoticesFor(req), ApiJson.Default.NoticeList));
+            case ApiRouteKind.OomCandidates:
+            {
+                if (Oom is null) return HttpRequest.Response(404, Error("no OOM candidates here"));
+                int limit = req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, Monitoring.OomCandidates.MaxLimit) : 10;
+                return Ok(JsonSerializer.Serialize(new OomCandidateList(Oom.Top(limit)), ApiJson.Default.OomCandidateList));
+            }
             case ApiRouteKind.ResetFailedAll:
                 Audit(req, route);
                 foreach (var r in manager.Runners()) r.ResetFailed();
@@ -85,6 +94,8 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.VerbFor("restart")),
             "reload" => await runner.ReloadAsync(),
             "kill" => Kill(runner, req),
+            "freeze" => await runner.FreezeAsync(),
+            "thaw" => await runner.ThawAsync(),
             _ => runner.ResetFailed(),
         };
         var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]) { Warnings = [.. result.Warnings] },
@@ -103,11 +114,18 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
     private byte[] UnitNotFound(ApiRoute route) => HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(route.Unit!)} not found"));
 
-    /// <summary>?unit=NAME &amp;role=main,control &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N</summary>
+    /// <summary>
+    /// ?unit=NAME &amp;role=main,control &amp;cause=exit,oom-kill &amp;hide-clean (no exit 0 of other processes)
+    /// &amp;since-usec=N &amp;after=ID (oldest first from there) &amp;limit=N
+    /// </summary>
     private DeathList Deaths(HttpRequest req)
     {
         var (unit, since, after, limit) = Page(req);
-        return new DeathList(store.Query(unit, Roles(req), since, after, limit).Select(DeathView.From).ToList());
+        var causes = req.Query.GetValueOrDefault("cause", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var c in causes)
+            if (!Core.Deaths.DeathCauseNames.All.Contains(c))
+                throw new FormatException($"cause '{c}' is not one of {string.Join(", ", Core.Deaths.DeathCauseNames.All)}");
+        return new DeathList(store.Query(unit, Roles(req), since, after, limit, causes, req.Query.ContainsKey("hide-clean")).Select(DeathView.From).ToList());
     }
 
     /// <summary>?role=main,control: the roles wanted (main, control, process); none is all.</summary>

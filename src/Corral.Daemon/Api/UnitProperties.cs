@@ -21,7 +21,9 @@ public static class UnitProperties
             new("LoadState", () => s.LoadState),
             new("ActiveState", () => s.ActiveState),
             new("SubState", () => s.SubState),
+            new("FreezerState", () => s.FreezerState),
             new("FragmentPath", () => s.FragmentPath ?? ""),
+            new("DropInPaths", () => string.Join(' ', s.DropInPaths)),
             new("Type", () => s.Type),
             new("Result", () => s.Result),
             new("MainPID", () => s.MainPid.ToString()),
@@ -44,7 +46,7 @@ public static class UnitProperties
             new("Restart", () => s.Restart),
             new("RestartUSec", () => Span(s.RestartUSec)),
             new("NRestarts", () => s.NRestarts.ToString()),
-            new("StateChangeTimestamp", () => s.StateSince is { } t ? t.ToLocalTime().ToString("ddd yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : ""),
+            new("StateChangeTimestamp", () => s.StateSince is { } t ? Core.Text.TimeText.Stamp(t) : ""),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.
     }

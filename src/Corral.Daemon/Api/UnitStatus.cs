@@ -11,6 +11,10 @@ public sealed record UnitStatus
     public required string ActiveState { get; init; }
     public required string SubState { get; init; }
     public string? FragmentPath { get; init; }
+    /// <summary>The drop-ins applied on top of the fragment, in order.</summary>
+    public List<string> DropInPaths { get; init; } = [];
+    /// <summary>systemd's FreezerState: running, freezing, frozen or thawing.</summary>
+    public string FreezerState { get; init; } = "running";
     public DateTimeOffset? StateSince { get; init; }
     public int MainPid { get; init; }
     public string? MainCommand { get; init; }
@@ -70,6 +74,10 @@ public sealed record ProcessInfo(int Pid, int Ppid, string Comm, string Cmdline)
     public string? User { get; init; }
     public long? RssKb { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>/proc/PID/oom_score: the kernel's badness, 0–2000; the highest is killed first when memory runs out.</summary>
+    public int? OomScore { get; init; }
+    /// <summary>/proc/PID/oom_score_adj, -1000 (never) to 1000.</summary>
+    public int? OomScoreAdj { get; init; }
 }
 
 /// <summary>A zombie factory: a parent, how many exited children it has not reaped, and since when the oldest waits.</summary>
@@ -108,3 +116,11 @@ public sealed record NoticeList(List<Notices.Notice> Notices);
 public sealed record LogEntry(long Usec, DateTimeOffset Time, string Stream, string Message);
 
 public sealed record LogList(List<LogEntry> Lines);
+
+/// <summary>A process the OOM killer may pick: its score, and the unit (of this daemon) or cgroup it is in.</summary>
+public sealed record OomCandidate(int Pid, string Comm, string Cmdline, int OomScore, int OomScoreAdj, long RssKb, string Cgroup, string? Unit)
+{
+    public string? User { get; init; }
+}
+
+public sealed record OomCandidateList(List<OomCandidate> Processes);

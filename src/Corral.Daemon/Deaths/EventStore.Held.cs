@@ -109,7 +109,7 @@ public sealed partial class EventStore
         }
         string dropped = _heldDropped > 0 ? $"; {_heldDropped} more were lost, past the {MaxHeld} that can be held" : "";
         var notice = new Notice(NoticeKinds.RecordsWritten, null,
-            $"{count} records held in memory since {_holdingSince?.ToLocalTime():HH:mm:ss} were written to {_db.DataSource}{dropped}") { Count = count };
+            $"{count} records held in memory since {(_holdingSince is { } hs ? Core.Text.TimeText.Clock(hs) : "?")} were written to {_db.DataSource}{dropped}") { Count = count };
         if (TryInsert(notice, out var told).Result == Outcome.Written) written.Add(told!);
         Console.Error.WriteLine($"corral: {notice.Message}");
         (_holdingSince, _heldDropped) = (null, 0);

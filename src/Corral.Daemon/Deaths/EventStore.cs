@@ -294,13 +294,19 @@ public sealed partial class EventStore : IDisposable
     }
 
     /// <summary>Records newest first (or oldest first after <paramref name="afterId"/>), filtered by unit, roles and time.</summary>
-    public List<DeathRecord> Query(string? unit, IReadOnlyCollection<string>? roles, DateTimeOffset? since, long? afterId, int limit)
+    /// <param name="causes">the causes wanted ("exit", "oom-kill" …); none is all</param>
+    /// <param name="hideCleanExits">leave out processes other than main and control that exited 0</param>
+    public List<DeathRecord> Query(string? unit, IReadOnlyCollection<string>? roles, DateTimeOffset? since, long? afterId, int limit,
+        IReadOnlyCollection<string>? causes = null, bool hideCleanExits = false)
     {
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
             if (RoleFilter(cmd, roles) is { } role) where.Add(role);
+            if (causes is { Count: > 0 })
+                where.Add("cause IN (" + string.Join(',', causes.Select((c, i) => { cmd.Parameters.AddWithValue($"$c{i}", c); return $"$c{i}"; })) + ")");
+            if (hideCleanExits) where.Add($"NOT (role = 'process' AND code = {(int)ExitCode.Exited} AND status = 0)");
             PageQuery(cmd, "SELECT * FROM deaths", where, "ended_us", unit, since, afterId, limit);
             return ReadDeaths(cmd);
         }

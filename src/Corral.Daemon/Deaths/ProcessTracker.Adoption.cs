@@ -28,7 +28,7 @@ public sealed partial class ProcessTracker
     /// <summary>A process of a run that ended while no daemon watched: recorded with an unknown status and the time window.</summary>
     public void RecordGone(string unit, int pid, string role, string? comm, DateTimeOffset? lastSeenAlive)
     {
-        string window = lastSeenAlive is { } t ? $"between {t.ToLocalTime():HH:mm:ss} (the daemon's last heartbeat) and {DateTimeOffset.Now.ToLocalTime():HH:mm:ss}" : "before the daemon came back";
+        string window = lastSeenAlive is { } t ? $"between {Core.Text.TimeText.Clock(t)} (the daemon's last heartbeat) and {Core.Text.TimeText.Clock(DateTimeOffset.Now)}" : "before the daemon came back";
         _procs.TryRemove(pid, out _);
         try
         {

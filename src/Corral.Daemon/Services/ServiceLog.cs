@@ -186,7 +186,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
     private void Recovered()
     {
         if (_losingSince is not { } since) return;
-        string message = $"{_lostBytes} bytes ({_lostLines} lines) of output of {unit} were lost between {since.ToLocalTime():HH:mm:ss} and {DateTimeOffset.Now.ToLocalTime():HH:mm:ss}: {_lossReason}; written again since";
+        string message = $"{_lostBytes} bytes ({_lostLines} lines) of output of {unit} were lost between {Core.Text.TimeText.Clock(since)} and {Core.Text.TimeText.Clock(DateTimeOffset.Now)}: {_lossReason}; written again since";
         Console.Error.WriteLine($"corral: {unit}: {message}");
         _toTell.Enqueue(new Notice(NoticeKinds.LogLossEnded, unit, message) { Count = _lostBytes });
         (_losingSince, _lostBytes, _lostLines, _lossReason) = (null, 0, 0, null);

@@ -92,6 +92,7 @@ public sealed partial class ServiceRunner
         {
             _main = Spawn(cmd, isMain: true);
             _lastMainPid = _main.Pid;
+            _lastMainExit = null;
             _pending.Enqueue(ServiceEvent.Started);
         }
         catch (Exception e) when (e is SpawnException or StartPreparationException or CgroupException or ErrnoException)
@@ -159,6 +160,7 @@ public sealed partial class ServiceRunner
                 {
                     _main = h;
                     _lastMainPid = mainPid;
+                    _lastMainExit = null;
                     _ctx.Tracker.TrackRunning(mainPid, Unit.Name, "main");
                     // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
                     _ctx.Reaper.Register(mainPid, status => OnProcessExit(h, status));

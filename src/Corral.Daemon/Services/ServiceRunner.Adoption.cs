@@ -177,6 +177,7 @@ public sealed partial class ServiceRunner
             {
                 _main = main;
                 _lastMainPid = main.Pid;
+                _lastMainExit = null;
                 _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, "main");
                 _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
                 // It may have ended between the check and the watch: then its exit event was missed.
@@ -202,6 +203,7 @@ public sealed partial class ServiceRunner
             {
                 _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, "main", r.MainComm, lastBeat);
                 _lastMainPid = r.MainPid;
+                _lastMainExit = ExitStatus.Unknown;
                 Post(ServiceEvent.MainExit(ExitStatus.Unknown));
             }
             else if (!mainAlive && !guessed)

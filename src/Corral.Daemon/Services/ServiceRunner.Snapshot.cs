@@ -32,11 +32,13 @@ public sealed partial class ServiceRunner
                         User = uid is { } id ? users.UserName(id) : null,
                         RssKb = st.RssPages * Environment.SystemPageSize / 1024,
                         StartedAt = ProcReader.StartTime(st),
+                        OomScore = ProcReader.TryReadOomScore(pid),
+                        OomScoreAdj = ProcReader.TryReadOomScoreAdj(pid),
                     });
                 }
             }
             string? mainComm = _main is not null && ProcReader.TryReadStat(_main.Pid, out var ms) ? ms!.Comm : null;
-            var exit = _fsm.MainExit;
+            var exit = _lastMainExit;
             return new UnitStatus
             {
                 Name = u.Name,
@@ -45,6 +47,8 @@ public sealed partial class ServiceRunner
                 ActiveState = ServiceStateNames.ActiveState(_fsm.State),
                 SubState = ServiceStateNames.SubState(_fsm.State),
                 FragmentPath = u.FilePath,
+                DropInPaths = [.. u.DropInPaths],
+                FreezerState = FreezerState(),
                 StateSince = StateSince,
                 MainPid = _main?.Pid ?? 0,
                 MainCommand = mainComm,

@@ -19,6 +19,9 @@ public sealed partial class ServiceRunner : IDisposable
     private readonly List<(Func<ServiceState, bool> Done, TaskCompletionSource Tcs)> _waiters = [];
     private ProcessHandle? _main, _control;
     private int _lastMainPid, _lastControlPid;
+    // How the process of _lastMainPid ended; null while it runs. Reset with every new main process,
+    // so that show's ExecMainPID/Code/Status always describe one process, never two runs mixed.
+    private ExitStatus? _lastMainExit;
     private ServiceCgroup? _cgroup;
     private IDisposable? _watch;
     private OutputPipes? _pipes;
@@ -77,6 +80,9 @@ public sealed partial class ServiceRunner : IDisposable
                 {
                     var before = _fsm.State;
                     var actions = _fsm.Handle(next, Facts());
+                    // A frozen service is thawed before anything is done to it outside Running (a
+                    // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job.
+                    if (actions.Count > 0 && _fsm.State != ServiceState.Running) ThawIfFrozen();
                     foreach (var a in actions) Execute(a);
                     if (_fsm.State != before) StateSince = DateTimeOffset.Now;
                     if (_fsm.State == ServiceState.Running) _runningReached = true;
@@ -143,6 +149,7 @@ public sealed partial class ServiceRunner : IDisposable
             {
                 if (_fsm.State == ServiceState.Running) (_jobVerb, _jobUid) = ("stop after the main process exited", null);
                 _main = null;
+                _lastMainExit = status;
                 handle.Dispose();
                 bool oom = status == ExitStatus.Killed(Core.Signals.SignalNames.SigKill) && _cgroup is not null
                     && _ctx.Cgroups.OomKills(_cgroup) > _oomKillsAtStart;

@@ -42,6 +42,12 @@ public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonit
         foreach (var u in units)
             m.Sample(1, ("unit", u.Name), ("load_state", u.LoadState), ("type", u.Type), ("restart", u.Restart));
 
+        m.Family("corral_unit_load_error", "gauge", "1 when the unit's file did not load (an error in it, or it cannot be read): nothing can start the unit until it is fixed; corral status UNIT says why.");
+        foreach (var u in units) m.Sample(u.LoadState == "error" ? 1 : 0, ("unit", u.Name));
+
+        m.Family("corral_unit_frozen", "gauge", "1 while the unit's processes are frozen (corral freeze), or being frozen.");
+        foreach (var u in units) m.Sample(u.FreezerState is "frozen" or "freezing" ? 1 : 0, ("unit", u.Name));
+
         m.Family("corral_unit_up", "gauge", "1 when the unit is active (running, or reloading), 0 otherwise.");
         foreach (var u in units) m.Sample(u.ActiveState is "active" or "reloading" ? 1 : 0, ("unit", u.Name));
 

@@ -60,6 +60,28 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
             CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
     }
 
+    public void SetFrozen(ServiceCgroup cg, bool frozen)
+    {
+        string file = Path.Combine(cg.Path, "cgroup.freeze");
+        if (!File.Exists(file))
+            throw new CgroupException($"cannot {(frozen ? "freeze" : "thaw")}: {file} does not exist (the cgroup v2 freezer needs Linux 5.2 or later)", null);
+        CgroupFile.Write(file, frozen ? "1" : "0");
+    }
+
+    public string FreezerState(ServiceCgroup cg)
+    {
+        bool asked = CgroupFile.TryRead(Path.Combine(cg.Path, "cgroup.freeze"))?.Trim() == "1";
+        string? events = CgroupFile.TryRead(cg.EventsFile);
+        bool frozen = events is not null && events.Contains("frozen 1", StringComparison.Ordinal);
+        return (asked, frozen) switch
+        {
+            (true, true) => "frozen",
+            (true, false) => "freezing",
+            (false, true) => "thawing",
+            _ => "running",
+        };
+    }
+
     public bool TryRemove(ServiceCgroup cg)
     {
         bool ok = true;

@@ -37,6 +37,20 @@ public interface ICgroupManager
     /// <summary>SIGKILL to every process, atomically, through cgroup.kill.</summary>
     void KillAll(ServiceCgroup cg);
 
+    /// <summary>
+    /// Asks the kernel to freeze (or thaw) every process of the cgroup at once through the v2
+    /// cgroup.freeze, which is there on hybrid hosts too; the freeze is complete when
+    /// <see cref="FreezerState"/> says "frozen" (cgroup.events "frozen 1").
+    /// </summary>
+    void SetFrozen(ServiceCgroup cg, bool frozen);
+
+    /// <summary>
+    /// systemd's FreezerState: running, freezing (asked, not all stopped yet), frozen, thawing — read
+    /// from the kernel (cgroup.freeze, cgroup.events), so it survives the daemon; "running" when the
+    /// cgroup or the files are missing.
+    /// </summary>
+    string FreezerState(ServiceCgroup cg);
+
     /// <summary>Removes the cgroups; false if they still hold processes.</summary>
     bool TryRemove(ServiceCgroup cg);
 

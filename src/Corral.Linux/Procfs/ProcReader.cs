@@ -38,6 +38,15 @@ public static class ProcReader
     public static IEnumerable<int> ReadGroups(int pid) =>
         (StatusField(pid, "Groups") ?? []).Select(g => int.TryParse(g, out int gid) ? gid : -1).Where(g => g >= 0);
 
+    /// <summary>/proc/PID/oom_score: the badness the OOM killer would give the process now (0–2000).</summary>
+    public static int? TryReadOomScore(int pid) => TryReadInt($"/proc/{pid}/oom_score");
+
+    /// <summary>/proc/PID/oom_score_adj: -1000 (never killed) to 1000.</summary>
+    public static int? TryReadOomScoreAdj(int pid) => TryReadInt($"/proc/{pid}/oom_score_adj");
+
+    private static int? TryReadInt(string path) =>
+        int.TryParse(TryReadText(path)?.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int v) ? v : null;
+
     /// <summary>The pids of every process now: the numeric entries of /proc (or of a copy of it, for tests).</summary>
     public static IEnumerable<int> AllPids(string procRoot = "/proc")
     {

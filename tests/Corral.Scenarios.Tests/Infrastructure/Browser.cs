@@ -18,7 +18,10 @@ public sealed class Browser : IAsyncDisposable
     public static string ScreenshotDir => Path.Combine(Repo.Root, "artifacts", "screenshots");
 
     /// <param name="extraArgs">more Chromium flags, such as --host-resolver-rules to give a name an address</param>
-    public static async Task<Browser> Open(string url, params string[] extraArgs)
+    public static Task<Browser> Open(string url, params string[] extraArgs) => OpenIn(url, null, extraArgs);
+
+    /// <summary>A page whose clock is in <paramref name="timezoneId"/> (an IANA name), as a reader elsewhere sees it.</summary>
+    public static async Task<Browser> OpenIn(string url, string? timezoneId, params string[] extraArgs)
     {
         var b = new Browser();
         try
@@ -30,7 +33,7 @@ public sealed class Browser : IAsyncDisposable
                 Headless = true,
                 Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", .. extraArgs],
             });
-            b.Page = await b._browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+            b.Page = await b._browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 }, TimezoneId = timezoneId });
             b.Page.SetDefaultTimeout(20_000);
             await b.Page.GotoAsync(url);
             return b;

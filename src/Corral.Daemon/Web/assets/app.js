@@ -7,7 +7,7 @@ const HOUR = 3600 * 1000;
 const state = {
   units: [], machine: null, lastDeaths: {}, token: sessionStorage.getItem('corral-token') || '',
   canAct: false, unit: null, deaths: [], samples: [], processes: [], processesAt: 0, pending: new Set(),
-  notices: [],
+  notices: [], loaded: false,
 };
 const NOTICES = 20;
 
@@ -58,13 +58,26 @@ function ago(iso) {
   return Math.floor(s / 86400) + ' d ago';
 }
 
-function stateText(u) { return u.activeState + ' (' + u.subState + ')'; }
+// Every time in UTC, 24-hour, the zone named: the same as the CLI prints, whatever the browser's zone.
+function utcTime(iso) { return new Date(iso).toISOString().slice(11, 19) + ' UTC'; }
+function utcStamp(iso) { return new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'; }
+
+// A unit whose file did not load says so, not "inactive (dead)": nothing can start it until it is fixed.
+function loadError(u) { return u.loadState === 'error' && (u.activeState === 'inactive' || u.activeState === 'failed'); }
+function stateText(u) {
+  if (loadError(u)) return 'error';
+  const sub = u.activeState === 'failed' ? u.result : u.subState;
+  return u.activeState + ' (' + sub + ')' + (u.freezerState && u.freezerState !== 'running' ? ' (' + u.freezerState + ')' : '');
+}
+function stateClass(u) { return 'state ' + (loadError(u) ? 'error' : u.activeState) + (u.freezerState === 'frozen' ? ' frozen' : ''); }
 function zombies(u) { return (u.zombies || []).reduce((a, z) => a + z.count, 0); }
 
 function actionButtons(u) {
   if (!state.canAct) return null;
   const box = el('span', { class: 'actions' });
-  for (const verb of ['start', 'stop', 'restart']) {
+  // A unit that did not load can only be stopped (if it still runs on its last good definition).
+  const verbs = loadError(u) ? [] : u.loadState === 'error' ? ['stop'] : ['start', 'stop', 'restart'];
+  for (const verb of verbs) {
     const b = el('button', { type: 'button', 'data-action': verb, 'data-unit': u.name, text: verb[0].toUpperCase() + verb.slice(1) });
     b.disabled = state.pending.has(u.name);
     b.addEventListener('click', () => act(u.name, verb));
@@ -97,13 +110,13 @@ function renderHeader() {
 function renderList() {
   const body = document.querySelector('#units tbody');
   body.replaceChildren();
-  document.getElementById('empty').hidden = state.units.length > 0;
+  document.getElementById('empty').hidden = state.units.length > 0 || !state.loaded;
   for (const u of state.units) {
     const d = state.lastDeaths[u.name];
     const z = zombies(u);
     const row = el('tr', { 'data-unit': u.name },
       el('td', {}, el('a', { href: '#unit=' + encodeURIComponent(u.name), text: u.name })),
-      el('td', { class: 'state ' + u.activeState, 'data-field': 'state', text: stateText(u) }),
+      el('td', { class: stateClass(u), 'data-field': 'state', title: u.loadError || null, text: stateText(u) }),
       el('td', { class: 'num', 'data-field': 'pid', text: u.mainPid ? String(u.mainPid) : '–' }),
       el('td', { class: 'num', 'data-field': 'tasks', text: u.tasksCurrent ?? '–' }),
       el('td', { class: 'num', 'data-field': 'memory', text: bytes(u.memoryCurrent) }),
@@ -123,7 +136,7 @@ function renderNotices(id, list) {
   if (!list.length) { box.append(el('li', { class: 'meta', text: 'none' })); return; }
   for (const n of list.slice(0, NOTICES)) {
     box.append(el('li', { 'data-kind': n.kind, 'data-unit': n.unit || '' },
-      el('span', { class: 'when', title: n.at, text: new Date(n.at).toLocaleTimeString() }),
+      el('span', { class: 'when', title: utcStamp(n.at), text: utcTime(n.at) }),
       el('span', { class: 'kind', text: n.kind }),
       n.unit && state.unit === null ? el('a', { href: '#unit=' + encodeURIComponent(n.unit), text: n.unit + ': ' }) : null,
       el('span', { text: n.message })));
@@ -135,20 +148,22 @@ function renderUnit() {
   document.getElementById('unit-name').textContent = state.unit;
   const st = document.getElementById('unit-state');
   st.textContent = u ? stateText(u) : 'not found';
-  st.className = 'state ' + (u ? u.activeState : 'failed');
+  st.className = u ? stateClass(u) : 'state failed';
   document.getElementById('unit-actions').replaceChildren(...(u && actionButtons(u) ? [actionButtons(u)] : []));
   document.getElementById('unit-description').textContent = u ? u.description : '';
   const facts = document.getElementById('unit-facts');
   facts.replaceChildren();
   if (u) {
-    const rows = [['Main PID', u.mainPid ? u.mainPid + (u.mainCommand ? ' (' + u.mainCommand + ')' : '') : '–'],
-      ['Since', u.stateSince ? new Date(u.stateSince).toLocaleString() + ' (' + ago(u.stateSince) + ')' : '–'],
+    const rows = [];
+    if (u.loadState === 'error') rows.push(['Load error', u.loadError || 'the unit file did not load']);
+    rows.push(['Main PID', u.mainPid ? u.mainPid + (u.mainCommand ? ' (' + u.mainCommand + ')' : '') : '–'],
+      ['Since', u.stateSince ? utcStamp(u.stateSince) + ' (' + ago(u.stateSince) + ')' : '–'],
       ['Tasks', (u.tasksCurrent ?? '–') + (u.tasksMax ? ' of ' + u.tasksMax : '')],
       ['Memory', bytes(u.memoryCurrent) + (u.memoryMax ? ' of ' + bytes(u.memoryMax) : '')],
       ['Restarts', String(u.nRestarts) + ' (Restart=' + u.restart + ')'],
       ['Zombies', String(zombies(u)) + (u.zombieMax !== null ? ' (ZombieMax=' + u.zombieMax + ')' : '')],
       ['Escaped', u.escaped.length ? u.escaped.map(e => e.pid + ' (' + e.comm + ') in ' + e.cgroup).join(', ') : 'none'],
-      ['Result', u.result + (u.lastError ? ' — ' + u.lastError : '')]];
+      ['Result', u.result + (u.lastError ? ' — ' + u.lastError : '')]);
     for (const [k, v] of rows) facts.append(el('dt', { text: k }), el('dd', { text: v }));
   }
   renderTree();
@@ -188,7 +203,7 @@ function renderTimeline() {
   if (!state.deaths.length) { list.append(el('li', { class: 'meta', text: 'no deaths recorded' })); return; }
   for (const d of state.deaths) {
     list.append(el('li', { class: 'death', 'data-cause': d.cause, 'data-pid': d.pid },
-      el('span', { class: 'when', title: d.endedAt, text: new Date(d.endedAt).toLocaleTimeString() }),
+      el('span', { class: 'when', title: utcStamp(d.endedAt), text: utcTime(d.endedAt) }),
       el('span', { class: 'cause', text: d.cause }),
       el('span', { text: d.sentence })));
   }
@@ -260,6 +275,7 @@ function route() {
 }
 
 function onUnits(list) {
+  state.loaded = true;
   state.units = list.units;
   state.machine = list.machine;
   if (state.unit !== null) {
@@ -322,10 +338,14 @@ document.addEventListener('DOMContentLoaded', async () => {
     if (state.unit !== null) loadUnit(state.unit).then(render).catch(e => say(e.message));
   });
   setInterval(() => { if (state.unit === null) renderList(); }, 30000); // "… s ago" ages
+  // The list is shown at once from the API, not when the live feed first speaks.
   try {
-    const [latest, notices] = await Promise.all([api('/v1/deaths/latest?role=main'), api('/v1/notices?limit=200')]);
+    const [units, latest, notices] = await Promise.all([api('/v1/units'), api('/v1/deaths/latest?role=main'), api('/v1/notices?limit=200')]);
     for (const d of latest.deaths) state.lastDeaths[d.unit] = d;
     state.notices = notices.notices;
+    state.units = units.units;
+    state.machine = units.machine;
+    state.loaded = true;
   } catch (e) { say(e.message); }
   connect();
   await useToken(state.token);

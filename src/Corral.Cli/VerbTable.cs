@@ -1,0 +1,70 @@
+namespace Corral.Cli;
+
+/// <summary>One verb of the CLI: how it is called, what it does, and systemctl's name for it, if any.</summary>
+public sealed record VerbInfo(string Name, string Synopsis, string Summary, string? Systemctl = null);
+
+/// <summary>Every verb, for the usage text, <c>help VERB</c> and the "did you mean" of a mistyped verb.</summary>
+public static class VerbTable
+{
+    public static readonly IReadOnlyList<VerbInfo> All =
+    [
+        new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
+            "runs the supervisor in the foreground; --http serves the page, /metrics and the API over TCP"),
+        new("list", "list [--json] [--no-legend]", "every unit: load, active and sub state, description"),
+        new("list-units", "list-units [PATTERN...] [--state=STATE[,STATE]] [--all] [--json] [--no-legend]",
+            "units that are active, failed or did not load (--all: every unit), by glob pattern and state", "list-units"),
+        new("status", "status [UNIT...] [--json]", "the unit as systemctl status shows it (without a unit: the machine and one line per unit); exit 0 active, 3 not active, 4 no such unit", "status"),
+        new("show", "show UNIT... [-p PROP[,PROP]]... [--value] [--json]", "KEY=VALUE properties, as systemctl show prints them", "show"),
+        new("cat", "cat UNIT...", "the unit's file and its drop-ins, each under a '# PATH' line", "cat"),
+        new("edit", "edit UNIT [--full]", "edits a drop-in (NAME.service.d/override.conf) with $EDITOR, or the unit file itself with --full, checks it and reloads", "edit"),
+        new("is-active", "is-active UNIT... [-q]", "prints each unit's active state; exit 0 if one is active or reloading, 3 otherwise", "is-active"),
+        new("is-failed", "is-failed UNIT... [-q]", "prints each unit's active state; exit 0 if one has failed, 1 otherwise", "is-failed"),
+        new("start", "start UNIT...", "starts; returns when running (a oneshot: when finished)", "start"),
+        new("stop", "stop UNIT... [--timeout SPAN] [--no-block]", "stops; returns when every process of the unit is gone", "stop"),
+        new("restart", "restart UNIT... [--timeout SPAN]", "stop, then start", "restart"),
+        new("reload", "reload UNIT...", "runs ExecReload=", "reload"),
+        new("kill", "kill UNIT... [-s SIGNAL] [--kill-whom=main|control|all]", "a signal to the main, control or every process, once each", "kill"),
+        new("freeze", "freeze UNIT...", "stops every process of the unit at once with the cgroup freezer", "freeze"),
+        new("thaw", "thaw UNIT...", "lets a frozen unit run again", "thaw"),
+        new("reset-failed", "reset-failed [UNIT...]", "failed units become inactive; their start-rate windows start afresh", "reset-failed"),
+        new("daemon-reload", "daemon-reload", "rereads the unit directories; running services keep running", "daemon-reload"),
+        new("verify", "verify FILE...", "loads unit files (and their drop-ins) without a daemon and prints every finding", "systemd-analyze verify"),
+        new("why", "why UNIT [-n N] [--all] [--json]", "the last death(s) of the main process (--all: any process) and their cause"),
+        new("events", "events [--unit U] [--cause CAUSE[,CAUSE]] [--since TIME] [-n N] [-f] [--all] [--json] [--deaths|--notices]",
+            "deaths and notices by time; clean exits of processes other than main and control only with --all"),
+        new("logs", "logs UNIT [-n N] [-f] [--since TIME] [--json]", "the service's output, each line with its time and stream", "journalctl -u"),
+        new("ps", "ps UNIT [--json] | ps --machine [-n N] [--json]", "the unit's process tree with state, user, RSS, OOM score; --machine: the machine's first OOM victims and their units"),
+        new("help", "help [VERB]", "this text, or one verb's", "help"),
+    ];
+
+    public static VerbInfo? Find(string name) => All.FirstOrDefault(v => v.Name == name);
+
+    public static string Usage =>
+        "usage: corral [--socket PATH] [--no-pager] [-q] [--no-legend] VERB [ARGS]   (corral --version)\n"
+        + string.Concat(All.Select(v => $"  {v.Synopsis}\n"))
+        + "The socket is also taken from CORRAL_SOCKET (default /run/corral/corral.sock). 'corral help VERB' says more.";
+
+    /// <summary>The verb nearest to a mistyped one (fewest single-letter edits), if it is near enough to be meant.</summary>
+    public static string? Closest(string typed)
+    {
+        var best = All.Select(v => (v.Name, Distance: Distance(typed, v.Name))).OrderBy(x => x.Distance).First();
+        return best.Distance <= Math.Max(2, typed.Length / 3) ? best.Name : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
+    }
+}
