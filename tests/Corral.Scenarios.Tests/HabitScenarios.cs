@@ -18,7 +18,8 @@ public sealed class HabitScenarios : Scenario
         var failed = F.Cli("is-active", "down");
         Assert.Equal((3, "failed\n"), (failed.ExitCode, failed.Stdout));
         var missing = F.Cli("is-active", "nosuch");
-        Assert.Equal((3, "inactive\n"), (missing.ExitCode, missing.Stdout));
+        Assert.Equal((4, "inactive\n"), (missing.ExitCode, missing.Stdout)); // LSB "status unknown", as systemctl
+        Assert.Equal(3, F.Cli("is-active", "nosuch", "down").ExitCode);
         // Several units: 0 when one of them is active, each state on its own line.
         var both = F.Cli("is-active", "down", "up");
         Assert.Equal((0, "failed\nactive\n"), (both.ExitCode, both.Stdout));
@@ -29,7 +30,7 @@ public sealed class HabitScenarios : Scenario
 
         Assert.Equal((0, "failed\n"), (F.Cli("is-failed", "down").ExitCode, F.Cli("is-failed", "down").Stdout));
         Assert.Equal((1, "active\n"), (F.Cli("is-failed", "up").ExitCode, F.Cli("is-failed", "up").Stdout));
-        Assert.Equal(1, F.Cli("is-failed", "--quiet", "nosuch").ExitCode);
+        Assert.Equal(4, F.Cli("is-failed", "--quiet", "nosuch").ExitCode);
 
         // A daemon that cannot be reached is an error, not "inactive": a script must not read it as a state.
         F.KillDaemon();
@@ -209,5 +210,21 @@ public sealed class HabitScenarios : Scenario
         Assert.Equal(scores.OrderByDescending(s => s), scores);
         Assert.Contains("hog.service", F.Cli("ps", "--machine", "-n", "50").Stdout);
         Assert.Contains("-n '0' is not a number from 1 to 1000", F.Cli("ps", "--machine", "-n", "0").Stderr);
+    }
+
+    [Fact]
+    public void The_machines_processes_are_not_shown_over_HTTP_without_the_token()
+    {
+        using var web = new WebEndpoint(F);
+        F.Start(web.Args);
+        var anonymous = web.Get("/v1/oom-candidates");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.DoesNotContain("cmdline", anonymous.Body);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, web.Get("//v1/%6fom-candidates?limit=5").Status); // another spelling, the same route
+        var withToken = web.Get("/v1/oom-candidates?limit=3", web.Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, withToken.Status);
+        Assert.Equal(3, JsonDocument.Parse(withToken.Body).RootElement.GetProperty("processes").GetArrayLength());
+        // The daemon's own units stay readable without it, as before.
+        Assert.Equal(System.Net.HttpStatusCode.OK, web.Get("/v1/units").Status);
     }
 }

@@ -22,6 +22,13 @@ public sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? Ve
     /// <summary>True for everything that changes something: it needs root on the socket and the token over HTTP.</summary>
     public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload;
 
+    /// <summary>
+    /// A read of the whole machine, beyond Corral's own units (every process's command line, in
+    /// ps --machine): over HTTP it needs the token, as an action does, since command lines may carry
+    /// secrets of services that are not Corral's; on the socket, readers may ask, as they may run ps.
+    /// </summary>
+    public bool ReadsMachine => Kind is ApiRouteKind.OomCandidates;
+
     /// <summary>The action in words, for refusals and records: "stop", "daemon-reload".</summary>
     public string Describe() => Kind switch
     {

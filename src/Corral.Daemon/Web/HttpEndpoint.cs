@@ -99,7 +99,10 @@ public sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? host
             if (token.Check(req.Headers) is { } refusal)
                 return Refuse(refusal.Status, refusal.Message);
         }
-        return ApiRoutes.RouteOf(req) is { } route ? await routes.Handle(req, route) : routes.NotFound(req);
+        var route = ApiRoutes.RouteOf(req);
+        if (route is { ReadsMachine: true } && token.Check(req.Headers) is { } needsToken)
+            return Refuse(needsToken.Status, needsToken.Message);
+        return route is not null ? await routes.Handle(req, route) : routes.NotFound(req);
     }
 
     private long _refused;

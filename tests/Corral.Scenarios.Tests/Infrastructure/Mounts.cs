@@ -19,9 +19,9 @@ public static class Mounts
     }
 
     /// <summary>Fills the filesystem holding the directory with one file until it has no room left; returns its path.</summary>
-    public static string Fill(string dir)
+    public static string Fill(string dir, string name = "filler")
     {
-        string path = Path.Combine(dir, "filler");
+        string path = Path.Combine(dir, name);
         var block = new byte[64 * 1024];
         using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1);
         try
