@@ -26,6 +26,8 @@ public sealed class TruthScenarios : Scenario
         var status = F.Cli("status", "broken");
         Assert.Equal(3, status.ExitCode);
         Assert.Contains("Active: error: the unit file did not load", status.Stdout);
+        Assert.Contains($"Loaded: error ({file}:3: KillMode=sideways is not one of", status.Stdout); // the path once
+        Assert.Single(Regex.Matches(status.Stdout, Regex.Escape(file)));
         Assert.DoesNotContain("inactive (dead)", status.Stdout);
         Assert.Matches($@"broken\.service\s+error\s+inactive\s+dead\s+error: {Regex.Escape(file)}:3: KillMode=sideways", F.Cli("list").Stdout);
         Assert.Contains("corral_unit_load_error{unit=\"broken.service\"} 1", web.Get("/metrics").Body);

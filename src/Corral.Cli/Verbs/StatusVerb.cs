@@ -75,7 +75,10 @@ public static class StatusVerb
     public static void Print(UnitStatus s)
     {
         Console.WriteLine($"{Dot(s)} {s.Name}{(s.Description.Length > 0 ? " - " + s.Description : "")}");
-        string loaded = s.LoadState == "error" ? $"error ({s.FragmentPath}; {s.LoadError})" : $"{s.LoadState} ({s.FragmentPath})";
+        // The error names its file and line already ("/u/web.service:3: …"): the path is not said twice.
+        string loaded = s.LoadState != "error" ? $"{s.LoadState} ({s.FragmentPath})"
+            : s.LoadError is { } le && s.FragmentPath is { } fp && le.StartsWith(fp, StringComparison.Ordinal) ? $"error ({le})"
+            : $"error ({s.FragmentPath}; {s.LoadError})";
         Console.WriteLine($"     Loaded: {loaded}");
         if (s.DropInPaths.Count > 0)
         {
