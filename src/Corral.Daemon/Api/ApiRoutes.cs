@@ -49,11 +49,11 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             }
             case ApiRouteKind.ResetFailedAll:
                 Audit(req, route);
-                foreach (var r in manager.Runners()) r.ResetFailed();
+                await Task.WhenAll(manager.Runners().Select(r => r.ResetFailedAsync()));
                 return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
             case ApiRouteKind.DaemonReload:
                 Audit(req, route);
-                var diags = manager.Reload();
+                var diags = await manager.ReloadAsync();
                 return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
             case ApiRouteKind.Unit:
             {
@@ -93,10 +93,10 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), req.VerbFor("stop"), req.CallerUid),
             "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.VerbFor("restart")),
             "reload" => await runner.ReloadAsync(),
-            "kill" => Kill(runner, req),
+            "kill" => await Kill(runner, req),
             "freeze" => await runner.FreezeAsync(),
             "thaw" => await runner.ThawAsync(),
-            _ => runner.ResetFailed(),
+            _ => await runner.ResetFailedAsync(),
         };
         var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]) { Warnings = [.. result.Warnings] },
             ApiJson.Default.JobResponse);
@@ -166,7 +166,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
                 : throw new FormatException($"timeout-usec '{v}' is not a number of microseconds")
             : null;
 
-    private static JobResult Kill(ServiceRunner runner, HttpRequest req)
+    private static Task<JobResult> Kill(ServiceRunner runner, HttpRequest req)
     {
         string sigText = req.Query.GetValueOrDefault("signal", "SIGTERM");
         if (!SignalNames.TryParse(sigText, out int sig))
@@ -174,6 +174,6 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
         string whomText = req.Query.GetValueOrDefault("whom", "all");
         if (!KillModeNames.TryParseWhom(whomText, out var whom))
             throw new FormatException($"kill-whom '{whomText}' is not one of main, control, all");
-        return runner.Kill(whom, sig, req.CallerUid, req.VerbFor("kill"));
+        return runner.KillAsync(whom, sig, req.CallerUid, req.VerbFor("kill"));
     }
 }

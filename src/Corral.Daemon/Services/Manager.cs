@@ -10,11 +10,17 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     private readonly Dictionary<string, UnitLoadResult> _loads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceRunner> _runners = new(StringComparer.Ordinal);
 
-    /// <summary>(Re)reads the unit directories. Running units keep running; new definitions apply to their next transition.</summary>
-    public List<string> Reload()
+    /// <summary>
+    /// (Re)reads the unit directories. Running units keep running; new definitions apply to their
+    /// next transition. Returns once every runner has its new definition (each on its own loop), so
+    /// what is read right after the reload is the new definition.
+    /// </summary>
+    public async Task<List<string>> ReloadAsync()
     {
         var loads = UnitCatalog.LoadAll(options.UnitDirs);
         var messages = new List<string>();
+        var updates = new List<Task>();
+        var removed = new List<ServiceRunner>();
         lock (_gate)
         {
             _loads.Clear();
@@ -23,21 +29,26 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
                 _loads[name] = load;
                 messages.AddRange(load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups)).Select(d => d.ToString()));
                 if (load.Unit is null) continue;
-                if (_runners.TryGetValue(name, out var r)) r.UpdateUnit(load.Unit);
+                if (_runners.TryGetValue(name, out var r)) updates.Add(r.UpdateUnitAsync(load.Unit));
                 else _runners[name] = new ServiceRunner(load.Unit, ctx);
             }
             foreach (var name in _runners.Keys.Where(n => !loads.ContainsKey(n)).ToList())
             {
                 if (Core.State.ServiceStateNames.IsInactive(_runners[name].State))
                 {
-                    _runners[name].Dispose();
+                    removed.Add(_runners[name]);
                     _runners.Remove(name);
                 }
             }
         }
+        await Task.WhenAll(updates);
+        foreach (var r in removed) r.Dispose(); // on its loop, outside the manager's lock
         foreach (var m in messages) Console.Error.WriteLine($"corral: {m}");
         return messages;
     }
+
+    /// <summary>The first load, at start-up (nothing else runs yet).</summary>
+    public List<string> Reload() => ReloadAsync().GetAwaiter().GetResult();
 
     public bool TryGetRunner(string name, out ServiceRunner runner, out string? error)
     {
@@ -59,27 +70,36 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         lock (_gate) return _runners.ContainsKey(name) || _loads.ContainsKey(name);
     }
 
+    /// <summary>
+    /// A unit as status and show report it. The snapshot is taken outside the manager's lock, from the
+    /// view the unit's loop last published: a busy unit holds up neither this unit's readers nor the
+    /// others' (list, /metrics and the page take one of each).
+    /// </summary>
     public UnitStatus? Status(string name, bool withProcesses)
     {
         name = UnitCatalog.Normalize(name);
+        ServiceRunner? runner;
+        UnitLoadResult? load;
         lock (_gate)
         {
-            if (_runners.TryGetValue(name, out var r))
-            {
-                var s = r.Snapshot(withProcesses);
-                // A file edited into errors: the service keeps running on its last good definition, and says so.
-                if (_loads.TryGetValue(name, out var now) && now.Unit is null)
-                    return s with { LoadState = "error", LoadError = $"{now.FirstError} (running on the definition loaded before)" };
-                return _loads.ContainsKey(name) ? s : s with { LoadState = "not-found" };
-            }
-            if (_loads.TryGetValue(name, out var load))
-                return new UnitStatus
-                {
-                    Name = name, LoadState = "error", LoadError = load.FirstError, FragmentPath = load.FilePath,
-                    ActiveState = "inactive", SubState = "dead",
-                };
-            return null;
+            _runners.TryGetValue(name, out runner);
+            _loads.TryGetValue(name, out load);
         }
+        if (runner is not null)
+        {
+            var s = runner.Snapshot(withProcesses);
+            // A file edited into errors: the service keeps running on its last good definition, and says so.
+            if (load is { Unit: null })
+                return s with { LoadState = "error", LoadError = $"{load.FirstError} (running on the definition loaded before)" };
+            return load is not null ? s : s with { LoadState = "not-found" };
+        }
+        if (load is not null)
+            return new UnitStatus
+            {
+                Name = name, LoadState = "error", LoadError = load.FirstError, FragmentPath = load.FilePath,
+                ActiveState = "inactive", SubState = "dead",
+            };
+        return null;
     }
 
     public List<UnitStatus> List()
@@ -166,7 +186,8 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
 
     public void Dispose()
     {
-        lock (_gate)
-            foreach (var r in _runners.Values) r.Dispose();
+        List<ServiceRunner> runners;
+        lock (_gate) runners = [.. _runners.Values];
+        foreach (var r in runners) r.Dispose();
     }
 }

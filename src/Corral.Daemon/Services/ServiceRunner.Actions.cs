@@ -226,7 +226,7 @@ public sealed partial class ServiceRunner
     /// </summary>
     private void HandleEscapees()
     {
-        var escaped = Escapees();
+        var escaped = Escapees(_cgroup);
         if (escaped.Count == 0 || !Unit.KillEscaped)
         {
             EscapedLeft = escaped;

@@ -20,7 +20,7 @@ public sealed partial class ServiceRunner
     /// The pipe holder: a sleeping process in Corral's helpers cgroup whose fds 1 and 2 are the read
     /// ends of the service's stdout and stderr pipes. Spawned off the start's path (a spawn waits for
     /// its exec, ~4 ms, which doubled the time to start 100 services); the run record names it once
-    /// it runs. Called under the lock; the pipes stay open until the runner is disposed.
+    /// it runs. Called on the loop; the pipes stay open until the runner is disposed.
     /// </summary>
     private void StartPipeHolder()
     {
@@ -50,7 +50,7 @@ public sealed partial class ServiceRunner
             {
                 spawned.Set(); // the pipes' fds are no longer needed by the spawn: Dispose may close them
             }
-            lock (_gate)
+            _loop.Post(() =>
             {
                 if (_disposed || !ReferenceEquals(pipes, _pipes))
                 {
@@ -60,11 +60,11 @@ public sealed partial class ServiceRunner
                 }
                 _holder = holder;
                 PersistRun();
-            }
+            });
         });
     }
 
-    /// <summary>Writes (or removes) the run record when what it says has changed. Called under the lock after each event.</summary>
+    /// <summary>Writes (or removes) the run record when what it says has changed. Called on the loop after each event.</summary>
     private void PersistRun()
     {
         var s = _fsm.State;
@@ -118,7 +118,9 @@ public sealed partial class ServiceRunner
     /// outside it — and the pipe holder found by the pipe it shares with that process's stdout.
     /// Without a guess the run goes on with no main process until its cgroup empties.
     /// </summary>
-    public string AdoptUnrecorded(DateTimeOffset? lastBeat)
+    public string AdoptUnrecorded(DateTimeOffset? lastBeat) => _loop.Ask(() => AdoptUnrecordedOnLoop(lastBeat)).GetAwaiter().GetResult();
+
+    private string AdoptUnrecordedOnLoop(DateTimeOffset? lastBeat)
     {
         var cg = _ctx.Cgroups.For(Unit.Name);
         var pids = _ctx.Cgroups.ReadPids(cg);
@@ -151,9 +153,9 @@ public sealed partial class ServiceRunner
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed)
+    /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
+    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed) => _loop.Ask(() =>
     {
-        lock (_gate)
         {
             var cg = _ctx.Cgroups.For(Unit.Name);
             if (Directory.Exists(cg.Path))
@@ -210,7 +212,7 @@ public sealed partial class ServiceRunner
                 Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
             if (r.State == "stopping") Post(ServiceEvent.StopRequest());
         }
-    }
+    }).GetAwaiter().GetResult();
 
     private static bool IsSame(int pid, ulong startTicks) =>
         ProcReader.TryReadStat(pid, out var st) && st!.StartTimeTicks == startTicks && st.State != 'Z';
@@ -218,7 +220,7 @@ public sealed partial class ServiceRunner
     private bool _disposed;
     private ManualResetEventSlim? _holderSpawned;
 
-    /// <summary>Under the lock, before the pipes close: a holder being spawned must not dup fds that are closed and reused.</summary>
+    /// <summary>On the loop, before the pipes close: a holder being spawned must not dup fds that are closed and reused.</summary>
     private void StopPipeHolder()
     {
         _disposed = true;

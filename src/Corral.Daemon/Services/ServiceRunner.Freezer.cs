@@ -21,25 +21,26 @@ public sealed partial class ServiceRunner
 
     private async Task<JobResult> SetFrozenAsync(bool frozen)
     {
-        ServiceCgroup cg;
-        lock (_gate)
+        var (refused, asked) = await _loop.Ask<(JobResult?, ServiceCgroup?)>(() =>
         {
             if (_fsm.State != ServiceState.Running || _cgroup is null)
             {
-                if (!frozen && _cgroup is null) return JobResult.Done; // nothing runs, nothing is frozen
+                if (!frozen && _cgroup is null) return (JobResult.Done, null); // nothing runs, nothing is frozen
                 if (frozen || _ctx.Cgroups.FreezerState(_cgroup!) == "running")
-                    return JobResult.Fail($"unit {Unit.Name} is {ServiceStateNames.ActiveState(_fsm.State)} ({ServiceStateNames.SubState(_fsm.State)}); only a running service can be {(frozen ? "frozen" : "thawed")}");
+                    return (JobResult.Fail($"unit {Unit.Name} is {ServiceStateNames.ActiveState(_fsm.State)} ({ServiceStateNames.SubState(_fsm.State)}); only a running service can be {(frozen ? "frozen" : "thawed")}"), null);
             }
-            cg = _cgroup!;
             try
             {
-                _ctx.Cgroups.SetFrozen(cg, frozen);
+                _ctx.Cgroups.SetFrozen(_cgroup!, frozen);
+                return (null, _cgroup);
             }
             catch (CgroupException e)
             {
-                return JobResult.Fail($"{Unit.Name}: {e.Message}");
+                return (JobResult.Fail($"{Unit.Name}: {e.Message}"), null);
             }
-        }
+        });
+        if (refused is not null) return refused;
+        var cg = asked!;
         _ctx.Changes.Notify(Unit.Name);
         string want = frozen ? "frozen" : "running";
         var end = DateTime.UtcNow + FreezerWait;
@@ -66,6 +67,4 @@ public sealed partial class ServiceRunner
             LastError = $"cannot thaw before acting: {e.Message}";
         }
     }
-
-    private string FreezerState() => _cgroup is null ? "running" : _ctx.Cgroups.FreezerState(_cgroup);
 }

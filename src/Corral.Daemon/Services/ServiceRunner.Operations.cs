@@ -3,17 +3,20 @@ using Corral.Core.State;
 
 namespace Corral.Daemon.Services;
 
-/// <summary>What the control API asks of a service; each call returns once the job is done.</summary>
+/// <summary>
+/// What the control API asks of a service. Each call is carried out on the unit's loop (the caller
+/// awaits it there, never holding anything) and returns once the job is done.
+/// </summary>
 public sealed partial class ServiceRunner
 {
     public async Task<JobResult> StartAsync(int? uid = null)
     {
-        lock (_gate)
+        var (refused, reached) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
             if (_fsm.State is ServiceState.Running || ServiceStateNames.IsStarting(_fsm.State))
-                return JobResult.Done;
+                return (JobResult.Done, null);
             if (ServiceStateNames.IsStopping(_fsm.State))
-                return JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped");
+                return (JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped"), null);
             try
             {
                 PrepareRun();
@@ -21,21 +24,25 @@ public sealed partial class ServiceRunner
             catch (Exception e) when (e is Linux.Cgroups.CgroupException or IOException or UnauthorizedAccessException or Linux.ErrnoException)
             {
                 LastError = e.Message;
-                return JobResult.Fail($"cannot prepare {Unit.Name}: {e.Message}");
+                Publish();
+                return (JobResult.Fail($"cannot prepare {Unit.Name}: {e.Message}"), null);
             }
             LastError = null;
             LeftOver = [];
             EscapedLeft = [];
             (_jobVerb, _jobUid) = ("start failed", uid);
             _runningReached = false;
-            // Under the same lock as PrepareRun: the emptiness event of the previous run must not
-            // remove the cgroup just prepared before the start request has used it.
+            // In the same item as PrepareRun: the emptiness event of the previous run must not
+            // remove the cgroup just prepared before the start request has used it. The start job
+            // ends when the service runs, or when the run is over (a oneshot, or a failure).
+            // The request is handled within this item (the state leaves Dead at once), and the wait
+            // registered right after it, so no later event can be missed.
             Post(ServiceEvent.StartRequest);
-        }
-        // The start job ends when the service runs, or when the run is over (a oneshot, or a failure).
-        var reached = WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s));
-        await reached;
-        lock (_gate)
+            return (null, WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s)));
+        });
+        if (refused is not null) return refused;
+        await reached!;
+        return await _loop.Ask(() =>
         {
             if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
@@ -46,7 +53,7 @@ public sealed partial class ServiceRunner
             if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
             return WithRunRecordWarning(JobResult.Done);
-        }
+        });
     }
 
     /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>
@@ -57,16 +64,17 @@ public sealed partial class ServiceRunner
 
     public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock, string verb = "stop", int? uid = null)
     {
-        lock (_gate)
+        var (already, done) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
-            if (ServiceStateNames.IsInactive(_fsm.State)) return JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft };
+            if (ServiceStateNames.IsInactive(_fsm.State)) return (JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft }, null);
             if (!ServiceStateNames.IsStopping(_fsm.State)) (_jobVerb, _jobUid) = (verb, uid);
-        }
-        var done = WaitFor(ServiceStateNames.IsInactive);
-        Post(ServiceEvent.StopRequest(timeout));
+            Post(ServiceEvent.StopRequest(timeout));
+            return (null, WaitFor(ServiceStateNames.IsInactive));
+        });
+        if (already is not null) return already;
         if (noBlock) return JobResult.Done;
-        await done;
-        lock (_gate) return JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft };
+        await done!;
+        return await _loop.Ask(() => JobResult.Done with { LeftOver = LeftOver, Escaped = EscapedLeft });
     }
 
     public async Task<JobResult> RestartAsync(TimeSpan? timeout, int? uid = null, string verb = "restart")
@@ -78,34 +86,36 @@ public sealed partial class ServiceRunner
 
     public async Task<JobResult> ReloadAsync()
     {
-        lock (_gate)
+        var (refused, done) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
             if (_fsm.State != ServiceState.Running)
-                return JobResult.Fail($"unit {Unit.Name} is not active, cannot reload");
+                return (JobResult.Fail($"unit {Unit.Name} is not active, cannot reload"), null);
             if (Unit.ExecReload.Count == 0)
-                return JobResult.Fail($"unit {Unit.Name} has no ExecReload=, cannot reload");
-        }
-        var done = WaitFor(s => s != ServiceState.Reload);
-        Post(ServiceEvent.ReloadRequest);
-        await done;
+                return (JobResult.Fail($"unit {Unit.Name} has no ExecReload=, cannot reload"), null);
+            // Registered once the request is handled (the state is Reload until ExecReload= ends).
+            Post(ServiceEvent.ReloadRequest);
+            return (null, WaitFor(s => s != ServiceState.Reload));
+        });
+        if (refused is not null) return refused;
+        await done!;
         return JobResult.Done;
     }
 
     /// <summary>reset-failed: a failed unit becomes inactive, and its start-rate window starts afresh.</summary>
-    public JobResult ResetFailed()
+    public Task<JobResult> ResetFailedAsync() => _loop.Ask(() =>
     {
         Post(ServiceEvent.ResetFailedRequest);
-        lock (_gate)
+        if (_fsm.State == ServiceState.Dead && LastError is not null)
         {
-            if (_fsm.State == ServiceState.Dead) LastError = null;
-            return JobResult.Done;
+            LastError = null;
+            Publish();
         }
-    }
+        return JobResult.Done;
+    });
 
     /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>
-    public JobResult Kill(KillWhom whom, int signal, int? uid = null, string verb = "kill")
+    public Task<JobResult> KillAsync(KillWhom whom, int signal, int? uid = null, string verb = "kill") => _loop.Ask(() =>
     {
-        lock (_gate)
         {
             (_jobVerb, _jobUid) = (verb, uid);
             NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
@@ -126,7 +136,7 @@ public sealed partial class ServiceRunner
                     return JobResult.Done with { Signalled = n };
             }
         }
-    }
+    });
 }
 
 public sealed record JobResult(bool Ok, string? Error)

@@ -7,20 +7,24 @@ using Corral.Linux.Procfs;
 
 namespace Corral.Daemon.Services;
 
-/// <summary>What status and show report, read consistently under the runner's lock.</summary>
+/// <summary>
+/// What status and show report: the view the loop last published, with what the kernel and the
+/// tracker say now. Built on the caller's thread; it never waits on the unit's loop.
+/// </summary>
 public sealed partial class ServiceRunner
 {
     public UnitStatus Snapshot(bool withProcesses)
     {
-        lock (_gate)
         {
-            var u = Unit;
+            var v = _view;
+            var u = v.Unit;
+            var cgroup = v.Cgroup;
             var procs = new List<ProcessInfo>();
-            var zombies = Zombies();
-            if (withProcesses && _cgroup is not null)
+            var zombies = Zombies(cgroup);
+            if (withProcesses && cgroup is not null)
             {
                 var users = Linux.Users.UserDatabase.Load();
-                foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup).Concat(zombies.Select(z => z.Pid)))
+                foreach (int pid in _ctx.Cgroups.ReadPids(cgroup).Concat(zombies.Select(z => z.Pid)))
                 {
                     if (!ProcReader.TryReadStat(pid, out var st)) continue;
                     string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
@@ -37,31 +41,31 @@ public sealed partial class ServiceRunner
                     });
                 }
             }
-            string? mainComm = _main is not null && ProcReader.TryReadStat(_main.Pid, out var ms) ? ms!.Comm : null;
-            var exit = _lastMainExit;
+            string? mainComm = v.MainPid > 0 && ProcReader.TryReadStat(v.MainPid, out var ms) ? ms!.Comm : null;
+            var exit = v.LastMainExit;
             return new UnitStatus
             {
                 Name = u.Name,
                 Description = u.Description,
                 LoadState = "loaded",
-                ActiveState = ServiceStateNames.ActiveState(_fsm.State),
-                SubState = ServiceStateNames.SubState(_fsm.State),
+                ActiveState = ServiceStateNames.ActiveState(v.State),
+                SubState = ServiceStateNames.SubState(v.State),
                 FragmentPath = u.FilePath,
                 DropInPaths = [.. u.DropInPaths],
-                FreezerState = FreezerState(),
-                StateSince = StateSince,
-                MainPid = _main?.Pid ?? 0,
+                FreezerState = cgroup is null ? "running" : _ctx.Cgroups.FreezerState(cgroup),
+                StateSince = v.StateSince,
+                MainPid = v.MainPid,
                 MainCommand = mainComm,
-                ControlPid = _control?.Pid ?? 0,
-                ExecMainPid = _lastMainPid,
+                ControlPid = v.ControlPid,
+                ExecMainPid = v.LastMainPid,
                 ExecMainCode = exit is { } e ? (int)e.Code : 0,
                 ExecMainStatus = exit?.Value ?? 0,
                 ExecMainText = exit?.ToString(),
-                Result = ServiceResultNames.Format(_fsm.Result),
-                CGroup = _cgroup is null ? null : "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _cgroup.Path),
-                TasksCurrent = _cgroup is null ? null : _ctx.Cgroups.TasksCurrent(_cgroup),
+                Result = ServiceResultNames.Format(v.Result),
+                CGroup = cgroup is null ? null : "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, cgroup.Path),
+                TasksCurrent = cgroup is null ? null : _ctx.Cgroups.TasksCurrent(cgroup),
                 TasksMax = u.TasksMax.Resolve(HostLimits.MaxTasks),
-                MemoryCurrent = _cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(_cgroup),
+                MemoryCurrent = cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(cgroup),
                 MemoryMax = u.MemoryMax.Resolve(HostLimits.TotalMemory),
                 KillMode = KillModeNames.Format(u.KillMode),
                 KillSignal = u.KillSignal,
@@ -72,51 +76,46 @@ public sealed partial class ServiceRunner
                 TimeoutStopUSec = ToUsec(u.TimeoutStop),
                 Type = u.Type.ToString().ToLowerInvariant(),
                 Restart = RestartPolicyNames.Format(u.Restart),
-                RestartUSec = ToUsec(_fsm.RestartDelay()),
-                NRestarts = _fsm.NRestarts,
-                LastError = LastError,
-                LeftOver = [.. LeftOver],
-                Escaped = ServiceStateNames.HasNoRun(_fsm.State) ? [.. EscapedLeft] : Escapees(),
+                RestartUSec = ToUsec(v.RestartDelay),
+                NRestarts = v.NRestarts,
+                LastError = v.LastError,
+                LeftOver = [.. v.LeftOver],
+                Escaped = ServiceStateNames.HasNoRun(v.State) ? [.. v.EscapedLeft] : Escapees(cgroup),
                 Processes = procs,
                 Zombies = ZombieGroups(zombies),
                 ZombieMax = u.ZombieMax,
-                LogBytesLost = _log?.LostBytes ?? 0,
+                LogBytesLost = v.Log?.LostBytes ?? 0,
                 NotEnforced = LimitEnforcement.NotEnforced(u, _ctx.Cgroups),
             };
         }
     }
 
     /// <summary>Tasks and memory of the cgroup (null without a run): the samples of the page's charts.</summary>
-    public (ulong? Tasks, ulong? MemoryBytes) Usage()
-    {
-        lock (_gate)
-            return _cgroup is null ? (null, null) : (_ctx.Cgroups.TasksCurrent(_cgroup), _ctx.Cgroups.MemoryCurrent(_cgroup));
-    }
+    public (ulong? Tasks, ulong? MemoryBytes) Usage() =>
+        _view.Cgroup is not { } cg ? (null, null) : (_ctx.Cgroups.TasksCurrent(cg), _ctx.Cgroups.MemoryCurrent(cg));
 
-    /// <summary>What the health monitor checks every tick: cheaper than a whole snapshot.</summary>
+    /// <summary>What the health monitor checks every tick: cheaper than a whole snapshot. The monitor's thread, never the loop's.</summary>
     public UnitHealth Health()
     {
-        lock (_gate)
-        {
-            bool inactive = ServiceStateNames.HasNoRun(_fsm.State);
-            // Not while stopping: every dying process is then missing from cgroup.procs and would be
-            // looked up, under this lock, in the middle of the stop; the stop's end reports escapees.
-            bool look = !inactive && !ServiceStateNames.IsStopping(_fsm.State);
-            return new UnitHealth(Unit, inactive, ZombieGroups(Zombies()), look ? Escapees() : [],
-                "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path));
-        }
+        var v = _view;
+        bool inactive = ServiceStateNames.HasNoRun(v.State);
+        // Not while stopping: every dying process is then missing from cgroup.procs and would be
+        // looked up in the middle of the stop; the stop's end reports escapees.
+        bool look = !inactive && !ServiceStateNames.IsStopping(v.State);
+        return new UnitHealth(v.Unit, inactive, ZombieGroups(Zombies(v.Cgroup)), look ? Escapees(v.Cgroup) : [],
+            "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(v.Unit.Name).Path));
     }
 
     /// <summary>
     /// The tracker's zombies of the service; when the pids controller counts more tasks than the
     /// cgroup has live threads plus known zombies, one was missed: look for it among the children.
     /// </summary>
-    private List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> Zombies()
+    private List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> Zombies(Linux.Cgroups.ServiceCgroup? cgroup)
     {
         var zombies = _ctx.Tracker.ZombiesOf(Unit.Name);
-        if (_cgroup is not null && _ctx.Cgroups.TasksCurrent(_cgroup) is { } tasks
-            && tasks > (ulong)(_ctx.Cgroups.ThreadCount(_cgroup) + zombies.Count)
-            && _ctx.Tracker.FindUnseenZombies(Unit.Name, _ctx.Cgroups.ReadPids(_cgroup)) > 0)
+        if (cgroup is not null && _ctx.Cgroups.TasksCurrent(cgroup) is { } tasks
+            && tasks > (ulong)(_ctx.Cgroups.ThreadCount(cgroup) + zombies.Count)
+            && _ctx.Tracker.FindUnseenZombies(Unit.Name, _ctx.Cgroups.ReadPids(cgroup)) > 0)
             zombies = _ctx.Tracker.ZombiesOf(Unit.Name);
         return zombies;
     }

@@ -7,12 +7,15 @@ namespace Corral.Daemon.Services;
 
 /// <summary>
 /// Owns one service's live state: its state machine, main and control process, cgroup, timer.
-/// Every event (request, exit, cgroup change, timeout) is handled under one lock, one at a time;
-/// the state machine decides and <see cref="Execute"/> carries out its actions.
+/// The state belongs to the unit's <see cref="Mailbox"/>: every event (request, exit, cgroup change,
+/// timeout) is posted to it and handled there, one at a time, and no other thread touches the
+/// fields. The state machine decides and <see cref="Execute"/> carries out its actions. After each
+/// item the loop publishes an immutable <see cref="RunnerView"/>, which is all that readers (status,
+/// list, the monitor, /metrics) see: they never wait on the loop, however busy it is.
 /// </summary>
 public sealed partial class ServiceRunner : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Mailbox _loop;
     private readonly ServiceContext _ctx;
     private readonly ServiceStateMachine _fsm;
     private readonly Queue<ServiceEvent> _pending = new();
@@ -39,62 +42,86 @@ public sealed partial class ServiceRunner : IDisposable
     public ServiceRunner(ServiceUnit unit, ServiceContext ctx)
     {
         _ctx = ctx;
+        _loop = new Mailbox(unit.Name);
         _fsm = new ServiceStateMachine(unit);
-        StateSince = DateTimeOffset.Now;
+        _stateSince = DateTimeOffset.Now;
+        _view = View();
     }
 
-    public ServiceUnit Unit => _fsm.Unit;
-    public ServiceState State { get { lock (_gate) return _fsm.State; } }
-    public DateTimeOffset StateSince { get; private set; }
-    public string? LastError { get; private set; }
-    public IReadOnlyList<int> LeftOver { get; private set; } = [];
+    // Loop-owned, with the rest of the fields; readers use View.
+    private DateTimeOffset _stateSince;
+    private string? LastError { get; set; }
+    private IReadOnlyList<int> LeftOver { get; set; } = [];
     /// <summary>Processes that had escaped the cgroup and were left running when the last run ended.</summary>
-    public IReadOnlyList<Api.Escapee> EscapedLeft { get; private set; } = [];
+    private IReadOnlyList<Api.Escapee> EscapedLeft { get; set; } = [];
+
+    private volatile RunnerView _view;
+
+    /// <summary>The runner as its loop last published it: safe from any thread, never waits.</summary>
+    public RunnerView Current => _view;
+
+    /// <summary>The unit's definition as last applied (on the loop).</summary>
+    public ServiceUnit Unit => _view.Unit;
+    public ServiceState State => _view.State;
+
+    /// <summary>Publishes what readers see; called on the loop at the end of every item that changes state.</summary>
+    private void Publish() => _view = View();
+
+    private RunnerView View() => new(_fsm.Unit, _fsm.State, _stateSince, _main?.Pid ?? 0, _control?.Pid ?? 0, _lastMainPid, _lastMainExit,
+        _fsm.Result, _fsm.RestartDelay(), _fsm.NRestarts, LastError, LeftOver, EscapedLeft, _cgroup, _log);
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
     private string CgroupPathInProc => "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path);
 
-    private List<Api.Escapee> Escapees()
+    /// <summary>The service's processes outside its cgroup now (any thread: the cgroup given, the tracker's lineage).</summary>
+    private List<Api.Escapee> Escapees(Linux.Cgroups.ServiceCgroup? cgroup)
     {
-        var inCgroup = _cgroup is null ? [] : _ctx.Cgroups.ReadPids(_cgroup).ToHashSet();
+        var inCgroup = cgroup is null ? [] : _ctx.Cgroups.ReadPids(cgroup).ToHashSet();
         return _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc, inCgroup).Select(e => new Api.Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
     }
 
-    /// <summary>daemon-reload: the new definition applies from the next transition on.</summary>
-    public void UpdateUnit(ServiceUnit unit)
+    /// <summary>daemon-reload: the new definition applies from the next transition on; done once the loop has it.</summary>
+    public Task UpdateUnitAsync(ServiceUnit unit) => _loop.Ask(() =>
     {
-        lock (_gate) _fsm.Unit = unit;
-    }
+        _fsm.Unit = unit;
+        Publish();
+    });
 
-    /// <summary>Feeds an event; follow-up events raised while acting are handled in order before returning.</summary>
+    /// <summary>
+    /// Feeds an event to the state machine. On the loop, it is handled there (after the event being
+    /// handled, if any, with every follow-up in order); from any other thread, it is posted to the loop.
+    /// </summary>
     private void Post(ServiceEvent e)
     {
-        lock (_gate)
+        if (!_loop.IsCurrent)
         {
-            _pending.Enqueue(e);
-            if (_handling) return;
-            _handling = true;
-            try
-            {
-                while (_pending.TryDequeue(out var next))
-                {
-                    var before = _fsm.State;
-                    var actions = _fsm.Handle(next, Facts());
-                    // A frozen service is thawed before anything is done to it outside Running (a
-                    // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job.
-                    if (actions.Count > 0 && _fsm.State != ServiceState.Running) ThawIfFrozen();
-                    foreach (var a in actions) Execute(a);
-                    if (_fsm.State != before) StateSince = DateTimeOffset.Now;
-                    if (_fsm.State == ServiceState.Running) _runningReached = true;
-                }
-            }
-            finally
-            {
-                _handling = false;
-            }
-            PersistRun();
-            NotifyWaiters();
+            _loop.Post(() => Post(e));
+            return;
         }
+        _pending.Enqueue(e);
+        if (_handling) return;
+        _handling = true;
+        try
+        {
+            while (_pending.TryDequeue(out var next))
+            {
+                var before = _fsm.State;
+                var actions = _fsm.Handle(next, Facts());
+                // A frozen service is thawed before anything is done to it outside Running (a
+                // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job.
+                if (actions.Count > 0 && _fsm.State != ServiceState.Running) ThawIfFrozen();
+                foreach (var a in actions) Execute(a);
+                if (_fsm.State != before) _stateSince = DateTimeOffset.Now;
+                if (_fsm.State == ServiceState.Running) _runningReached = true;
+            }
+        }
+        finally
+        {
+            _handling = false;
+        }
+        PersistRun();
+        Publish();
+        NotifyWaiters();
         _ctx.Changes.Notify(Unit.Name);
     }
 
@@ -112,38 +139,39 @@ public sealed partial class ServiceRunner : IDisposable
         }
     }
 
-    /// <summary>Completes when the state satisfies <paramref name="done"/> (checked now and after every event).</summary>
+    /// <summary>
+    /// On the loop: completes when the state satisfies <paramref name="done"/> (checked now and after
+    /// every event). Registered in the same item as the request it waits on, so no event is missed.
+    /// </summary>
     private Task WaitFor(Func<ServiceState, bool> done)
     {
-        lock (_gate)
-        {
-            if (done(_fsm.State)) return Task.CompletedTask;
-            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((done, tcs));
-            return tcs.Task;
-        }
+        if (done(_fsm.State)) return Task.CompletedTask;
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters.Add((done, tcs));
+        return tcs.Task;
     }
 
-    private void OnCgroupChanged()
+    /// <summary>The cgroup watcher's thread: the cgroup's populated state changed.</summary>
+    private void OnCgroupChanged() => _loop.Post(() =>
     {
-        lock (_gate)
+        if (_cgroup is null || _ctx.Cgroups.IsPopulated(_cgroup)) return;
+        if (ServiceStateNames.HasNoRun(_fsm.State))
         {
-            if (_cgroup is null || _ctx.Cgroups.IsPopulated(_cgroup)) return;
-            if (ServiceStateNames.HasNoRun(_fsm.State))
-            {
-                // Left-over processes of a stopped run have gone: the cgroup can go too.
-                LeftOver = [];
-                ReleaseCgroup();
-                return;
-            }
+            // Left-over processes of a stopped run have gone: the cgroup can go too.
+            LeftOver = [];
+            ReleaseCgroup();
+            Publish();
+            _ctx.Changes.Notify(Unit.Name);
+            return;
         }
         Post(ServiceEvent.Empty);
-    }
+    });
 
+    /// <summary>The reaper's thread (or the tracker's, for an adopted process): a process of the unit exited.</summary>
     private void OnProcessExit(ProcessHandle handle, ExitStatus status)
     {
         _ctx.Tracker.OnReaped(handle.Pid, status);
-        lock (_gate)
+        _loop.Post(() =>
         {
             if (ReferenceEquals(handle, _main))
             {
@@ -163,7 +191,7 @@ public sealed partial class ServiceRunner : IDisposable
                 Post(ServiceEvent.ControlExit(status));
             }
             else handle.Dispose(); // a process of a finished run, or a failed spawn: nothing waits for it
-        }
+        });
     }
 
     private void ArmTimer(TimeSpan after)
@@ -172,14 +200,11 @@ public sealed partial class ServiceRunner : IDisposable
         _timer?.Dispose();
         _timer = null;
         if (after == TimeSpan.MaxValue || after.TotalMilliseconds > int.MaxValue) return;
-        _timer = new Timer(_ =>
+        _timer = new Timer(_ => _loop.Post(() =>
         {
-            // Checked and posted under one lock: a timer re-armed or cancelled meanwhile must not fire into the new state.
-            lock (_gate)
-            {
-                if (gen == _timerGeneration) Post(ServiceEvent.TimedOut);
-            }
-        }, null, after, Timeout.InfiniteTimeSpan);
+            // Checked on the loop: a timer re-armed or cancelled meanwhile must not fire into the new state.
+            if (gen == _timerGeneration) Post(ServiceEvent.TimedOut);
+        }), null, after, Timeout.InfiniteTimeSpan);
     }
 
     private void ReleaseCgroup()
@@ -193,18 +218,16 @@ public sealed partial class ServiceRunner : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Closes what the runner holds, on its loop (waited for, a few seconds at most: the daemon is ending).</summary>
+    public void Dispose() => _loop.Ask(() =>
     {
-        lock (_gate)
-        {
-            if (_disposed) return; // the manager may dispose it again at the very end
-            _timer?.Dispose();
-            _watch?.Dispose();
-            StopPipeHolder();
-            _pipes?.Dispose();
-            _log?.Dispose();
-            _main?.Dispose();
-            _control?.Dispose();
-        }
-    }
+        if (_disposed) return; // the manager may dispose it again at the very end
+        _timer?.Dispose();
+        _watch?.Dispose();
+        StopPipeHolder();
+        _pipes?.Dispose();
+        _log?.Dispose();
+        _main?.Dispose();
+        _control?.Dispose();
+    }).Wait(TimeSpan.FromSeconds(10));
 }

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// The loop that owns one unit's state. Any thread may post work to it — the API, timers, the
+/// reaper, the cgroup watcher, the process connector — and never waits on it: the work runs later,
+/// one item at a time and in the order posted, on a thread-pool thread, so the state it touches
+/// needs no lock. Nothing else holds the state, so a spawn, a /proc read or a file write done inside
+/// blocks only this unit's loop, never a reader (readers take the immutable view the loop publishes).
+/// A loop costs no thread of its own while idle: a hundred idle units cost a hundred empty queues.
+/// </summary>
+public sealed class Mailbox(string name)
+{
+    private readonly ConcurrentQueue<Action> _queue = new();
+    // 1 while a drain is scheduled or running: at most one drains at a time, so posts stay in order.
+    private int _draining;
+
+    [ThreadStatic] private static Mailbox? t_current;
+
+    /// <summary>True on the loop's own thread, inside a posted item: work may then run at once.</summary>
+    public bool IsCurrent => ReferenceEquals(t_current, this);
+
+    public void Post(Action work)
+    {
+        _queue.Enqueue(work);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop and completes with its result (at once when already on it).</summary>
+    public Task<T> Ask<T>(Func<T> work)
+    {
+        if (IsCurrent) return Task.FromResult(work());
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try { tcs.SetResult(work()); }
+            catch (Exception e) { tcs.SetException(e); }
+        });
+        return tcs.Task;
+    }
+
+    public Task Ask(Action work) => Ask(() => { work(); return true; });
+
+    private void Drain()
+    {
+        t_current = this;
+        try
+        {
+            while (_queue.TryDequeue(out var work))
+            {
+                try
+                {
+                    work();
+                }
+                catch (Exception e)
+                {
+                    // A bug in one item must not leave the unit without its loop.
+                    Console.Error.WriteLine($"corral: {name}: {e}");
+                }
+            }
+        }
+        finally
+        {
+            t_current = null;
+            Volatile.Write(ref _draining, 0);
+        }
+        // Posted between the last TryDequeue and the reset: drain again (unless another post already did).
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);
+    }
+}

@@ -1,0 +1,28 @@
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Linux.Cgroups;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// A runner's state as its loop last published it (after every item that changed it): immutable,
+/// so status, list, show, the health monitor and /metrics read it from any thread without waiting
+/// on the loop. What the kernel knows (tasks, memory, processes, the freezer) is read beside it, from
+/// the cgroup it names.
+/// </summary>
+public sealed record RunnerView(
+    ServiceUnit Unit,
+    ServiceState State,
+    DateTimeOffset StateSince,
+    int MainPid,
+    int ControlPid,
+    int LastMainPid,
+    ExitStatus? LastMainExit,
+    ServiceResult Result,
+    TimeSpan RestartDelay,
+    int NRestarts,
+    string? LastError,
+    IReadOnlyList<int> LeftOver,
+    IReadOnlyList<Api.Escapee> EscapedLeft,
+    ServiceCgroup? Cgroup,
+    ServiceLog? Log);
