@@ -76,5 +76,5 @@ public sealed class ApiClient(string socketPath)
         return new CliError(message, status is 404 or 403 ? 4 : 1);
     }
 
-    public static string Unit(string name) => Uri.EscapeDataString(name.EndsWith(".service", StringComparison.Ordinal) ? name : name + ".service");
+    public static string Unit(string name) => Uri.EscapeDataString(Core.Units.UnitNames.Normalize(name));
 }

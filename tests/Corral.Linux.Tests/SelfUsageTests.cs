@@ -2,6 +2,11 @@ using Corral.Linux.Procfs;
 
 namespace Corral.Linux.Tests;
 
+/// <summary>
+/// Counts this process's descriptors, which the tests of other classes open and close as they run:
+/// alone, not in parallel with them (a count off by one failed a run).
+/// </summary>
+[Collection(nameof(SelfUsageCollection))]
 public sealed class SelfUsageTests
 {
     [Fact]
@@ -33,3 +38,7 @@ public sealed class SelfUsageTests
         Assert.True(u.MaxFds is null or > 0);
     }
 }
+
+/// <summary>The tests that count this process's descriptors run alone (SelfUsageTests).</summary>
+[CollectionDefinition(nameof(SelfUsageCollection), DisableParallelization = true)]
+public sealed class SelfUsageCollection;

@@ -31,7 +31,7 @@ public static class EventsVerb
             if (!Core.Deaths.DeathCauseNames.All.Contains(c))
                 throw new CliError($"events: --cause '{c}' is not one of {string.Join(", ", Core.Deaths.DeathCauseNames.All)}");
         if (causes.Count > 0 && a.Has("--notices")) throw new CliError("events: --cause selects deaths; it does not go with --notices");
-        if (a.Get("--since") is { } since) query += $"&since-usec={(ParseSince(since).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}";
+        if (a.Get("--since") is { } since) query += $"&since-usec={Microseconds.Of(ParseSince(since))}";
         bool json = a.Has("--json"), follow = a.Has("-f") || a.Has("--follow");
         bool deaths = !a.Has("--notices"), notices = !a.Has("--deaths") && causes.Count == 0;
         string deathFilter = (causes.Count > 0 ? $"&cause={string.Join(',', causes)}" : "") + (a.Has("--all") || a.Has("-a") ? "" : "&hide-clean=1");

@@ -21,7 +21,7 @@ public static class JobVerb
         {
             if (!TimeSpanParser.TryParse(t, out var span))
                 throw new CliError($"{verb}: --timeout '{t}' is not a time span (examples: 1s, 500ms, 1min 30s)");
-            query = span == TimeSpan.MaxValue ? "" : $"?timeout-usec={span.Ticks / 10}";
+            query = span == TimeSpan.MaxValue ? "" : $"?timeout-usec={Core.Text.Microseconds.Of(span)}";
         }
         if (a.Has("--no-block")) query += (query.Length == 0 ? "?" : "&") + "no-block=1";
 

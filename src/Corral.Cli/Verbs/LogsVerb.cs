@@ -18,7 +18,7 @@ public static class LogsVerb
         if (a.Get("-n") is { } n && (!int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out lines) || lines < 1))
             throw new CliError($"logs: -n '{n}' is not a positive number of lines");
         string query = $"lines={lines}";
-        if (a.Get("--since") is { } since) query += $"&since-usec={(EventsVerb.ParseSince(since).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}";
+        if (a.Get("--since") is { } since) query += $"&since-usec={Core.Text.Microseconds.Of(EventsVerb.ParseSince(since))}";
         bool json = a.Has("--json"), follow = a.Has("-f") || a.Has("--follow");
 
         long last = 0;

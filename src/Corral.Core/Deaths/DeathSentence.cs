@@ -23,7 +23,7 @@ public static class DeathSentence
 
     public static string Describe(DeathRecord d)
     {
-        string who = d.Role == "process" ? $"process {d.Pid} ({d.Comm})" : $"{d.Role} process {d.Pid} ({d.Comm})";
+        string who = d.Role == ProcessRoles.Process ? $"process {d.Pid} ({d.Comm})" : $"{d.Role} process {d.Pid} ({d.Comm})";
         string at = Text.TimeText.ClockMs(d.EndedAt);
         if (d.Status.Code == ExitCode.Exited)
             return $"{who} exited with status {d.Status.Value} at {at}";

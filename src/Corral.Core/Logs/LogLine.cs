@@ -17,7 +17,7 @@ public readonly record struct LogLine(DateTimeOffset At, bool IsStderr, string T
 
     public string Stream => IsStderr ? "stderr" : "stdout";
 
-    public long Usec => (At.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    public long Usec => Corral.Core.Text.Microseconds.Of(At);
 
     /// <summary>Writes the prefix for a line read at <paramref name="at"/> into <paramref name="dest"/> (PrefixLength bytes).</summary>
     public static void WritePrefix(DateTimeOffset at, bool isStderr, Span<byte> dest)

@@ -64,5 +64,5 @@ public sealed record ServiceUnit
     public Zombies.ZombieAction ZombieAction { get; init; }
 
     /// <summary>The unit name without ".service", as used for its cgroup and in messages.</summary>
-    public string ShortName => Name.EndsWith(".service", StringComparison.Ordinal) ? Name[..^8] : Name;
+    public string ShortName => UnitNames.Short(Name);
 }

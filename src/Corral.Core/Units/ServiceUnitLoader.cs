@@ -21,7 +21,7 @@ public static partial class ServiceUnitLoader
     {
         string name = Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
-        if (!name.EndsWith(".service", StringComparison.Ordinal))
+        if (!UnitNames.IsService(name))
             diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service"));
 
         var sources = new List<(string Path, string Text)> { (filePath, text) };

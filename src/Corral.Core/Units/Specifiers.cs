@@ -11,7 +11,7 @@ public static class Specifiers
     public static string Expand(string value, string unitName)
     {
         if (!value.Contains('%')) return value;
-        string prefix = unitName.EndsWith(".service", StringComparison.Ordinal) ? unitName[..^8] : unitName;
+        string prefix = UnitNames.Short(unitName);
         int at = prefix.IndexOf('@');
         string instance = at >= 0 ? prefix[(at + 1)..] : "";
         string prefixOnly = at >= 0 ? prefix[..at] : prefix;

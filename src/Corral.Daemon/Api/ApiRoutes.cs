@@ -134,7 +134,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     /// <summary>The paging both event lists take: ?unit=NAME &amp;since-usec=N &amp;after=ID &amp;limit=N (default 100).</summary>
     private static (string? Unit, DateTimeOffset? Since, long? After, int Limit) Page(HttpRequest req) =>
         (req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null,
-         req.Query.TryGetValue("since-usec", out var s) ? DateTimeOffset.UnixEpoch.AddTicks(Number(s, "since-usec") * 10) : null,
+         req.Query.TryGetValue("since-usec", out var s) ? Core.Text.Microseconds.Time(Number(s, "since-usec")) : null,
          req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null,
          req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100);
 
@@ -162,7 +162,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
     private static TimeSpan? Timeout(HttpRequest req) =>
         req.Query.TryGetValue("timeout-usec", out var v)
-            ? long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long us) ? TimeSpan.FromTicks(us * 10)
+            ? long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long us) ? Core.Text.Microseconds.Span(us)
                 : throw new FormatException($"timeout-usec '{v}' is not a number of microseconds")
             : null;
 

@@ -12,7 +12,7 @@ public static class UnitProperties
     {
         static string Num(ulong? v) => v?.ToString() ?? NotSet;
         static string Lim(ulong? v) => v?.ToString() ?? Infinity;
-        static string Span(long? us) => us is null ? Infinity : TimeSpanParser.Format(TimeSpan.FromTicks(us.Value * 10));
+        static string Span(long? us) => us is null ? Infinity : TimeSpanParser.Format(Core.Text.Microseconds.Span(us.Value));
         static string Bool(bool b) => b ? "yes" : "no";
         return
         [

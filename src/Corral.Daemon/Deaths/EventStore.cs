@@ -382,8 +382,8 @@ public sealed partial class EventStore : IDisposable
         cmd.Parameters.AddWithValue("$limit", limit);
     }
 
-    private static long? ToUs(DateTimeOffset? t) => t is { } v ? (v.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : null;
-    private static DateTimeOffset? FromUs(long? us) => us is { } v ? DateTimeOffset.UnixEpoch.AddTicks(v * 10) : null;
+    private static long? ToUs(DateTimeOffset? t) => t is { } v ? Core.Text.Microseconds.Of(v) : null;
+    private static DateTimeOffset? FromUs(long? us) => us is { } v ? Core.Text.Microseconds.Time(v) : null;
 
     private void Execute(string sql)
     {

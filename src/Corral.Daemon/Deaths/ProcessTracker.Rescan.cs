@@ -1,3 +1,4 @@
+using Corral.Core.Deaths;
 using Corral.Linux.Procfs;
 
 namespace Corral.Daemon.Deaths;
@@ -30,7 +31,7 @@ public sealed partial class ProcessTracker
             if (now - since < 3000) continue;
             _gone.TryRemove(pid, out _);
             // Gone, or its pid now another process's: either way ours ended unseen.
-            if (_procs.TryGetValue(pid, out var t) && t.Role == "process" && !IsStill(pid, t) && _procs.TryRemove(pid, out _))
+            if (_procs.TryGetValue(pid, out var t) && t.Role == ProcessRoles.Process && !IsStill(pid, t) && _procs.TryRemove(pid, out _))
                 Interlocked.Increment(ref _exitsLost);
         }
     }
@@ -57,7 +58,7 @@ public sealed partial class ProcessTracker
             foreach (int pid in _cgroups.ReadPids(_cgroups.For(unit)))
             {
                 if (_procs.ContainsKey(pid)) continue;
-                var t = Describe(pid, unit, "process", inherit: null);
+                var t = Describe(pid, unit, ProcessRoles.Process, inherit: null);
                 if (_procs.TryAdd(pid, t)) adopted++;
             }
         }
@@ -66,7 +67,7 @@ public sealed partial class ProcessTracker
         foreach (var (pid, t) in _procs)
         {
             // Main and control processes end through the reaper, which loses nothing.
-            if (t.Role != "process") continue;
+            if (t.Role != ProcessRoles.Process) continue;
             if (all.TryGetValue(pid, out var st) && st.State != 'Z' && SameStart(st, t)) continue;
             // Gone, but its exit event may still wait in the socket buffer: it gets a few seconds to arrive.
             if (_gone.TryAdd(pid, now)) lost++;

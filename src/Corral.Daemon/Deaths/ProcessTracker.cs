@@ -189,7 +189,7 @@ public sealed partial class ProcessTracker : IDisposable
                     ulong start = StartTicks.FromEvent(e.TimestampNs);
                     if (_procs.TryGetValue(e.ParentPid, out var parent))
                     {
-                        var child = parent with { Role = "process", StartedAt = DateTimeOffset.Now, StartTicks = start };
+                        var child = parent with { Role = ProcessRoles.Process, StartedAt = DateTimeOffset.Now, StartTicks = start };
                         _procs[e.Pid] = child;
                         AdoptForksOf(e.Pid, child, start);
                     }
@@ -218,7 +218,7 @@ public sealed partial class ProcessTracker : IDisposable
                 PruneReaped();
                 if (_procs.TryGetValue(e.Pid, out var exiting) && e.ParentPid != Environment.ProcessId && _procs.ContainsKey(e.ParentPid))
                     _unreaped[e.Pid] = (exiting.Unit, e.ParentPid, DateTimeOffset.Now, exiting.StartTicks);
-                if (_procs.TryGetValue(e.Pid, out var t) && t.Role == "process" && _procs.TryRemove(e.Pid, out _))
+                if (_procs.TryGetValue(e.Pid, out var t) && t.Role == ProcessRoles.Process && _procs.TryRemove(e.Pid, out _))
                     Record(e.Pid, t, ExitStatus.FromRaw(e.RawStatus));
                 break;
         }
@@ -526,7 +526,7 @@ public sealed partial class ProcessTracker : IDisposable
         }
         foreach (var (c, start) in children)
         {
-            var child = parent with { Role = "process", StartTicks = start };
+            var child = parent with { Role = ProcessRoles.Process, StartTicks = start };
             _procs[c] = child;
             AdoptForksOf(c, child, start);
         }

@@ -158,13 +158,15 @@ public sealed class HealthMonitor : IDisposable
             _ => "",
         };
         _store.Add(new Notice(NoticeKinds.ZombiesExceeded, name, $"{count} zombies, more than ZombieMax={max}: {factories}{action}") { Pid = worst.ParentPid, Count = count });
-        // The job runs on its own; the next ticks see its outcome (zombies gone with their parent: cleared).
-        _ = h.Unit.ZombieAction switch
+        // The job runs on its own, off the tick (which holds the gate Machine() takes: a job may spawn);
+        // the next ticks see its outcome (zombies gone with their parent: cleared).
+        var zombieAction = h.Unit.ZombieAction;
+        _ = Task.Run(() => zombieAction switch
         {
             ZombieAction.Restart => runner.RestartAsync(null, null, "ZombieAction=restart"),
             ZombieAction.Stop => runner.StopAsync(null, noBlock: false, "ZombieAction=stop"),
             _ => Task.FromResult(JobResult.Done),
-        };
+        });
     }
 
     private void CheckPressure()

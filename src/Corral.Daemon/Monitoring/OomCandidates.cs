@@ -19,7 +19,7 @@ public sealed class OomCandidates(ICgroupManager cgroups)
         var scored = new List<(int Pid, int Score)>();
         foreach (int pid in ProcReader.AllPids())
             if (ProcReader.TryReadOomScore(pid) is { } score) scored.Add((pid, score));
-        string root = "/" + Path.GetRelativePath(cgroups.Layout.UnifiedMount, cgroups.Root) + "/";
+        string root = cgroups.Layout.ProcPath(cgroups.Root) + "/";
         var users = Linux.Users.UserDatabase.Load();
         var result = new List<Api.OomCandidate>();
         foreach (var (pid, score) in scored.OrderByDescending(s => s.Score).ThenBy(s => s.Pid))
@@ -28,7 +28,7 @@ public sealed class OomCandidates(ICgroupManager cgroups)
             if (!ProcReader.TryReadStat(pid, out var st) || st!.State == 'Z') continue;
             string cgroup = ProcReader.TryReadUnifiedCgroup(pid) ?? "?";
             string? unit = cgroup.StartsWith(root, StringComparison.Ordinal) && cgroup[root.Length..].Split('/')[0] is var first
-                && first.EndsWith(".service", StringComparison.Ordinal) ? first : null;
+                && Core.Units.UnitNames.IsService(first) ? first : null;
             int? uid = ProcReader.TryReadEffectiveUid(pid);
             string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
             result.Add(new Api.OomCandidate(pid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]", score,

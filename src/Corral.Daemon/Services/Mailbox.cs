@@ -28,10 +28,32 @@ public sealed class Mailbox(string name)
             ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);
     }
 
-    /// <summary>Runs <paramref name="work"/> on the loop and completes with its result (at once when already on it).</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop and completes with its result. When the loop is idle
+    /// the caller's own thread becomes the loop for this item (and anything posted meanwhile), so an
+    /// uncontended request costs no trip through the thread pool; when it is busy, the work is queued
+    /// behind what is there and the caller awaits it, blocking nothing.
+    /// </summary>
     public Task<T> Ask<T>(Func<T> work)
     {
         if (IsCurrent) return Task.FromResult(work());
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            var outer = t_current;
+            t_current = this;
+            try
+            {
+                RunQueued(); // what was posted before this ask goes first
+                try { return Task.FromResult(work()); }
+                catch (Exception e) { return Task.FromException<T>(e); }
+                finally { RunQueued(); }
+            }
+            finally
+            {
+                t_current = outer;
+                Release();
+            }
+        }
         var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
@@ -48,24 +70,34 @@ public sealed class Mailbox(string name)
         t_current = this;
         try
         {
-            while (_queue.TryDequeue(out var work))
-            {
-                try
-                {
-                    work();
-                }
-                catch (Exception e)
-                {
-                    // A bug in one item must not leave the unit without its loop.
-                    Console.Error.WriteLine($"corral: {name}: {e}");
-                }
-            }
+            RunQueued();
         }
         finally
         {
             t_current = null;
-            Volatile.Write(ref _draining, 0);
+            Release();
         }
+    }
+
+    private void RunQueued()
+    {
+        while (_queue.TryDequeue(out var work))
+        {
+            try
+            {
+                work();
+            }
+            catch (Exception e)
+            {
+                // A bug in one item must not leave the unit without its loop.
+                Console.Error.WriteLine($"corral: {name}: {e}");
+            }
+        }
+    }
+
+    private void Release()
+    {
+        Volatile.Write(ref _draining, 0);
         // Posted between the last TryDequeue and the reset: drain again (unless another post already did).
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);

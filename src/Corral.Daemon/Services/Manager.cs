@@ -19,7 +19,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     {
         var loads = UnitCatalog.LoadAll(options.UnitDirs);
         var messages = new List<string>();
-        var updates = new List<Task>();
+        var updates = new List<(ServiceRunner Runner, ServiceUnit Unit)>();
         var removed = new List<ServiceRunner>();
         lock (_gate)
         {
@@ -29,7 +29,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
                 _loads[name] = load;
                 messages.AddRange(load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups)).Select(d => d.ToString()));
                 if (load.Unit is null) continue;
-                if (_runners.TryGetValue(name, out var r)) updates.Add(r.UpdateUnitAsync(load.Unit));
+                if (_runners.TryGetValue(name, out var r)) updates.Add((r, load.Unit));
                 else _runners[name] = new ServiceRunner(load.Unit, ctx);
             }
             foreach (var name in _runners.Keys.Where(n => !loads.ContainsKey(n)).ToList())
@@ -41,7 +41,8 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
                 }
             }
         }
-        await Task.WhenAll(updates);
+        // Outside the lock: an update may run on this thread, with whatever the unit's loop had queued.
+        await Task.WhenAll(updates.Select(u => u.Runner.UpdateUnitAsync(u.Unit)));
         foreach (var r in removed) r.Dispose(); // on its loop, outside the manager's lock
         foreach (var m in messages) Console.Error.WriteLine($"corral: {m}");
         return messages;

@@ -100,10 +100,10 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
 
     private void WriteLine(ReadOnlySpan<byte> text)
     {
-        long usec = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        long usec = Core.Text.Microseconds.Of(DateTimeOffset.UtcNow);
         if (usec <= _lastUsec) usec = _lastUsec + 1;
         _lastUsec = usec;
-        LogLine.WritePrefix(DateTimeOffset.UnixEpoch.AddTicks(usec * 10), _stderrNow, _prefix);
+        LogLine.WritePrefix(Core.Text.Microseconds.Time(usec), _stderrNow, _prefix);
         int size = _prefix.Length + text.Length + 1;
         long length = (_file?.Length ?? 0) + _batch.WrittenCount;
         if (length > 0 && length + size > Volatile.Read(ref _maxBytes))

@@ -71,7 +71,7 @@ public sealed partial class ServiceRunner
             EscapedLeft = [];
             (_jobVerb, _jobUid) = ("start failed", null);
         }
-        catch (Exception e) when (e is CgroupException or IOException or UnauthorizedAccessException or ErrnoException)
+        catch (Exception e) when (IsPreparationFailure(e))
         {
             LastError = $"cannot prepare the restart: {e.Message}";
             _cgroup = null;
@@ -95,7 +95,7 @@ public sealed partial class ServiceRunner
             _lastMainExit = null;
             _pending.Enqueue(ServiceEvent.Started);
         }
-        catch (Exception e) when (e is SpawnException or StartPreparationException or CgroupException or ErrnoException)
+        catch (Exception e) when (IsSpawnFailure(e))
         {
             LastError = $"{cmd.Path}: {e.Message}";
             _pending.Enqueue(ServiceEvent.Failed(e is SpawnException { Step: "execve" or "chdir" or "setuid" or "setgid" or "setgroups" }
@@ -110,7 +110,7 @@ public sealed partial class ServiceRunner
             _control = Spawn(cmd, isMain: false);
             _lastControlPid = _control.Pid;
         }
-        catch (Exception e) when (e is SpawnException or StartPreparationException or CgroupException or ErrnoException)
+        catch (Exception e) when (IsSpawnFailure(e))
         {
             // Report it as the control process failing, so the state machine takes its usual failure path.
             LastError = $"{cmd.Path}: {e.Message}";
@@ -118,11 +118,17 @@ public sealed partial class ServiceRunner
         }
     }
 
+    /// <summary>What a run's preparation may fail with (its cgroup, log or pipes): the start fails with the message.</summary>
+    private static bool IsPreparationFailure(Exception e) => e is CgroupException or IOException or UnauthorizedAccessException or ErrnoException;
+
+    /// <summary>What a spawn may fail with: a step of the executor, a setting that cannot be met, the cgroup.</summary>
+    private static bool IsSpawnFailure(Exception e) => e is SpawnException or StartPreparationException or CgroupException or ErrnoException;
+
     private ProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
         var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
-        string unit = Unit.Name, role = isMain ? "main" : "control";
+        string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
         return _ctx.Spawner.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv));
     }
 
@@ -161,7 +167,7 @@ public sealed partial class ServiceRunner
                     _main = h;
                     _lastMainPid = mainPid;
                     _lastMainExit = null;
-                    _ctx.Tracker.TrackRunning(mainPid, Unit.Name, "main");
+                    _ctx.Tracker.TrackRunning(mainPid, Unit.Name, Core.Deaths.ProcessRoles.Main);
                     // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
                     _ctx.Reaper.Register(mainPid, status => OnProcessExit(h, status));
                 }

@@ -180,7 +180,7 @@ public sealed partial class ServiceRunner
                 _main = main;
                 _lastMainPid = main.Pid;
                 _lastMainExit = null;
-                _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, "main");
+                _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, Core.Deaths.ProcessRoles.Main);
                 _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
                 // It may have ended between the check and the watch: then its exit event was missed.
                 if (!IsSame(r.MainPid, r.MainStart) && _ctx.Tracker.UnwatchExit(main.Pid))
@@ -203,7 +203,7 @@ public sealed partial class ServiceRunner
             Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));
             if (!mainAlive && r.MainPid > 0)
             {
-                _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, "main", r.MainComm, lastBeat);
+                _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, Core.Deaths.ProcessRoles.Main, r.MainComm, lastBeat);
                 _lastMainPid = r.MainPid;
                 _lastMainExit = ExitStatus.Unknown;
                 Post(ServiceEvent.MainExit(ExitStatus.Unknown));

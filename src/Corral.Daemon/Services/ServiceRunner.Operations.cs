@@ -21,7 +21,7 @@ public sealed partial class ServiceRunner
             {
                 PrepareRun();
             }
-            catch (Exception e) when (e is Linux.Cgroups.CgroupException or IOException or UnauthorizedAccessException or Linux.ErrnoException)
+            catch (Exception e) when (IsPreparationFailure(e))
             {
                 LastError = e.Message;
                 Publish();
@@ -38,11 +38,19 @@ public sealed partial class ServiceRunner
             // The request is handled within this item (the state leaves Dead at once), and the wait
             // registered right after it, so no later event can be missed.
             Post(ServiceEvent.StartRequest);
-            return (null, WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s)));
+            var done = WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s));
+            // A simple service runs once its spawn returns, within this item: answered at once,
+            // without a second trip through the loop.
+            return done.IsCompleted ? (StartOutcome(), null) : (null, done);
         });
         if (refused is not null) return refused;
         await reached!;
-        return await _loop.Ask(() =>
+        return await _loop.Ask(StartOutcome);
+    }
+
+    /// <summary>On the loop, once the start job is over: its answer.</summary>
+    private JobResult StartOutcome()
+    {
         {
             if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
@@ -53,7 +61,7 @@ public sealed partial class ServiceRunner
             if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
                 return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
             return WithRunRecordWarning(JobResult.Done);
-        });
+        }
     }
 
     /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>

@@ -62,7 +62,7 @@ public sealed partial class ServiceRunner
                 ExecMainStatus = exit?.Value ?? 0,
                 ExecMainText = exit?.ToString(),
                 Result = ServiceResultNames.Format(v.Result),
-                CGroup = cgroup is null ? null : "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, cgroup.Path),
+                CGroup = cgroup is null ? null : _ctx.Cgroups.Layout.ProcPath(cgroup.Path),
                 TasksCurrent = cgroup is null ? null : _ctx.Cgroups.TasksCurrent(cgroup),
                 TasksMax = u.TasksMax.Resolve(HostLimits.MaxTasks),
                 MemoryCurrent = cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(cgroup),
@@ -103,7 +103,7 @@ public sealed partial class ServiceRunner
         // looked up in the middle of the stop; the stop's end reports escapees.
         bool look = !inactive && !ServiceStateNames.IsStopping(v.State);
         return new UnitHealth(v.Unit, inactive, ZombieGroups(Zombies(v.Cgroup)), look ? Escapees(v.Cgroup) : [],
-            "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(v.Unit.Name).Path));
+            CgroupPathInProc);
     }
 
     /// <summary>
@@ -125,5 +125,5 @@ public sealed partial class ServiceRunner
             .Select(g => new ZombieGroup(g.Key.Parent, g.Key.ParentComm, g.Count(), g.Min(z => z.Since)))
             .OrderByDescending(g => g.Count).ToList();
 
-    private static long? ToUsec(TimeSpan t) => t == TimeSpan.MaxValue ? null : t.Ticks / 10;
+    private static long? ToUsec(TimeSpan t) => t == TimeSpan.MaxValue ? null : Core.Text.Microseconds.Of(t);
 }

@@ -48,17 +48,15 @@ public sealed partial class ServiceRunner : IDisposable
         _view = View();
     }
 
-    // Loop-owned, with the rest of the fields; readers use View.
+    // Loop-owned, with the rest of the fields; readers use the published view.
     private DateTimeOffset _stateSince;
     private string? LastError { get; set; }
     private IReadOnlyList<int> LeftOver { get; set; } = [];
     /// <summary>Processes that had escaped the cgroup and were left running when the last run ended.</summary>
     private IReadOnlyList<Api.Escapee> EscapedLeft { get; set; } = [];
 
+    /// <summary>The runner as its loop last published it: what every reader uses, from any thread, never waiting.</summary>
     private volatile RunnerView _view;
-
-    /// <summary>The runner as its loop last published it: safe from any thread, never waits.</summary>
-    public RunnerView Current => _view;
 
     /// <summary>The unit's definition as last applied (on the loop).</summary>
     public ServiceUnit Unit => _view.Unit;
@@ -71,7 +69,7 @@ public sealed partial class ServiceRunner : IDisposable
         _fsm.Result, _fsm.RestartDelay(), _fsm.NRestarts, LastError, LeftOver, EscapedLeft, _cgroup, _log);
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
-    private string CgroupPathInProc => "/" + Path.GetRelativePath(_ctx.Cgroups.Layout.UnifiedMount, _ctx.Cgroups.For(Unit.Name).Path);
+    private string CgroupPathInProc => _ctx.Cgroups.Layout.ProcPath(_ctx.Cgroups.For(Unit.Name).Path);
 
     /// <summary>The service's processes outside its cgroup now (any thread: the cgroup given, the tracker's lineage).</summary>
     private List<Api.Escapee> Escapees(Linux.Cgroups.ServiceCgroup? cgroup)
@@ -108,8 +106,9 @@ public sealed partial class ServiceRunner : IDisposable
                 var before = _fsm.State;
                 var actions = _fsm.Handle(next, Facts());
                 // A frozen service is thawed before anything is done to it outside Running (a
-                // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job.
-                if (actions.Count > 0 && _fsm.State != ServiceState.Running) ThawIfFrozen();
+                // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job. Only
+                // Running can be frozen, and every way out of it acts at once, so that is the moment.
+                if (before == ServiceState.Running && _fsm.State != ServiceState.Running && actions.Count > 0) ThawIfFrozen();
                 foreach (var a in actions) Execute(a);
                 if (_fsm.State != before) _stateSince = DateTimeOffset.Now;
                 if (_fsm.State == ServiceState.Running) _runningReached = true;

@@ -47,5 +47,5 @@ public static class UnitCatalog
     }
 
     /// <summary>"web" and "web.service" name the same unit, as with systemctl.</summary>
-    public static string Normalize(string name) => name.EndsWith(".service", StringComparison.Ordinal) ? name : name + ".service";
+    public static string Normalize(string name) => UnitNames.Normalize(name);
 }

@@ -17,5 +17,8 @@ public sealed record CgroupLayout(string UnifiedMount, string? MemoryV1Mount, st
         return new CgroupLayout(unified, V1("memory"), V1("pids"));
     }
 
+    /// <summary>A cgroup directory of the v2 hierarchy as /proc/PID/cgroup names it ("/corral/web.service").</summary>
+    public string ProcPath(string directory) => "/" + Path.GetRelativePath(UnifiedMount, directory);
+
     public static CgroupLayout Detect() => FromMountInfo(MountInfo.ParseAll(File.ReadAllText("/proc/self/mountinfo")));
 }

@@ -28,7 +28,7 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
     }
 
     public List<string> UnitCgroupNames() => Directory.Exists(Root)
-        ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(n => n.EndsWith(".service", StringComparison.Ordinal)).ToList()
+        ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(Core.Units.UnitNames.IsService).ToList()
         : [];
 
     /// <summary>The cgroups named exactly so under the root(s), whatever the name.</summary>
@@ -128,6 +128,5 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
         return null;
     }
 
-    protected static string UnitDirectoryName(string unit) =>
-        unit.EndsWith(".service", StringComparison.Ordinal) ? unit : unit + ".service";
+    protected static string UnitDirectoryName(string unit) => Core.Units.UnitNames.Normalize(unit);
 }

@@ -107,9 +107,12 @@ function renderHeader() {
     : '';
 }
 
+// A row is rebuilt only when what it shows has changed: a row replaced under the pointer between
+// the press and the release of a button would swallow the click.
 function renderList() {
   const body = document.querySelector('#units tbody');
-  body.replaceChildren();
+  const old = new Map([...body.children].map(r => [r.dataset.unit, r]));
+  const rows = [];
   document.getElementById('empty').hidden = state.units.length > 0 || !state.loaded;
   for (const u of state.units) {
     const d = state.lastDeaths[u.name];
@@ -124,8 +127,10 @@ function renderList() {
       el('td', { class: 'num' + (u.escaped.length ? ' warn' : ''), 'data-field': 'escaped', text: String(u.escaped.length) }),
       el('td', { class: 'death', 'data-field': 'last-death', title: d ? d.endedAt : null, text: d ? d.sentence + ' (' + ago(d.endedAt) + ')' : '–' }),
       el('td', {}, actionButtons(u)));
-    body.append(row);
+    const kept = old.get(u.name);
+    rows.push(kept && kept.innerHTML === row.innerHTML ? kept : row);
   }
+  if (rows.length !== body.children.length || rows.some((r, i) => body.children[i] !== r)) body.replaceChildren(...rows);
 }
 
 // Notices (docs/events.md): zombies over ZombieMax=, escaped processes, pid pressure, lost
