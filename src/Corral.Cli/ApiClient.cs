@@ -61,6 +61,20 @@ public sealed class ApiClient(string socketPath)
         return System.Text.Json.JsonSerializer.Deserialize(body, type)!;
     }
 
+    /// <summary>
+    /// One unit of a verb that names several (status, cat): its status, or null after the daemon's
+    /// refusal was printed and its exit code (4 for no such unit or no permission) taken.
+    /// </summary>
+    public Daemon.Api.UnitStatus? UnitOrReport(string unit, bool withProcesses, ref int exit)
+    {
+        var (code, body) = Send("GET", $"/v1/units/{Unit(unit)}{(withProcesses ? "?processes=1" : "")}");
+        if (code == 200) return System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Api.ApiJson.Default.UnitStatus)!;
+        var err = ErrorFrom(code, body);
+        Console.Error.WriteLine($"corral: {err.Message}");
+        exit = err.ExitCode;
+        return null;
+    }
+
     public static CliError ErrorFrom(int status, string body)
     {
         string message;

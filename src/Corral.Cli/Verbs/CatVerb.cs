@@ -15,15 +15,7 @@ public static class CatVerb
         int exit = 0;
         for (int i = 0; i < a.Positional.Count; i++)
         {
-            var (code, body) = client.Send("GET", $"/v1/units/{ApiClient.Unit(a.Positional[i])}");
-            if (code != 200)
-            {
-                var err = ApiClient.ErrorFrom(code, body);
-                Console.Error.WriteLine($"corral: {err.Message}");
-                exit = err.ExitCode;
-                continue;
-            }
-            var s = System.Text.Json.JsonSerializer.Deserialize(body, ApiJson.Default.UnitStatus)!;
+            if (client.UnitOrReport(a.Positional[i], withProcesses: false, ref exit) is not { } s) continue;
             if (s.FragmentPath is null)
             {
                 Console.Error.WriteLine($"corral: {s.Name} has no unit file (it was removed; the unit still runs on what was loaded)");

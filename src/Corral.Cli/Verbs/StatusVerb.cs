@@ -14,15 +14,7 @@ public static class StatusVerb
         int exit = 0;
         foreach (var unit in a.Positional)
         {
-            var (code, body) = client.Send("GET", $"/v1/units/{ApiClient.Unit(unit)}?processes=1");
-            if (code != 200)
-            {
-                var err = ApiClient.ErrorFrom(code, body);
-                Console.Error.WriteLine($"corral: {err.Message}");
-                exit = err.ExitCode;
-                continue;
-            }
-            var s = JsonSerializer.Deserialize(body, ApiJson.Default.UnitStatus)!;
+            if (client.UnitOrReport(unit, withProcesses: true, ref exit) is not { } s) continue;
             if (a.Has("--json")) Console.WriteLine(JsonSerializer.Serialize(s, ApiJson.Default.UnitStatus));
             else
             {
