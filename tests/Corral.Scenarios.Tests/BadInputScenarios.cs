@@ -94,4 +94,37 @@ public sealed class BadInputScenarios : Scenario
         Assert.Equal(0, F.Cli("stop", "web").ExitCode);
         AssertNoSurvivors();
     }
+
+    [Fact]
+    public void An_EnvironmentFile_that_is_a_FIFO_a_device_or_huge_fails_its_start_at_once_and_stalls_nothing()
+    {
+        string fifo = Path.Combine(F.Dir, "env.fifo");
+        using (var mk = System.Diagnostics.Process.Start("/usr/bin/mkfifo", [fifo])!) mk.WaitForExit();
+        string huge = Path.Combine(F.Dir, "env.huge");
+        File.WriteAllText(huge, "A=" + new string('x', 2 << 20) + "\n");
+        F.WriteUnit("fifo", $"[Service]\nExecStart={F.Workload("sleep")}\nEnvironmentFile=-{fifo}\n");
+        F.WriteUnit("device", $"[Service]\nExecStart={F.Workload("sleep")}\nEnvironmentFile=/dev/zero\n");
+        F.WriteUnit("huge", $"[Service]\nExecStart={F.Workload("sleep")}\nEnvironmentFile={huge}\n");
+        F.WriteUnit("missing", $"[Service]\nExecStart={F.Workload("sleep")}\nEnvironmentFile=-{Path.Combine(F.Dir, "none")}\n");
+        F.Start();
+
+        // A FIFO nobody writes would have blocked the read (and the unit) forever, even with '-'.
+        var fifoStart = F.Cli("start", "fifo");
+        Assert.Equal(1, fifoStart.ExitCode);
+        Assert.Contains($"EnvironmentFile={fifo}: not a regular file but a FIFO; not read", fifoStart.Stderr);
+        // /dev/zero would have been read until the daemon's memory ran out.
+        var device = F.Cli("start", "device");
+        Assert.Equal(1, device.ExitCode);
+        Assert.Contains("EnvironmentFile=/dev/zero: not a regular file but a character device; not read", device.Stderr);
+        var big = F.Cli("start", "huge");
+        Assert.Equal(1, big.ExitCode);
+        Assert.Contains($"EnvironmentFile={huge}: larger than 1024 KiB; not read", big.Stderr);
+        Assert.Empty(Survivors.Alive(F.PidsDir));
+
+        // '-' still forgives a file that is not there; the daemon answers throughout.
+        Assert.Equal(0, F.Cli("start", "missing").ExitCode);
+        Assert.Equal(0, F.Cli("list").ExitCode);
+        Assert.Equal("failed", F.Prop("fifo", "ActiveState"));
+        Assert.Equal(0, F.Cli("stop", "missing").ExitCode);
+    }
 }

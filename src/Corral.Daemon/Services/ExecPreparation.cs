@@ -9,6 +9,9 @@ namespace Corral.Daemon.Services;
 /// <summary>Turns a unit and one of its commands into what the executor needs: environment, argv, credentials.</summary>
 public static class ExecPreparation
 {
+    /// <summary>The largest EnvironmentFile= read (systemd reads env files whole too; a bigger one is a mistake or an attack).</summary>
+    public const int EnvironmentFileMaxBytes = 1 << 20;
+
     private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid)
@@ -88,10 +91,15 @@ public static class ExecPreparation
         foreach (var f in u.EnvironmentFiles)
         {
             string text;
-            try { text = File.ReadAllText(f.Path); }
+            try { text = Linux.BoundedFile.ReadText(f.Path, EnvironmentFileMaxBytes); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 if (f.Optional) continue;
+                throw new StartPreparationException($"EnvironmentFile={f.Path}: {e.Message}");
+            }
+            catch (Linux.UnreadableFileException e)
+            {
+                // Even with '-': the '-' forgives a file that is missing, not one that is something else.
                 throw new StartPreparationException($"EnvironmentFile={f.Path}: {e.Message}");
             }
             foreach (var kv in EnvironmentParser.ParseFile(f.Path, text, [])) env[kv.Key] = kv.Value;
