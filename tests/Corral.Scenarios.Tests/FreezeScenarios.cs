@@ -89,4 +89,23 @@ public sealed class FreezeScenarios : Scenario
         Assert.Equal(0, F.Cli("thaw", "held").ExitCode);
         Assert.Equal(5, F.Cli("freeze", "nosuch").ExitCode);
     }
+
+    [Fact]
+    public void Thawing_a_stopped_unit_whose_left_over_processes_are_not_frozen_leaves_them_as_they_are()
+    {
+        StartService("lefty", $"[Service]\nExecStart={F.Workload("tree 3")}\nKillMode=process\n");
+        WaitForRecorded(3);
+        Assert.Equal(0, F.Cli("stop", "lefty").ExitCode);
+        var left = CgroupPids("lefty");
+        Assert.NotEmpty(left); // KillMode=process: the rest of the tree stays, in the unit's cgroup
+
+        var thaw = F.Cli("thaw", "lefty");
+        Assert.True(thaw.ExitCode == 0, thaw.ToString());
+        Assert.Equal("running", F.Prop("lefty", "FreezerState"));
+        Assert.Equal(left.Order(), CgroupPids("lefty").Order());
+        Assert.Contains("only a running service can be frozen", F.Cli("freeze", "lefty").Stderr);
+        F.Cgroups.KillAll(F.CgroupOf("lefty"));
+        Wait.Until(() => CgroupPids("lefty").Count == 0, TimeSpan.FromSeconds(10), "the left-over processes to die");
+        AssertNoSurvivors();
+    }
 }

@@ -23,12 +23,10 @@ public sealed partial class ServiceRunner
     {
         var (refused, asked) = await _loop.Ask<(JobResult?, ServiceCgroup?)>(() =>
         {
-            if (_fsm.State != ServiceState.Running || _cgroup is null)
-            {
-                if (!frozen && _cgroup is null) return (JobResult.Done, null); // nothing runs, nothing is frozen
-                if (frozen || _ctx.Cgroups.FreezerState(_cgroup!) == "running")
-                    return (JobResult.Fail($"unit {Unit.Name} is {ServiceStateNames.ActiveState(_fsm.State)} ({ServiceStateNames.SubState(_fsm.State)}); only a running service can be {(frozen ? "frozen" : "thawed")}"), null);
-            }
+            if (!frozen && (_cgroup is null || _ctx.Cgroups.FreezerState(_cgroup) == "running"))
+                return (JobResult.Done, null); // nothing is frozen: a thaw leaves it as it is
+            if (frozen && (_fsm.State != ServiceState.Running || _cgroup is null))
+                return (JobResult.Fail($"unit {Unit.Name} is {ServiceStateNames.ActiveState(_fsm.State)} ({ServiceStateNames.SubState(_fsm.State)}); only a running service can be frozen"), null);
             try
             {
                 _ctx.Cgroups.SetFrozen(_cgroup!, frozen);
