@@ -26,6 +26,7 @@ public sealed class CgroupV2ManagerTests : IDisposable
             ["cgroup.threads"] = procs,
             ["cgroup.events"] = procs.Length > 0 ? "populated 1\nfrozen 0\n" : "populated 0\nfrozen 0\n",
             ["cgroup.kill"] = "",
+            ["cgroup.freeze"] = "0\n",
         };
         if (controllers.Contains("memory"))
         {
@@ -44,14 +45,21 @@ public sealed class CgroupV2ManagerTests : IDisposable
 
     private CgroupV2Manager Manager() => new(Root, new CgroupLayout(_mount, null, null));
 
+    /// <summary>The manager on a root the kernel laid out with memory and pids delegated to it, set up as the daemon sets it up.</summary>
+    private CgroupV2Manager ManagerOnItsRoot()
+    {
+        MakeCgroup(Root);
+        var m = Manager();
+        m.EnsureRoot();
+        return m;
+    }
+
     private string Read(params string[] path) => File.ReadAllText(Path.Combine([Root, .. path]));
 
     [Fact]
     public void The_root_hands_memory_and_pids_to_the_services_in_one_write()
     {
-        MakeCgroup(Root);
-        var m = Manager();
-        m.EnsureRoot();
+        var m = ManagerOnItsRoot();
         Assert.Equal("+memory +pids", Read("cgroup.subtree_control"));
         Assert.Empty(m.NotEnforced);
         Assert.Equal($"cgroup v2 under {Root}; MemoryMax= by memory, TasksMax= by pids", m.Describe());
@@ -104,9 +112,7 @@ public sealed class CgroupV2ManagerTests : IDisposable
     [Fact]
     public void A_services_limits_go_to_its_own_memory_max_and_pids_max_and_back_to_max()
     {
-        MakeCgroup(Root);
-        var m = Manager();
-        m.EnsureRoot();
+        var m = ManagerOnItsRoot();
         MakeCgroup(Path.Combine(Root, "web.service"));
         var cg = m.Create("web", tasksMax: 64, memoryMax: 100UL << 20);
         Assert.Equal(Path.Combine(Root, "web.service"), cg.Path);
@@ -140,9 +146,7 @@ public sealed class CgroupV2ManagerTests : IDisposable
     [Fact]
     public void Counters_are_read_from_their_v2_files()
     {
-        MakeCgroup(Root);
-        var m = Manager();
-        m.EnsureRoot();
+        var m = ManagerOnItsRoot();
         MakeCgroup(Path.Combine(Root, "web.service"), procs: "100\n101\n");
         var cg = m.For("web");
         string Dir(string file) => Path.Combine(cg.Path, file);
@@ -168,9 +172,7 @@ public sealed class CgroupV2ManagerTests : IDisposable
     [Fact]
     public void Kill_writes_1_to_cgroup_kill_and_the_helpers_cgroup_is_never_a_units()
     {
-        MakeCgroup(Root);
-        var m = Manager();
-        m.EnsureRoot();
+        var m = ManagerOnItsRoot();
         MakeCgroup(Path.Combine(Root, "web.service"), procs: "100\n");
         m.KillAll(m.For("web"));
         Assert.Equal("1", Read("web.service", "cgroup.kill"));
@@ -183,11 +185,8 @@ public sealed class CgroupV2ManagerTests : IDisposable
     [Fact]
     public void Freeze_and_thaw_write_cgroup_freeze_and_the_state_is_read_from_it_and_cgroup_events()
     {
-        MakeCgroup(Root);
-        var m = Manager();
-        m.EnsureRoot();
+        var m = ManagerOnItsRoot();
         MakeCgroup(Path.Combine(Root, "web.service"), procs: "42\n");
-        File.WriteAllText(Path.Combine(Root, "web.service", "cgroup.freeze"), "0\n");
         var cg = m.For("web");
         Assert.Equal("running", m.FreezerState(cg));
 

@@ -15,8 +15,6 @@ public static class Units
         return i == 0 ? $"{v}B" : d.ToString(d < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + suffix[i];
     }
 
-    public static string Timestamp(DateTimeOffset t) => Core.Text.TimeText.Stamp(t);
-
     public static string Ago(DateTimeOffset t)
     {
         var d = DateTimeOffset.Now - t;

@@ -83,7 +83,7 @@ public static class StatusVerb
                 first = false;
             }
         }
-        string since = s.StateSince is { } t ? $" since {Units.Timestamp(t)}; {Units.Ago(t)}" : "";
+        string since = s.StateSince is { } t ? $" since {Core.Text.TimeText.Stamp(t)}; {Units.Ago(t)}" : "";
         string result = s.ActiveState == "failed" ? $" (Result: {s.Result})" : "";
         string frozen = s.FreezerState == "running" ? "" : $" ({s.FreezerState})";
         Console.WriteLine(s.LoadState == "error" && s.ActiveState is "inactive" or "failed"

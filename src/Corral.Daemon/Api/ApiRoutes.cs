@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Corral.Core.Killing;
 using Corral.Core.Signals;
+using Corral.Core.Units;
 using Corral.Daemon.Services;
 
 namespace Corral.Daemon.Api;
@@ -62,12 +63,12 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
             }
             case ApiRouteKind.UnitLogs:
                 if (!manager.Knows(route.Unit!)) return UnitNotFound(route);
-                return Ok(JsonSerializer.Serialize(Logs(UnitCatalog.Normalize(route.Unit!), req), ApiJson.Default.LogList));
+                return Ok(JsonSerializer.Serialize(Logs(UnitNames.Normalize(route.Unit!), req), ApiJson.Default.LogList));
             case ApiRouteKind.UnitHistory:
                 if (!manager.Knows(route.Unit!)) return UnitNotFound(route);
                 if (History is null)
                     return HttpRequest.Response(404, Error("no usage history: it is kept while the HTTP endpoint is on (corral daemon --http ADDRESS:PORT)"));
-                return Ok(JsonSerializer.Serialize(History.Of(UnitCatalog.Normalize(route.Unit!)), ApiJson.Default.UsageHistoryList));
+                return Ok(JsonSerializer.Serialize(History.Of(UnitNames.Normalize(route.Unit!)), ApiJson.Default.UsageHistoryList));
             case ApiRouteKind.UnitProperties:
             {
                 var status = manager.Status(route.Unit!, withProcesses: false);
@@ -107,12 +108,12 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
     private void Audit(HttpRequest req, ApiRoute route)
     {
         if (req.RemoteAddress is null) return;
-        string what = route.Unit is null ? route.Describe() : $"{route.Describe()} of {UnitCatalog.Normalize(route.Unit)}";
-        store.Add(new Notices.Notice(Notices.NoticeKinds.HttpAction, route.Unit is null ? null : UnitCatalog.Normalize(route.Unit),
+        string what = route.Unit is null ? route.Describe() : $"{route.Describe()} of {UnitNames.Normalize(route.Unit)}";
+        store.Add(new Notices.Notice(Notices.NoticeKinds.HttpAction, route.Unit is null ? null : UnitNames.Normalize(route.Unit),
             $"{what} asked over HTTP from {req.RemoteAddress} with the token"));
     }
 
-    private byte[] UnitNotFound(ApiRoute route) => HttpRequest.Response(404, Error($"unit {UnitCatalog.Normalize(route.Unit!)} not found"));
+    private byte[] UnitNotFound(ApiRoute route) => HttpRequest.Response(404, Error($"unit {UnitNames.Normalize(route.Unit!)} not found"));
 
     /// <summary>
     /// ?unit=NAME &amp;role=main,control &amp;cause=exit,oom-kill &amp;hide-clean (no exit 0 of other processes)
@@ -133,7 +134,7 @@ public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitori
 
     /// <summary>The paging both event lists take: ?unit=NAME &amp;since-usec=N &amp;after=ID &amp;limit=N (default 100).</summary>
     private static (string? Unit, DateTimeOffset? Since, long? After, int Limit) Page(HttpRequest req) =>
-        (req.Query.TryGetValue("unit", out var u) ? UnitCatalog.Normalize(u) : null,
+        (req.Query.TryGetValue("unit", out var u) ? UnitNames.Normalize(u) : null,
          req.Query.TryGetValue("since-usec", out var s) ? Core.Text.Microseconds.Time(Number(s, "since-usec")) : null,
          req.Query.TryGetValue("after", out var a) ? Number(a, "after") : null,
          req.Query.TryGetValue("limit", out var l) ? (int)Math.Clamp(Number(l, "limit"), 1, 100_000) : 100);

@@ -53,7 +53,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
 
     public bool TryGetRunner(string name, out ServiceRunner runner, out string? error)
     {
-        name = UnitCatalog.Normalize(name);
+        name = UnitNames.Normalize(name);
         lock (_gate)
         {
             if (_runners.TryGetValue(name, out runner!)) { error = null; return true; }
@@ -67,7 +67,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     /// <summary>Whether a unit of that name is loaded or running (what Status would answer for), without taking its snapshot.</summary>
     public bool Knows(string name)
     {
-        name = UnitCatalog.Normalize(name);
+        name = UnitNames.Normalize(name);
         lock (_gate) return _runners.ContainsKey(name) || _loads.ContainsKey(name);
     }
 
@@ -78,7 +78,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     /// </summary>
     public UnitStatus? Status(string name, bool withProcesses)
     {
-        name = UnitCatalog.Normalize(name);
+        name = UnitNames.Normalize(name);
         ServiceRunner? runner;
         UnitLoadResult? load;
         lock (_gate)

@@ -156,62 +156,60 @@ public sealed partial class ServiceRunner
     /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
     private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed) => _loop.Ask(() =>
     {
+        var cg = _ctx.Cgroups.For(Unit.Name);
+        if (Directory.Exists(cg.Path))
         {
-            var cg = _ctx.Cgroups.For(Unit.Name);
-            if (Directory.Exists(cg.Path))
-            {
-                _cgroup = cg;
-                _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
-                _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
-            }
-            _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
-            _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
-            if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
-            {
-                _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
-                if (_pipes is not null) _holder = ProcessHandle.TryOpen(r.HolderPid);
-            }
-            if (_pipes is null) OpenLogAndPipes();
-            (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
-
-            bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);
-            if (mainAlive && ProcessHandle.TryOpen(r.MainPid) is { } main)
-            {
-                _main = main;
-                _lastMainPid = main.Pid;
-                _lastMainExit = null;
-                _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, Core.Deaths.ProcessRoles.Main);
-                _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
-                // It may have ended between the check and the watch: then its exit event was missed.
-                if (!IsSame(r.MainPid, r.MainStart) && _ctx.Tracker.UnwatchExit(main.Pid))
-                {
-                    _main = null;
-                    main.Dispose();
-                    mainAlive = false;
-                }
-            }
-            else mainAlive = false;
-            if (_cgroup is not null) _ctx.Tracker.Rescan([Unit.Name]);
-
-            var result = Enum.GetValues<ServiceResult>().FirstOrDefault(v => ServiceResultNames.Format(v) == r.Result);
-            if (r.State == "auto-restart")
-            {
-                Post(ServiceEvent.Adopted(ServiceState.AutoRestart, r.NRestarts, result));
-                return;
-            }
-            _runningReached = true;
-            Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));
-            if (!mainAlive && r.MainPid > 0)
-            {
-                _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, Core.Deaths.ProcessRoles.Main, r.MainComm, lastBeat);
-                _lastMainPid = r.MainPid;
-                _lastMainExit = ExitStatus.Unknown;
-                Post(ServiceEvent.MainExit(ExitStatus.Unknown));
-            }
-            else if (!mainAlive && !guessed)
-                Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
-            if (r.State == "stopping") Post(ServiceEvent.StopRequest());
+            _cgroup = cg;
+            _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
+            _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
         }
+        _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
+        _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
+        if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
+        {
+            _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
+            if (_pipes is not null) _holder = ProcessHandle.TryOpen(r.HolderPid);
+        }
+        if (_pipes is null) OpenLogAndPipes();
+        (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
+
+        bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);
+        if (mainAlive && ProcessHandle.TryOpen(r.MainPid) is { } main)
+        {
+            _main = main;
+            _lastMainPid = main.Pid;
+            _lastMainExit = null;
+            _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, Core.Deaths.ProcessRoles.Main);
+            _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
+            // It may have ended between the check and the watch: then its exit event was missed.
+            if (!IsSame(r.MainPid, r.MainStart) && _ctx.Tracker.UnwatchExit(main.Pid))
+            {
+                _main = null;
+                main.Dispose();
+                mainAlive = false;
+            }
+        }
+        else mainAlive = false;
+        if (_cgroup is not null) _ctx.Tracker.Rescan([Unit.Name]);
+
+        var result = Enum.GetValues<ServiceResult>().FirstOrDefault(v => ServiceResultNames.Format(v) == r.Result);
+        if (r.State == "auto-restart")
+        {
+            Post(ServiceEvent.Adopted(ServiceState.AutoRestart, r.NRestarts, result));
+            return;
+        }
+        _runningReached = true;
+        Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));
+        if (!mainAlive && r.MainPid > 0)
+        {
+            _ctx.Tracker.RecordGone(Unit.Name, r.MainPid, Core.Deaths.ProcessRoles.Main, r.MainComm, lastBeat);
+            _lastMainPid = r.MainPid;
+            _lastMainExit = ExitStatus.Unknown;
+            Post(ServiceEvent.MainExit(ExitStatus.Unknown));
+        }
+        else if (!mainAlive && !guessed)
+            Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
+        if (r.State == "stopping") Post(ServiceEvent.StopRequest());
     }).GetAwaiter().GetResult();
 
     private static bool IsSame(int pid, ulong startTicks) =>

@@ -51,17 +51,15 @@ public sealed partial class ServiceRunner
     /// <summary>On the loop, once the start job is over: its answer.</summary>
     private JobResult StartOutcome()
     {
-        {
-            if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
-                return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
-                    $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
-            // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
-            // right after, status and why tell, not start. A oneshot's job is its command's success.
-            if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
-            if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
-                return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
-            return WithRunRecordWarning(JobResult.Done);
-        }
+        if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
+            return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
+                $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
+        // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
+        // right after, status and why tell, not start. A oneshot's job is its command's success.
+        if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
+        if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
+            return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
+        return WithRunRecordWarning(JobResult.Done);
     }
 
     /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>
@@ -124,25 +122,23 @@ public sealed partial class ServiceRunner
     /// <summary><c>corral kill</c>: a signal to main, control or every process; returns how many were signalled.</summary>
     public Task<JobResult> KillAsync(KillWhom whom, int signal, int? uid = null, string verb = "kill") => _loop.Ask(() =>
     {
+        (_jobVerb, _jobUid) = (verb, uid);
+        NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
+        switch (whom)
         {
-            (_jobVerb, _jobUid) = (verb, uid);
-            NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
-            switch (whom)
-            {
-                case KillWhom.Main:
-                    if (_main is null) return JobResult.Fail($"unit {Unit.Name} has no main process to signal");
-                    _main.TrySignal(signal);
-                    return JobResult.Done with { Signalled = 1 };
-                case KillWhom.Control:
-                    if (_control is null) return JobResult.Fail($"unit {Unit.Name} has no control process to signal");
-                    _control.TrySignal(signal);
-                    return JobResult.Done with { Signalled = 1 };
-                default:
-                    if (_cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup))
-                        return JobResult.Fail($"unit {Unit.Name} has no process to signal");
-                    int n = SignalCgroup(signal, sighup: false, sigcont: false);
-                    return JobResult.Done with { Signalled = n };
-            }
+            case KillWhom.Main:
+                if (_main is null) return JobResult.Fail($"unit {Unit.Name} has no main process to signal");
+                _main.TrySignal(signal);
+                return JobResult.Done with { Signalled = 1 };
+            case KillWhom.Control:
+                if (_control is null) return JobResult.Fail($"unit {Unit.Name} has no control process to signal");
+                _control.TrySignal(signal);
+                return JobResult.Done with { Signalled = 1 };
+            default:
+                if (_cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup))
+                    return JobResult.Fail($"unit {Unit.Name} has no process to signal");
+                int n = SignalCgroup(signal, sighup: false, sigcont: false);
+                return JobResult.Done with { Signalled = n };
         }
     });
 }

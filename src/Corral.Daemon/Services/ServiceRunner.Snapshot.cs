@@ -15,79 +15,77 @@ public sealed partial class ServiceRunner
 {
     public UnitStatus Snapshot(bool withProcesses)
     {
+        var v = _view;
+        var u = v.Unit;
+        var cgroup = v.Cgroup;
+        var procs = new List<ProcessInfo>();
+        var zombies = Zombies(cgroup);
+        if (withProcesses && cgroup is not null)
         {
-            var v = _view;
-            var u = v.Unit;
-            var cgroup = v.Cgroup;
-            var procs = new List<ProcessInfo>();
-            var zombies = Zombies(cgroup);
-            if (withProcesses && cgroup is not null)
+            var users = Linux.Users.UserDatabase.Load();
+            foreach (int pid in _ctx.Cgroups.ReadPids(cgroup).Concat(zombies.Select(z => z.Pid)))
             {
-                var users = Linux.Users.UserDatabase.Load();
-                foreach (int pid in _ctx.Cgroups.ReadPids(cgroup).Concat(zombies.Select(z => z.Pid)))
+                if (!ProcReader.TryReadStat(pid, out var st)) continue;
+                string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
+                int? uid = ProcReader.TryReadEffectiveUid(pid);
+                procs.Add(new ProcessInfo(pid, st!.Ppid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]")
                 {
-                    if (!ProcReader.TryReadStat(pid, out var st)) continue;
-                    string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
-                    int? uid = ProcReader.TryReadEffectiveUid(pid);
-                    procs.Add(new ProcessInfo(pid, st!.Ppid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]")
-                    {
-                        State = st.State.ToString(),
-                        Uid = uid,
-                        User = uid is { } id ? users.UserName(id) : null,
-                        RssKb = st.RssPages * Environment.SystemPageSize / 1024,
-                        StartedAt = ProcReader.StartTime(st),
-                        OomScore = ProcReader.TryReadOomScore(pid),
-                        OomScoreAdj = ProcReader.TryReadOomScoreAdj(pid),
-                    });
-                }
+                    State = st.State.ToString(),
+                    Uid = uid,
+                    User = uid is { } id ? users.UserName(id) : null,
+                    RssKb = st.RssPages * Environment.SystemPageSize / 1024,
+                    StartedAt = ProcReader.StartTime(st),
+                    OomScore = ProcReader.TryReadOomScore(pid),
+                    OomScoreAdj = ProcReader.TryReadOomScoreAdj(pid),
+                });
             }
-            string? mainComm = v.MainPid > 0 && ProcReader.TryReadStat(v.MainPid, out var ms) ? ms!.Comm : null;
-            var exit = v.LastMainExit;
-            return new UnitStatus
-            {
-                Name = u.Name,
-                Description = u.Description,
-                LoadState = "loaded",
-                ActiveState = ServiceStateNames.ActiveState(v.State),
-                SubState = ServiceStateNames.SubState(v.State),
-                FragmentPath = u.FilePath,
-                DropInPaths = [.. u.DropInPaths],
-                FreezerState = cgroup is null ? "running" : _ctx.Cgroups.FreezerState(cgroup),
-                StateSince = v.StateSince,
-                MainPid = v.MainPid,
-                MainCommand = mainComm,
-                ControlPid = v.ControlPid,
-                ExecMainPid = v.LastMainPid,
-                ExecMainCode = exit is { } e ? (int)e.Code : 0,
-                ExecMainStatus = exit?.Value ?? 0,
-                ExecMainText = exit?.ToString(),
-                Result = ServiceResultNames.Format(v.Result),
-                CGroup = cgroup is null ? null : _ctx.Cgroups.Layout.ProcPath(cgroup.Path),
-                TasksCurrent = cgroup is null ? null : _ctx.Cgroups.TasksCurrent(cgroup),
-                TasksMax = u.TasksMax.Resolve(HostLimits.MaxTasks),
-                MemoryCurrent = cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(cgroup),
-                MemoryMax = u.MemoryMax.Resolve(HostLimits.TotalMemory),
-                KillMode = KillModeNames.Format(u.KillMode),
-                KillSignal = u.KillSignal,
-                FinalKillSignal = u.FinalKillSignal,
-                SendSigkill = u.SendSigkill,
-                SendSighup = u.SendSighup,
-                TimeoutStartUSec = ToUsec(u.TimeoutStart),
-                TimeoutStopUSec = ToUsec(u.TimeoutStop),
-                Type = u.Type.ToString().ToLowerInvariant(),
-                Restart = RestartPolicyNames.Format(u.Restart),
-                RestartUSec = ToUsec(v.RestartDelay),
-                NRestarts = v.NRestarts,
-                LastError = v.LastError,
-                LeftOver = [.. v.LeftOver],
-                Escaped = ServiceStateNames.HasNoRun(v.State) ? [.. v.EscapedLeft] : Escapees(cgroup),
-                Processes = procs,
-                Zombies = ZombieGroups(zombies),
-                ZombieMax = u.ZombieMax,
-                LogBytesLost = v.Log?.LostBytes ?? 0,
-                NotEnforced = LimitEnforcement.NotEnforced(u, _ctx.Cgroups),
-            };
         }
+        string? mainComm = v.MainPid > 0 && ProcReader.TryReadStat(v.MainPid, out var ms) ? ms!.Comm : null;
+        var exit = v.LastMainExit;
+        return new UnitStatus
+        {
+            Name = u.Name,
+            Description = u.Description,
+            LoadState = "loaded",
+            ActiveState = ServiceStateNames.ActiveState(v.State),
+            SubState = ServiceStateNames.SubState(v.State),
+            FragmentPath = u.FilePath,
+            DropInPaths = [.. u.DropInPaths],
+            FreezerState = cgroup is null ? "running" : _ctx.Cgroups.FreezerState(cgroup),
+            StateSince = v.StateSince,
+            MainPid = v.MainPid,
+            MainCommand = mainComm,
+            ControlPid = v.ControlPid,
+            ExecMainPid = v.LastMainPid,
+            ExecMainCode = exit is { } e ? (int)e.Code : 0,
+            ExecMainStatus = exit?.Value ?? 0,
+            ExecMainText = exit?.ToString(),
+            Result = ServiceResultNames.Format(v.Result),
+            CGroup = cgroup is null ? null : _ctx.Cgroups.Layout.ProcPath(cgroup.Path),
+            TasksCurrent = cgroup is null ? null : _ctx.Cgroups.TasksCurrent(cgroup),
+            TasksMax = u.TasksMax.Resolve(HostLimits.MaxTasks),
+            MemoryCurrent = cgroup is null ? null : _ctx.Cgroups.MemoryCurrent(cgroup),
+            MemoryMax = u.MemoryMax.Resolve(HostLimits.TotalMemory),
+            KillMode = KillModeNames.Format(u.KillMode),
+            KillSignal = u.KillSignal,
+            FinalKillSignal = u.FinalKillSignal,
+            SendSigkill = u.SendSigkill,
+            SendSighup = u.SendSighup,
+            TimeoutStartUSec = ToUsec(u.TimeoutStart),
+            TimeoutStopUSec = ToUsec(u.TimeoutStop),
+            Type = u.Type.ToString().ToLowerInvariant(),
+            Restart = RestartPolicyNames.Format(u.Restart),
+            RestartUSec = ToUsec(v.RestartDelay),
+            NRestarts = v.NRestarts,
+            LastError = v.LastError,
+            LeftOver = [.. v.LeftOver],
+            Escaped = ServiceStateNames.HasNoRun(v.State) ? [.. v.EscapedLeft] : Escapees(cgroup),
+            Processes = procs,
+            Zombies = ZombieGroups(zombies),
+            ZombieMax = u.ZombieMax,
+            LogBytesLost = v.Log?.LostBytes ?? 0,
+            NotEnforced = LimitEnforcement.NotEnforced(u, _ctx.Cgroups),
+        };
     }
 
     /// <summary>Tasks and memory of the cgroup (null without a run): the samples of the page's charts.</summary>

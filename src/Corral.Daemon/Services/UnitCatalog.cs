@@ -45,7 +45,4 @@ public static class UnitCatalog
         }
         return byName.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
     }
-
-    /// <summary>"web" and "web.service" name the same unit, as with systemctl.</summary>
-    public static string Normalize(string name) => UnitNames.Normalize(name);
 }
