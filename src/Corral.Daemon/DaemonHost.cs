@@ -47,9 +47,10 @@ public static class DaemonHost
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
         using var oomWatcher = OomKillWatcher.TryStart(out string? noKmsg);
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
-        using var trackerScope = tracker = new ProcessTracker(store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
-        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker.OnProcEvent(e); }, options.ProcEventsBuffer);
-        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker,
+        // The connector's thread owns the lineage: its events and everyone's changes run there.
+        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer);
+        using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
+        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")));
         using var manager = new Manager(options, ctx);
         manager.Reload();

@@ -5,18 +5,22 @@ namespace Corral.Linux;
 /// <summary>
 /// The one place that reaps. The daemon is a child subreaper, so orphans of its services become
 /// its children too; a dedicated thread waits in waitid(P_ALL) and hands each status to whoever
-/// registered the pid, or to the orphan handler. The spawner holds <see cref="SpawnLock"/> from
-/// posix_spawn until it has registered the pid, and dispatch takes the same lock, so a fast exit
-/// cannot be mistaken for an orphan's.
+/// registered the pid, or to the orphan handler.
+/// A process may be reaped before whoever made it has registered it (a spawn whose program fails at
+/// once, a forking service's daemon adopted by pid). So a spawner opens a <see cref="Claim"/> first:
+/// while any claim is open, an exit nobody registered is parked instead of given to the orphan
+/// handler; the claim's Register delivers a parked exit at once, and closing the last claim hands
+/// whatever is still parked to the orphan handler. No lock is held across a spawn.
 /// </summary>
 public sealed class ChildReaper : IDisposable
 {
+    // The three below are guarded by _handlers' lock, held only for dictionary operations.
     private readonly Dictionary<int, Action<ExitStatus>> _handlers = new();
+    private readonly Dictionary<int, ExitStatus> _parked = new();
+    private int _claims;
     private readonly SemaphoreSlim _childrenMayExist = new(0);
     private readonly Thread _thread;
     private volatile bool _stopping;
-
-    public object SpawnLock { get; } = new();
 
     /// <summary>Called for exits of pids no one registered: reparented orphans of services.</summary>
     public event Action<int, ExitStatus>? OrphanExited;
@@ -31,11 +35,54 @@ public sealed class ChildReaper : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Registers the handler for a pid just spawned; call with <see cref="SpawnLock"/> held.</summary>
-    public void Register(int pid, Action<ExitStatus> onExit)
+    /// <summary>Opened before a child is made (or a pid is taken over); exits nobody registered are parked until it closes.</summary>
+    public Claim BeginClaim()
     {
-        lock (_handlers) _handlers[pid] = onExit;
+        lock (_handlers) _claims++;
+        return new Claim(this);
+    }
+
+    /// <summary>What a spawner holds from before the spawn until the pid is registered.</summary>
+    public sealed class Claim(ChildReaper reaper) : IDisposable
+    {
+        private bool _closed;
+
+        /// <summary>The handler for the pid's exit; called at once (on this thread) when the exit was already reaped.</summary>
+        public void Register(int pid, Action<ExitStatus> onExit) => reaper.Register(pid, onExit);
+
+        public void Dispose()
+        {
+            if (_closed) return;
+            _closed = true;
+            reaper.EndClaim();
+        }
+    }
+
+    private void Register(int pid, Action<ExitStatus> onExit)
+    {
+        ExitStatus? early = null;
+        lock (_handlers)
+        {
+            if (_parked.Remove(pid, out var status)) early = status;
+            else _handlers[pid] = onExit;
+        }
+        // Only now, the child existing: a reaper woken before the spawn could find no child and sleep again.
         _childrenMayExist.Release();
+        if (early is { } s) Deliver(pid, onExit, s);
+    }
+
+    private void EndClaim()
+    {
+        List<KeyValuePair<int, ExitStatus>>? orphans = null;
+        lock (_handlers)
+        {
+            if (--_claims == 0 && _parked.Count > 0)
+            {
+                orphans = [.. _parked];
+                _parked.Clear();
+            }
+        }
+        foreach (var (pid, status) in orphans ?? []) Deliver(pid, null, status);
     }
 
     private void Loop()
@@ -52,7 +99,7 @@ public sealed class ChildReaper : IDisposable
                 if (errno == Interop.ECHILD)
                 {
                     // No child at all: none can appear but through a spawn (an orphan needs a living
-                    // ancestor among our children), and every spawn releases this.
+                    // ancestor among our children), and every registration releases this.
                     _childrenMayExist.Wait();
                     continue;
                 }
@@ -74,11 +121,19 @@ public sealed class ChildReaper : IDisposable
     private void Dispatch(int pid, ExitStatus status)
     {
         Action<ExitStatus>? handler;
-        lock (SpawnLock)
         lock (_handlers)
         {
-            if (_handlers.Remove(pid, out handler)) { }
+            if (!_handlers.Remove(pid, out handler) && _claims > 0)
+            {
+                _parked[pid] = status; // perhaps a child whose spawner has not registered it yet
+                return;
+            }
         }
+        Deliver(pid, handler, status);
+    }
+
+    private void Deliver(int pid, Action<ExitStatus>? handler, ExitStatus status)
+    {
         try
         {
             if (handler is not null) handler(status);

@@ -21,7 +21,7 @@ public sealed class TrackerHarness : IDisposable
         Cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-{name}-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
         Cgroups.EnsureRoot();
         Store = new EventStore(Path.Combine(_dir, "corral.db"));
-        Tracker = new ProcessTracker(Store, new IdentityMap(), "not traced in this test", Cgroups, oom: null);
+        Tracker = new ProcessTracker(new InlineLoop(), Store, new IdentityMap(), "not traced in this test", Cgroups, oom: null);
     }
 
     public ICgroupManager Cgroups { get; }
@@ -58,5 +58,22 @@ public sealed class TrackerHarness : IDisposable
         Store.Dispose();
         Cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(5));
         Directory.Delete(_dir, recursive: true);
+    }
+}
+
+/// <summary>
+/// The lineage's loop in unit tests: work runs at once on the posting thread, one at a time (the
+/// test thread, or a pool thread that read /proc after an exec), so what a test feeds is there when
+/// its next line asks.
+/// </summary>
+public sealed class InlineLoop : Linux.IEventLoop
+{
+    private readonly object _gate = new();
+
+    public bool IsCurrent => Monitor.IsEntered(_gate);
+
+    public void Post(Action work)
+    {
+        lock (_gate) work();
     }
 }

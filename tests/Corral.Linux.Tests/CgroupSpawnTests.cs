@@ -67,6 +67,36 @@ public sealed class CgroupSpawnTests : IDisposable
     }
 
     [Fact]
+    public async Task An_exit_reaped_before_the_spawner_registered_the_pid_reaches_its_handler_not_the_orphan_handler()
+    {
+        var cg = _cgroups.Create("early.service", null, null);
+        var exited = new TaskCompletionSource<ExitStatus>();
+        int spawned = 0;
+        var orphans = new List<int>();
+        Action<int, ExitStatus> onOrphan = (pid, _) => { lock (orphans) orphans.Add(pid); };
+        TestReaper.Instance.OrphanExited += onOrphan;
+        try
+        {
+            // The process exits at once and the reaper reaps it while the spawner is still busy
+            // registering it elsewhere (the pause): its status is parked, then handed to the spawner's handler.
+            var request = Sleep(cg) with { Executable = "/bin/sh", Argv = ["sh", "-c", "exit 7"] };
+            using var handle = _spawner.Spawn(request, (_, status) => exited.TrySetResult(status), pid =>
+            {
+                spawned = pid;
+                for (int i = 0; i < 200 && File.Exists($"/proc/{pid}/stat"); i++) Thread.Sleep(10); // reaped: /proc forgets it
+            });
+
+            Assert.False(File.Exists($"/proc/{spawned}/stat"), "the child should have been reaped during the pause");
+            Assert.Equal(ExitStatus.Exited(7), await exited.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+            lock (orphans) Assert.DoesNotContain(spawned, orphans);
+        }
+        finally
+        {
+            TestReaper.Instance.OrphanExited -= onOrphan;
+        }
+    }
+
+    [Fact]
     public void A_failing_setup_step_is_reported_with_its_name_and_errno()
     {
         var cg = _cgroups.Create("fail.service", null, null);

@@ -9,8 +9,9 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 public sealed partial class EventStore
 {
-    private readonly Dictionary<(string Unit, string Cause), long> _deathCounts = [];
-    private readonly Dictionary<string, long> _noticeCounts = new(StringComparer.Ordinal);
+    // Written by writers under the store's lock; read by /metrics without it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Unit, string Cause), long> _deathCounts = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noticeCounts = new(StringComparer.Ordinal);
 
     private void LoadCounts()
     {
@@ -39,24 +40,25 @@ public sealed partial class EventStore
     /// <summary>Deaths recorded by unit and cause (exit, signal, oom-kill, corral, kernel, unknown).</summary>
     public List<(string Unit, string Cause, long Count)> DeathCounts()
     {
-        lock (_gate) return _deathCounts.Select(kv => (kv.Key.Unit, kv.Key.Cause, kv.Value)).ToList();
+        return _deathCounts.Select(kv => (kv.Key.Unit, kv.Key.Cause, kv.Value)).ToList();
     }
 
     /// <summary>Notices raised, by kind.</summary>
     public List<(string Kind, long Count)> NoticeCounts()
     {
-        lock (_gate) return _noticeCounts.Select(kv => (kv.Key, kv.Value)).ToList();
+        return _noticeCounts.Select(kv => (kv.Key, kv.Value)).ToList();
     }
 
     /// <summary>The newest death record of each unit, of the given roles (all when none): the page's "last death" column.</summary>
     public List<DeathRecord> LastDeaths(IReadOnlyCollection<string>? roles = null)
     {
-        lock (_gate)
+        lock (_readGate)
         {
-            using var cmd = _db.CreateCommand();
+            var db = Reader();
+            using var cmd = db.CreateCommand();
             string where = RoleFilter(cmd, roles) is { } role ? " WHERE " + role : "";
             cmd.CommandText = $"SELECT * FROM deaths WHERE id IN (SELECT MAX(id) FROM deaths{where} GROUP BY unit) ORDER BY unit";
-            return ReadDeaths(cmd);
+            return ReadDeaths(db, cmd);
         }
     }
 }

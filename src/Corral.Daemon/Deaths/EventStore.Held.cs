@@ -20,12 +20,14 @@ public sealed partial class EventStore
     private Notice? _recovered;
     private DateTimeOffset? _holdingSince;
     private long _heldDropped, _heldDroppedTotal;
+    // _held.Count as last changed under the lock, for readers that do not take it (/metrics, the monitor).
+    private int _heldCount;
 
     /// <summary>Records held in memory now, waiting for room in the database.</summary>
-    public int Held { get { lock (_gate) return _held.Count; } }
+    public int Held => Volatile.Read(ref _heldCount);
 
     /// <summary>Held records that were dropped because too many were held, since the daemon started.</summary>
-    public long HeldDropped { get { lock (_gate) return _heldDroppedTotal; } }
+    public long HeldDropped => Interlocked.Read(ref _heldDroppedTotal);
 
     /// <summary>Writes what is held, if anything; called by the health monitor at every tick.</summary>
     public void RetryHeld()
@@ -54,12 +56,62 @@ public sealed partial class EventStore
             if (_recovered is { } told) written.Insert(0, told);
             _recovered = null;
         }
+        Tell(written);
+        return stored;
+    }
+
+    /// <summary>
+    /// Writes what is held, then the deaths in one transaction; when that fails, each is written
+    /// (or held, or refused) on its own as <see cref="Write"/> would.
+    /// </summary>
+    private void WriteMany(IReadOnlyList<DeathRecord> records)
+    {
+        var written = new List<object>();
+        lock (_gate)
+        {
+            if (!TryWriteHeld(written)) foreach (var r in records) Hold(r, "records held before it are not written yet");
+            else if (TryInsertBatch(records) is { } stored) written.AddRange(stored);
+            else
+            {
+                foreach (var r in records)
+                {
+                    var (result, failure) = TryInsert(r, out var one);
+                    if (result == Outcome.Written) written.Add(one!);
+                    else if (result == Outcome.Full) Hold(r, failure!);
+                }
+            }
+            if (_recovered is { } told) written.Insert(0, told);
+            _recovered = null;
+        }
+        Tell(written);
+    }
+
+    /// <summary>The stored records, or null when the transaction failed (nothing of it was written).</summary>
+    private List<DeathRecord>? TryInsertBatch(IReadOnlyList<DeathRecord> records)
+    {
+        var stored = new List<DeathRecord>(records.Count);
+        try
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var r in records) stored.Add(InsertDeath(r, tx));
+            tx.Commit();
+        }
+        catch (SqliteException)
+        {
+            return null;
+        }
+        foreach (var s in stored) Inserted(s);
+        return stored;
+    }
+
+    /// <summary>Listeners hear of each record written, in order, outside the store's lock.</summary>
+    private void Tell(List<object> written)
+    {
         foreach (var w in written)
         {
             if (w is DeathRecord d) Added?.Invoke(d);
             else if (w is Notice n) NoticeAdded?.Invoke(n);
         }
-        return stored;
     }
 
     private enum Outcome { Written, Full, Rejected }
@@ -105,6 +157,7 @@ public sealed partial class EventStore
             var (result, _) = TryInsert(next, out var stored);
             if (result == Outcome.Full) return false;
             _held.Dequeue();
+            Volatile.Write(ref _heldCount, _held.Count);
             if (result == Outcome.Written) written.Add(stored!);
         }
         string dropped = _heldDropped > 0 ? $"; {_heldDropped} more were lost, past the {MaxHeld} that can be held" : "";
@@ -129,8 +182,9 @@ public sealed partial class EventStore
         {
             _held.Dequeue();
             _heldDropped++;
-            _heldDroppedTotal++;
+            Interlocked.Increment(ref _heldDroppedTotal);
         }
         _held.Enqueue(record);
+        Volatile.Write(ref _heldCount, _held.Count);
     }
 }

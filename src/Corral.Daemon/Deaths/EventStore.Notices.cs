@@ -51,9 +51,9 @@ public sealed partial class EventStore
     /// <summary>Notices newest first (or oldest first after <paramref name="afterId"/>), filtered by unit, kind and time.</summary>
     public List<Notice> QueryNotices(string? unit, string? kind, DateTimeOffset? since, long? afterId, int limit)
     {
-        lock (_gate)
+        lock (_readGate)
         {
-            using var cmd = _db.CreateCommand();
+            using var cmd = Reader().CreateCommand();
             var where = new List<string>();
             if (kind is not null) { where.Add("kind = $kind"); cmd.Parameters.AddWithValue("$kind", kind); }
             PageQuery(cmd, "SELECT id, at_us, unit, kind, pid, count, message FROM notices", where, "at_us", unit, since, afterId, limit);

@@ -12,10 +12,16 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 public sealed partial class EventStore : IDisposable
 {
+    // The writing connection, with the counters and the held records: writers (the death recorder,
+    // notices) take _gate. Readers (events, the page, /metrics) never do: they query on a connection
+    // of their own under _readGate, which WAL lets read while a write is under way.
     private SqliteConnection _db = null!;
     private readonly string _path;
     private int _generation; // how many times a corrupt store was replaced while in use
     private readonly object _gate = new();
+    private SqliteConnection? _reader;
+    private int _readerGeneration;
+    private readonly object _readGate = new();
     private int _sinceTrim;
 
     /// <summary>rw-r-----: records name users, command lines and senders; they are not for every user of the machine.</summary>
@@ -93,7 +99,7 @@ public sealed partial class EventStore : IDisposable
     /// </summary>
     private Notices.Notice RecoverLocked(string detail)
     {
-        _generation++;
+        Interlocked.Increment(ref _generation);
         _db.Dispose();
         string message = MoveAside(_path, new StoreCorruptException(_path, detail).Message);
         Connect();
@@ -213,7 +219,15 @@ public sealed partial class EventStore : IDisposable
     /// <summary>Records a death: written at once, or held in memory when the database cannot take it (EventStore.Held.cs).</summary>
     public DeathRecord Add(DeathRecord r) => Write(r) as DeathRecord ?? r;
 
-    private DeathRecord InsertDeath(DeathRecord r)
+    /// <summary>Records deaths in one transaction (one commit for a whole stop's worth), or each held as Add would.</summary>
+    public void AddDeaths(IReadOnlyList<DeathRecord> records)
+    {
+        if (records.Count == 1) Add(records[0]);
+        else if (records.Count > 1) WriteMany(records);
+    }
+
+    /// <param name="batch">the transaction of a batch being written; null to write this one in its own</param>
+    private DeathRecord InsertDeath(DeathRecord r, SqliteTransaction? batch = null)
     {
         DeathRecord stored;
         {
@@ -257,7 +271,9 @@ public sealed partial class EventStore : IDisposable
             p.AddWithValue("$oadj", (object?)r.Oom?.OomScoreAdj ?? DBNull.Value);
             p.AddWithValue("$olimit", r.Oom?.LimitBytes is { } lim ? (object)(long)lim : DBNull.Value);
             p.AddWithValue("$opeak", r.Oom?.PeakBytes is { } pk ? (object)(long)pk : DBNull.Value);
-            using var tx = _db.BeginTransaction();
+            // A batch's transaction belongs to the batch; otherwise this record's is disposed here (rolled back unless committed).
+            using var own = batch is null ? _db.BeginTransaction() : null;
+            var tx = batch ?? own!;
             cmd.Transaction = tx;
             stored = r with { Id = (long)cmd.ExecuteScalar()! };
             for (int i = 0; i < r.CorralKills.Count; i++)
@@ -275,15 +291,24 @@ public sealed partial class EventStore : IDisposable
                 ins.Parameters.AddWithValue("$at", ToUs(k.At)!);
                 ins.ExecuteNonQuery();
             }
-            tx.Commit();
-            CountDeath(stored);
-            if (++_sinceTrim >= 1000)
+            if (own is not null)
             {
-                _sinceTrim = 0;
-                Trim($"DELETE FROM corral_signals WHERE death_id <= (SELECT MAX(id) FROM deaths) - {Retention}; DELETE FROM deaths WHERE id <= (SELECT MAX(id) FROM deaths) - {Retention}");
+                own.Commit();
+                Inserted(stored);
             }
         }
         return stored;
+    }
+
+    /// <summary>Counts a death once its row is committed, and trims past the retention every 1000.</summary>
+    private void Inserted(DeathRecord stored)
+    {
+        CountDeath(stored);
+        if (++_sinceTrim >= 1000)
+        {
+            _sinceTrim = 0;
+            Trim($"DELETE FROM corral_signals WHERE death_id <= (SELECT MAX(id) FROM deaths) - {Retention}; DELETE FROM deaths WHERE id <= (SELECT MAX(id) FROM deaths) - {Retention}");
+        }
     }
 
     /// <summary>Deletes what is past the retention; a failure (a full disk) is tried again at the next trim, it loses nothing.</summary>
@@ -299,16 +324,17 @@ public sealed partial class EventStore : IDisposable
     public List<DeathRecord> Query(string? unit, IReadOnlyCollection<string>? roles, DateTimeOffset? since, long? afterId, int limit,
         IReadOnlyCollection<string>? causes = null, bool hideCleanExits = false)
     {
-        lock (_gate)
+        lock (_readGate)
         {
-            using var cmd = _db.CreateCommand();
+            var db = Reader();
+            using var cmd = db.CreateCommand();
             var where = new List<string>();
             if (RoleFilter(cmd, roles) is { } role) where.Add(role);
             if (causes is { Count: > 0 })
                 where.Add("cause IN (" + string.Join(',', causes.Select((c, i) => { cmd.Parameters.AddWithValue($"$c{i}", c); return $"$c{i}"; })) + ")");
             if (hideCleanExits) where.Add($"NOT (role = 'process' AND code = {(int)ExitCode.Exited} AND status = 0)");
             PageQuery(cmd, "SELECT * FROM deaths", where, "ended_us", unit, since, afterId, limit);
-            return ReadDeaths(cmd);
+            return ReadDeaths(db, cmd);
         }
     }
 
@@ -319,17 +345,17 @@ public sealed partial class EventStore : IDisposable
             : null;
 
     /// <summary>The records a SELECT * FROM deaths returns, each with the signals Corral sent before it.</summary>
-    private List<DeathRecord> ReadDeaths(SqliteCommand cmd)
+    private static List<DeathRecord> ReadDeaths(SqliteConnection db, SqliteCommand cmd)
     {
         var list = new List<DeathRecord>();
         using (var reader = cmd.ExecuteReader())
             while (reader.Read()) list.Add(Read(reader));
-        return list.Select(d => d with { CorralKills = SignalsOf(d.Id) }).ToList();
+        return list.Select(d => d with { CorralKills = SignalsOf(db, d.Id) }).ToList();
     }
 
-    private List<CorralKill> SignalsOf(long deathId)
+    private static List<CorralKill> SignalsOf(SqliteConnection db, long deathId)
     {
-        using var cmd = _db.CreateCommand();
+        using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT signal, verb, uid, reason, sent_us FROM corral_signals WHERE death_id = $id ORDER BY seq";
         cmd.Parameters.AddWithValue("$id", deathId);
         using var r = cmd.ExecuteReader();
@@ -392,9 +418,27 @@ public sealed partial class EventStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Under _readGate: the readers' connection, opened again after a corrupt store was replaced.</summary>
+    private SqliteConnection Reader()
+    {
+        int generation = Volatile.Read(ref _generation);
+        if (_reader is not null && _readerGeneration == generation) return _reader;
+        _reader?.Dispose();
+        _reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
+        _reader.Open();
+        using (var cmd = _reader.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA busy_timeout=5000; PRAGMA query_only=1;";
+            cmd.ExecuteNonQuery();
+        }
+        _readerGeneration = generation;
+        return _reader;
+    }
+
     public void Dispose()
     {
         lock (_gate) _db.Dispose();
+        lock (_readGate) _reader?.Dispose();
     }
 }
 

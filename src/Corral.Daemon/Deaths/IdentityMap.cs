@@ -9,9 +9,14 @@ namespace Corral.Daemon.Deaths;
 /// connector (a fork inherits its parent's, an exec renames, a uid event changes the uid) after one
 /// scan of /proc. A signal's sender is often gone — a `kill` exits at once — before its trace line
 /// is read; who it was is still known here for a few seconds after it exited.
+/// Written only by the connector's thread, which reads nothing from /proc here: what an event does
+/// not tell (the name after an exec, the uid of a process whose parent was unknown) is left unknown
+/// and read from /proc by whoever asks, on their own thread. Readers (the death recorder) look up
+/// single entries of the concurrent map.
 /// </summary>
 public sealed class IdentityMap
 {
+    /// <summary>Uid -1 and Comm null: not known from events (read from /proc when asked).</summary>
     private readonly record struct Identity(int Uid, string? Comm, long ExitedAt);
 
     private readonly ConcurrentDictionary<int, Identity> _ids = new();
@@ -24,7 +29,7 @@ public sealed class IdentityMap
                 _ids[pid] = new Identity(uid, Comm(pid), 0);
     }
 
-    public int? UidOf(int pid) => _ids.TryGetValue(pid, out var e) ? e.Uid : ProcReader.TryReadEffectiveUid(pid);
+    public int? UidOf(int pid) => _ids.TryGetValue(pid, out var e) && e.Uid >= 0 ? e.Uid : ProcReader.TryReadEffectiveUid(pid);
 
     public string? CommOf(int pid) => _ids.TryGetValue(pid, out var e) && e.Comm is not null ? e.Comm : Comm(pid);
 
@@ -33,17 +38,17 @@ public sealed class IdentityMap
         switch (e.Kind)
         {
             case ProcEventKind.Fork:
-                if (_ids.TryGetValue(e.ParentPid, out var parent)) _ids[e.Pid] = parent with { ExitedAt = 0 };
-                else if (ProcReader.TryReadEffectiveUid(e.Pid) is { } uid) _ids[e.Pid] = new Identity(uid, Comm(e.Pid), 0);
+                _ids[e.Pid] = _ids.TryGetValue(e.ParentPid, out var parent) ? parent with { ExitedAt = 0 } : new Identity(-1, null, 0);
                 break;
             case ProcEventKind.Exec:
-                if (_ids.TryGetValue(e.Pid, out var execd)) _ids[e.Pid] = execd with { Comm = Comm(e.Pid) ?? execd.Comm };
+                // The new name is in /proc (or the trace's exec line) but not in the event.
+                if (_ids.TryGetValue(e.Pid, out var execd)) _ids[e.Pid] = execd with { Comm = null };
                 break;
             case ProcEventKind.Comm: // prctl(PR_SET_NAME); exec sends no such event
                 if (_ids.TryGetValue(e.Pid, out var named)) _ids[e.Pid] = named with { Comm = e.Comm };
                 break;
             case ProcEventKind.Uid:
-                _ids[e.Pid] = (_ids.TryGetValue(e.Pid, out var before) ? before : new Identity(e.Uid, Comm(e.Pid), 0)) with { Uid = e.Uid };
+                _ids[e.Pid] = (_ids.TryGetValue(e.Pid, out var before) ? before : new Identity(e.Uid, null, 0)) with { Uid = e.Uid };
                 break;
             case ProcEventKind.Exit:
                 if (_ids.TryGetValue(e.Pid, out var gone)) _ids[e.Pid] = gone with { ExitedAt = Environment.TickCount64 };

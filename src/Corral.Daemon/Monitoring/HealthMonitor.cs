@@ -31,7 +31,8 @@ public sealed class HealthMonitor : IDisposable
     private readonly object _tickGate = new();
     private readonly Dictionary<string, bool> _zombiesOver = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<(int Pid, string Comm)>> _escapesSeen = new(StringComparer.Ordinal);
-    private bool _underPressure;
+    // Written by the tick, read by Machine() on API threads without waiting for a tick.
+    private volatile bool _underPressure;
     private long _overrunsHandled, _rescans;
 
     public HealthMonitor(Manager manager, ProcessTracker tracker, EventStore store, ProcConnectorListener? connector, double pressureShare, TimeSpan interval)
@@ -87,26 +88,26 @@ public sealed class HealthMonitor : IDisposable
     public MachineStatus Machine()
     {
         var use = ProcessTable.Read();
-        lock (_tickGate)
-            return new MachineStatus(use.Processes ?? 0, use.Threads, use.PidMax, use.ThreadsMax, use.Share, _pressureShare, _underPressure)
-            {
-                ProcEvents = _tracker.ProcEvents,
-                ConnectorOverruns = _connector?.Overruns ?? 0,
-                ExitsLost = _tracker.ExitsLost,
-                Rescans = _rescans,
-            };
+        return new MachineStatus(use.Processes ?? 0, use.Threads, use.PidMax, use.ThreadsMax, use.Share, _pressureShare, _underPressure)
+        {
+            ProcEvents = _tracker.ProcEvents,
+            ConnectorOverruns = _connector?.Overruns ?? 0,
+            ExitsLost = _tracker.ExitsLost,
+            Rescans = Interlocked.Read(ref _rescans),
+        };
     }
 
     private void CheckLostEvents(List<ServiceRunner> runners)
     {
         _tracker.PruneGone(Environment.TickCount64);
+        _tracker.PruneZombies();
         long overruns = _connector?.Overruns ?? 0;
         if (overruns == _overrunsHandled) return;
         long lost = overruns - _overrunsHandled;
         _overrunsHandled = overruns;
         var units = runners.Where(r => !Core.State.ServiceStateNames.HasNoRun(r.State)).Select(r => r.Unit.Name).ToList();
         var r = _tracker.Rescan(units);
-        _rescans++;
+        Interlocked.Increment(ref _rescans);
         _store.Add(new Notice(NoticeKinds.EventsLost, null,
             $"the kernel dropped process events ({lost} socket overrun{(lost == 1 ? "" : "s")} of the process connector); " +
             $"rescanned /proc and {units.Count} service cgroup{(units.Count == 1 ? "" : "s")}: {r.Adopted} untracked process{(r.Adopted == 1 ? "" : "es")} adopted, " +
@@ -158,7 +159,7 @@ public sealed class HealthMonitor : IDisposable
             _ => "",
         };
         _store.Add(new Notice(NoticeKinds.ZombiesExceeded, name, $"{count} zombies, more than ZombieMax={max}: {factories}{action}") { Pid = worst.ParentPid, Count = count });
-        // The job runs on its own, off the tick (which holds the gate Machine() takes: a job may spawn);
+        // The job runs on its own, off the tick (a job may spawn, and the next tick must not wait for it);
         // the next ticks see its outcome (zombies gone with their parent: cleared).
         var zombieAction = h.Unit.ZombieAction;
         _ = Task.Run(() => zombieAction switch

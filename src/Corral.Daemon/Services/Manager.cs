@@ -18,7 +18,8 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
     public async Task<List<string>> ReloadAsync()
     {
         var loads = UnitCatalog.LoadAll(options.UnitDirs);
-        var messages = new List<string>();
+        // Read before the lock: the warnings read unit files and the cgroup controllers.
+        var messages = loads.Values.SelectMany(load => load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups))).Select(d => d.ToString()).ToList();
         var updates = new List<(ServiceRunner Runner, ServiceUnit Unit)>();
         var removed = new List<ServiceRunner>();
         lock (_gate)
@@ -27,7 +28,6 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
             foreach (var (name, load) in loads)
             {
                 _loads[name] = load;
-                messages.AddRange(load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups)).Select(d => d.ToString()));
                 if (load.Unit is null) continue;
                 if (_runners.TryGetValue(name, out var r)) updates.Add((r, load.Unit));
                 else _runners[name] = new ServiceRunner(load.Unit, ctx);
@@ -149,7 +149,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         string how = runner.AdoptUnrecorded(lastBeat);
         string message = $"{name} was found running with no run record (the previous daemon could not write it); taken over: {how}";
         Console.Error.WriteLine($"corral: {message}");
-        ctx.Tracker.Store.Add(new Notices.Notice(Notices.NoticeKinds.AdoptedUnrecorded, name, message));
+        ctx.Store.Add(new Notices.Notice(Notices.NoticeKinds.AdoptedUnrecorded, name, message));
     }
 
     /// <summary>The cgroup of a unit that no longer exists: its processes are stopped (SIGTERM, then SIGKILL after 5 s) and it is removed.</summary>
@@ -158,7 +158,7 @@ public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDispos
         var cg = ctx.Cgroups.For(name);
         var pids = ctx.Cgroups.ReadPids(cg);
         const string why = "the unit no longer exists";
-        ctx.Tracker.Store.Add(new Notices.Notice(Notices.NoticeKinds.LeftoverCgroup, name,
+        ctx.Store.Add(new Notices.Notice(Notices.NoticeKinds.LeftoverCgroup, name,
             $"cgroup {cg.Path} was left with {pids.Count} process{(pids.Count == 1 ? "" : "es")} ({why}); stopping it: SIGTERM, SIGKILL after 5s")
         { Count = pids.Count });
         Console.Error.WriteLine($"corral: {name}: leftover cgroup with {pids.Count} processes ({why}); stopping it");

@@ -12,6 +12,7 @@ public sealed record ServiceContext(
     CgroupEventsWatcher Watcher,
     OutputCollector Output,
     Deaths.ProcessTracker Tracker,
+    Deaths.EventStore Store,
     string LogDir,
     RunStore Runs)
 {

@@ -81,7 +81,7 @@ public sealed partial class ServiceRunner
     /// <summary>The service's log, and new output pipes into it with their holder.</summary>
     private void OpenLogAndPipes()
     {
-        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
+        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
         _pipes = _ctx.Output.Open(_log);
         StartPipeHolder();
     }
@@ -159,18 +159,16 @@ public sealed partial class ServiceRunner
 
         if (pid is { } mainPid)
         {
-            lock (_ctx.Reaper.SpawnLock)
+            using var claim = _ctx.Reaper.BeginClaim();
+            var h = ProcessHandle.TryOpen(mainPid);
+            if (h is not null)
             {
-                var h = ProcessHandle.TryOpen(mainPid);
-                if (h is not null)
-                {
-                    _main = h;
-                    _lastMainPid = mainPid;
-                    _lastMainExit = null;
-                    _ctx.Tracker.TrackRunning(mainPid, Unit.Name, Core.Deaths.ProcessRoles.Main);
-                    // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
-                    _ctx.Reaper.Register(mainPid, status => OnProcessExit(h, status));
-                }
+                _main = h;
+                _lastMainPid = mainPid;
+                _lastMainExit = null;
+                _ctx.Tracker.TrackRunning(mainPid, Unit.Name, Core.Deaths.ProcessRoles.Main);
+                // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
+                claim.Register(mainPid, status => OnProcessExit(h, status));
             }
         }
         _pending.Enqueue(ServiceEvent.Started);

@@ -163,7 +163,7 @@ public sealed partial class ServiceRunner
             _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
             _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
         }
-        _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Tracker.Store.Add(n));
+        _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
         _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
         if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
         {

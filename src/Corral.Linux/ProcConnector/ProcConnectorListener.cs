@@ -1,15 +1,23 @@
+using System.Collections.Concurrent;
+
 namespace Corral.Linux.ProcConnector;
 
 /// <summary>
 /// Listens to the kernel's process connector (NETLINK_CONNECTOR, CN_IDX_PROC) on one thread and
 /// hands every fork, exec and exit of a process to a callback. A full socket buffer loses events
 /// (ENOBUFS); those are counted in <see cref="Overruns"/> and reported to <see cref="Overrun"/>.
+/// The thread is also an <see cref="IEventLoop"/>: the state the callback keeps (the lineage of the
+/// services' processes) is owned by it, and other threads post their work on it here. Posted work
+/// runs between datagrams, at least every 64 of them, so an ask is answered during a burst too.
 /// </summary>
-public sealed unsafe class ProcConnectorListener : IDisposable
+public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
 {
     private const uint CnIdxProc = 1, CnValProc = 1, McastListen = 1, McastIgnore = 2;
+    private const int MsgDontWait = 0x40;
     private readonly int _fd;
+    private readonly int _kick;
     private readonly Action<ProcEvent> _onEvent;
+    private readonly ConcurrentQueue<Action> _posted = new();
     private readonly Thread _thread;
     private volatile bool _disposed;
     private long _overruns;
@@ -28,6 +36,13 @@ public sealed unsafe class ProcConnectorListener : IDisposable
             Interop.Close(_fd);
             throw new ErrnoException("bind(NETLINK_CONNECTOR)", e);
         }
+        _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+        if (_kick < 0)
+        {
+            int e = Interop.LastErrno;
+            Interop.Close(_fd);
+            throw new ErrnoException("eventfd", e);
+        }
         SendControl(McastListen);
         _thread = new Thread(Loop) { IsBackground = true, Name = "proc-connector" };
         _thread.Start();
@@ -38,6 +53,21 @@ public sealed unsafe class ProcConnectorListener : IDisposable
 
     /// <summary>Raised (on the listener thread) after events were lost, so that state can be rebuilt from /proc.</summary>
     public event Action? Overrun;
+
+    public bool IsCurrent => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="work"/> on the listener's thread. Once the listener is disposed, nothing owns the state any more and the work runs on the caller's thread.</summary>
+    public void Post(Action work)
+    {
+        if (_disposed)
+        {
+            work();
+            return;
+        }
+        _posted.Enqueue(work);
+        ulong one = 1;
+        Interop.Write(_kick, (byte*)&one, 8);
+    }
 
     private void SendControl(uint op)
     {
@@ -57,26 +87,55 @@ public sealed unsafe class ProcConnectorListener : IDisposable
     private void Loop()
     {
         byte* buf = stackalloc byte[4096];
+        var fds = stackalloc Interop.PollFd[2];
         while (!_disposed)
         {
-            nint n = Interop.Recv(_fd, buf, 4096, 0);
-            if (n < 0)
+            fds[0] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
+            fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
+            if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
+            ulong count;
+            Interop.Read(_kick, (byte*)&count, 8);
+            RunPosted();
+            if (!ReadAvailable(buf)) break;
+        }
+        RunPosted();
+    }
+
+    /// <summary>Reads and hands on every datagram waiting; false once the socket is closed.</summary>
+    private bool ReadAvailable(byte* buf)
+    {
+        for (int n = 1; !_disposed; n++)
+        {
+            nint len = Interop.Recv(_fd, buf, 4096, MsgDontWait);
+            if (len < 0)
             {
                 int errno = Interop.LastErrno;
                 if (errno == Interop.EINTR) continue;
+                if (errno == Interop.EAGAIN) return true;
                 if (errno == Interop.ENOBUFS)
                 {
                     Interlocked.Increment(ref _overruns);
                     try { Overrun?.Invoke(); } catch (Exception e) { Console.Error.WriteLine($"corral: overrun handler failed: {e}"); }
                     continue;
                 }
-                return; // closed
+                return false; // closed
             }
-            if (ProcEvent.TryParse(new ReadOnlySpan<byte>(buf, (int)n), out var ev))
+            if (ProcEvent.TryParse(new ReadOnlySpan<byte>(buf, (int)len), out var ev))
             {
                 try { _onEvent(ev); }
                 catch (Exception e) { Console.Error.WriteLine($"corral: process event handler failed: {e}"); }
             }
+            if (n % 64 == 0) RunPosted();
+        }
+        return false;
+    }
+
+    private void RunPosted()
+    {
+        while (_posted.TryDequeue(out var work))
+        {
+            try { work(); }
+            catch (Exception e) { Console.Error.WriteLine($"corral: work posted to the process connector failed: {e}"); }
         }
     }
 
@@ -85,6 +144,11 @@ public sealed unsafe class ProcConnectorListener : IDisposable
         if (_disposed) return;
         _disposed = true;
         try { SendControl(McastIgnore); } catch (ErrnoException) { }
+        ulong one = 1;
+        Interop.Write(_kick, (byte*)&one, 8);
+        _thread.Join(TimeSpan.FromSeconds(2));
         Interop.Close(_fd);
+        Interop.Close(_kick);
+        RunPosted(); // anything posted while the thread was ending
     }
 }

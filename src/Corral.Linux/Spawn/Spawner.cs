@@ -32,20 +32,19 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
                 else Interop.FileActionsAddOpen(fa, 2, "/dev/null", Interop.O_WRONLY, 0);
                 Interop.FileActionsAddDup2(fa, statusWrite, 3);
 
-                lock (reaper.SpawnLock)
-                {
-                    int rc, pid;
-                    fixed (IntPtr* pargv = argv.Pointers)
-                    fixed (IntPtr* penvp = envp.Pointers)
-                        rc = Interop.PosixSpawn(out pid, ExecutorPath, fa, null, pargv, penvp);
-                    if (rc != 0) throw new SpawnException("posix_spawn", rc, ExecutorPath);
-                    // Open the pidfd before the reaper can dispatch this pid's exit.
-                    var h = new ProcessHandle(pid, Interop.PidfdOpen(pid));
-                    handle = h;
-                    reaper.Register(pid, status => onExit(h, status));
-                    // Still before the executor can exec: whoever tracks the service's processes learns of it first.
-                    onSpawned?.Invoke(pid);
-                }
+                using var claim = reaper.BeginClaim();
+                int rc, pid;
+                fixed (IntPtr* pargv = argv.Pointers)
+                fixed (IntPtr* penvp = envp.Pointers)
+                    rc = Interop.PosixSpawn(out pid, ExecutorPath, fa, null, pargv, penvp);
+                if (rc != 0) throw new SpawnException("posix_spawn", rc, ExecutorPath);
+                // The pidfd is open before the exit can be handed on: until the claim registers the
+                // pid, the reaper parks its exit.
+                var h = new ProcessHandle(pid, Interop.PidfdOpen(pid));
+                handle = h;
+                // Whoever tracks the service's processes learns of it before its exit can be told.
+                onSpawned?.Invoke(pid);
+                claim.Register(pid, status => onExit(h, status));
             }
             finally
             {
