@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 using Corral.Linux;
 
 namespace Corral.Bench;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Bench;
 

@@ -65,29 +65,51 @@ public sealed class ApiClient(string socketPath)
     /// One unit of a verb that names several (status, cat): its status, or null after the daemon's
     /// refusal was printed and its exit code (4 for no such unit or no permission) taken.
     /// </summary>
-    public Daemon.Api.UnitStatus? UnitOrReport(string unit, bool withProcesses, ref int exit)
+    public Daemon.Wire.UnitStatus? UnitOrReport(string unit, bool withProcesses, ref int exit)
     {
         var (code, body) = Send("GET", $"/v1/units/{Unit(unit)}{(withProcesses ? "?processes=1" : "")}");
-        if (code == 200) return System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Api.ApiJson.Default.UnitStatus)!;
+        if (code == 200) return System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Wire.ApiJson.Default.UnitStatus)!;
         var err = ErrorFrom(code, body);
         Console.Error.WriteLine($"corral: {err.Message}");
         exit = err.ExitCode;
         return null;
     }
 
-    public static CliError ErrorFrom(int status, string body)
+    /// <summary>
+    /// One request per unit, in order, as systemctl does with several units: a refusal is printed
+    /// and its exit code kept (the last one's), and the next unit is still asked.
+    /// </summary>
+    /// <param name="answered">called with each accepted request's index and body</param>
+    public int PostEach(IReadOnlyList<string> targets, VerbKind kind, Action<int, string>? answered = null)
+    {
+        int exit = 0;
+        for (int i = 0; i < targets.Count; i++)
+        {
+            var (status, body) = Send("POST", targets[i]);
+            if (status == 200)
+            {
+                answered?.Invoke(i, body);
+                continue;
+            }
+            var err = ErrorFrom(status, body, kind);
+            Console.Error.WriteLine($"corral: {err.Message}");
+            exit = err.ExitCode;
+        }
+        return exit;
+    }
+
+    public static CliError ErrorFrom(int status, string body, VerbKind kind = VerbKind.Query)
     {
         string message;
         try
         {
-            message = System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Api.ApiJson.Default.JobResponse)?.Error ?? body;
+            message = System.Text.Json.JsonSerializer.Deserialize(body, Daemon.Wire.ApiJson.Default.JobResponse)?.Error ?? body;
         }
         catch (System.Text.Json.JsonException)
         {
             message = body;
         }
-        // systemctl's codes: 4 for no such unit and for insufficient privileges (LSB).
-        return new CliError(message, status is 404 or 403 ? 4 : 1);
+        return new CliError(message, CliError.ExitCodeFor(status, kind));
     }
 
     public static string Unit(string name) => Uri.EscapeDataString(Core.Units.UnitNames.Normalize(name));

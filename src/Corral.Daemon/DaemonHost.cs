@@ -61,7 +61,7 @@ public static class DaemonHost
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
-        var history = http is null ? null : new Web.UsageHistory();
+        var history = http is null ? null : new Monitoring.UsageHistory();
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
             { Heartbeat = ctx.Runs.Beat, Sampler = history is null ? null : history.MaybeSample };
         var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history, Oom = new Monitoring.OomCandidates(cgroups) };

@@ -12,7 +12,7 @@ public sealed class DaemonStartException(string message) : Exception(message);
 /// pid — it never renames its socket over a live one, never adopts another daemon's runs, never
 /// stops another daemon's services as leftovers. The locks go with the process, also on SIGKILL.
 /// </summary>
-public sealed class InstanceLocks : IDisposable
+internal sealed class InstanceLocks : IDisposable
 {
     private readonly List<FileLock> _held = [];
 

@@ -51,7 +51,7 @@ public sealed class FileLock : IDisposable
             using var reader = new StreamReader(f);
             return int.TryParse(reader.ReadToEnd().Trim(), out int pid) ? pid : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ErrnoException) { return null; }
+        catch (Exception e) when (e is ErrnoException || Core.FileErrors.Is(e)) { return null; }
     }
 
     private static bool TryLock(int fd, string path)

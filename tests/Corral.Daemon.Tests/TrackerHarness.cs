@@ -9,7 +9,7 @@ namespace Corral.Daemon.Tests;
 /// real processes it starts and moves into a unit's cgroup behind the tracker's back (as if their
 /// fork events were lost). Dispose kills what it started and removes everything.
 /// </summary>
-public sealed class TrackerHarness : IDisposable
+internal sealed class TrackerHarness : IDisposable
 {
     private readonly string _dir;
     private readonly List<Process> _started = [];

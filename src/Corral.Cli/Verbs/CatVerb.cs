@@ -1,4 +1,4 @@
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 
@@ -32,7 +32,7 @@ public static class CatVerb
                     string text = File.ReadAllText(path);
                     Console.Write(text.Length == 0 || text.EndsWith('\n') ? text : text + "\n");
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (Core.FileErrors.Is(e))
                 {
                     Console.Error.WriteLine($"corral: cannot read {path}: {e.Message}");
                     exit = 1;

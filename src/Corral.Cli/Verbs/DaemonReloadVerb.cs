@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 

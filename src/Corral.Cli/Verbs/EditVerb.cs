@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Corral.Core.Units;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 

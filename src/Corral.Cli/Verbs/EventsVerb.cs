@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Corral.Core.Text;
 using Corral.Core.Units;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 using Corral.Daemon.Notices;
 
 namespace Corral.Cli.Verbs;

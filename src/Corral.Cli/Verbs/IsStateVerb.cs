@@ -1,4 +1,4 @@
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Corral.Core.Units;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 
@@ -25,18 +25,9 @@ public static class JobVerb
         }
         if (a.Has("--no-block")) query += (query.Length == 0 ? "?" : "&") + "no-block=1";
 
-        int exit = 0;
-        foreach (var unit in a.Positional)
+        int exit = client.PostEach(a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/{verb}{query}").ToList(), VerbKind.Job, (i, body) =>
         {
-            var (status, body) = client.Send("POST", $"/v1/units/{ApiClient.Unit(unit)}/{verb}{query}");
-            if (status != 200)
-            {
-                var err = ApiClient.ErrorFrom(status, body);
-                Console.Error.WriteLine($"corral: {err.Message}");
-                // systemctl exits 5 for a unit that is not loaded, 4 for insufficient privileges
-                exit = status == 404 ? 5 : status == 403 ? 4 : 1;
-                continue;
-            }
+            string unit = a.Positional[i];
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;
             foreach (var w in r.Warnings ?? []) Console.Error.WriteLine($"corral: warning: {w}");
             if (r.Escaped is { Count: > 0 } escaped)
@@ -44,7 +35,7 @@ public static class JobVerb
                     + string.Join(", ", escaped.Select(e => $"{e.Pid} ({e.Comm}) in {e.Cgroup}")));
             if (r.LeftOver is { Count: > 0 } left)
                 Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {left.Count} process(es) left running after stop (KillMode): {string.Join(' ', left)}");
-        }
+        });
         return exit;
     }
 }

@@ -17,16 +17,6 @@ public static class KillVerb
         string whomText = a.Get("--kill-whom") ?? "all";
         if (!KillModeNames.TryParseWhom(whomText, out _))
             throw new CliError($"kill: --kill-whom '{whomText}' is not one of main, control, all");
-        int exit = 0;
-        foreach (var unit in a.Positional)
-        {
-            var (status, body) = client.Send("POST", $"/v1/units/{ApiClient.Unit(unit)}/kill?signal={sig}&whom={whomText}");
-            if (status != 200)
-            {
-                Console.Error.WriteLine($"corral: {ApiClient.ErrorFrom(status, body).Message}");
-                exit = status == 403 ? 4 : 1;
-            }
-        }
-        return exit;
+        return client.PostEach(a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/kill?signal={sig}&whom={whomText}").ToList(), VerbKind.Signal);
     }
 }

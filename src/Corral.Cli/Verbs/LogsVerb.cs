@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Corral.Cli.Rendering;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 

@@ -7,15 +7,6 @@ public static class ResetFailedVerb
     {
         var a = new CliArgs("reset-failed", rest, new Dictionary<string, string>(), new HashSet<string>());
         var paths = a.Positional.Count == 0 ? ["/v1/reset-failed"] : a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/reset-failed").ToList();
-        int exit = 0;
-        foreach (var path in paths)
-        {
-            var (status, body) = client.Send("POST", path);
-            if (status == 200) continue;
-            var err = ApiClient.ErrorFrom(status, body);
-            Console.Error.WriteLine($"corral: {err.Message}");
-            exit = err.ExitCode;
-        }
-        return exit;
+        return client.PostEach(paths, VerbKind.Query);
     }
 }

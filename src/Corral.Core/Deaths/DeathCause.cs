@@ -19,26 +19,15 @@ public enum DeathCause
 
 public static class DeathCauseNames
 {
+    private static readonly Text.NameTable<DeathCause> Names = new(
+        ("exit", DeathCause.Exit), ("signal", DeathCause.Signal), ("oom-kill", DeathCause.OomKill),
+        ("corral", DeathCause.Corral), ("kernel", DeathCause.Kernel), ("unknown", DeathCause.Unknown));
+
     /// <summary>Every cause by its name, as records and filters spell it.</summary>
-    public static readonly IReadOnlyList<string> All = ["exit", "signal", "oom-kill", "corral", "kernel", "unknown"];
+    public static readonly IReadOnlyList<string> All = Names.Names;
 
-    public static string Format(DeathCause c) => c switch
-    {
-        DeathCause.Exit => "exit",
-        DeathCause.Signal => "signal",
-        DeathCause.OomKill => "oom-kill",
-        DeathCause.Corral => "corral",
-        DeathCause.Kernel => "kernel",
-        _ => "unknown",
-    };
+    public static string Format(DeathCause c) => Names.Format(c);
 
-    public static DeathCause Parse(string s) => s switch
-    {
-        "exit" => DeathCause.Exit,
-        "signal" => DeathCause.Signal,
-        "oom-kill" => DeathCause.OomKill,
-        "corral" => DeathCause.Corral,
-        "kernel" => DeathCause.Kernel,
-        _ => DeathCause.Unknown,
-    };
+    /// <summary>A cause as stored; a name this version does not know reads as unknown.</summary>
+    public static DeathCause Parse(string s) => Names.TryParse(s, out var c) ? c : DeathCause.Unknown;
 }

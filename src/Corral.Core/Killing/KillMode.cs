@@ -8,34 +8,16 @@ public enum KillWhom { Main, Control, All }
 
 public static class KillModeNames
 {
-    public static string Format(KillMode mode) => mode switch
-    {
-        KillMode.ControlGroup => "control-group",
-        KillMode.Mixed => "mixed",
-        KillMode.Process => "process",
-        _ => "none",
-    };
+    private static readonly Text.NameTable<KillMode> Modes = new(
+        ("control-group", KillMode.ControlGroup), ("mixed", KillMode.Mixed), ("process", KillMode.Process), ("none", KillMode.None));
 
-    public static bool TryParse(string text, out KillMode mode)
-    {
-        switch (text)
-        {
-            case "control-group": mode = KillMode.ControlGroup; return true;
-            case "mixed": mode = KillMode.Mixed; return true;
-            case "process": mode = KillMode.Process; return true;
-            case "none": mode = KillMode.None; return true;
-            default: mode = default; return false;
-        }
-    }
+    private static readonly Text.NameTable<KillWhom> Whoms = new(("main", KillWhom.Main), ("control", KillWhom.Control), ("all", KillWhom.All));
 
-    public static bool TryParseWhom(string text, out KillWhom whom)
-    {
-        switch (text)
-        {
-            case "main": whom = KillWhom.Main; return true;
-            case "control": whom = KillWhom.Control; return true;
-            case "all": whom = KillWhom.All; return true;
-            default: whom = default; return false;
-        }
-    }
+    public static string Format(KillMode mode) => Modes.Format(mode);
+
+    public static bool TryParse(string text, out KillMode mode) => Modes.TryParse(text, out mode);
+
+    public static bool TryParseWhom(string text, out KillWhom whom) => Whoms.TryParse(text, out whom);
+
+    public static string Format(KillWhom whom) => Whoms.Format(whom);
 }

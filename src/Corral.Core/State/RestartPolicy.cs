@@ -5,23 +5,15 @@ public enum RestartPolicy { No, Always, OnSuccess, OnFailure, OnAbnormal, OnAbor
 
 public static class RestartPolicyNames
 {
-    private static readonly (string Name, RestartPolicy Policy)[] Names =
-    [
+    private static readonly Text.NameTable<RestartPolicy> Names = new(
         ("no", RestartPolicy.No), ("always", RestartPolicy.Always), ("on-success", RestartPolicy.OnSuccess),
-        ("on-failure", RestartPolicy.OnFailure), ("on-abnormal", RestartPolicy.OnAbnormal), ("on-abort", RestartPolicy.OnAbort),
-    ];
+        ("on-failure", RestartPolicy.OnFailure), ("on-abnormal", RestartPolicy.OnAbnormal), ("on-abort", RestartPolicy.OnAbort));
 
-    public static bool TryParse(string text, out RestartPolicy policy)
-    {
-        foreach (var (name, p) in Names)
-            if (name == text) { policy = p; return true; }
-        policy = RestartPolicy.No;
-        return false;
-    }
+    public static bool TryParse(string text, out RestartPolicy policy) => Names.TryParse(text, out policy);
 
-    public static string Format(RestartPolicy p) => Names.First(n => n.Policy == p).Name;
+    public static string Format(RestartPolicy p) => Names.Format(p);
 
-    public static string All => string.Join(", ", Names.Select(n => n.Name));
+    public static string All => string.Join(", ", Names.Names);
 
     /// <summary>
     /// systemd's table (systemd.service(5), "Restart="): a clean exit is Result=success; on-abnormal

@@ -5,6 +5,21 @@ namespace Corral.Core.State;
 /// <summary>Which Exec*= list a control process comes from.</summary>
 public enum ExecPhase { StartPre, Start, StartPost, Reload, Stop, StopPost }
 
+/// <summary>The one mapping from a phase to its commands, used by the state machine and the runner alike.</summary>
+public static class ExecPhaseCommands
+{
+    public static IReadOnlyList<Units.ExecCommand> Commands(this Units.ServiceUnit unit, ExecPhase phase) => phase switch
+    {
+        ExecPhase.StartPre => unit.ExecStartPre,
+        ExecPhase.Start => unit.ExecStart,
+        ExecPhase.StartPost => unit.ExecStartPost,
+        ExecPhase.Reload => unit.ExecReload,
+        ExecPhase.Stop => unit.ExecStop,
+        ExecPhase.StopPost => unit.ExecStopPost,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a phase of a service"),
+    };
+}
+
 /// <summary>What the state machine asks its runner to do; the runner reports back with events.</summary>
 public abstract record ServiceAction
 {
@@ -14,7 +29,8 @@ public abstract record ServiceAction
     public sealed record StartMain(int Index) : ServiceAction;
     /// <summary>Type=forking: take the main pid from PIDFile= (or guess it); report MainStarted or StartFailed.</summary>
     public sealed record ReadPidFile : ServiceAction;
-    public sealed record Kill(KillPlan Plan) : ServiceAction;
+    /// <summary>Send the plan's signals; <paramref name="Reason"/> says why, in words for the death records.</summary>
+    public sealed record Kill(KillPlan Plan, string Reason) : ServiceAction;
     /// <summary>An automatic restart begins: create the run's cgroup and output pipes, as a start request does.</summary>
     public sealed record PrepareRun : ServiceAction;
     /// <summary>Arm the state's single timer (replacing any armed one); infinity means no timer.</summary>

@@ -5,16 +5,12 @@ public enum ServiceResult { Success, Resources, Protocol, Timeout, ExitCode, Sig
 
 public static class ServiceResultNames
 {
-    public static string Format(ServiceResult r) => r switch
-    {
-        ServiceResult.Success => "success",
-        ServiceResult.Resources => "resources",
-        ServiceResult.Protocol => "protocol",
-        ServiceResult.Timeout => "timeout",
-        ServiceResult.ExitCode => "exit-code",
-        ServiceResult.Signal => "signal",
-        ServiceResult.OomKill => "oom-kill",
-        ServiceResult.StartLimitHit => "start-limit-hit",
-        _ => "core-dump",
-    };
+    private static readonly Text.NameTable<ServiceResult> Names = new(
+        ("success", ServiceResult.Success), ("resources", ServiceResult.Resources), ("protocol", ServiceResult.Protocol),
+        ("timeout", ServiceResult.Timeout), ("exit-code", ServiceResult.ExitCode), ("signal", ServiceResult.Signal),
+        ("core-dump", ServiceResult.CoreDump), ("oom-kill", ServiceResult.OomKill), ("start-limit-hit", ServiceResult.StartLimitHit));
+
+    public static string Format(ServiceResult r) => Names.Format(r);
+
+    public static bool TryParse(string text, out ServiceResult r) => Names.TryParse(text, out r);
 }

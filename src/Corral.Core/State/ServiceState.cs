@@ -10,22 +10,14 @@ public enum ServiceState
 
 public static class ServiceStateNames
 {
-    public static string SubState(ServiceState s) => s switch
-    {
-        ServiceState.Dead => "dead",
-        ServiceState.StartPre => "start-pre",
-        ServiceState.Start => "start",
-        ServiceState.StartPost => "start-post",
-        ServiceState.Running => "running",
-        ServiceState.Reload => "reload",
-        ServiceState.Stop => "stop",
-        ServiceState.StopSigterm => "stop-sigterm",
-        ServiceState.StopSigkill => "stop-sigkill",
-        ServiceState.StopPost => "stop-post",
-        ServiceState.FinalSigkill => "final-sigkill",
-        ServiceState.AutoRestart => "auto-restart",
-        _ => "failed",
-    };
+    private static readonly Text.NameTable<ServiceState> SubStates = new(
+        ("dead", ServiceState.Dead), ("start-pre", ServiceState.StartPre), ("start", ServiceState.Start), ("start-post", ServiceState.StartPost),
+        ("running", ServiceState.Running), ("reload", ServiceState.Reload), ("stop", ServiceState.Stop), ("stop-sigterm", ServiceState.StopSigterm),
+        ("stop-sigkill", ServiceState.StopSigkill), ("stop-post", ServiceState.StopPost), ("final-sigkill", ServiceState.FinalSigkill),
+        ("failed", ServiceState.Failed), ("auto-restart", ServiceState.AutoRestart));
+
+    /// <summary>systemd's SubState= name.</summary>
+    public static string SubState(ServiceState s) => SubStates.Format(s);
 
     public static string ActiveState(ServiceState s) => s switch
     {

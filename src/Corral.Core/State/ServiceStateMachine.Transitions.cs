@@ -14,6 +14,7 @@ public sealed partial class ServiceStateMachine
     private void Enter(ServiceState s, TimeSpan timer)
     {
         State = s;
+        if (s == Running) ReachedRunning = true;
         Emit(new ServiceAction.ArmTimer(timer));
     }
 
@@ -36,6 +37,7 @@ public sealed partial class ServiceStateMachine
     private void ManualStart()
     {
         NRestarts = 0; // systemd counts restarts since the last start someone asked for
+        ReachedRunning = false;
         BeginRun(automatic: false);
     }
 
@@ -113,16 +115,7 @@ public sealed partial class ServiceStateMachine
     /// <summary>Runs command <paramref name="index"/> of a phase as the control process, if the phase has it.</summary>
     private bool RunControl(ExecPhase phase, int index, ServiceState state, TimeSpan timer)
     {
-        var commands = phase switch
-        {
-            ExecPhase.StartPre => Unit.ExecStartPre,
-            ExecPhase.StartPost => Unit.ExecStartPost,
-            ExecPhase.Reload => Unit.ExecReload,
-            ExecPhase.Stop => Unit.ExecStop,
-            ExecPhase.StopPost => Unit.ExecStopPost,
-            _ => Unit.ExecStart,
-        };
-        if (index >= commands.Count) return false;
+        if (index >= Unit.Commands(phase).Count) return false;
         _index = index;
         Enter(state, timer);
         Emit(new ServiceAction.RunControl(phase, index));
@@ -170,7 +163,7 @@ public sealed partial class ServiceStateMachine
 
     private void AfterStartCommand(ServiceEvent e, ExecPhase phase, Action<int> next, Action<int> onFailure)
     {
-        var cmd = (phase == ExecPhase.StartPre ? Unit.ExecStartPre : Unit.ExecStartPost)[_index];
+        var cmd = Unit.Commands(phase)[_index];
         var r = ExitClassifier.Classify(e.Status!.Value, Units.ExitStatusSet.Empty, daemonMain: false);
         if (r == ServiceResult.Success || cmd.IgnoreFailure) next(_index + 1);
         else Fail(r, onFailure);
@@ -215,6 +208,14 @@ public sealed partial class ServiceStateMachine
         if (!RunControl(ExecPhase.Reload, index, ServiceState.Reload, Unit.TimeoutStart)) EnterRunning();
     }
 
+    /// <summary>ExecReload= outlived its timeout: it is killed, and the service runs on (as systemd).</summary>
+    private void OnReloadTimeout()
+    {
+        Emit(new ServiceAction.Kill(KillPlan.ForKillVerb(KillWhom.Control, Signals.SignalNames.SigKill),
+            $"ExecReload= outlived TimeoutStartSec= ({Units.TimeSpanParser.Format(Unit.TimeoutStart)})"));
+        EnterRunning();
+    }
+
     private void AfterReloadCommand(ServiceEvent e)
     {
         var r = ExitClassifier.Classify(e.Status!.Value, Units.ExitStatusSet.Empty, daemonMain: false);
@@ -243,7 +244,7 @@ public sealed partial class ServiceStateMachine
             return;
         }
         Enter(StopSigterm, StopTimeout);
-        Emit(new ServiceAction.Kill(plan));
+        Emit(new ServiceAction.Kill(plan, $"KillSignal= to stop (KillMode={KillModeNames.Format(Unit.KillMode)})"));
     }
 
     /// <summary>KillMode=mixed still owes the rest of the cgroup its final signal once main is gone.</summary>
@@ -274,7 +275,9 @@ public sealed partial class ServiceStateMachine
             return;
         }
         Enter(StopSigkill, StopTimeout);
-        Emit(new ServiceAction.Kill(plan));
+        Emit(new ServiceAction.Kill(plan, Result == ServiceResult.Timeout
+            ? $"TimeoutStopSec= ({Units.TimeSpanParser.Format(StopTimeout)}) passed: FinalKillSignal="
+            : "FinalKillSignal= to the rest of the cgroup once the main process was gone (KillMode=mixed)"));
     }
 
     private void CheckSigkillDone()
@@ -293,7 +296,7 @@ public sealed partial class ServiceStateMachine
         if (Unit.SendSigkill && Unit.KillMode is KillMode.ControlGroup or KillMode.Mixed && !(_facts.CgroupEmpty && !_facts.ControlAlive))
         {
             Enter(FinalSigkill, StopTimeout);
-            Emit(new ServiceAction.Kill(KillPlan.ForFinal(KillMode.ControlGroup, Unit.FinalKillSignal)));
+            Emit(new ServiceAction.Kill(KillPlan.ForFinal(KillMode.ControlGroup, Unit.FinalKillSignal), "processes left after ExecStopPost="));
         }
         else EnterDead();
     }

@@ -8,7 +8,10 @@ namespace Corral.Core.State;
 /// <summary>
 /// The service lifecycle, after systemd's service.c, as one table of (state, event) → transition.
 /// Pure: it decides, the runner acts. Every transition returns the actions to carry out; the
-/// runner reports their outcome as further events. Pairs missing from the table are ignored.
+/// runner reports their outcome as further events. Every (state, event) pair is either in
+/// <see cref="Table"/> or in <see cref="Ignored"/> with the reason it changes nothing
+/// (ServiceStateMachine.Ignored.cs); a test enumerates them all, and a pair in neither is a bug
+/// that <see cref="Handle"/> reports.
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
@@ -51,7 +54,7 @@ public sealed partial class ServiceStateMachine
 
         [(ServiceState.Reload, ControlExited)] = (m, e) => m.AfterReloadCommand(e),
         [(ServiceState.Reload, MainExited)] = (m, e) => m.RecordMainExit(e),
-        [(ServiceState.Reload, ServiceEventKind.Timeout)] = (m, _) => { m.Emit(new ServiceAction.Kill(KillPlan.ForKillVerb(KillWhom.Control, Signals.SignalNames.SigKill))); m.EnterRunning(); },
+        [(ServiceState.Reload, ServiceEventKind.Timeout)] = (m, _) => m.OnReloadTimeout(),
         [(ServiceState.Reload, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
 
         [(ServiceState.Stop, ControlExited)] = (m, e) => m.AfterStopCommand(),
@@ -92,6 +95,9 @@ public sealed partial class ServiceStateMachine
 
     public ServiceStateMachine(ServiceUnit unit) => Unit = unit;
 
+    /// <summary>A machine put straight into a state, for tests that visit every cell of the table.</summary>
+    internal static ServiceStateMachine InState(ServiceUnit unit, ServiceState state) => new(unit) { State = state };
+
     public ServiceUnit Unit { get; set; }
     public ServiceState State { get; private set; } = Dead;
     public ServiceResult Result { get; private set; } = ServiceResult.Success;
@@ -99,6 +105,18 @@ public sealed partial class ServiceStateMachine
     public ExitStatus? MainExit { get; private set; }
     /// <summary>Automatic restarts since the last start asked for by someone (systemd's NRestarts=).</summary>
     public int NRestarts { get; private set; }
+
+    /// <summary>
+    /// The run begun by the last start someone asked for (or the run taken over) reached Running: its
+    /// start job is done, whatever happens to the service after.
+    /// </summary>
+    public bool ReachedRunning { get; private set; }
+
+    /// <summary>What a start job finds before anything is asked of the machine.</summary>
+    public StartAdmission AdmitStart() =>
+        State is Running || ServiceStateNames.IsStarting(State) ? StartAdmission.AlreadyUnderWay
+        : ServiceStateNames.IsStopping(State) ? StartAdmission.Stopping
+        : StartAdmission.Begin;
 
     /// <summary>Feeds one event; returns what to do. Events that do not apply to the state change nothing.</summary>
     public IReadOnlyList<ServiceAction> Handle(ServiceEvent e, ServiceFacts facts)
@@ -111,7 +129,12 @@ public sealed partial class ServiceStateMachine
         if (e.Kind == ServiceEventKind.ResetFailed) _startTimes.Clear();
         if (Table.TryGetValue((State, e.Kind), out var transition))
             transition(this, e);
+        else if (!Ignored.ContainsKey((State, e.Kind)))
+            throw new InvalidOperationException($"the lifecycle has no cell for {e.Kind} in {State}");
         return _actions.ToArray();
     }
 
 }
+
+/// <summary>A start job's first answer: begin a run, or done already (a run starts or runs), or refused while stopping.</summary>
+public enum StartAdmission { Begin, AlreadyUnderWay, Stopping }

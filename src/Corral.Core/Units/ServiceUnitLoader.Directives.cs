@@ -12,14 +12,10 @@ public static partial class ServiceUnitLoader
     private static readonly Dictionary<(string Section, string Key), Apply> Directives = new()
     {
         [("Unit", "Description")] = (b, v, _) => b.Description = v,
-        [("Service", "Type")] = (b, v, ctx) => b.Type = v switch
+        [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
         {
-            "simple" => ServiceType.Simple,
-            "exec" => ServiceType.Exec,
-            "forking" => ServiceType.Forking,
-            "oneshot" => ServiceType.Oneshot,
             "notify" or "notify-reload" or "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
-            _ => throw new UnitValueException("is not one of simple, exec, forking, oneshot"),
+            _ => throw new UnitValueException($"is not one of {ServiceTypeNames.All}"),
         },
         [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecStartPre")] = (b, v, _) => AddCommands(b.ExecStartPre, Specifiers.Expand(v, b.Name)),

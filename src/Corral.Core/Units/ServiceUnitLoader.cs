@@ -94,7 +94,7 @@ public static partial class ServiceUnitLoader
             }
             return Load(filePath, text, dropIns);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (FileErrors.Is(ex))
         {
             return new UnitLoadResult(Path.GetFileName(filePath), filePath, null,
                 [new Diagnostic(Severity.Error, current, 0, $"cannot read {(current == filePath ? "unit file" : "drop-in")}: {ex.Message}")]);

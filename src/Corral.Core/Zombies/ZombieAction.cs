@@ -13,17 +13,10 @@ public enum ZombieAction
 
 public static class ZombieActionNames
 {
-    public static bool TryParse(string text, out ZombieAction action)
-    {
-        (bool ok, action) = text switch
-        {
-            "none" => (true, ZombieAction.None),
-            "restart" => (true, ZombieAction.Restart),
-            "stop" => (true, ZombieAction.Stop),
-            _ => (false, ZombieAction.None),
-        };
-        return ok;
-    }
+    private static readonly Text.NameTable<ZombieAction> Names = new(
+        ("none", ZombieAction.None), ("restart", ZombieAction.Restart), ("stop", ZombieAction.Stop));
 
-    public static string Format(ZombieAction a) => a.ToString().ToLowerInvariant();
+    public static bool TryParse(string text, out ZombieAction action) => Names.TryParse(text, out action);
+
+    public static string Format(ZombieAction a) => Names.Format(a);
 }

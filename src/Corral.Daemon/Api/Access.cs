@@ -3,7 +3,7 @@ using Corral.Linux.Procfs;
 namespace Corral.Daemon.Api;
 
 /// <summary>Who is asking, as the kernel says (SO_PEERCRED), and what they may do.</summary>
-public sealed record Caller(int Pid, int Uid, int Gid);
+internal sealed record Caller(int Pid, int Uid, int Gid);
 
 /// <summary>
 /// The socket's rule: root may do everything; members of the socket's group (primary or
@@ -11,7 +11,7 @@ public sealed record Caller(int Pid, int Uid, int Gid);
 /// else is refused. The socket file itself is mode 0660 root:GROUP, so the kernel refuses most
 /// others at connect already; this check is the one that does not depend on the file's mode.
 /// </summary>
-public sealed class Access(int socketGid, string groupName)
+internal sealed class Access(int socketGid, string groupName)
 {
     public int SocketGid => socketGid;
 

@@ -1,7 +1,7 @@
 namespace Corral.Daemon.Api;
 
 /// <summary>What a request to /v1 asks for, once its path is normalised (see HttpRequest.Segments).</summary>
-public enum ApiRouteKind
+internal enum ApiRouteKind
 {
     Units, Deaths, LatestDeaths, Notices, Unit, UnitLogs, UnitHistory, UnitProperties,
     ResetFailedAll, DaemonReload, UnitAction, OomCandidates,
@@ -13,7 +13,7 @@ public enum ApiRouteKind
 /// <c>/v1/units/web/stop/</c> and <c>/%761/units/web/stop</c> are the same route, and whatever
 /// does not parse to a route is 404 before any check or handler runs.
 /// </summary>
-public sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? Verb = null)
+internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? Verb = null)
 {
     /// <summary>The verbs of POST /v1/units/NAME/VERB.</summary>
     public static readonly IReadOnlySet<string> UnitVerbs = new HashSet<string>(StringComparer.Ordinal)

@@ -4,14 +4,16 @@ using Corral.Core.Killing;
 using Corral.Core.Signals;
 using Corral.Core.Units;
 using Corral.Daemon.Services;
+using Corral.Daemon.Wire;
+using Corral.Daemon.Http;
 
 namespace Corral.Daemon.Api;
 
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
-public sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
+internal sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
 {
     /// <summary>Tasks and memory over the last hour; kept only while the HTTP endpoint is on.</summary>
-    public Web.UsageHistory? History { get; init; }
+    public Monitoring.UsageHistory? History { get; init; }
 
     /// <summary>The machine's top OOM candidates (ps --machine).</summary>
     public Monitoring.OomCandidates? Oom { get; init; }

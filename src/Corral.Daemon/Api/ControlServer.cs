@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Corral.Daemon.Http;
 
 namespace Corral.Daemon.Api;
 
@@ -7,7 +8,7 @@ namespace Corral.Daemon.Api;
 /// mode 0660, owned by root and the socket group (--socket-group), and appears only once it listens.
 /// Every request is checked against the caller's credentials (Access).
 /// </summary>
-public sealed class ControlServer(string socketPath, ApiRoutes routes, Access access) : IDisposable
+internal sealed class ControlServer(string socketPath, ApiRoutes routes, Access access) : IDisposable
 {
     private Socket? _listener;
     private readonly CancellationTokenSource _cts = new();

@@ -1,9 +1,10 @@
 using Corral.Core.Units;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Api;
 
 /// <summary>The KEY=VALUE properties of <c>corral show</c>, named and formatted as systemctl show does.</summary>
-public static class UnitProperties
+internal static class UnitProperties
 {
     private const string NotSet = "[not set]";
     private const string Infinity = "infinity";

@@ -17,7 +17,7 @@ namespace Corral.Daemon.Deaths;
 /// the trace line naming its sender, which may be read after the exit; the thread never sleeps on
 /// one death while others are ready, and writes whatever is ready in one SQLite transaction.
 /// </summary>
-public sealed class DeathRecorder : IDisposable
+internal sealed class DeathRecorder : IDisposable
 {
     private static readonly TimeSpan TraceWait = TimeSpan.FromMilliseconds(250);
     private const int PollMs = 5;

@@ -7,7 +7,7 @@ namespace Corral.Daemon.Deaths;
 /// database when it is opened, then counted as records are added, so that a scrape costs no query.
 /// Deleting the oldest records (retention) does not lower them: they are counters.
 /// </summary>
-public sealed partial class EventStore
+internal sealed partial class EventStore
 {
     // Written by writers under the store's lock; read by /metrics without it.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Unit, string Cause), long> _deathCounts = [];

@@ -11,7 +11,7 @@ namespace Corral.Daemon.Deaths;
 /// another says when they were written. At most <see cref="MaxHeld"/> are held: past that the oldest
 /// go, counted, and the second notice says how many.
 /// </summary>
-public sealed partial class EventStore
+internal sealed partial class EventStore
 {
     public const int MaxHeld = 10_000;
 

@@ -3,7 +3,7 @@ using Corral.Daemon.Notices;
 namespace Corral.Daemon.Deaths;
 
 /// <summary>The notices table: everything Corral noticed that is not a death, kept like the deaths.</summary>
-public sealed partial class EventStore
+internal sealed partial class EventStore
 {
     private int _noticesSinceTrim;
 

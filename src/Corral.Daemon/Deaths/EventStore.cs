@@ -10,7 +10,7 @@ namespace Corral.Daemon.Deaths;
 /// beyond <see cref="Retention"/> are deleted. Notices (EventStore.Notices.cs) live in the same
 /// database. Schema: docs/events.md.
 /// </summary>
-public sealed partial class EventStore : IDisposable
+internal sealed partial class EventStore : IDisposable
 {
     // The writing connection, with the counters and the held records: writers (the death recorder,
     // notices) take _gate. Readers (events, the page, /metrics) never do: they query on a connection
@@ -443,5 +443,5 @@ public sealed partial class EventStore : IDisposable
 }
 
 /// <summary>The event database is damaged (SQLite says corrupt, or not a database).</summary>
-public sealed class StoreCorruptException(string path, string detail)
+internal sealed class StoreCorruptException(string path, string detail)
     : Exception($"the event store {path} is corrupt ({detail})");

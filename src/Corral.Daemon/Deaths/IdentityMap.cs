@@ -14,7 +14,7 @@ namespace Corral.Daemon.Deaths;
 /// and read from /proc by whoever asks, on their own thread. Readers (the death recorder) look up
 /// single entries of the concurrent map.
 /// </summary>
-public sealed class IdentityMap
+internal sealed class IdentityMap
 {
     /// <summary>Uid -1 and Comm null: not known from events (read from /proc when asked).</summary>
     private readonly record struct Identity(int Uid, string? Comm, long ExitedAt);

@@ -9,7 +9,7 @@ namespace Corral.Daemon.Deaths;
 /// a runner posts a kill there before it sends the signal, so the note is always read before the
 /// death it causes.
 /// </summary>
-public sealed class KillLedger
+internal sealed class KillLedger
 {
     private readonly Dictionary<string, (List<CorralKill> Kills, DateTimeOffset? WindowEnd)> _kills = new(StringComparer.Ordinal);
 

@@ -13,7 +13,7 @@ namespace Corral.Daemon.Deaths;
 /// lock; it reads nothing from /proc or a cgroup: whoever needs a look at the kernel does it on
 /// their own thread with what it answers (ProcessTracker), and posts back what they found.
 /// </summary>
-public sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, Action<int, TrackedProcess> onExec)
+internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, Action<int, TrackedProcess> onExec)
 {
     private const int MaxUnclaimedForks = 4096;
     private const int MaxZombieCandidates = 65_536;

@@ -23,7 +23,7 @@ namespace Corral.Daemon.Deaths;
 /// answered; what it finds is posted back. So the connector's thread never waits on the kernel's
 /// files, and the kernel does not drop its events while it does.
 /// </summary>
-public sealed class ProcessTracker : IDisposable
+internal sealed class ProcessTracker : IDisposable
 {
     private readonly IEventLoop _loop;
     private readonly Lineage _lineage;

@@ -3,7 +3,7 @@ using Corral.Core.State;
 namespace Corral.Daemon.Deaths;
 
 /// <summary>A traced signal: the sender's process (tgid) and the name the trace gave it; uid and user are looked up when the record is written.</summary>
-public sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool FromKernel, long Tick);
+internal sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool FromKernel, long Tick);
 
 /// <summary>
 /// The signals tracing saw, by target pid, and the file each pid last exec'd (same trace stream, so
@@ -11,7 +11,7 @@ public sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool 
 /// service that signals itself at once) as well as after it died; a death record takes its
 /// evidence, the rest ages out. Owned by the death recorder's thread: the tracer posts there.
 /// </summary>
-public sealed class SignalEvidence
+internal sealed class SignalEvidence
 {
     // Kept this long, so that a process that caught a signal and raised it again later still names
     // the first sender; shortened when many targets are held (a storm of signals on the machine).

@@ -5,7 +5,7 @@ namespace Corral.Daemon.Deaths;
 /// its pid: every check against /proc compares it, so a pid reused by an unrelated process is never
 /// taken for it; 0 when unknown.
 /// </summary>
-public sealed record TrackedProcess(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt, ulong StartTicks = 0)
+internal sealed record TrackedProcess(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt, ulong StartTicks = 0)
 {
     /// <summary>A process's stat is of this very process (same start), or its start is not known.</summary>
     public bool IsSameAs(Linux.Procfs.ProcStat st) => StartTicks == 0 || Linux.Procfs.StartTicks.Same(st.StartTimeTicks, StartTicks);
@@ -25,4 +25,4 @@ public sealed record TrackedProcess(string Unit, string Role, string Comm, strin
 }
 
 /// <summary>An exited process of a service whose parent, another process of the service, had not reaped it when last looked at.</summary>
-public sealed record ZombieCandidate(int Pid, string Unit, int Parent, DateTimeOffset ExitedAt, ulong StartTicks);
+internal sealed record ZombieCandidate(int Pid, string Unit, int Parent, DateTimeOffset ExitedAt, ulong StartTicks);

@@ -2,10 +2,10 @@ using Corral.Linux.Procfs;
 
 namespace Corral.Daemon.Deaths;
 
-public enum ZombieState { Zombie, Exiting, Gone }
+internal enum ZombieState { Zombie, Exiting, Gone }
 
 /// <summary>What /proc says of a zombie candidate now.</summary>
-public static class Zombies
+internal static class Zombies
 {
     /// <summary>
     /// A zombie: still there, state Z, child of the same parent. The kernel sends the exit event before

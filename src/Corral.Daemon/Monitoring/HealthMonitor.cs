@@ -1,10 +1,10 @@
 using Corral.Core.Zombies;
-using Corral.Daemon.Api;
 using Corral.Daemon.Deaths;
 using Corral.Daemon.Notices;
 using Corral.Daemon.Services;
 using Corral.Linux.ProcConnector;
 using Corral.Linux.Procfs;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Monitoring;
 
@@ -15,7 +15,7 @@ namespace Corral.Daemon.Monitoring;
 /// (then /proc is rescanned). Each finding is a notice in the event store, raised once when a
 /// condition starts and once when it clears.
 /// </summary>
-public sealed class HealthMonitor : IDisposable
+internal sealed class HealthMonitor : IDisposable
 {
     /// <summary>A pressure notice clears only below this fraction of the threshold, so that a table hovering at it does not flap.</summary>
     public const double PressureHysteresis = 0.95;
@@ -68,7 +68,7 @@ public sealed class HealthMonitor : IDisposable
             foreach (var runner in runners) CheckUnit(runner);
             CheckPressure();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or Microsoft.Data.Sqlite.SqliteException
+        catch (Exception e) when (Core.FileErrors.Is(e) || e is FormatException or Microsoft.Data.Sqlite.SqliteException
             or Linux.Cgroups.CgroupException or Linux.ErrnoException)
         {
             Console.Error.WriteLine($"corral: health check failed: {e.Message}");
@@ -79,7 +79,7 @@ public sealed class HealthMonitor : IDisposable
         }
     }
 
-    /// <summary>Called every tick with the runners: the web page's usage history samples them (Web.UsageHistory).</summary>
+    /// <summary>Called every tick with the runners: the web page's usage history samples them (Monitoring.UsageHistory).</summary>
     public Action<List<ServiceRunner>>? Sampler { get; init; }
 
     /// <summary>Called every tick: the daemon's heartbeat, which tells a successor when it was last alive.</summary>

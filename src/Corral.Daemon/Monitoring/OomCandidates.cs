@@ -1,5 +1,6 @@
 using Corral.Linux.Cgroups;
 using Corral.Linux.Procfs;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Monitoring;
 
@@ -8,11 +9,11 @@ namespace Corral.Daemon.Monitoring;
 /// /proc/PID/oom_score), each with the unit it belongs to when it is in one of this daemon's
 /// cgroups, or the cgroup it is in otherwise. Read from /proc at each request; nothing is kept.
 /// </summary>
-public sealed class OomCandidates(ICgroupManager cgroups)
+internal sealed class OomCandidates(ICgroupManager cgroups)
 {
     public const int MaxLimit = 1000;
 
-    public List<Api.OomCandidate> Top(int limit)
+    public List<OomCandidate> Top(int limit)
     {
         limit = Math.Clamp(limit, 1, MaxLimit);
         // Scores first (one small read each), then the details of the few that are kept.
@@ -21,7 +22,7 @@ public sealed class OomCandidates(ICgroupManager cgroups)
             if (ProcReader.TryReadOomScore(pid) is { } score) scored.Add((pid, score));
         string root = cgroups.Layout.ProcPath(cgroups.Root) + "/";
         var users = Linux.Users.UserDatabase.Load();
-        var result = new List<Api.OomCandidate>();
+        var result = new List<OomCandidate>();
         foreach (var (pid, score) in scored.OrderByDescending(s => s.Score).ThenBy(s => s.Pid))
         {
             if (result.Count == limit) break;
@@ -31,7 +32,7 @@ public sealed class OomCandidates(ICgroupManager cgroups)
                 && Core.Units.UnitNames.IsService(first) ? first : null;
             int? uid = ProcReader.TryReadEffectiveUid(pid);
             string cmdline = ProcReader.TryReadCmdline(pid) ?? "";
-            result.Add(new Api.OomCandidate(pid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]", score,
+            result.Add(new OomCandidate(pid, st.Comm, cmdline.Length > 0 ? cmdline : $"[{st.Comm}]", score,
                 ProcReader.TryReadOomScoreAdj(pid) ?? 0, st.RssPages * Environment.SystemPageSize / 1024, cgroup, unit)
             {
                 User = uid is { } id ? users.UserName(id) : null,

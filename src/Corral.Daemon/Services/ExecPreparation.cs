@@ -7,7 +7,7 @@ using Corral.Linux.Users;
 namespace Corral.Daemon.Services;
 
 /// <summary>Turns a unit and one of its commands into what the executor needs: environment, argv, credentials.</summary>
-public static class ExecPreparation
+internal static class ExecPreparation
 {
     /// <summary>The largest EnvironmentFile= read (systemd reads env files whole too; a bigger one is a mistake or an attack).</summary>
     public const int EnvironmentFileMaxBytes = 1 << 20;
@@ -92,7 +92,7 @@ public static class ExecPreparation
         {
             string text;
             try { text = Linux.BoundedFile.ReadText(f.Path, EnvironmentFileMaxBytes); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (Core.FileErrors.Is(e))
             {
                 if (f.Optional) continue;
                 throw new StartPreparationException($"EnvironmentFile={f.Path}: {e.Message}");

@@ -1,7 +1,7 @@
 namespace Corral.Daemon.Services;
 
 /// <summary>What percentages in TasksMax= and MemoryMax= are a share of, and the resource limits a service gets by default.</summary>
-public static class HostLimits
+internal static class HostLimits
 {
     public static ulong TotalMemory { get; } = ReadMemTotal();
     public static ulong MaxTasks { get; } = ReadNumber("/proc/sys/kernel/pid_max") ?? 4194304;

@@ -1,5 +1,6 @@
 using Corral.Core.Units;
 using Corral.Linux.Cgroups;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
@@ -9,7 +10,7 @@ namespace Corral.Daemon.Services;
 /// unlimited; Corral runs it too, and says so — a warning when the unit is loaded, a line in
 /// status, a series in /metrics.
 /// </summary>
-public static class LimitEnforcement
+internal static class LimitEnforcement
 {
     /// <summary>The limits the unit sets, each with null (enforced) or why it is not.</summary>
     public static IEnumerable<(CgroupLimit Limit, string Setting, string? NotEnforcedBecause)> Of(ServiceUnit u, ICgroupManager cgroups)
@@ -21,9 +22,9 @@ public static class LimitEnforcement
     }
 
     /// <summary>"MemoryMax=100M not enforced: no memory controller in …", one per limit the host cannot enforce.</summary>
-    public static List<Api.NotEnforcedLimit> NotEnforced(ServiceUnit u, ICgroupManager cgroups) =>
+    public static List<NotEnforcedLimit> NotEnforced(ServiceUnit u, ICgroupManager cgroups) =>
         Of(u, cgroups).Where(l => l.NotEnforcedBecause is not null)
-            .Select(l => new Api.NotEnforcedLimit(CgroupLimitNames.Of(l.Limit).Directive, $"{l.Setting} not enforced: {l.NotEnforcedBecause}")).ToList();
+            .Select(l => new NotEnforcedLimit(CgroupLimitNames.Of(l.Limit).Directive, $"{l.Setting} not enforced: {l.NotEnforcedBecause}")).ToList();
 
     /// <summary>A warning at load for each, located at the directive's line in the unit file.</summary>
     public static IEnumerable<Diagnostic> Warnings(UnitLoadResult load, ICgroupManager cgroups)
@@ -31,7 +32,7 @@ public static class LimitEnforcement
         if (load.Unit is not { } u) yield break;
         string[] lines;
         try { lines = File.ReadAllLines(load.FilePath); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { lines = []; }
+        catch (Exception e) when (Core.FileErrors.Is(e)) { lines = []; }
         foreach (var (limit, setting, why) in Of(u, cgroups))
         {
             if (why is null) continue;

@@ -9,7 +9,7 @@ namespace Corral.Daemon.Services;
 /// file is then always opened with O_NOFOLLOW (AppendFile), which no check of the directory can
 /// replace. Created as 0750 when missing.
 /// </summary>
-public static class LogDirectory
+internal static class LogDirectory
 {
     public static void Prepare(string dir)
     {

@@ -3,7 +3,7 @@ using Corral.Core.Logs;
 namespace Corral.Daemon.Services;
 
 /// <summary>Reading a unit's log files (&lt;unit&gt;.log, then .log.1, .log.2 … older and older) from the newest line back.</summary>
-public static class LogFiles
+internal static class LogFiles
 {
     /// <summary>The unit's files, newest first: the live one, then its backups in order.</summary>
     public static List<string> Of(string logDir, string unit)

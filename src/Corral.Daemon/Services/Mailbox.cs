@@ -10,7 +10,7 @@ namespace Corral.Daemon.Services;
 /// blocks only this unit's loop, never a reader (readers take the immutable view the loop publishes).
 /// A loop costs no thread of its own while idle: a hundred idle units cost a hundred empty queues.
 /// </summary>
-public sealed class Mailbox(string name)
+internal sealed class Mailbox(string name)
 {
     private readonly ConcurrentQueue<Action> _queue = new();
     // 1 while a drain is scheduled or running: at most one drains at a time, so posts stay in order.

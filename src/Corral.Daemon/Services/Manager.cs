@@ -1,10 +1,10 @@
 using Corral.Core.Units;
-using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
 /// <summary>Holds every unit: its last load result and, once loaded, its runner.</summary>
-public sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisposable
+internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, UnitLoadResult> _loads = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace Corral.Daemon.Services;
 /// A process is named by pid and start time (clock ticks since boot) together, so a pid reused
 /// since is never taken for it.
 /// </summary>
-public sealed record RunRecord
+internal sealed record RunRecord
 {
     public required string Unit { get; init; }
     /// <summary>running, stopping or auto-restart.</summary>
@@ -27,10 +27,10 @@ public sealed record RunRecord
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(RunRecord))]
-public sealed partial class RunJson : JsonSerializerContext;
+internal sealed partial class RunJson : JsonSerializerContext;
 
 /// <summary>The run records of the state directory: written atomically (temporary file, then rename) at each change.</summary>
-public sealed class RunStore(string dir)
+internal sealed class RunStore(string dir)
 {
     public string Dir { get; } = dir;
 

@@ -1,6 +1,7 @@
 using Corral.Core.State;
 using Corral.Core.Units;
 using Corral.Linux.Cgroups;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
@@ -10,7 +11,7 @@ namespace Corral.Daemon.Services;
 /// on the loop. What the kernel knows (tasks, memory, processes, the freezer) is read beside it, from
 /// the cgroup it names.
 /// </summary>
-public sealed record RunnerView(
+internal sealed record RunnerView(
     ServiceUnit Unit,
     ServiceState State,
     DateTimeOffset StateSince,
@@ -23,6 +24,6 @@ public sealed record RunnerView(
     int NRestarts,
     string? LastError,
     IReadOnlyList<int> LeftOver,
-    IReadOnlyList<Api.Escapee> EscapedLeft,
+    IReadOnlyList<Escapee> EscapedLeft,
     ServiceCgroup? Cgroup,
     ServiceLog? Log);

@@ -5,7 +5,7 @@ using Corral.Linux.Spawn;
 namespace Corral.Daemon.Services;
 
 /// <summary>The daemon-wide machinery every runner uses.</summary>
-public sealed record ServiceContext(
+internal sealed record ServiceContext(
     ICgroupManager Cgroups,
     Spawner Spawner,
     ChildReaper Reaper,

@@ -19,7 +19,7 @@ namespace Corral.Daemon.Services;
 /// Written from the output thread (one write per read from a pipe) and flushed by the runner at the
 /// end of a run, under one lock.
 /// </summary>
-public sealed class ServiceLog(string path, string unit, Action<Notice>? notify) : IOutputSink, IDisposable
+internal sealed class ServiceLog(string path, string unit, Action<Notice>? notify) : IOutputSink, IDisposable
 {
     /// <summary>rw-r-----: the output of services is not for every user of the machine.</summary>
     public const int FileMode = 0x1a0;
@@ -138,7 +138,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
             errno = _file.TryWrite(_batch.WrittenSpan);
             if (errno != 0) failure = $"cannot write {Path}: {ErrnoException.Describe(errno)}";
         }
-        catch (Exception e) when (e is ErrnoException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ErrnoException || Core.FileErrors.Is(e))
         {
             failure = e.Message;
         }
@@ -210,7 +210,7 @@ public sealed class ServiceLog(string path, string unit, Action<Notice>? notify)
                 if (File.Exists($"{Path}.{i}")) File.Move($"{Path}.{i}", $"{Path}.{i + 1}");
             if (File.Exists(Path)) File.Move(Path, Path + ".1");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             Console.Error.WriteLine($"corral: {unit}: cannot rotate {Path}: {e.Message}");
         }

@@ -9,7 +9,7 @@ using Corral.Linux.Spawn;
 
 namespace Corral.Daemon.Services;
 
-public sealed partial class ServiceRunner
+internal sealed partial class ServiceRunner
 {
     private void Execute(ServiceAction action)
     {
@@ -22,13 +22,13 @@ public sealed partial class ServiceRunner
                 SpawnMain(Unit.ExecStart[s.Index]);
                 break;
             case ServiceAction.RunControl c:
-                SpawnControl(CommandsFor(c.Phase)[c.Index]);
+                SpawnControl(Unit.Commands(c.Phase)[c.Index]);
                 break;
             case ServiceAction.ReadPidFile:
                 AdoptForkedMain();
                 break;
             case ServiceAction.Kill k:
-                SendKill(k.Plan);
+                SendKill(k.Plan, k.Reason);
                 break;
             case ServiceAction.Finish f:
                 FinishRun(f.Result);
@@ -38,16 +38,6 @@ public sealed partial class ServiceRunner
                 break;
         }
     }
-
-    private IReadOnlyList<ExecCommand> CommandsFor(ExecPhase phase) => phase switch
-    {
-        ExecPhase.StartPre => Unit.ExecStartPre,
-        ExecPhase.Start => Unit.ExecStart,
-        ExecPhase.StartPost => Unit.ExecStartPost,
-        ExecPhase.Reload => Unit.ExecReload,
-        ExecPhase.Stop => Unit.ExecStop,
-        _ => Unit.ExecStopPost,
-    };
 
     /// <summary>Creates the cgroup, output pipes and watch for a new run; reuses what a previous run left.</summary>
     private void PrepareRun()
@@ -119,7 +109,7 @@ public sealed partial class ServiceRunner
     }
 
     /// <summary>What a run's preparation may fail with (its cgroup, log or pipes): the start fails with the message.</summary>
-    private static bool IsPreparationFailure(Exception e) => e is CgroupException or IOException or UnauthorizedAccessException or ErrnoException;
+    private static bool IsPreparationFailure(Exception e) => e is CgroupException or ErrnoException || Core.FileErrors.Is(e);
 
     /// <summary>What a spawn may fail with: a step of the executor, a setting that cannot be met, the cgroup.</summary>
     private static bool IsSpawnFailure(Exception e) => e is SpawnException or StartPreparationException or CgroupException or ErrnoException;
@@ -174,9 +164,9 @@ public sealed partial class ServiceRunner
         _pending.Enqueue(ServiceEvent.Started);
     }
 
-    private void SendKill(KillPlan plan)
+    private void SendKill(KillPlan plan, string reason)
     {
-        NoteKill(plan.Signal, KillReason());
+        NoteKill(plan.Signal, reason);
         if (plan.Targets.HasFlag(KillTargets.Cgroup) && _cgroup is not null)
         {
             if (plan.Signal == SignalNames.SigKill) _ctx.Cgroups.KillAll(_cgroup);
@@ -246,17 +236,6 @@ public sealed partial class ServiceRunner
         EscapedLeft = [];
     }
 
-    /// <summary>Why the state machine is signalling now, in words for the death record.</summary>
-    private string KillReason() => _fsm.State switch
-    {
-        ServiceState.StopSigterm => $"KillSignal= to stop (KillMode={KillModeNames.Format(Unit.KillMode)})",
-        ServiceState.StopSigkill => _fsm.Result == ServiceResult.Timeout
-            ? $"TimeoutStopSec= ({Core.Units.TimeSpanParser.Format(_fsm.StopTimeout)}) passed: FinalKillSignal="
-            : "FinalKillSignal= to the rest of the cgroup once the main process was gone (KillMode=mixed)",
-        ServiceState.FinalSigkill => "processes left after ExecStopPost=",
-        _ => "stop",
-    };
-
     private void NoteKill(int signal, string reason) =>
         _ctx.Tracker.NoteCorralKill(Unit.Name, new Core.Deaths.CorralKill(signal, _jobVerb, _jobUid, reason, DateTimeOffset.Now));
 
@@ -275,4 +254,4 @@ public sealed partial class ServiceRunner
 }
 
 /// <summary>A unit setting could not be turned into a spawn request (user unknown, file missing).</summary>
-public sealed class StartPreparationException(string message) : Exception(message);
+internal sealed class StartPreparationException(string message) : Exception(message);

@@ -11,7 +11,7 @@ namespace Corral.Daemon.Services;
 /// service writing while no daemon reads blocks (once the pipe is full) instead of dying of SIGPIPE;
 /// the next daemon takes the run over from what it finds.
 /// </summary>
-public sealed partial class ServiceRunner
+internal sealed partial class ServiceRunner
 {
     private ProcessHandle? _holder;
     private RunRecord? _persisted;
@@ -93,7 +93,7 @@ public sealed partial class ServiceRunner
             _persisted = now;
             RunRecordError = null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             if (RunRecordError is null) Console.Error.WriteLine($"corral: cannot write the run record of {Unit.Name}: {e.Message}");
             RunRecordError = e.Message; // tried again at the next event
@@ -150,7 +150,7 @@ public sealed partial class ServiceRunner
     private static string? LinkOf(string path)
     {
         try { return new FileInfo(path).LinkTarget; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        catch (Exception e) when (Core.FileErrors.Is(e)) { return null; }
     }
 
     /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
@@ -192,13 +192,12 @@ public sealed partial class ServiceRunner
         else mainAlive = false;
         if (_cgroup is not null) _ctx.Tracker.Rescan([Unit.Name]);
 
-        var result = Enum.GetValues<ServiceResult>().FirstOrDefault(v => ServiceResultNames.Format(v) == r.Result);
+        ServiceResultNames.TryParse(r.Result, out var result); // an unknown name (another version's) reads as success
         if (r.State == "auto-restart")
         {
             Post(ServiceEvent.Adopted(ServiceState.AutoRestart, r.NRestarts, result));
             return;
         }
-        _runningReached = true;
         Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));
         if (!mainAlive && r.MainPid > 0)
         {

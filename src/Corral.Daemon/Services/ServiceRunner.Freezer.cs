@@ -10,7 +10,7 @@ namespace Corral.Daemon.Services;
 /// ExecStop= does not start frozen. The state is the kernel's (cgroup.freeze), so a daemon that takes
 /// a run over sees a frozen service as frozen.
 /// </summary>
-public sealed partial class ServiceRunner
+internal sealed partial class ServiceRunner
 {
     /// <summary>How long a freeze or thaw may take before the job reports it unfinished.</summary>
     private static readonly TimeSpan FreezerWait = TimeSpan.FromSeconds(5);

@@ -1,5 +1,6 @@
 using Corral.Core.Killing;
 using Corral.Core.State;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
@@ -7,16 +8,17 @@ namespace Corral.Daemon.Services;
 /// What the control API asks of a service. Each call is carried out on the unit's loop (the caller
 /// awaits it there, never holding anything) and returns once the job is done.
 /// </summary>
-public sealed partial class ServiceRunner
+internal sealed partial class ServiceRunner
 {
     public async Task<JobResult> StartAsync(int? uid = null)
     {
         var (refused, reached) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
-            if (_fsm.State is ServiceState.Running || ServiceStateNames.IsStarting(_fsm.State))
-                return (JobResult.Done, null);
-            if (ServiceStateNames.IsStopping(_fsm.State))
-                return (JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped"), null);
+            switch (_fsm.AdmitStart())
+            {
+                case StartAdmission.AlreadyUnderWay: return (JobResult.Done, null);
+                case StartAdmission.Stopping: return (JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped"), null);
+            }
             try
             {
                 PrepareRun();
@@ -31,7 +33,6 @@ public sealed partial class ServiceRunner
             LeftOver = [];
             EscapedLeft = [];
             (_jobVerb, _jobUid) = ("start failed", uid);
-            _runningReached = false;
             // In the same item as PrepareRun: the emptiness event of the previous run must not
             // remove the cgroup just prepared before the start request has used it. The start job
             // ends when the service runs, or when the run is over (a oneshot, or a failure).
@@ -51,12 +52,12 @@ public sealed partial class ServiceRunner
     /// <summary>On the loop, once the start job is over: its answer.</summary>
     private JobResult StartOutcome()
     {
-        if (_fsm.State == ServiceState.AutoRestart && !_runningReached)
+        if (_fsm.State == ServiceState.AutoRestart && !_fsm.ReachedRunning)
             return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}; " +
                 $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
         // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
         // right after, status and why tell, not start. A oneshot's job is its command's success.
-        if (_runningReached && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
+        if (_fsm.ReachedRunning && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
         if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
             return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
         return WithRunRecordWarning(JobResult.Done);
@@ -123,7 +124,7 @@ public sealed partial class ServiceRunner
     public Task<JobResult> KillAsync(KillWhom whom, int signal, int? uid = null, string verb = "kill") => _loop.Ask(() =>
     {
         (_jobVerb, _jobUid) = (verb, uid);
-        NoteKill(signal, $"corral kill --kill-whom={whom.ToString().ToLowerInvariant()}");
+        NoteKill(signal, $"corral kill --kill-whom={KillModeNames.Format(whom)}");
         switch (whom)
         {
             case KillWhom.Main:
@@ -143,12 +144,12 @@ public sealed partial class ServiceRunner
     });
 }
 
-public sealed record JobResult(bool Ok, string? Error)
+internal sealed record JobResult(bool Ok, string? Error)
 {
     public static readonly JobResult Done = new(true, null);
     public static JobResult Fail(string error) => new(false, error);
     public IReadOnlyList<int> LeftOver { get; init; } = [];
-    public IReadOnlyList<Api.Escapee> Escaped { get; init; } = [];
+    public IReadOnlyList<Escapee> Escaped { get; init; } = [];
     public int Signalled { get; init; }
     /// <summary>What went wrong beside the job without failing it (a run record that could not be written).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -2,8 +2,8 @@ using Corral.Core.Killing;
 using Corral.Core.Signals;
 using Corral.Core.State;
 using Corral.Core.Units;
-using Corral.Daemon.Api;
 using Corral.Linux.Procfs;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
@@ -11,7 +11,7 @@ namespace Corral.Daemon.Services;
 /// What status and show report: the view the loop last published, with what the kernel and the
 /// tracker say now. Built on the caller's thread; it never waits on the unit's loop.
 /// </summary>
-public sealed partial class ServiceRunner
+internal sealed partial class ServiceRunner
 {
     public UnitStatus Snapshot(bool withProcesses)
     {
@@ -73,7 +73,7 @@ public sealed partial class ServiceRunner
             SendSighup = u.SendSighup,
             TimeoutStartUSec = ToUsec(u.TimeoutStart),
             TimeoutStopUSec = ToUsec(u.TimeoutStop),
-            Type = u.Type.ToString().ToLowerInvariant(),
+            Type = ServiceTypeNames.Format(u.Type),
             Restart = RestartPolicyNames.Format(u.Restart),
             RestartUSec = ToUsec(v.RestartDelay),
             NRestarts = v.NRestarts,

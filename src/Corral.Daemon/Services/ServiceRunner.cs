@@ -2,6 +2,7 @@ using Corral.Core.State;
 using Corral.Core.Units;
 using Corral.Linux;
 using Corral.Linux.Cgroups;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
 
@@ -13,7 +14,7 @@ namespace Corral.Daemon.Services;
 /// item the loop publishes an immutable <see cref="RunnerView"/>, which is all that readers (status,
 /// list, the monitor, /metrics) see: they never wait on the loop, however busy it is.
 /// </summary>
-public sealed partial class ServiceRunner : IDisposable
+internal sealed partial class ServiceRunner : IDisposable
 {
     private readonly Mailbox _loop;
     private readonly ServiceContext _ctx;
@@ -32,8 +33,6 @@ public sealed partial class ServiceRunner : IDisposable
     private Timer? _timer;
     private long _timerGeneration;
     private bool _handling;
-    // Set once the current run is up: a start job has succeeded even if the service dies right after.
-    private bool _runningReached;
     private ulong? _oomKillsAtStart;
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
@@ -53,7 +52,7 @@ public sealed partial class ServiceRunner : IDisposable
     private string? LastError { get; set; }
     private IReadOnlyList<int> LeftOver { get; set; } = [];
     /// <summary>Processes that had escaped the cgroup and were left running when the last run ended.</summary>
-    private IReadOnlyList<Api.Escapee> EscapedLeft { get; set; } = [];
+    private IReadOnlyList<Escapee> EscapedLeft { get; set; } = [];
 
     /// <summary>The runner as its loop last published it: what every reader uses, from any thread, never waiting.</summary>
     private volatile RunnerView _view;
@@ -72,10 +71,10 @@ public sealed partial class ServiceRunner : IDisposable
     private string CgroupPathInProc => _ctx.Cgroups.Layout.ProcPath(_ctx.Cgroups.For(Unit.Name).Path);
 
     /// <summary>The service's processes outside its cgroup now (any thread: the cgroup given, the tracker's lineage).</summary>
-    private List<Api.Escapee> Escapees(Linux.Cgroups.ServiceCgroup? cgroup)
+    private List<Escapee> Escapees(Linux.Cgroups.ServiceCgroup? cgroup)
     {
         var inCgroup = cgroup is null ? [] : _ctx.Cgroups.ReadPids(cgroup).ToHashSet();
-        return _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc, inCgroup).Select(e => new Api.Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
+        return _ctx.Tracker.EscapeesOf(Unit.Name, CgroupPathInProc, inCgroup).Select(e => new Escapee(e.Pid, e.Comm, e.Cgroup)).ToList();
     }
 
     /// <summary>daemon-reload: the new definition applies from the next transition on; done once the loop has it.</summary>
@@ -111,7 +110,6 @@ public sealed partial class ServiceRunner : IDisposable
                 if (before == ServiceState.Running && _fsm.State != ServiceState.Running && actions.Count > 0) ThawIfFrozen();
                 foreach (var a in actions) Execute(a);
                 if (_fsm.State != before) _stateSince = DateTimeOffset.Now;
-                if (_fsm.State == ServiceState.Running) _runningReached = true;
             }
         }
         finally

@@ -38,7 +38,7 @@ public static class UnitCatalog
                 foreach (var f in Directory.EnumerateFiles(d, "*.conf"))
                     byName.TryAdd(Path.GetFileName(f), f);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (Core.FileErrors.Is(e))
             {
                 // removed while read: the next daemon-reload sees the directory as it is then
             }

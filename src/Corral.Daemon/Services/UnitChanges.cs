@@ -1,7 +1,7 @@
 namespace Corral.Daemon.Services;
 
 /// <summary>Told by every runner after each event it handled: what the live page's feed waits on instead of polling.</summary>
-public sealed class UnitChanges
+internal sealed class UnitChanges
 {
     public event Action<string>? Changed;
 

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Corral.Daemon.Api;
+using Corral.Daemon.Wire;
+using Corral.Daemon.Http;
 
 namespace Corral.Daemon.Web;
 
@@ -13,7 +15,7 @@ namespace Corral.Daemon.Web;
 /// the token (HttpToken) and, from a browser, this endpoint's own Origin — whatever its path, and
 /// before the path is looked at. One request per connection, as on the socket.
 /// </summary>
-public sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? hostNames = null) : IDisposable
+internal sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? hostNames = null) : IDisposable
 {
     private const string Headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
     private const string PageHeaders = Headers + "Content-Security-Policy: default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'\r\n";

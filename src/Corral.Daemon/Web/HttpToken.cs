@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Corral.Daemon.Web;
+using Corral.Daemon.Wire;
 
-/// <summary>What the page asks (GET /v1/access): may this request's token act (start, stop, restart ...)?</summary>
-public sealed record AccessAnswer(bool Actions, string Reason);
+namespace Corral.Daemon.Web;
 
 /// <summary>
 /// The HTTP endpoint's rule: every GET is open to whoever reaches the address (read-only, like a
@@ -49,7 +48,7 @@ public sealed class HttpToken
         {
             throw new ArgumentException($"--http-token-file {path}: {e.Message}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             throw new ArgumentException($"--http-token-file {path}: {e.Message}");
         }

@@ -4,6 +4,8 @@ using System.Threading.Channels;
 using Corral.Daemon.Api;
 using Corral.Daemon.Deaths;
 using Corral.Daemon.Services;
+using Corral.Daemon.Wire;
+using Corral.Daemon.Http;
 
 namespace Corral.Daemon.Web;
 
@@ -14,7 +16,7 @@ namespace Corral.Daemon.Web;
 /// the moment a death is recorded; <c>notice</c> likewise. A comment line every 15 s keeps proxies
 /// from closing an idle stream. Nothing is computed while nobody listens.
 /// </summary>
-public sealed class LiveFeed : IDisposable
+internal sealed class LiveFeed : IDisposable
 {
     public const int MaxSubscribers = 32;
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
@@ -109,7 +111,7 @@ public sealed class LiveFeed : IDisposable
                 else continue;
                 lastKeepAlive = Environment.TickCount64;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Linux.Cgroups.CgroupException or Linux.ErrnoException)
+            catch (Exception e) when (Core.FileErrors.Is(e) || e is Linux.Cgroups.CgroupException or Linux.ErrnoException)
             {
                 Console.Error.WriteLine($"corral: live feed: {e.Message}");
             }

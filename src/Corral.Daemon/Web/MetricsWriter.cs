@@ -3,6 +3,7 @@ using Corral.Daemon.Deaths;
 using Corral.Daemon.Monitoring;
 using Corral.Daemon.Services;
 using Corral.Linux.Procfs;
+using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Web;
 
@@ -11,7 +12,7 @@ namespace Corral.Daemon.Web;
 /// table, and the daemon's own CPU, memory and process-event counters. The same figures as the
 /// socket API (manager.List(), the event store, the health monitor). docs/metrics.md lists them.
 /// </summary>
-public sealed class MetricsWriter(Manager manager, EventStore store, HealthMonitor monitor)
+internal sealed class MetricsWriter(Manager manager, EventStore store, HealthMonitor monitor)
 {
     /// <summary>The active states, each a series of corral_unit_state (1 for the unit's current one).</summary>
     public static readonly string[] ActiveStates = ["active", "reloading", "inactive", "failed", "activating", "deactivating"];

@@ -9,7 +9,7 @@ namespace Corral.Daemon.Web;
 /// backslash and newline; label values escape backslash, double quote and newline. Values are
 /// Go-parsable floats (+Inf, -Inf, NaN for the special ones).
 /// </summary>
-public sealed class PrometheusText
+internal sealed class PrometheusText
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

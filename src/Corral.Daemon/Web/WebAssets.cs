@@ -3,13 +3,13 @@ using System.Collections.Frozen;
 namespace Corral.Daemon.Web;
 
 /// <summary>One file of the page.</summary>
-public sealed record WebAsset(byte[] Content, string ContentType, bool IsPage);
+internal sealed record WebAsset(byte[] Content, string ContentType, bool IsPage);
 
 /// <summary>
 /// The page's files (Web/assets), built into the daemon as resources: served by the daemon itself,
 /// nothing from a CDN, nothing read from disk at run time. Read once, on the first request.
 /// </summary>
-public static class WebAssets
+internal static class WebAssets
 {
     private static readonly Lazy<FrozenDictionary<string, WebAsset>> All = new(Load);
 

@@ -17,7 +17,7 @@ public static class CgroupFile
             var bytes = System.Text.Encoding.ASCII.GetBytes(value);
             fs.Write(bytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             throw new CgroupException($"cannot write '{value}' to {path}: {e.Message}", e);
         }
@@ -46,7 +46,7 @@ public static class CgroupFile
             // The cgroup was removed between open and read: the kernel answers ENODEV. It is gone.
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             throw new CgroupException($"cannot read {path}: {e.Message}", e);
         }

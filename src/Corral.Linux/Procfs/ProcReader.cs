@@ -75,7 +75,7 @@ public static class ProcReader
             using var sr = new StreamReader(fs, Encoding.UTF8, false, 4096);
             return sr.ReadToEnd();
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             return null; // ESRCH shows as ENOENT or as an I/O error on a vanished task
         }

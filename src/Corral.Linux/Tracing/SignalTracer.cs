@@ -67,7 +67,7 @@ public sealed class SignalTracer : IDisposable
             if (pipe < 0) throw new IOException($"open trace_pipe: {Interop.StrError(Interop.LastErrno)}");
             return new SignalTracer(mountPoint, mounted, instance, pipe, onSignal, onExec);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Core.FileErrors.Is(e))
         {
             unavailable = $"the trace instance could not be set up: {e.Message}";
             if (instance is not null) try { Directory.Delete(instance); } catch (IOException) { }

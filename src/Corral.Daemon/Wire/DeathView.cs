@@ -1,7 +1,7 @@
 using Corral.Core.Deaths;
 using Corral.Core.Signals;
 
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Wire;
 
 /// <summary>A death record as the API shows it: the decoded status, the cause, its evidence and the sentence.</summary>
 public sealed record DeathView

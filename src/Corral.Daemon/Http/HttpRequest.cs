@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Http;
 
 /// <summary>The small part of HTTP/1.1 the control API needs: a request line, headers, a sized body.</summary>
-public sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, string Body)
+internal sealed record HttpRequest(string Method, string Path, IReadOnlyDictionary<string, string> Query, string Body)
 {
     /// <summary>The caller's uid from SO_PEERCRED; null when it could not be read, and over HTTP.</summary>
     public int? CallerUid { get; init; }

@@ -1,7 +1,8 @@
+using Corral.Daemon.Wire;
 using System.Net.Sockets;
 using System.Text.Json;
 
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Http;
 
 /// <summary>
 /// The accept loop of one listening socket (the Unix socket, or the TCP endpoint) and the bound on
@@ -12,7 +13,7 @@ namespace Corral.Daemon.Api;
 /// Out of descriptors (EMFILE, ENFILE), the loop closes idle connections and waits before it tries
 /// again, growing the wait up to a second, instead of spinning on a backlog it cannot accept.
 /// </summary>
-public sealed class ConnectionLimiter(string name, int maxOpen)
+internal sealed class ConnectionLimiter(string name, int maxOpen)
 {
     /// <summary>
     /// How many connections one listener may hold: an eighth of the descriptors the daemon may open,

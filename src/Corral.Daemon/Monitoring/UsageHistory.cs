@@ -1,18 +1,14 @@
 using Corral.Daemon.Services;
+using Corral.Daemon.Wire;
 
-namespace Corral.Daemon.Web;
-
-/// <summary>One point of a unit's charts: tasks and memory at a time (null while the unit had no run).</summary>
-public sealed record UsageSample(DateTimeOffset At, ulong? Tasks, ulong? MemoryBytes);
-
-public sealed record UsageHistoryList(string Unit, int StepSeconds, List<UsageSample> Samples);
+namespace Corral.Daemon.Monitoring;
 
 /// <summary>
 /// Tasks and memory of every unit over the last hour, one sample every <see cref="Step"/>, for the
 /// page's charts. Kept in memory only while the HTTP endpoint is on; sampled by the health
 /// monitor's thread (<see cref="MaybeSample"/> on each tick), so it adds no thread of its own.
 /// </summary>
-public sealed class UsageHistory
+internal sealed class UsageHistory
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
     public static readonly TimeSpan Step = TimeSpan.FromSeconds(10);

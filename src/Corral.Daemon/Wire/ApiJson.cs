@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Wire;
 
 /// <summary>Source-generated JSON for every API type: no reflection at start-up, in the daemon or the CLI.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false,
@@ -16,7 +16,7 @@ namespace Corral.Daemon.Api;
 [JsonSerializable(typeof(LogList))]
 [JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(Notices.Notice))]
-[JsonSerializable(typeof(Web.UsageHistoryList))]
-[JsonSerializable(typeof(Web.AccessAnswer))]
+[JsonSerializable(typeof(UsageHistoryList))]
+[JsonSerializable(typeof(AccessAnswer))]
 [JsonSerializable(typeof(OomCandidateList))]
 public sealed partial class ApiJson : JsonSerializerContext;

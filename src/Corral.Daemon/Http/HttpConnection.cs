@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Http;
 
 /// <summary>
 /// One accepted connection of the Unix socket or the TCP endpoint, one request on it. Reading the
@@ -11,7 +11,7 @@ namespace Corral.Daemon.Api;
 /// answer is dropped, not waited for. Until its request has been read the connection is idle and
 /// may be evicted by the limiter to make room for a new one.
 /// </summary>
-public sealed class HttpConnection : IDisposable
+internal sealed class HttpConnection : IDisposable
 {
     private readonly ConnectionLimiter _owner;
     private readonly CancellationTokenSource _evicted;

@@ -1,4 +1,4 @@
-namespace Corral.Daemon.Api;
+namespace Corral.Daemon.Wire;
 
 /// <summary>A unit as the API reports it to status, show and list.</summary>
 public sealed record UnitStatus
