@@ -6,6 +6,9 @@ namespace Corral.Scenarios.Tests;
 /// <summary>SCENARIOS Z3: a process moved out of the service's cgroup is found by its lineage, reported, and killed on request.</summary>
 public sealed class EscapeScenarios : Scenario
 {
+    // The notices come from the health monitor: a short interval, and waits counted in its passes.
+    protected override string[] DaemonArgs => ["--monitor-interval", "200ms"];
+
     private (int Escapee, string Elsewhere) StartAndEscape(string unitBody)
     {
         StartService("z3", unitBody);
@@ -32,7 +35,7 @@ public sealed class EscapeScenarios : Scenario
         Assert.Equal(escapee, notice.GetProperty("pid").GetInt32());
         Assert.Equal($"pid {escapee} (corral-workload) left the service's cgroup {F.CgroupOf("z3").Path[F.Layout.UnifiedMount.Length..]} and is now in {elsewhere}; stop will leave it running (KillEscaped=no)",
             notice.GetProperty("message").GetString());
-        Thread.Sleep(2500); // two more monitor ticks: raised once, not on every look
+        WaitForMonitorTicks(2); // raised once, not on every look
         Assert.Single(Notices("z3"));
         Assert.Contains($"escaped: {escapee} (corral-workload) left the unit's cgroup, now in {elsewhere}", F.Cli("ps", "z3").Stdout);
 

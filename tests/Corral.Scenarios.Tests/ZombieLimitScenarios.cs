@@ -6,6 +6,8 @@ namespace Corral.Scenarios.Tests;
 /// <summary>ZombieMax= raises a notice when crossed and again when cleared; ZombieAction= restarts or stops the service.</summary>
 public sealed class ZombieLimitScenarios : Scenario
 {
+    // The monitor's default interval: the factory makes its zombies over about a second, and the
+    // counts these tests expect are those a pass sees once all are there. Waits count passes.
     private int StartFactory(string unit, string xCorral)
     {
         StartService(unit, $"[Service]\nExecStart={F.Workload("--reap-on USR1 zombies 5")}\nTimeoutStopSec=5\n[X-Corral]\n{xCorral}");
@@ -44,7 +46,7 @@ public sealed class ZombieLimitScenarios : Scenario
     {
         StartFactory("zk", "ZombieMax=5\n");
         Wait.Until(() => F.Cli("status", "zk").Stdout.Contains("Zombies: 5 (max: 5)"), TimeSpan.FromSeconds(10), "the 5 zombies");
-        Thread.Sleep(2500); // two monitor ticks
+        WaitForMonitorTicks(2);
         Assert.Empty(Notices("zk"));
     }
 

@@ -33,7 +33,7 @@ internal sealed class HealthMonitor : IDisposable
     private readonly Dictionary<string, HashSet<(int Pid, string Comm)>> _escapesSeen = new(StringComparer.Ordinal);
     // Written by the tick, read by Machine() on API threads without waiting for a tick.
     private volatile bool _underPressure;
-    private long _overrunsHandled, _rescans;
+    private long _overrunsHandled, _rescans, _ticks;
 
     public HealthMonitor(Manager manager, ProcessTracker tracker, EventStore store, ProcConnectorListener? connector, double pressureShare, TimeSpan interval)
     {
@@ -67,6 +67,7 @@ internal sealed class HealthMonitor : IDisposable
             CheckLostEvents(runners);
             foreach (var runner in runners) CheckUnit(runner);
             CheckPressure();
+            Interlocked.Increment(ref _ticks);
         }
         catch (Exception e) when (Core.FileErrors.Is(e) || e is FormatException or Microsoft.Data.Sqlite.SqliteException
             or Linux.Cgroups.CgroupException or Linux.ErrnoException)
@@ -94,6 +95,7 @@ internal sealed class HealthMonitor : IDisposable
             ConnectorOverruns = _connector?.Overruns ?? 0,
             ExitsLost = _tracker.ExitsLost,
             Rescans = Interlocked.Read(ref _rescans),
+            MonitorTicks = Interlocked.Read(ref _ticks),
         };
     }
 

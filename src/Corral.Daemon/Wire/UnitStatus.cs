@@ -106,6 +106,8 @@ public sealed record MachineStatus(int Processes, long Threads, long PidMax, lon
     public long ConnectorOverruns { get; init; }
     public long ExitsLost { get; init; }
     public long Rescans { get; init; }
+    /// <summary>Health-monitor passes completed since the daemon started (a test waits for ticks by it, not by the clock).</summary>
+    public long MonitorTicks { get; init; }
 }
 
 public sealed record ReloadResponse(bool Ok, List<string> Diagnostics);

@@ -7,17 +7,36 @@ public abstract class Scenario : IDisposable
 
     protected DaemonFixture F { get; }
 
+    /// <summary>More arguments for the daemon StartService starts (a short --monitor-interval for tests that wait for ticks).</summary>
+    protected virtual string[] DaemonArgs => [];
+
     /// <summary>Writes the unit, starts the daemon and the unit, and checks the start succeeded.</summary>
     protected void StartService(string unit, string body)
     {
         F.WriteUnit(unit, body);
-        F.Start();
+        F.Start(DaemonArgs);
         var r = F.Cli("start", unit);
         Assert.True(r.ExitCode == 0, $"start failed: {r}\ndaemon log:\n{File.ReadAllText(F.DaemonLog)}");
     }
 
     protected void WaitForRecorded(int count, int seconds = 30) =>
         Wait.Until(() => Survivors.Recorded(F.PidsDir).Count >= count, TimeSpan.FromSeconds(seconds), $"{count} workload processes to start");
+
+    /// <summary>Health-monitor passes completed so far, as `corral status --json` reports them.</summary>
+    protected long MonitorTicks()
+    {
+        var r = F.Cli("status", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        return doc.RootElement.GetProperty("machine").GetProperty("monitorTicks").GetInt64();
+    }
+
+    /// <summary>Waits until the health monitor has made <paramref name="passes"/> more passes: whatever they would raise is raised by then.</summary>
+    protected void WaitForMonitorTicks(int passes)
+    {
+        long target = MonitorTicks() + passes;
+        Wait.Until(() => MonitorTicks() >= target, TimeSpan.FromSeconds(20), $"{passes} more health-monitor passes");
+    }
 
     /// <summary>The notices (of one unit, or all), oldest first, through <c>corral events --notices --json</c>.</summary>
     protected List<System.Text.Json.JsonElement> Notices(string? unit = null)
