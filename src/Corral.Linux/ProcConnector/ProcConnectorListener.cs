@@ -20,6 +20,8 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly Thread _thread;
     private volatile bool _disposed;
+    // The thread has ended (disposed, or its socket failed): posted work runs on the poster's thread.
+    private volatile bool _ended;
     private long _overruns;
 
     public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 32 << 20)
@@ -56,17 +58,22 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
-    /// <summary>Runs <paramref name="work"/> on the listener's thread. Once the listener is disposed, nothing owns the state any more and the work runs on the caller's thread.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the listener's thread. Once that thread has ended (disposed,
+    /// or its socket failed), nothing else owns the state and the work runs on the caller's thread:
+    /// an ask never waits for a thread that is gone.
+    /// </summary>
     public void Post(Action work)
     {
-        if (_disposed)
+        if (_ended)
         {
             work();
             return;
         }
         _posted.Enqueue(work);
         ulong one = 1;
-        Interop.Write(_kick, (byte*)&one, 8);
+        if (!_disposed) Interop.Write(_kick, (byte*)&one, 8);
+        if (_ended) RunPosted(); // it ended between the look and the queue: nobody else will run it
     }
 
     private void SendControl(uint op)
@@ -98,6 +105,8 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
             RunPosted();
             if (!ReadAvailable(buf)) break;
         }
+        if (!_disposed) Console.Error.WriteLine($"corral: the process connector stopped reading ({Interop.StrError(Interop.LastErrno)}): process events are no longer seen");
+        _ended = true;
         RunPosted();
     }
 
@@ -147,6 +156,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         ulong one = 1;
         Interop.Write(_kick, (byte*)&one, 8);
         _thread.Join(TimeSpan.FromSeconds(2));
+        _ended = true;
         Interop.Close(_fd);
         Interop.Close(_kick);
         RunPosted(); // anything posted while the thread was ending
