@@ -21,6 +21,9 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     private static readonly int Self = Environment.ProcessId;
 
     private readonly Dictionary<int, TrackedProcess> _procs = new();
+    // The same processes by unit, kept with _procs by Set and Remove: a unit's processes are asked
+    // for at every monitor pass, and must not cost a walk over every process of every unit.
+    private readonly Dictionary<string, HashSet<int>> _byUnit = new(StringComparer.Ordinal);
     // Forks whose parent was not known yet: a service may fork before its spawner has registered it.
     private readonly Dictionary<int, (int Parent, long At, ulong StartTicks)> _unclaimedForks = new();
     // Processes of a service that exited while their parent, another process of the service, lives:
@@ -31,12 +34,35 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     // Processes a rescan found gone while still tracked, and since when (ProcessTracker.PruneGone).
     private readonly Dictionary<int, long> _gone = new();
     private long _procEvents, _exitsLost;
+    private int _zombieCandidates;
 
     /// <summary>Process events (fork, exec, exit of a process) read from the connector so far (any thread may read it).</summary>
     public long ProcEvents => Interlocked.Read(ref _procEvents);
 
     /// <summary>Processes whose exit the kernel's dropped events hid: no death record could be written for them (any thread).</summary>
     public long ExitsLost => Interlocked.Read(ref _exitsLost);
+
+    /// <summary>How many zombie candidates there are (any thread): with none, nobody needs to ask for them.</summary>
+    public int ZombieCandidateCount => Volatile.Read(ref _zombieCandidates);
+
+    private void Set(int pid, TrackedProcess t)
+    {
+        if (_procs.TryGetValue(pid, out var before) && before.Unit != t.Unit) _byUnit[before.Unit].Remove(pid);
+        _procs[pid] = t;
+        if (!_byUnit.TryGetValue(t.Unit, out var pids)) _byUnit[t.Unit] = pids = [];
+        pids.Add(pid);
+    }
+
+    private bool Remove(int pid, out TrackedProcess t)
+    {
+        if (!_procs.Remove(pid, out t!)) return false;
+        if (_byUnit.TryGetValue(t.Unit, out var pids) && pids.Remove(pid) && pids.Count == 0) _byUnit.Remove(t.Unit);
+        return true;
+    }
+
+    private bool Remove(int pid) => Remove(pid, out _);
+
+    private void CountZombieCandidates() => Volatile.Write(ref _zombieCandidates, _unreaped.Count);
 
     public void OnProcEvent(ProcEvent e)
     {
@@ -60,7 +86,7 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         if (_procs.TryGetValue(parentPid, out var parent))
         {
             var child = parent with { Role = ProcessRoles.Process, StartedAt = DateTimeOffset.Now, StartTicks = start };
-            _procs[pid] = child;
+            Set(pid, child);
             AdoptForksOf(pid, child, start);
             return;
         }
@@ -68,8 +94,8 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         // Forgotten now, it can never be taken for the newcomer (the daemon's own children are
         // registered by the spawner, with their start, before or after).
         if (parentPid != Self && _procs.TryGetValue(pid, out var stale) && !StartTicks.Same(stale.StartTicks, start))
-            _procs.Remove(pid);
-        _unreaped.Remove(pid);
+            Remove(pid);
+        if (_unreaped.Remove(pid)) CountZombieCandidates();
         StashFork(pid, parentPid, start);
     }
 
@@ -80,15 +106,18 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         _gone.Remove(pid);
         if (!_procs.TryGetValue(pid, out var t)) return;
         if (parentPid != Self && _procs.ContainsKey(parentPid) && _unreaped.Count < MaxZombieCandidates)
+        {
             _unreaped[pid] = new ZombieCandidate(pid, t.Unit, parentPid, DateTimeOffset.Now, t.StartTicks);
+            CountZombieCandidates();
+        }
         // Main and control processes end through the reaper (Reaped), which has their status first-hand.
-        if (t.Role == ProcessRoles.Process && _procs.Remove(pid)) onDeath(pid, t, status);
+        if (t.Role == ProcessRoles.Process && Remove(pid)) onDeath(pid, t, status);
     }
 
     /// <summary>A main or control process just spawned (named by what it is about to exec), or a running one that became main.</summary>
     public void Register(int pid, TrackedProcess t)
     {
-        _procs[pid] = t;
+        Set(pid, t);
         AdoptForksOf(pid, t, t.StartTicks);
     }
 
@@ -107,22 +136,22 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         // The executor's own exec (from posix_spawn) may be read after the spawner named the
         // process after the service: it must not rename it back to the executor.
         if (described.Comm == ExecutorComm || !_procs.TryGetValue(pid, out var t) || !StartTicks.Same(t.StartTicks, described.StartTicks)) return;
-        _procs[pid] = t with { Comm = described.Comm, Cmdline = described.Cmdline ?? t.Cmdline };
+        Set(pid, t with { Comm = described.Comm, Cmdline = described.Cmdline ?? t.Cmdline });
     }
 
     /// <summary>The reaper's word on a main or control process (or an adopted one's exit event).</summary>
     public void Reaped(int pid, ExitStatus status)
     {
-        if (_procs.Remove(pid, out var t)) onDeath(pid, t, status);
+        if (Remove(pid, out var t)) onDeath(pid, t, status);
     }
 
     /// <summary>A process that ended while no daemon watched: forgotten (its record is written without the lineage).</summary>
-    public void Forget(int pid) => _procs.Remove(pid);
+    public void Forget(int pid) => Remove(pid);
 
     /// <summary>Forgets the process if it is still the one given (its pid was found reused by another).</summary>
     public void Forget(int pid, TrackedProcess t)
     {
-        if (_procs.TryGetValue(pid, out var now) && ReferenceEquals(now, t)) _procs.Remove(pid);
+        if (_procs.TryGetValue(pid, out var now) && ReferenceEquals(now, t)) Remove(pid);
     }
 
     public void WatchExit(int pid, Action<ExitStatus> onExit) => _exitWatches[pid] = onExit;
@@ -133,9 +162,9 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     public TrackedProcess? Get(int pid) => _procs.GetValueOrDefault(pid);
 
     public List<(int Pid, TrackedProcess Process)> ProcessesOf(string unit) =>
-        _procs.Where(kv => kv.Value.Unit == unit).Select(kv => (kv.Key, kv.Value)).ToList();
+        _byUnit.TryGetValue(unit, out var pids) ? pids.Select(p => (p, _procs[p])).ToList() : [];
 
-    public List<int> PidsOf(string unit) => _procs.Where(kv => kv.Value.Unit == unit).Select(kv => kv.Key).ToList();
+    public List<int> PidsOf(string unit) => _byUnit.TryGetValue(unit, out var pids) ? [.. pids] : [];
 
     /// <summary>The unit's zombie candidates, each with its parent's name when the lineage knows it.</summary>
     public List<(ZombieCandidate Zombie, string? ParentComm)> ZombieCandidatesOf(string unit) =>
@@ -144,16 +173,20 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     /// <summary>Every zombie candidate, for the periodic look that forgets the reaped ones.</summary>
     public List<ZombieCandidate> ZombieCandidates() => [.. _unreaped.Values];
 
-    public bool IsZombieCandidate(int pid) => _unreaped.ContainsKey(pid);
-
     /// <summary>A zombie found in /proc that no exit event told of; false when it was known.</summary>
-    public bool AddZombie(ZombieCandidate z) => _unreaped.Count < MaxZombieCandidates && _unreaped.TryAdd(z.Pid, z);
+    public bool AddZombie(ZombieCandidate z)
+    {
+        if (_unreaped.Count >= MaxZombieCandidates || !_unreaped.TryAdd(z.Pid, z)) return false;
+        CountZombieCandidates();
+        return true;
+    }
 
     /// <summary>Forgets candidates that were reaped (or whose pid is another process's), if still the same.</summary>
     public void ForgetZombies(IEnumerable<ZombieCandidate> reaped)
     {
         foreach (var z in reaped)
             if (_unreaped.TryGetValue(z.Pid, out var now) && ReferenceEquals(now, z)) _unreaped.Remove(z.Pid);
+        CountZombieCandidates();
     }
 
     /// <summary>
@@ -165,7 +198,11 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     {
         int adopted = 0, lost = 0, zombies = 0;
         foreach (var (pid, t) in untracked)
-            if (_procs.TryAdd(pid, t)) adopted++;
+        {
+            if (_procs.ContainsKey(pid)) continue;
+            Set(pid, t);
+            adopted++;
+        }
         foreach (var (pid, t) in _procs)
         {
             // Main and control processes end through the reaper, which loses nothing.
@@ -199,7 +236,7 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     public void ForgetLost(IEnumerable<(int Pid, TrackedProcess Process)> lost)
     {
         foreach (var (pid, t) in lost)
-            if (_procs.TryGetValue(pid, out var now) && ReferenceEquals(now, t) && _procs.Remove(pid))
+            if (_procs.TryGetValue(pid, out var now) && ReferenceEquals(now, t) && Remove(pid))
                 Interlocked.Increment(ref _exitsLost);
     }
 
@@ -222,7 +259,7 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         {
             _unclaimedForks.Remove(c);
             var child = parent with { Role = ProcessRoles.Process, StartTicks = start };
-            _procs[c] = child;
+            Set(c, child);
             AdoptForksOf(c, child, start);
         }
     }

@@ -28,6 +28,7 @@ internal sealed class ProcessTracker : IDisposable
     private readonly IEventLoop _loop;
     private readonly Lineage _lineage;
     private readonly DeathRecorder _recorder;
+    private readonly ExecDescriber _describer;
     private readonly IdentityMap _ids;
     private readonly ICgroupManager _cgroups;
 
@@ -39,7 +40,8 @@ internal sealed class ProcessTracker : IDisposable
         _ids = ids;
         _cgroups = cgroups;
         _recorder = new DeathRecorder(store, ids, noTracingReason, cgroups, oom, pid => Ask(l => l.Get(pid)?.Unit));
-        _lineage = new Lineage((pid, t, status) => _recorder.Died(pid, t, status), OnExec);
+        _describer = new ExecDescriber((pid, described) => Run(l => l.Renamed(pid, described)));
+        _lineage = new Lineage((pid, t, status) => _recorder.Died(pid, t, status), _describer.Execd);
     }
 
     /// <summary>Process events read so far.</summary>
@@ -125,6 +127,7 @@ internal sealed class ProcessTracker : IDisposable
     public List<(int Pid, int Parent, string ParentComm, DateTimeOffset Since)> ZombiesOf(string unit)
     {
         var zombies = new List<(int, int, string, DateTimeOffset)>();
+        if (_lineage.ZombieCandidateCount == 0) return zombies; // the usual case: no question to ask
         var reaped = new List<ZombieCandidate>();
         foreach (var (z, parentComm) in Ask(l => l.ZombieCandidatesOf(unit)))
         {
@@ -141,10 +144,11 @@ internal sealed class ProcessTracker : IDisposable
     /// <summary>
     /// Forgets every candidate that was reaped: most exited children are reaped by their parent at
     /// once, and a busy service would otherwise fill the candidates (a real zombie stays until it is
-    /// reaped). Called by the health monitor at every tick.
+    /// reaped). Each unit's look (ZombiesOf, at every monitor pass) forgets its own; the monitor calls this every tenth pass for the candidates of units no longer looked at.
     /// </summary>
     public void PruneZombies()
     {
+        if (_lineage.ZombieCandidateCount == 0) return;
         var reaped = Ask(l => l.ZombieCandidates()).Where(z => Zombies.Check(z) == ZombieState.Gone).ToList();
         if (reaped.Count > 0) Run(l => l.ForgetZombies(reaped));
     }
@@ -246,13 +250,6 @@ internal sealed class ProcessTracker : IDisposable
         if (lost.Count > 0) Run(l => l.ForgetLost(lost));
     }
 
-    /// <summary>An exec of a tracked process: its new name and command line are read from /proc off the loop's thread, then given to the lineage.</summary>
-    private void OnExec(int pid, TrackedProcess t) =>
-        ThreadPool.UnsafeQueueUserWorkItem(_ =>
-        {
-            if (TrackedProcess.TryDescribe(pid, t.Unit, t.Role) is { } described) Run(l => l.Renamed(pid, described));
-        }, null);
-
     /// <summary>Changes the lineage: at once on its loop's thread, else posted there.</summary>
     private void Run(Action<Lineage> change)
     {
@@ -279,5 +276,9 @@ internal sealed class ProcessTracker : IDisposable
     }
 
     /// <summary>Writes what is pending, then stops the recorder.</summary>
-    public void Dispose() => _recorder.Dispose();
+    public void Dispose()
+    {
+        _describer.Dispose();
+        _recorder.Dispose();
+    }
 }

@@ -102,7 +102,9 @@ internal sealed class HealthMonitor : IDisposable
     private void CheckLostEvents(List<ServiceRunner> runners)
     {
         _tracker.PruneGone(Environment.TickCount64);
-        _tracker.PruneZombies();
+        // Each unit's look at its zombies (every pass, in Health) forgets its reaped candidates; this
+        // catches those of units that are no longer looked at, and needs no hurry.
+        if (Interlocked.Read(ref _ticks) % 10 == 0) _tracker.PruneZombies();
         long overruns = _connector?.Overruns ?? 0;
         if (overruns == _overrunsHandled) return;
         long lost = overruns - _overrunsHandled;

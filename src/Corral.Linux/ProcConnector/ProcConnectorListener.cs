@@ -99,11 +99,20 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         {
             fds[0] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
             fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
-            if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
-            ulong count;
-            Interop.Read(_kick, (byte*)&count, 8);
-            RunPosted();
-            if (!ReadAvailable(buf)) break;
+            if (Interop.Poll(fds, 2, -1) < 0)
+            {
+                if (Interop.LastErrno == Interop.EINTR) continue;
+                break;
+            }
+            // Each look costs a system call, and a fork storm wakes this thread thousands of times a
+            // second: the eventfd is read only when it was kicked, the socket only when it has data.
+            if (fds[1].Revents != 0)
+            {
+                ulong count;
+                Interop.Read(_kick, (byte*)&count, 8);
+                RunPosted();
+            }
+            if (fds[0].Revents != 0 && !ReadAvailable(buf)) break;
         }
         if (!_disposed) Console.Error.WriteLine($"corral: the process connector stopped reading ({Interop.StrError(Interop.LastErrno)}): process events are no longer seen");
         _ended = true;
