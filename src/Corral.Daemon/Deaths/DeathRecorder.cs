@@ -108,20 +108,27 @@ internal sealed class DeathRecorder : IDisposable
                 catch (Exception e) { Console.Error.WriteLine($"corral: death recorder: {message}: {e}"); }
             }
             long now = Environment.TickCount64;
-            if (_waiting.Count > 0 && now - lastDrain >= 4 * PollMs)
-            {
-                // Their wake-up can lag (see PolledReader): make the readers look now.
-                lastDrain = now;
-                DrainTrace?.Invoke();
-                _oom?.Drain();
-            }
+            bool needTrace = false, needOom = false;
             for (int i = 0; i < _waiting.Count; i++)
             {
                 var w = _waiting[i];
-                if (!IsComplete(w) && now < w.Death.Tick + (long)TraceWait.TotalMilliseconds && !_inbox.IsCompleted) continue;
+                var (trace, oom) = Missing(w);
+                if ((trace || oom) && now < w.Death.Tick + (long)TraceWait.TotalMilliseconds && !_inbox.IsCompleted)
+                {
+                    (needTrace, needOom) = (needTrace || trace, needOom || oom);
+                    continue;
+                }
                 _waiting.RemoveAt(i--);
                 try { ready.Add(Record(w)); }
                 catch (Exception e) { Console.Error.WriteLine($"corral: cannot record the death of pid {w.Death.Pid} ({w.Death.Process.Unit}): {e}"); }
+            }
+            // Only for a death that still waits for its line, at most every 20 ms: a reader's wake-up
+            // can lag (see PolledReader), and a needless drain wakes its thread for nothing.
+            if ((needTrace || needOom) && now - lastDrain >= 4 * PollMs)
+            {
+                lastDrain = now;
+                if (needTrace) DrainTrace?.Invoke();
+                if (needOom) _oom?.Drain();
             }
             if (ready.Count > 0)
             {
@@ -170,12 +177,13 @@ internal sealed class DeathRecorder : IDisposable
         return true;
     }
 
-    /// <summary>Everything it may still wait for is there: the trace line of its signal, the kernel's report of its OOM kill.</summary>
-    private bool IsComplete(Waiting w)
+    /// <summary>What it may still wait for: the trace line of its signal, the kernel's report of its OOM kill.</summary>
+    private (bool TraceLine, bool OomReport) Missing(Waiting w)
     {
         var d = w.Death;
-        if (d.Status.IsSignal && _noTracingReason is null && _evidence.For(d.Pid, d.Status) is null) return false;
-        return !w.OomRose || _oom is null || _oom.ReportFor(d.Pid) is not null;
+        bool trace = d.Status.IsSignal && _noTracingReason is null && _evidence.For(d.Pid, d.Status) is null;
+        bool oom = w.OomRose && _oom is not null && _oom.ReportFor(d.Pid) is null;
+        return (trace, oom);
     }
 
     private DeathRecord Record(Waiting w)
