@@ -5,7 +5,7 @@ using Corral.Linux.Cgroups;
 namespace Corral.Bench;
 
 /// <summary>A daemon of the benchmark's own (temp dir, socket, cgroup root), removed with everything it ran.</summary>
-public sealed class BenchDaemon : IDisposable
+internal sealed class BenchDaemon : IDisposable
 {
     private readonly Process _process;
     private static int s_count;

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace Corral.Cli;
 
 /// <summary>One HTTP/1.1 request per connection to the daemon's Unix socket.</summary>
-public sealed class ApiClient(string socketPath)
+internal sealed class ApiClient(string socketPath)
 {
     public string SocketPath { get; } = socketPath;
 

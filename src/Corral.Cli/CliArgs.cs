@@ -4,7 +4,7 @@ namespace Corral.Cli;
 /// The arguments after the verb: options (--name VALUE, --name=VALUE, short -x VALUE) and
 /// positional words. Every option a verb does not take is an error that names it.
 /// </summary>
-public sealed class CliArgs
+internal sealed class CliArgs
 {
     private readonly List<string> _positional = [];
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);

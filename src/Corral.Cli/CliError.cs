@@ -1,7 +1,7 @@
 namespace Corral.Cli;
 
 /// <summary>An error for the user: one line on stderr, and the exit code systemctl would give.</summary>
-public sealed class CliError(string message, int exitCode = 1) : Exception(message)
+internal sealed class CliError(string message, int exitCode = 1) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
 
@@ -20,4 +20,4 @@ public sealed class CliError(string message, int exitCode = 1) : Exception(messa
 }
 
 /// <summary>What a verb does to a unit, for the exit code of a refusal (CliError.ExitCodeFor).</summary>
-public enum VerbKind { Query, Job, Signal }
+internal enum VerbKind { Query, Job, Signal }

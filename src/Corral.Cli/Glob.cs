@@ -1,7 +1,7 @@
 namespace Corral.Cli;
 
 /// <summary>Shell glob patterns as systemctl takes them for unit names (fnmatch): *, ?, [abc], [a-z], [!a].</summary>
-public static class Glob
+internal static class Glob
 {
     public static bool Matches(string pattern, string text) => Match(pattern, 0, text, 0);
 

@@ -5,7 +5,7 @@ namespace Corral.Cli;
 /// and is-failed), --no-legend (no header or footer in lists), --no-pager (accepted: corral never
 /// pages its output). They are taken out of the arguments before the verb parses its own, up to a "--".
 /// </summary>
-public sealed record Globals(bool Quiet, bool NoLegend)
+internal sealed record Globals(bool Quiet, bool NoLegend)
 {
     public static Globals Take(ref string[] args)
     {

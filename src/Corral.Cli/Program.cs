@@ -2,7 +2,7 @@ using Corral.Cli.Verbs;
 
 namespace Corral.Cli;
 
-public static class Program
+internal static class Program
 {
     public const string DefaultSocket = "/run/corral/corral.sock";
 

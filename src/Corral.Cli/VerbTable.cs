@@ -1,10 +1,10 @@
 namespace Corral.Cli;
 
 /// <summary>One verb of the CLI: how it is called, what it does, and systemctl's name for it, if any.</summary>
-public sealed record VerbInfo(string Name, string Synopsis, string Summary, string? Systemctl = null);
+internal sealed record VerbInfo(string Name, string Synopsis, string Summary, string? Systemctl = null);
 
 /// <summary>Every verb, for the usage text, <c>help VERB</c> and the "did you mean" of a mistyped verb.</summary>
-public static class VerbTable
+internal static class VerbTable
 {
     public static readonly IReadOnlyList<VerbInfo> All =
     [

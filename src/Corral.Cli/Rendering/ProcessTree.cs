@@ -3,7 +3,7 @@ using Corral.Daemon.Wire;
 namespace Corral.Cli.Rendering;
 
 /// <summary>The cgroup's processes as a tree by parent pid, as systemctl status draws it.</summary>
-public static class ProcessTree
+internal static class ProcessTree
 {
     /// <summary>Every process in tree order, with the "├─" / "└─" prefix that places it.</summary>
     public static List<(ProcessInfo Process, string Prefix)> Walk(IReadOnlyList<ProcessInfo> procs)

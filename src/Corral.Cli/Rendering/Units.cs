@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Corral.Cli.Rendering;
 
 /// <summary>Numbers the way systemctl prints them.</summary>
-public static class Units
+internal static class Units
 {
     /// <summary>Base-1024 with one decimal: "4.2M", "512B".</summary>
     public static string Bytes(ulong v)

@@ -6,7 +6,7 @@ namespace Corral.Cli.Verbs;
 /// systemctl cat: the unit's file and its drop-ins as the daemon loaded them (their paths come from
 /// the daemon, so --socket reaches another daemon's directories), each under a "# PATH" line.
 /// </summary>
-public static class CatVerb
+internal static class CatVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

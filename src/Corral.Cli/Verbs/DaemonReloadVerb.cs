@@ -3,7 +3,7 @@ using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
 
-public static class DaemonReloadVerb
+internal static class DaemonReloadVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

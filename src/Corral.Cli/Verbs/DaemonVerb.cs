@@ -2,7 +2,7 @@ using Corral.Daemon;
 
 namespace Corral.Cli.Verbs;
 
-public static class DaemonVerb
+internal static class DaemonVerb
 {
     public static int Run(string[] rest)
     {

@@ -13,7 +13,7 @@ namespace Corral.Cli.Verbs;
 /// emptied drop-in is removed. A failed check or editor leaves every file as it was and says where
 /// the edited text was kept.
 /// </summary>
-public static class EditVerb
+internal static class EditVerb
 {
     private const string Marker = "### Everything from this line on is discarded.";
 

@@ -15,7 +15,7 @@ namespace Corral.Cli.Verbs;
 /// they are the bulk of the records and tell nothing went wrong. --cause keeps the deaths of those
 /// causes (exit, signal, oom-kill, corral, kernel, unknown) and no notices.
 /// </summary>
-public static class EventsVerb
+internal static class EventsVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

@@ -11,7 +11,7 @@ namespace Corral.Cli.Verbs;
 /// error (exit 1, one line on stderr), never a state. activating is not active: systemctl's own list of
 /// good states is active and reloading.
 /// </summary>
-public static class IsStateVerb
+internal static class IsStateVerb
 {
     public static int Run(ApiClient client, string verb, string[] rest, Globals g)
     {

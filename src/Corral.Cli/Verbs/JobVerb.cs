@@ -5,7 +5,7 @@ using Corral.Daemon.Wire;
 namespace Corral.Cli.Verbs;
 
 /// <summary>start, stop, restart, reload: one job per unit, in order; exit 1 if any failed.</summary>
-public static class JobVerb
+internal static class JobVerb
 {
     public static int Run(ApiClient client, string verb, string[] rest)
     {

@@ -3,7 +3,7 @@ using Corral.Core.Signals;
 
 namespace Corral.Cli.Verbs;
 
-public static class KillVerb
+internal static class KillVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

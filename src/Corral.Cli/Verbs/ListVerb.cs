@@ -8,7 +8,7 @@ namespace Corral.Cli.Verbs;
 /// not load, unless --all; narrowed by glob patterns on the name and by --state= (load, active or
 /// sub state). <c>list</c> is <c>list-units --all</c>.
 /// </summary>
-public static class ListVerb
+internal static class ListVerb
 {
     public static int Run(ApiClient client, string verb, string[] rest, Globals g)
     {

@@ -5,7 +5,7 @@ using Corral.Daemon.Wire;
 namespace Corral.Cli.Verbs;
 
 /// <summary>corral logs UNIT [-n N] [-f] [--since TIME] [--json]: a service's output, like journalctl -u.</summary>
-public static class LogsVerb
+internal static class LogsVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

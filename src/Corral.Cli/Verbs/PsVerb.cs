@@ -9,7 +9,7 @@ namespace Corral.Cli.Verbs;
 /// adjustment, and start time; zombies marked. corral ps --machine [-n N] [--json]: the machine's
 /// processes the OOM killer would pick first, highest oom_score first, each with its unit.
 /// </summary>
-public static class PsVerb
+internal static class PsVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

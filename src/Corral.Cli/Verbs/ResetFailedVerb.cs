@@ -1,7 +1,7 @@
 namespace Corral.Cli.Verbs;
 
 /// <summary>corral reset-failed [UNIT...]: as systemctl, every unit when none is named.</summary>
-public static class ResetFailedVerb
+internal static class ResetFailedVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

@@ -4,7 +4,7 @@ namespace Corral.Cli.Verbs;
 /// systemctl show: the daemon renders the properties, the CLI prints them. Keeping the CLI to
 /// "connect, send, print" keeps its start-up short (docs/benchmarks.md, CLI round trip).
 /// </summary>
-public static class ShowVerb
+internal static class ShowVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

@@ -5,7 +5,7 @@ using Corral.Daemon.Wire;
 namespace Corral.Cli.Verbs;
 
 /// <summary>Like systemctl status: exit 0 when active, 3 when not, 4 when there is no such unit.</summary>
-public static class StatusVerb
+internal static class StatusVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {

@@ -3,7 +3,7 @@ using Corral.Core.Units;
 namespace Corral.Cli.Verbs;
 
 /// <summary>Checks unit files (with their drop-ins) without a daemon: every warning and error with file and line; exit 1 on errors.</summary>
-public static class VerifyVerb
+internal static class VerifyVerb
 {
     public static int Run(string[] rest)
     {

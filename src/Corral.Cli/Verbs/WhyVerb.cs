@@ -4,7 +4,7 @@ using Corral.Daemon.Wire;
 namespace Corral.Cli.Verbs;
 
 /// <summary>corral why UNIT [-n N] [--all] [--json]: the last death(s) of the main process (or of any process) and why.</summary>
-public static class WhyVerb
+internal static class WhyVerb
 {
     public static int Run(ApiClient client, string[] rest)
     {
