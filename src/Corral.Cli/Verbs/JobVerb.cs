@@ -25,7 +25,7 @@ internal static class JobVerb
         }
         if (a.Has("--no-block")) query += (query.Length == 0 ? "?" : "&") + "no-block=1";
 
-        int exit = client.PostEach(a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/{verb}{query}").ToList(), VerbKind.Job, (i, body) =>
+        return client.PostEach(a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/{verb}{query}").ToList(), VerbKind.Job, (i, body) =>
         {
             string unit = a.Positional[i];
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;
@@ -36,6 +36,5 @@ internal static class JobVerb
             if (r.LeftOver is { Count: > 0 } left)
                 Console.Error.WriteLine($"corral: {ApiClient.Unit(unit)}: {left.Count} process(es) left running after stop (KillMode): {string.Join(' ', left)}");
         });
-        return exit;
     }
 }

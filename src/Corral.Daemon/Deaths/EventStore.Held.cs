@@ -33,25 +33,40 @@ internal sealed partial class EventStore
     public void RetryHeld()
     {
         if (Held == 0) return;
-        Write(null);
+        Write([]);
     }
 
     /// <summary>
-    /// Writes what is held, then <paramref name="record"/> (a DeathRecord or a Notice); returns the
-    /// stored record with its id, or null when it was held. Listeners hear of each record written.
+    /// Writes what is held, then <paramref name="records"/> (DeathRecords and Notices): several deaths
+    /// in one transaction, else — one record, or a transaction that failed — each on its own. A
+    /// record the database cannot take is held, and so is every one after it, so that they are
+    /// written in order. Returns each record's stored copy with its id, or null where it was held or
+    /// refused. Listeners hear of each record written.
     /// </summary>
-    private object? Write(object? record)
+    private object?[] Write(IReadOnlyList<object> records)
     {
         var written = new List<object>();
-        object? stored = null;
+        var stored = new object?[records.Count];
         lock (_gate)
         {
             bool open = TryWriteHeld(written);
-            if (record is not null)
+            if (open && records.Count > 1 && records.All(r => r is DeathRecord) && TryInsertBatch(records.Cast<DeathRecord>()) is { } batch)
             {
-                var (result, failure) = open ? TryInsert(record, out stored) : (Outcome.Full, "records held before it are not written yet");
-                if (result == Outcome.Written) written.Add(stored!);
-                else if (result == Outcome.Full) Hold(record, failure!);
+                for (int i = 0; i < batch.Count; i++) stored[i] = batch[i];
+                written.AddRange(batch);
+            }
+            else
+            {
+                for (int i = 0; i < records.Count; i++)
+                {
+                    var (result, failure) = open ? TryInsert(records[i], out stored[i]) : (Outcome.Full, "records held before it are not written yet");
+                    if (result == Outcome.Written) written.Add(stored[i]!);
+                    else if (result == Outcome.Full)
+                    {
+                        Hold(records[i], failure!);
+                        open = false;
+                    }
+                }
             }
             if (_recovered is { } told) written.Insert(0, told);
             _recovered = null;
@@ -60,36 +75,10 @@ internal sealed partial class EventStore
         return stored;
     }
 
-    /// <summary>
-    /// Writes what is held, then the deaths in one transaction; when that fails, each is written
-    /// (or held, or refused) on its own as <see cref="Write"/> would.
-    /// </summary>
-    private void WriteMany(IReadOnlyList<DeathRecord> records)
-    {
-        var written = new List<object>();
-        lock (_gate)
-        {
-            if (!TryWriteHeld(written)) foreach (var r in records) Hold(r, "records held before it are not written yet");
-            else if (TryInsertBatch(records) is { } stored) written.AddRange(stored);
-            else
-            {
-                foreach (var r in records)
-                {
-                    var (result, failure) = TryInsert(r, out var one);
-                    if (result == Outcome.Written) written.Add(one!);
-                    else if (result == Outcome.Full) Hold(r, failure!);
-                }
-            }
-            if (_recovered is { } told) written.Insert(0, told);
-            _recovered = null;
-        }
-        Tell(written);
-    }
-
     /// <summary>The stored records, or null when the transaction failed (nothing of it was written).</summary>
-    private List<DeathRecord>? TryInsertBatch(IReadOnlyList<DeathRecord> records)
+    private List<DeathRecord>? TryInsertBatch(IEnumerable<DeathRecord> records)
     {
-        var stored = new List<DeathRecord>(records.Count);
+        var stored = new List<DeathRecord>();
         try
         {
             using var tx = _db.BeginTransaction();

@@ -23,7 +23,7 @@ internal sealed partial class EventStore
         """);
 
     /// <summary>Records a notice: written at once, or held in memory when the database cannot take it (EventStore.Held.cs).</summary>
-    public Notice Add(Notice n) => Write(n) as Notice ?? n;
+    public Notice Add(Notice n) => Write([n])[0] as Notice ?? n;
 
     private Notice InsertNotice(Notice n)
     {

@@ -217,14 +217,10 @@ internal sealed partial class EventStore : IDisposable
     public event Action<DeathRecord>? Added;
 
     /// <summary>Records a death: written at once, or held in memory when the database cannot take it (EventStore.Held.cs).</summary>
-    public DeathRecord Add(DeathRecord r) => Write(r) as DeathRecord ?? r;
+    public DeathRecord Add(DeathRecord r) => Write([r])[0] as DeathRecord ?? r;
 
     /// <summary>Records deaths in one transaction (one commit for a whole stop's worth), or each held as Add would.</summary>
-    public void AddDeaths(IReadOnlyList<DeathRecord> records)
-    {
-        if (records.Count == 1) Add(records[0]);
-        else if (records.Count > 1) WriteMany(records);
-    }
+    public void AddDeaths(IReadOnlyList<DeathRecord> records) => Write(records);
 
     /// <param name="batch">the transaction of a batch being written; null to write this one in its own</param>
     private DeathRecord InsertDeath(DeathRecord r, SqliteTransaction? batch = null)

@@ -53,8 +53,17 @@ internal sealed class ProcessTracker : IDisposable
     /// <summary>Set by the daemon: makes the tracer read its buffer now (see SignalTracer.Drain).</summary>
     public Action? DrainTrace { get => _recorder.DrainTrace; set => _recorder.DrainTrace = value; }
 
-    /// <summary>Every process event of the machine arrives here, on the loop's thread (the connector's).</summary>
-    public void OnProcEvent(ProcEvent e) => Run(l => l.OnProcEvent(e));
+    /// <summary>
+    /// Every process event of the machine arrives here, on the loop's thread (the connector's): handed
+    /// to the lineage directly, with no closure allocated per event on that hot path.
+    /// </summary>
+    public void OnProcEvent(ProcEvent e)
+    {
+        if (_loop.IsCurrent) _lineage.OnProcEvent(e);
+        else PostEvent(e);
+    }
+
+    private void PostEvent(ProcEvent e) => _loop.Post(() => _lineage.OnProcEvent(e));
 
     /// <summary>A signal_generate trace line (the tracer's thread): evidence for the target's death, should it die of it.</summary>
     public void OnSignal(SignalGenerated s)
@@ -72,11 +81,12 @@ internal sealed class ProcessTracker : IDisposable
     /// there to read), named by what the executor is about to exec: it may exit before its exec event
     /// is read, and /proc would still say corral-exec.
     /// </summary>
-    public void Track(int pid, string unit, string role, string executable, IReadOnlyList<string> argv)
+    /// <param name="oomKills">the unit's OOM counter as its run began (the runner reads it then): the first one told is the baseline</param>
+    public void Track(int pid, string unit, string role, string executable, IReadOnlyList<string> argv, ulong? oomKills)
     {
         string comm = Path.GetFileName(executable);
         ulong start = ProcReader.TryReadStat(pid, out var st) ? st!.StartTimeTicks : 0;
-        _recorder.OomCounterAtStart(unit, _cgroups.OomKills(_cgroups.For(unit)) ?? 0);
+        _recorder.OomCounterAtStart(unit, oomKills ?? 0);
         var t = new TrackedProcess(unit, role, comm.Length > 15 ? comm[..15] : comm, string.Join(' ', argv), DateTimeOffset.Now, start);
         Run(l => l.Register(pid, t));
     }

@@ -8,7 +8,7 @@ namespace Corral.Daemon.Deaths;
 internal sealed record TrackedProcess(string Unit, string Role, string Comm, string? Cmdline, DateTimeOffset? StartedAt, ulong StartTicks = 0)
 {
     /// <summary>A process's stat is of this very process (same start), or its start is not known.</summary>
-    public bool IsSameAs(Linux.Procfs.ProcStat st) => StartTicks == 0 || Linux.Procfs.StartTicks.Same(st.StartTimeTicks, StartTicks);
+    public bool IsSameAs(Linux.Procfs.ProcStat st) => Linux.Procfs.StartTicks.IsOf(st, StartTicks);
 
     /// <summary>The process as /proc describes it now; <paramref name="inherit"/> (or "?") when it is gone.</summary>
     public static TrackedProcess Describe(int pid, string unit, string role, TrackedProcess? inherit) =>

@@ -16,7 +16,7 @@ internal static class Zombies
     public static ZombieState Check(ZombieCandidate z)
     {
         if (!ProcReader.TryReadStat(z.Pid, out var st) || st!.Ppid != z.Parent) return ZombieState.Gone;
-        if (z.StartTicks != 0 && !StartTicks.Same(st.StartTimeTicks, z.StartTicks)) return ZombieState.Gone; // the pid was reused
+        if (!StartTicks.IsOf(st, z.StartTicks)) return ZombieState.Gone; // the pid was reused
         if (st.State == 'Z') return ZombieState.Zombie;
         return DateTimeOffset.Now - z.ExitedAt < TimeSpan.FromSeconds(2) ? ZombieState.Exiting : ZombieState.Gone;
     }

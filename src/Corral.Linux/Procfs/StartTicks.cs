@@ -32,6 +32,9 @@ public static class StartTicks
     /// </summary>
     public static bool Same(ulong statTicks, ulong knownTicks) => statTicks <= knownTicks + 1 && knownTicks <= statTicks + MaxEventLagTicks;
 
+    /// <summary>The stat is of the process known by that start — or its start is not known (0), and nothing says otherwise.</summary>
+    public static bool IsOf(ProcStat st, ulong knownTicks) => knownTicks == 0 || Same(st.StartTimeTicks, knownTicks);
+
     /// <summary>CLOCK_BOOTTIME − CLOCK_MONOTONIC: the time spent suspended; re-read at most once a second.</summary>
     private static long BootOffsetNs()
     {
