@@ -49,6 +49,20 @@ public sealed class DeathRecorderTests : IDisposable
     }
 
     [Fact]
+    public void The_sender_is_named_by_its_exec_line_not_by_the_stale_name_the_trace_printed()
+    {
+        // What CI saw: `sh -c "kill -9 …"` printed by the kernel under the name an earlier process on
+        // the same pid had (its name cache is refreshed only when the task is next switched out).
+        _recorder.Execd(4998, "/usr/bin/dash");
+        _recorder.Signalled(4404, SentBy(4998, "corral-workload", 9));
+        _recorder.Execd(4998, "/usr/bin/later"); // an exec after the line is not what sent it
+        _recorder.Died(4404, Process(), ExitStatus.Killed(9));
+
+        var r = Assert.Single(Records());
+        Assert.Equal((4998, "dash"), (r.Sender!.Pid, r.Sender.Comm));
+    }
+
+    [Fact]
     public void A_kill_noted_before_its_signal_makes_the_death_corrals_with_the_reason()
     {
         _recorder.CorralKilled(Unit, new CorralKill(15, "stop", 0, "KillSignal= to stop (KillMode=control-group)", DateTimeOffset.Now));

@@ -223,7 +223,7 @@ internal sealed class DeathRecorder : IDisposable
     /// </summary>
     private SignalSender SenderOf(Evidence e)
     {
-        string comm = e.TraceComm != "<...>" ? e.TraceComm : _evidence.ExecName(e.SenderPid) ?? _ids.CommOf(e.SenderPid) ?? "?";
+        string comm = e.SenderComm != "<...>" ? e.SenderComm : _ids.CommOf(e.SenderPid) ?? "?";
         int? uid = _ids.UidOf(e.SenderPid);
         // The daemon's own signals need no unit: they are Corral's.
         string? unit = e.SenderPid == Environment.ProcessId ? null : _unitOf(e.SenderPid);

@@ -2,8 +2,12 @@ using Corral.Core.State;
 
 namespace Corral.Daemon.Deaths;
 
-/// <summary>A traced signal: the sender's process (tgid) and the name the trace gave it; uid and user are looked up when the record is written.</summary>
-internal sealed record Evidence(int Signal, int SenderPid, string TraceComm, bool FromKernel, long Tick);
+/// <summary>
+/// A traced signal: the sender's process (tgid) and its name — the trace line's, until the evidence
+/// is taken in and a newer name from the stream's own exec line replaces it; uid and user are looked
+/// up when the record is written.
+/// </summary>
+internal sealed record Evidence(int Signal, int SenderPid, string SenderComm, bool FromKernel, long Tick);
 
 /// <summary>
 /// The signals tracing saw, by target pid, and the file each pid last exec'd (same trace stream, so
@@ -24,6 +28,12 @@ internal sealed class SignalEvidence
     public void Add(int targetPid, Evidence e)
     {
         Prune(e.Tick);
+        // The name on a trace line is not the sender's name at the time of the line: the kernel prints it
+        // from a cache by pid that it refreshes only when the task is next switched out. A `sh -c kill`
+        // that exits before that, on a pid an earlier process had, is printed with that earlier
+        // process's name. The exec line that began what the pid runs now came earlier in the same
+        // stream, so the name it gave is the sender's.
+        if (!e.FromKernel && ExecName(e.SenderPid) is { } execd) e = e with { SenderComm = execd };
         if (!_signals.TryGetValue(targetPid, out var list)) _signals[targetPid] = list = [];
         list.Add(e);
         if (list.Count > PerTarget) list.RemoveAt(0);
