@@ -50,7 +50,7 @@ public static class DaemonHost
         // The connector's thread owns the lineage: its events and everyone's changes run there.
         using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer);
         using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
-        var ctx = new ServiceContext(cgroups, new Spawner(options.ExecutorPath, reaper), reaper, watcher, output, tracker, store,
+        var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")));
         using var manager = new Manager(options, ctx);
         manager.Reload();

@@ -4,7 +4,7 @@ namespace Corral.Linux;
 /// A process Corral started, named by pid and pidfd together (systemd's PidRef): signals go
 /// through the pidfd, so they can never reach another process that reused the pid.
 /// </summary>
-public sealed class ProcessHandle : IDisposable
+public sealed class ProcessHandle : IProcessHandle
 {
     private int _pidfd;
 

@@ -1,15 +1,13 @@
 using Corral.Linux;
 using Corral.Linux.Cgroups;
-using Corral.Linux.Spawn;
 
 namespace Corral.Daemon.Services;
 
 /// <summary>The daemon-wide machinery every runner uses.</summary>
 internal sealed record ServiceContext(
     ICgroupManager Cgroups,
-    Spawner Spawner,
-    ChildReaper Reaper,
-    CgroupEventsWatcher Watcher,
+    IServiceProcesses Processes,
+    ICgroupWatcher Watcher,
     OutputCollector Output,
     Deaths.ProcessTracker Tracker,
     Deaths.EventStore Store,
@@ -18,4 +16,7 @@ internal sealed record ServiceContext(
 {
     /// <summary>Runners tell it of each state event they handled (the web feed listens).</summary>
     public UnitChanges Changes { get; } = new();
+
+    /// <summary>The runners' timers (timeouts, restart delays, start-rate windows) and the time a state began: the system's, a fake in tests.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -114,12 +114,12 @@ internal sealed partial class ServiceRunner
     /// <summary>What a spawn may fail with: a step of the executor, a setting that cannot be met, the cgroup.</summary>
     private static bool IsSpawnFailure(Exception e) => e is SpawnException or StartPreparationException or CgroupException or ErrnoException;
 
-    private ProcessHandle Spawn(ExecCommand cmd, bool isMain)
+    private IProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
         var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
-        return _ctx.Spawner.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
+        return _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
     }
 
     /// <summary>Type=forking: the starter has exited 0; its daemon is named by PIDFile= or is the one process left.</summary>
@@ -149,16 +149,13 @@ internal sealed partial class ServiceRunner
 
         if (pid is { } mainPid)
         {
-            using var claim = _ctx.Reaper.BeginClaim();
-            var h = ProcessHandle.TryOpen(mainPid);
+            // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
+            var h = _ctx.Processes.ClaimChild(mainPid, p => _ctx.Tracker.TrackRunning(p, Unit.Name, Core.Deaths.ProcessRoles.Main), OnProcessExit);
             if (h is not null)
             {
                 _main = h;
                 _lastMainPid = mainPid;
                 _lastMainExit = null;
-                _ctx.Tracker.TrackRunning(mainPid, Unit.Name, Core.Deaths.ProcessRoles.Main);
-                // The starter exited, so its daemon was re-parented to us (we are a subreaper) and we reap it.
-                claim.Register(mainPid, status => OnProcessExit(h, status));
             }
         }
         _pending.Enqueue(ServiceEvent.Started);
@@ -177,7 +174,7 @@ internal sealed partial class ServiceRunner
         if (plan.Targets.HasFlag(KillTargets.Control) && _control is not null) SignalHandle(_control, plan);
     }
 
-    private static bool SignalHandle(ProcessHandle h, KillPlan plan)
+    private static bool SignalHandle(IProcessHandle h, KillPlan plan)
     {
         bool sent = h.TrySignal(plan.Signal);
         if (sent && plan.SendSighup) h.TrySignal(SignalNames.SigHup);
@@ -203,10 +200,10 @@ internal sealed partial class ServiceRunner
             {
                 if (!seen.Add(pid)) continue;
                 any = true;
-                if (Signaller.TryKill(pid, signal))
+                if (_ctx.Processes.Kill(pid, signal))
                 {
-                    if (sighup) Signaller.TryKill(pid, SignalNames.SigHup);
-                    if (sigcont) Signaller.TryKill(pid, SignalNames.SigCont);
+                    if (sighup) _ctx.Processes.Kill(pid, SignalNames.SigHup);
+                    if (sigcont) _ctx.Processes.Kill(pid, SignalNames.SigCont);
                 }
             }
             if (!any) break;

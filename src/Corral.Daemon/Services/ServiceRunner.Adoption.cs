@@ -13,7 +13,7 @@ namespace Corral.Daemon.Services;
 /// </summary>
 internal sealed partial class ServiceRunner
 {
-    private ProcessHandle? _holder;
+    private IProcessHandle? _holder;
     private RunRecord? _persisted;
 
     /// <summary>
@@ -28,10 +28,10 @@ internal sealed partial class ServiceRunner
         var spawned = _holderSpawned = new ManualResetEventSlim();
         _ = Task.Run(() =>
         {
-            ProcessHandle? holder = null;
+            IProcessHandle? holder = null;
             try
             {
-                holder = _ctx.Spawner.Spawn(new SpawnRequest
+                holder = _ctx.Processes.Spawn(new SpawnRequest
                 {
                     Executable = "/bin/sleep",
                     Argv = ["sleep", "infinity"],
@@ -168,13 +168,13 @@ internal sealed partial class ServiceRunner
         if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
         {
             _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
-            if (_pipes is not null) _holder = ProcessHandle.TryOpen(r.HolderPid);
+            if (_pipes is not null) _holder = _ctx.Processes.Open(r.HolderPid);
         }
         if (_pipes is null) OpenLogAndPipes();
         (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
 
         bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);
-        if (mainAlive && ProcessHandle.TryOpen(r.MainPid) is { } main)
+        if (mainAlive && _ctx.Processes.Open(r.MainPid) is { } main)
         {
             _main = main;
             _lastMainPid = main.Pid;

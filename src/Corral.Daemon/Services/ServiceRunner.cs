@@ -21,7 +21,7 @@ internal sealed partial class ServiceRunner : IDisposable
     private readonly ServiceStateMachine _fsm;
     private readonly Queue<ServiceEvent> _pending = new();
     private readonly List<(Func<ServiceState, bool> Done, TaskCompletionSource Tcs)> _waiters = [];
-    private ProcessHandle? _main, _control;
+    private IProcessHandle? _main, _control;
     private int _lastMainPid, _lastControlPid;
     // How the process of _lastMainPid ended; null while it runs. Reset with every new main process,
     // so that show's ExecMainPID/Code/Status always describe one process, never two runs mixed.
@@ -30,7 +30,7 @@ internal sealed partial class ServiceRunner : IDisposable
     private IDisposable? _watch;
     private OutputPipes? _pipes;
     private ServiceLog? _log;
-    private Timer? _timer;
+    private ITimer? _timer;
     private long _timerGeneration;
     private bool _handling;
     private ulong? _oomKillsAtStart;
@@ -43,7 +43,7 @@ internal sealed partial class ServiceRunner : IDisposable
         _ctx = ctx;
         _loop = new Mailbox(unit.Name);
         _fsm = new ServiceStateMachine(unit);
-        _stateSince = DateTimeOffset.Now;
+        _stateSince = ctx.Clock.GetLocalNow();
         _view = View();
     }
 
@@ -108,8 +108,14 @@ internal sealed partial class ServiceRunner : IDisposable
                 // stop's signals, ExecStop=, ExecReload=), as systemd thaws before a job. Only
                 // Running can be frozen, and every way out of it acts at once, so that is the moment.
                 if (before == ServiceState.Running && _fsm.State != ServiceState.Running && actions.Count > 0) ThawIfFrozen();
+                if (_fsm.State != before)
+                {
+                    // Readers see the new state while its actions run: a spawn waits for its exec,
+                    // and status must say "activating" meanwhile, not the state before the start.
+                    _stateSince = _ctx.Clock.GetLocalNow();
+                    Publish();
+                }
                 foreach (var a in actions) Execute(a);
-                if (_fsm.State != before) _stateSince = DateTimeOffset.Now;
             }
         }
         finally
@@ -122,7 +128,8 @@ internal sealed partial class ServiceRunner : IDisposable
         _ctx.Changes.Notify(Unit.Name);
     }
 
-    private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup), Environment.TickCount64);
+    private ServiceFacts Facts() => new(_main is not null, _control is not null, _cgroup is null || !_ctx.Cgroups.IsPopulated(_cgroup),
+        (long)_ctx.Clock.GetElapsedTime(0).TotalMilliseconds);
 
     private void NotifyWaiters()
     {
@@ -165,7 +172,7 @@ internal sealed partial class ServiceRunner : IDisposable
     });
 
     /// <summary>The reaper's thread (or the tracker's, for an adopted process): a process of the unit exited.</summary>
-    private void OnProcessExit(ProcessHandle handle, ExitStatus status)
+    private void OnProcessExit(IProcessHandle handle, ExitStatus status)
     {
         _ctx.Tracker.OnReaped(handle.Pid, status);
         _loop.Post(() =>
@@ -197,7 +204,7 @@ internal sealed partial class ServiceRunner : IDisposable
         _timer?.Dispose();
         _timer = null;
         if (after == TimeSpan.MaxValue || after.TotalMilliseconds > int.MaxValue) return;
-        _timer = new Timer(_ => _loop.Post(() =>
+        _timer = _ctx.Clock.CreateTimer(_ => _loop.Post(() =>
         {
             // Checked on the loop: a timer re-armed or cancelled meanwhile must not fire into the new state.
             if (gen == _timerGeneration) Post(ServiceEvent.TimedOut);

@@ -7,7 +7,7 @@ namespace Corral.Linux.Cgroups;
 /// inotify IN_MODIFY (cgroup-v2.rst, "populated"), so one thread blocked in read() watches
 /// every service at no cost while nothing happens.
 /// </summary>
-public sealed unsafe class CgroupEventsWatcher : IDisposable
+public sealed unsafe class CgroupEventsWatcher : ICgroupWatcher, IDisposable
 {
     private readonly int _fd;
     private readonly ConcurrentDictionary<int, Action> _callbacks = new();
