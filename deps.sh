@@ -7,10 +7,12 @@
 #   curl            requests sent as another user, exactly as written (the socket's access tests)
 #   prometheus      promtool and the server the metrics tests scrape with
 #   chromium        the browser Playwright drives (it cannot download one here)
+#   systemd         systemd-notify, a real sd_notify client the notification tests run
 set -euo pipefail
 need=()
 for tool in gcc:gcc /usr/include/stdio.h:libc6-dev ps:procps prlimit:util-linux curl:curl \
-            /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium; do
+            /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium \
+            /usr/bin/systemd-notify:systemd; do
   path=${tool%%:*} package=${tool#*:}
   if [[ $path == /* ]]; then [ -e "$path" ] && continue; else command -v "$path" >/dev/null && continue; fi
   need+=("$package")
@@ -28,6 +30,6 @@ if [ ! -e "$policy" ]; then
   trap 'rm -f "$policy"' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl; do
+for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl /usr/bin/systemd-notify; do
   [ -x "$tool" ] || { echo "deps.sh: $tool is missing after the install" >&2; exit 1; }
 done

@@ -11,7 +11,7 @@
  *
  * Usage: corral-exec [--cgroup DIR]... [--uid N] [--gid N] [--groups G,G,...]
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
- *                    [--oom-score-adj N] [--status-fd N] -- PATH ARGV0 [ARG]...
+ *                    [--oom-score-adj N] [--env-pid NAME] [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
 #define _GNU_SOURCE
@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 	int ngroups = -1;
 	long uid = -1, gid = -1, oom = LONG_MIN;
 	const char *chdir_to = NULL;
+	const char *env_pid = NULL;
 	long umask_value = -1;
 	int i;
 
@@ -238,6 +239,8 @@ int main(int argc, char **argv)
 			rlimits[nrlimits++] = v;
 		} else if (strcmp(a, "--oom-score-adj") == 0) {
 			oom = parse_long(v, 10, "usage");
+		} else if (strcmp(a, "--env-pid") == 0) {
+			env_pid = v;
 		} else {
 			fail("usage", EINVAL, a);
 		}
@@ -280,6 +283,14 @@ int main(int argc, char **argv)
 
 	if (umask_value >= 0)
 		umask((mode_t)umask_value);
+
+	/* 6. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
+	if (env_pid) {
+		char buf[24];
+		snprintf(buf, sizeof buf, "%ld", (long)getpid());
+		if (setenv(env_pid, buf, 1) < 0)
+			fail("setenv", errno, env_pid);
+	}
 
 	reset_signals();
 	close_inherited_fds();

@@ -14,6 +14,9 @@ namespace Corral.Daemon;
 /// <summary>Runs the daemon until SIGTERM or SIGINT, then stops every service and exits.</summary>
 public static class DaemonHost
 {
+    /// <summary>The notification socket (NOTIFY_SOCKET), beside the control socket and covered by its lock.</summary>
+    public static string NotifySocketOf(DaemonOptions options) => Path.GetFullPath(options.SocketPath) + ".notify";
+
     public static int Run(DaemonOptions options)
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
@@ -51,8 +54,12 @@ public static class DaemonHost
         using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer);
         using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
-            options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")));
+            options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
+            { NotifySocketPath = NotifySocketOf(options) };
         using var manager = new Manager(options, ctx);
+        // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
+        var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r, out _) ? r : null, ctx.Notifications);
+        using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram);
         manager.Reload();
         manager.AdoptLeftRuns();
         ctx.Runs.Beat();
@@ -68,7 +75,7 @@ public static class DaemonHost
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
-        http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http }, feed!);
+        http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http, Notify = ctx.Notifications }, feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root}");
         if (http is not null)
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");

@@ -18,45 +18,16 @@ namespace Corral.Daemon.Tests;
 /// </summary>
 public sealed class RunnerMailboxTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("corral-runner-").FullName;
-    private readonly FakeKernel _kernel;
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 2, 4, 0, 0, TimeSpan.Zero));
-    private readonly EventStore _store;
-    private readonly ProcessTracker _tracker;
-    private readonly OutputCollector _output = new();
-    private readonly ServiceContext _ctx;
-    private readonly List<ServiceRunner> _runners = [];
+    private readonly RunnerHarness _h = new();
+    private FakeKernel _kernel => _h.Kernel;
+    private FakeTimeProvider _clock => _h.Clock;
+    private EventStore _store => _h.Store;
+    private ProcessTracker _tracker => _h.Tracker;
 
-    public RunnerMailboxTests()
-    {
-        _kernel = new FakeKernel(Path.Combine(_dir, "cgroup", "corral"));
-        _store = new EventStore(Path.Combine(_dir, "corral.db"));
-        _tracker = new ProcessTracker(new InlineLoop(), _store, new IdentityMap(), "not traced in this test", _kernel, oom: null);
-        string logs = Directory.CreateDirectory(Path.Combine(_dir, "logs")).FullName;
-        string runs = Directory.CreateDirectory(Path.Combine(_dir, "runs")).FullName;
-        _ctx = new ServiceContext(_kernel, _kernel, _kernel, _output, _tracker, _store, logs, new RunStore(runs)) { Clock = _clock };
-    }
-
-    private ServiceRunner Runner(string name, string service)
-    {
-        var r = ServiceUnitLoader.Load($"/u/{name}.service", "[Service]\n" + service);
-        Assert.True(r.Unit is not null, string.Join("\n", r.Diagnostics));
-        var runner = new ServiceRunner(r.Unit!, _ctx);
-        _runners.Add(runner);
-        return runner;
-    }
-
-    /// <summary>An item through the loop: everything posted to it before (a timer's firing, an exit) has been handled once this completes.</summary>
-    private static Task Handled(ServiceRunner r) => r.UpdateUnitAsync(r.Unit);
-
-    private FakeKernel.FakeProcess Main(ServiceRunner r) => _kernel.SpawnedFor(r.Unit.Name).Single(p => p.Pid == r.Snapshot(false).MainPid);
-
-    /// <summary>Moves the clock and lets the loop handle what the timers that came due posted.</summary>
-    private async Task Advance(ServiceRunner r, TimeSpan by)
-    {
-        _clock.Advance(by);
-        await Handled(r);
-    }
+    private ServiceRunner Runner(string name, string service) => _h.Runner(name, service);
+    private static Task Handled(ServiceRunner r) => RunnerHarness.Handled(r);
+    private FakeKernel.FakeProcess Main(ServiceRunner r) => _h.Main(r);
+    private Task Advance(ServiceRunner r, TimeSpan by) => _h.Advance(r, by);
 
     [Fact]
     public async Task A_start_spawns_the_main_process_into_the_units_cgroup_and_the_job_ends_once_it_runs()
@@ -209,12 +180,5 @@ public sealed class RunnerMailboxTests : IDisposable
         Assert.Equal(ServiceState.Running, r.State);
     }
 
-    public void Dispose()
-    {
-        foreach (var r in _runners) r.Dispose();
-        _output.Dispose();
-        _tracker.Dispose();
-        _store.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _h.Dispose();
 }

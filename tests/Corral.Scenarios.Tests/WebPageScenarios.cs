@@ -138,4 +138,23 @@ public sealed class WebPageScenarios : Scenario
         await Expect(page.Locator("#unit-state")).Not.ToHaveTextAsync("active (running)");
         await b.Screenshot("unit");
     }
+
+    [Fact]
+    public async Task A_units_own_STATUS_is_shown_as_text_and_follows_it_live()
+    {
+        var web = new WebEndpoint(F);
+        using var _ = web;
+        F.WriteUnit("st", "[Service]\nType=notify\nExecStart=" +
+            F.Workload("notify \"on-hup:STATUS=Serving 3 clients\" \"send:READY=1\\nSTATUS=<b>warming</b>\" hang") + "\n");
+        F.Start(web.Args);
+        Assert.Equal(0, F.Cli("start", "st").ExitCode);
+        await using var b = await Browser.Open(web.Url + "/#unit=st.service");
+        var status = b.Page.Locator("#unit-facts dt:text-is('Status') + dd");
+
+        await Expect(status).ToHaveTextAsync("<b>warming</b>"); // the service's words, never its markup
+        await Expect(b.Page.Locator("#unit-facts b")).ToHaveCountAsync(0);
+        Assert.Equal(0, F.Cli("kill", "st", "-s", "HUP", "--kill-whom=main").ExitCode); // it says its next status
+        await Expect(status).ToHaveTextAsync("Serving 3 clients");
+        await b.Screenshot("status");
+    }
 }

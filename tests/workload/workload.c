@@ -32,6 +32,13 @@
  *                         on until a child gets one of those pids; that child writes its pid to OUT,
  *                         forks a grandchild, and both sleep (an unrelated tree on a reused pid).
  *                         Bounded: three rounds of pid_max forks, and 60 s. Exit 3 when it gave up.
+ *   notify STEP...        speak sd_notify's protocol on $NOTIFY_SOCKET, without libsystemd, step by step:
+ *                         sleep:MS  send:TEXT (\n in TEXT is a newline)  barrier (wait until the manager
+ *                         has handled what was sent)  send-child:TEXT (a child sends it, lives 3 s more)
+ *                         pings:MS:N (WATCHDOG=1 N times, MS apart)  on-hup:TEXT (SIGHUP sends TEXT)
+ *                         fork-main (a child goes on with the steps; this process sends MAINPID= of it,
+ *                         waits on a barrier and exits 0)  exit:N  hang (sleep forever)
+ *                         status-flood:MS (STATUS=<n> as fast as it can for MS ms; the count on stderr)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -45,7 +52,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -392,6 +402,156 @@ static int hygiene(const char *file)
 	return 0;
 }
 
+/* One datagram to $NOTIFY_SOCKET, with FD (if >= 0) passed along as sd_notify_barrier does. */
+static int notify_send(const char *text, int fd)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || !*path)
+		return -1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sun.sun_path)
+		return -1;
+	strcpy(sun.sun_path, path);
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } control;
+	struct msghdr msg = { .msg_name = &sun, .msg_namelen = sizeof sun, .msg_iov = &iov, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof control.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	int rc = sendmsg(s, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	close(s);
+	return rc;
+}
+
+/* "a\nb" in an argument becomes a newline. */
+static char *unescape(const char *in)
+{
+	char *out = strdup(in), *o = out;
+	for (const char *p = in; *p; p++) {
+		if (p[0] == '\\' && p[1] == 'n') {
+			*o++ = '\n';
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* sd_notify_barrier: a pipe's write end goes with BARRIER=1; the manager closing it means it has
+ * handled every message sent before. */
+static void notify_barrier(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	if (notify_send("BARRIER=1", p[1]) == 0) {
+		close(p[1]);
+		struct pollfd pfd = { .fd = p[0], .events = 0 };
+		poll(&pfd, 1, 5000);
+	} else {
+		close(p[1]);
+	}
+	close(p[0]);
+}
+
+static char *hup_text;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	if (hup_text)
+		notify_send(hup_text, -1);
+	errno = saved;
+}
+
+static int do_notify(int argc, char **argv)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *step = argv[k];
+		if (strncmp(step, "sleep:", 6) == 0) {
+			struct timespec ts = { .tv_sec = atoi(step + 6) / 1000, .tv_nsec = (atoi(step + 6) % 1000) * 1000000L };
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR) { }
+		} else if (strncmp(step, "send:", 5) == 0) {
+			char *text = unescape(step + 5);
+			notify_send(text, -1);
+			free(text);
+		} else if (strcmp(step, "barrier") == 0) {
+			notify_barrier();
+		} else if (strncmp(step, "send-child:", 11) == 0) {
+			pid_t c = fork();
+			if (c == 0) {
+				record();
+				char *text = unescape(step + 11);
+				notify_send(text, -1);
+				sleep(3);
+				_exit(0);
+			}
+		} else if (strncmp(step, "pings:", 6) == 0) {
+			int ms = atoi(step + 6), n = 0;
+			const char *colon = strchr(step + 6, ':');
+			if (colon)
+				n = atoi(colon + 1);
+			for (int p = 0; p < n; p++) {
+				notify_send("WATCHDOG=1", -1);
+				usleep((useconds_t)ms * 1000);
+			}
+		} else if (strncmp(step, "on-hup:", 7) == 0) {
+			hup_text = unescape(step + 7);
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_hup;
+			sa.sa_flags = SA_RESTART;
+			sigaction(SIGHUP, &sa, NULL);
+		} else if (strcmp(step, "fork-main") == 0) {
+			pid_t c = fork();
+			if (c < 0)
+				return 1;
+			if (c > 0) {
+				char buf[32];
+				snprintf(buf, sizeof buf, "MAINPID=%d", (int)c);
+				notify_send(buf, -1);
+				notify_barrier();
+				_exit(0);
+			}
+			record();
+		} else if (strncmp(step, "status-flood:", 13) == 0) {
+			struct timespec t0, t;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			long sent = 0, limit_ms = atol(step + 13);
+			char buf[48];
+			do {
+				snprintf(buf, sizeof buf, "STATUS=%ld", sent);
+				if (notify_send(buf, -1) == 0)
+					sent++;
+				clock_gettime(CLOCK_MONOTONIC, &t);
+			} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < limit_ms);
+			fprintf(stderr, "workload: sent %ld status messages\n", sent);
+		} else if (strncmp(step, "exit:", 5) == 0) {
+			return atoi(step + 5);
+		} else if (strcmp(step, "hang") == 0) {
+			sleep_forever();
+		} else {
+			fprintf(stderr, "workload: unknown notify step %s\n", step);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* Before anything else, so that nothing of ours disturbs what is measured. */
@@ -441,6 +601,8 @@ int main(int argc, char **argv)
 	record();
 	if (strcmp(mode, "sleep") == 0) {
 		sleep_forever();
+	} else if (strcmp(mode, "notify") == 0) {
+		return do_notify(argc - i - 1, argv + i + 1);
 	} else if (strcmp(mode, "exit") == 0 && arg) {
 		return atoi(arg);
 	} else if (strcmp(mode, "raise") == 0 && arg) {

@@ -93,8 +93,10 @@ internal static class StatusVerb
             Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");
         else if (s.ExecMainPid > 0 && s.ExecMainText is not null)
             Console.WriteLine($"   Main PID: {s.ExecMainPid} ({s.ExecMainText})");
+        if (s.StatusText is not null) Console.WriteLine($"     Status: \"{s.StatusText}\"");
         if (s.ControlPid > 0) Console.WriteLine($"    Control: {s.ControlPid}");
         if (s.LastError is not null) Console.WriteLine($"      Error: {s.LastError}");
+        if (s.NotifyRefused > 0) Console.WriteLine($"     Notify: {s.NotifyRefused} message{(s.NotifyRefused == 1 ? "" : "s")} refused; the last: {s.NotifyLastRefused}");
         if (s.TasksCurrent is { } tasks)
             Console.WriteLine($"      Tasks: {tasks}{(s.TasksMax is { } tm ? $" (limit: {tm}{NotEnforcedMark(s, "TasksMax")})" : "")}");
         if (s.MemoryCurrent is { } mem)

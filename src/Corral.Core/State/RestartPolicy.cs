@@ -1,13 +1,13 @@
 namespace Corral.Core.State;
 
 /// <summary>systemd's <c>Restart=</c>: after which endings of a run the service is started again.</summary>
-public enum RestartPolicy { No, Always, OnSuccess, OnFailure, OnAbnormal, OnAbort }
+public enum RestartPolicy { No, Always, OnSuccess, OnFailure, OnAbnormal, OnAbort, OnWatchdog }
 
 public static class RestartPolicyNames
 {
     private static readonly Text.NameTable<RestartPolicy> Names = new(
         ("no", RestartPolicy.No), ("always", RestartPolicy.Always), ("on-success", RestartPolicy.OnSuccess),
-        ("on-failure", RestartPolicy.OnFailure), ("on-abnormal", RestartPolicy.OnAbnormal), ("on-abort", RestartPolicy.OnAbort));
+        ("on-failure", RestartPolicy.OnFailure), ("on-abnormal", RestartPolicy.OnAbnormal), ("on-abort", RestartPolicy.OnAbort), ("on-watchdog", RestartPolicy.OnWatchdog));
 
     public static bool TryParse(string text, out RestartPolicy policy) => Names.TryParse(text, out policy);
 
@@ -26,6 +26,7 @@ public static class RestartPolicyNames
         RestartPolicy.OnFailure => r != ServiceResult.Success,
         RestartPolicy.OnAbnormal => r is not (ServiceResult.Success or ServiceResult.ExitCode),
         RestartPolicy.OnAbort => r is ServiceResult.Signal or ServiceResult.CoreDump,
+        RestartPolicy.OnWatchdog => r == ServiceResult.Watchdog,
         _ => false,
     };
 }

@@ -19,6 +19,16 @@ public enum ServiceEventKind
     ResetFailed,
     /// <summary>a daemon restarted after its own death takes over a run it finds (see ServiceEvent.Adopted)</summary>
     Adopt,
+    /// <summary>READY=1 from a process NotifyAccess= lets speak: the service has started (or finished reloading)</summary>
+    Ready,
+    /// <summary>RELOADING=1: the service reloads, until its next READY=1</summary>
+    Reloading,
+    /// <summary>STOPPING=1: the service is stopping of its own accord</summary>
+    Stopping,
+    /// <summary>WatchdogSec= passed without WATCHDOG=1, or the service sent WATCHDOG=trigger</summary>
+    WatchdogTimeout,
+    /// <summary>EXTEND_TIMEOUT_USEC=: the state's timeout is not to fire before <see cref="ServiceEvent.Extend"/> from now</summary>
+    ExtendTimeout,
 }
 
 public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = null, TimeSpan? StopTimeout = null, ServiceResult Result = ServiceResult.Success, bool OomKilled = false)
@@ -39,6 +49,16 @@ public sealed record ServiceEvent(ServiceEventKind Kind, ExitStatus? Status = nu
     public static ServiceEvent MainExit(ExitStatus s, bool oomKilled = false) => new(ServiceEventKind.MainExited, s, OomKilled: oomKilled);
     public static ServiceEvent ControlExit(ExitStatus s) => new(ServiceEventKind.ControlExited, s);
     public static ServiceEvent Failed(ServiceResult r) => new(ServiceEventKind.StartFailed, Result: r);
+    public static readonly ServiceEvent Readied = new(ServiceEventKind.Ready);
+    public static readonly ServiceEvent ReloadingNotified = new(ServiceEventKind.Reloading);
+    public static readonly ServiceEvent StoppingNotified = new(ServiceEventKind.Stopping);
+    /// <param name="triggered">the service asked for it (WATCHDOG=trigger) rather than missing its ping</param>
+    public static ServiceEvent Watchdog(bool triggered) => new(ServiceEventKind.WatchdogTimeout) { Triggered = triggered };
+    public static ServiceEvent ExtendBy(TimeSpan extend) => new(ServiceEventKind.ExtendTimeout) { Extend = extend };
+    /// <summary>For ExtendTimeout: how long from now the state's timeout may not fire.</summary>
+    public TimeSpan Extend { get; init; }
+    /// <summary>For WatchdogTimeout: WATCHDOG=trigger rather than a missed ping.</summary>
+    public bool Triggered { get; init; }
 }
 
 /// <summary>What the runner knows of the processes when an event is handled, and the monotonic time in ms.</summary>

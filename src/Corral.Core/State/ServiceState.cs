@@ -4,6 +4,8 @@ namespace Corral.Core.State;
 public enum ServiceState
 {
     Dead, StartPre, Start, StartPost, Running, Reload, Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, Failed,
+    /// <summary>The watchdog fired: WatchdogSignal= was sent, and the processes have TimeoutStopSec= to go before SIGKILL.</summary>
+    StopWatchdog,
     /// <summary>A run ended and Restart= asks for another after the restart delay; no process runs.</summary>
     AutoRestart,
 }
@@ -14,7 +16,7 @@ public static class ServiceStateNames
         ("dead", ServiceState.Dead), ("start-pre", ServiceState.StartPre), ("start", ServiceState.Start), ("start-post", ServiceState.StartPost),
         ("running", ServiceState.Running), ("reload", ServiceState.Reload), ("stop", ServiceState.Stop), ("stop-sigterm", ServiceState.StopSigterm),
         ("stop-sigkill", ServiceState.StopSigkill), ("stop-post", ServiceState.StopPost), ("final-sigkill", ServiceState.FinalSigkill),
-        ("failed", ServiceState.Failed), ("auto-restart", ServiceState.AutoRestart));
+        ("failed", ServiceState.Failed), ("auto-restart", ServiceState.AutoRestart), ("stop-watchdog", ServiceState.StopWatchdog));
 
     /// <summary>systemd's SubState= name.</summary>
     public static string SubState(ServiceState s) => SubStates.Format(s);
@@ -30,7 +32,7 @@ public static class ServiceStateNames
     };
 
     public static bool IsStopping(ServiceState s) => s is ServiceState.Stop or ServiceState.StopSigterm or ServiceState.StopSigkill
-        or ServiceState.StopPost or ServiceState.FinalSigkill;
+        or ServiceState.StopPost or ServiceState.FinalSigkill or ServiceState.StopWatchdog;
 
     public static bool IsStarting(ServiceState s) => s is ServiceState.StartPre or ServiceState.Start or ServiceState.StartPost;
 

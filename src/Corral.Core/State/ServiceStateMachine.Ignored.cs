@@ -11,7 +11,7 @@ namespace Corral.Core.State;
 public sealed partial class ServiceStateMachine
 {
     private static readonly ServiceState[] Starting = [StartPre, ServiceState.Start, StartPost];
-    private static readonly ServiceState[] Stopping = [ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill];
+    private static readonly ServiceState[] Stopping = [ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, StopWatchdog];
     private static readonly ServiceState[] NoRun = [Dead, Failed, AutoRestart];
 
     /// <summary>The reason each pair without a transition changes nothing.</summary>
@@ -65,6 +65,17 @@ public sealed partial class ServiceStateMachine
 
         Ignore(ServiceEventKind.Adopt, Enum.GetValues<ServiceState>(),
             "only a unit with no run of its own (dead, as a daemon starts) takes over a run found alive");
+
+        Ignore(Ready, Enum.GetValues<ServiceState>(),
+            "READY=1 ends only a notify service's start or a reload it announced; elsewhere it changes nothing (as in systemd, which only notes it)");
+        Ignore(Reloading, Enum.GetValues<ServiceState>(),
+            "RELOADING=1 begins a reload only of a running service (or is part of the reload under way)");
+        Ignore(ServiceEventKind.Stopping, Enum.GetValues<ServiceState>(),
+            "STOPPING=1 is acted on only while the service runs or reloads; starting, it changes nothing, and a stop is already under way otherwise");
+        Ignore(WatchdogTimeout, Enum.GetValues<ServiceState>(),
+            "the watchdog watches a run from its main process's start until its stop: a firing of a watchdog disarmed since changes nothing");
+        Ignore(ExtendTimeout, Enum.GetValues<ServiceState>(),
+            "no timeout runs in this state (RuntimeMaxSec= is not supported), so there is none to extend");
         return ignored;
     }
 }

@@ -1,4 +1,5 @@
 using Corral.Core.Killing;
+using Corral.Core.Units;
 using static Corral.Core.State.ServiceState;
 
 namespace Corral.Core.State;
@@ -15,7 +16,18 @@ public sealed partial class ServiceStateMachine
     {
         State = s;
         if (s == Running) ReachedRunning = true;
+        _deadlineMs = timer == TimeSpan.MaxValue ? long.MaxValue : _facts.NowMs + (long)timer.TotalMilliseconds;
         Emit(new ServiceAction.ArmTimer(timer));
+    }
+
+    /// <summary>EXTEND_TIMEOUT_USEC=: the timeout fires no earlier than <paramref name="extend"/> from now, and never earlier than it would have.</summary>
+    private void ExtendTimer(TimeSpan extend)
+    {
+        long now = _facts.NowMs;
+        long want = extend >= TimeSpan.FromDays(365 * 100) ? long.MaxValue : now + (long)extend.TotalMilliseconds;
+        if (want <= _deadlineMs) return;
+        _deadlineMs = want;
+        Emit(new ServiceAction.ArmTimer(want == long.MaxValue ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(want - now)));
     }
 
     private void SetResult(ServiceResult r)
@@ -139,8 +151,9 @@ public sealed partial class ServiceStateMachine
 
     private void OnMainStarted()
     {
-        // A oneshot's command runs to its end inside "start"; the others are started once exec'd.
-        if (Unit.Type != Units.ServiceType.Oneshot) EnterStartPost(0);
+        // A oneshot's command runs to its end inside "start", a notify service's until READY=1;
+        // the others are started once exec'd.
+        if (Unit.Type != Units.ServiceType.Oneshot && !Unit.Type.WaitsForReady()) EnterStartPost(0);
     }
 
     private void OnForkingStarterExited(ServiceEvent e)
@@ -158,6 +171,12 @@ public sealed partial class ServiceStateMachine
         if (r != ServiceResult.Success && e.OomKilled) r = ServiceResult.OomKill;
         if (r != ServiceResult.Success) Fail(r, EnterStopSigterm);
         else if (oneshot && _index + 1 < Unit.ExecStart.Count) EnterStart(_index + 1);
+        else if (Unit.Type.WaitsForReady())
+        {
+            // It exited cleanly without READY=1. Only a process NotifyAccess= lets speak and that
+            // is still there could say it yet; else the start failed (systemd: Result=protocol).
+            if (Unit.NotifyAccess is Units.NotifyAccess.None or Units.NotifyAccess.Main || _facts.CgroupEmpty) Fail(ServiceResult.Protocol, EnterStopSigterm);
+        }
         else EnterStartPost(0);
     }
 
@@ -205,12 +224,67 @@ public sealed partial class ServiceStateMachine
 
     private void EnterReload(int index)
     {
-        if (!RunControl(ExecPhase.Reload, index, ServiceState.Reload, Unit.TimeoutStart)) EnterRunning();
+        if (RunControl(ExecPhase.Reload, index, ServiceState.Reload, Unit.TimeoutStart)) return;
+        // The commands are done; a service that said RELOADING=1 has not finished until READY=1.
+        if (!_notifyReloading || State != ServiceState.Reload) EnterRunning();
+    }
+
+    /// <summary>Type=notify-reload without ExecReload=: ReloadSignal= asks the main process, which answers RELOADING=1, then READY=1.</summary>
+    private void OnReloadRequest()
+    {
+        _notifyReloading = false;
+        if (Unit.Type != Units.ServiceType.NotifyReload || Unit.ExecReload.Count > 0)
+        {
+            EnterReload(0);
+            return;
+        }
+        _notifyReloading = true;
+        Enter(ServiceState.Reload, Unit.TimeoutStart);
+        Emit(new ServiceAction.Kill(KillPlan.ForKillVerb(KillWhom.Main, Unit.ReloadSignal),
+            $"ReloadSignal= asks the service to reload (Type=notify-reload)"));
+    }
+
+    /// <summary>READY=1 during a reload: done once its commands are (the service said RELOADING=1 first, or was sent ReloadSignal=).</summary>
+    private void OnReadyAfterReload()
+    {
+        if (!_notifyReloading) return;
+        _notifyReloading = false;
+        if (!_facts.ControlAlive) EnterRunning();
+    }
+
+    /// <summary>STOPPING=1: the service stops by itself; it is given TimeoutStopSec=, then the final signal (ExecStop= does not run).</summary>
+    private void StopByNotify()
+    {
+        _notifyReloading = false;
+        Enter(StopSigterm, StopTimeout);
+    }
+
+    /// <summary>The watchdog fired: WatchdogSignal= per KillMode=, then the final signal after TimeoutStopSec=.</summary>
+    private void OnWatchdog(ServiceEvent e)
+    {
+        SetResult(ServiceResult.Watchdog);
+        _notifyReloading = false;
+        var plan = KillPlan.ForStop(Unit.KillMode, Unit.WatchdogSignal, sendSighup: false);
+        if (plan.Targets == KillTargets.None || TargetsGone(plan))
+        {
+            AfterSigterm();
+            return;
+        }
+        Enter(StopWatchdog, StopTimeout);
+        Emit(new ServiceAction.Kill(plan, e.Triggered
+            ? "the service asked for its watchdog to fire (WATCHDOG=trigger): WatchdogSignal="
+            : $"WatchdogSec= ({Units.TimeSpanParser.Format(Unit.WatchdogSec)}) passed without WATCHDOG=1: WatchdogSignal="));
+    }
+
+    private void CheckWatchdogSignalDone()
+    {
+        if (TargetsGone(KillPlan.ForStop(Unit.KillMode, Unit.WatchdogSignal, false))) AfterSigterm();
     }
 
     /// <summary>ExecReload= outlived its timeout: it is killed, and the service runs on (as systemd).</summary>
     private void OnReloadTimeout()
     {
+        _notifyReloading = false;
         Emit(new ServiceAction.Kill(KillPlan.ForKillVerb(KillWhom.Control, Signals.SignalNames.SigKill),
             $"ExecReload= outlived TimeoutStartSec= ({Units.TimeSpanParser.Format(Unit.TimeoutStart)})"));
         EnterRunning();
@@ -266,7 +340,7 @@ public sealed partial class ServiceStateMachine
         else EnterStopPost(0);
     }
 
-    private void EnterStopSigkill()
+    private void EnterStopSigkill(string? reason = null)
     {
         var plan = KillPlan.ForFinal(Unit.KillMode, Unit.FinalKillSignal);
         if (plan.Targets == KillTargets.None || TargetsGone(plan))
@@ -275,9 +349,9 @@ public sealed partial class ServiceStateMachine
             return;
         }
         Enter(StopSigkill, StopTimeout);
-        Emit(new ServiceAction.Kill(plan, Result == ServiceResult.Timeout
+        Emit(new ServiceAction.Kill(plan, reason ?? (Result == ServiceResult.Timeout
             ? $"TimeoutStopSec= ({Units.TimeSpanParser.Format(StopTimeout)}) passed: FinalKillSignal="
-            : "FinalKillSignal= to the rest of the cgroup once the main process was gone (KillMode=mixed)"));
+            : "FinalKillSignal= to the rest of the cgroup once the main process was gone (KillMode=mixed)")));
     }
 
     private void CheckSigkillDone()

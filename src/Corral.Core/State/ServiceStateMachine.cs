@@ -17,7 +17,7 @@ public sealed partial class ServiceStateMachine
 {
     private delegate void Transition(ServiceStateMachine m, ServiceEvent e);
 
-    private static readonly Dictionary<(ServiceState, ServiceEventKind), Transition> Table = new()
+    private static readonly Dictionary<(ServiceState, ServiceEventKind), Transition> Table = WithSharedCells(new()
     {
         [(Dead, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
         [(Failed, ServiceEventKind.Start)] = (m, _) => m.ManualStart(),
@@ -41,6 +41,12 @@ public sealed partial class ServiceStateMachine
         [(ServiceState.Start, MainExited)] = (m, e) => m.OnMainExitedDuringStart(e),
         [(ServiceState.Start, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
         [(ServiceState.Start, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
+        [(ServiceState.Start, Ready)] = (m, _) => { if (m.Unit.Type.WaitsForReady()) m.EnterStartPost(0); },
+        // Type=notify: no process is left to say READY=1.
+        [(ServiceState.Start, CgroupEmpty)] = (m, _) =>
+        {
+            if (m.Unit.Type.WaitsForReady() && !m._facts.MainAlive && !m._facts.ControlAlive) m.Fail(ServiceResult.Protocol, m.EnterStopPost);
+        },
 
         [(StartPost, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPost, next: m.EnterStartPost, onFailure: m.EnterStop),
         [(StartPost, MainExited)] = (m, e) => m.RecordMainExit(e),
@@ -50,12 +56,17 @@ public sealed partial class ServiceStateMachine
         [(Running, MainExited)] = (m, e) => { m.RecordMainExit(e); m.EnterStop(0); },
         [(Running, CgroupEmpty)] = (m, _) => { if (!m._facts.MainAlive) m.EnterStop(0); },
         [(Running, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
-        [(Running, ServiceEventKind.Reload)] = (m, _) => m.EnterReload(0),
+        [(Running, ServiceEventKind.Reload)] = (m, _) => m.OnReloadRequest(),
+        [(Running, Reloading)] = (m, _) => { m._notifyReloading = true; m.Enter(ServiceState.Reload, m.Unit.TimeoutStart); },
+        [(Running, ServiceEventKind.Stopping)] = (m, _) => m.StopByNotify(),
 
         [(ServiceState.Reload, ControlExited)] = (m, e) => m.AfterReloadCommand(e),
         [(ServiceState.Reload, MainExited)] = (m, e) => m.RecordMainExit(e),
         [(ServiceState.Reload, ServiceEventKind.Timeout)] = (m, _) => m.OnReloadTimeout(),
         [(ServiceState.Reload, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
+        [(ServiceState.Reload, Ready)] = (m, _) => m.OnReadyAfterReload(),
+        [(ServiceState.Reload, Reloading)] = (m, _) => m._notifyReloading = true,
+        [(ServiceState.Reload, ServiceEventKind.Stopping)] = (m, _) => m.StopByNotify(),
 
         [(ServiceState.Stop, ControlExited)] = (m, e) => m.AfterStopCommand(),
         [(ServiceState.Stop, MainExited)] = (m, e) => m.RecordMainExit(e),
@@ -65,6 +76,16 @@ public sealed partial class ServiceStateMachine
         [(StopSigterm, ControlExited)] = (m, _) => m.CheckSigtermDone(),
         [(StopSigterm, CgroupEmpty)] = (m, _) => m.CheckSigtermDone(),
         [(StopSigterm, ServiceEventKind.Timeout)] = (m, _) => m.OnSigtermTimeout(),
+
+        [(StopWatchdog, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckWatchdogSignalDone(); },
+        [(StopWatchdog, ControlExited)] = (m, _) => m.CheckWatchdogSignalDone(),
+        [(StopWatchdog, CgroupEmpty)] = (m, _) => m.CheckWatchdogSignalDone(),
+        // TimeoutAbortSec= defaults to TimeoutStopSec=: then the final signal.
+        [(StopWatchdog, ServiceEventKind.Timeout)] = (m, _) =>
+        {
+            if (m.Unit.SendSigkill) m.EnterStopSigkill($"WatchdogSignal= was not enough within TimeoutStopSec= ({Units.TimeSpanParser.Format(m.StopTimeout)}): FinalKillSignal=");
+            else m.EnterStopPost(0);
+        },
 
         [(StopSigkill, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckSigkillDone(); },
         [(StopSigkill, ControlExited)] = (m, _) => m.CheckSigkillDone(),
@@ -83,9 +104,25 @@ public sealed partial class ServiceStateMachine
         // The main process may die at any time; in inactive states that is a late reap, recorded only.
         [(Dead, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
         [(Failed, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
-    };
+    });
+
+    /// <summary>The cells that are the same in several states, added to <see cref="Table"/> once (called while it is built: no other static is set yet).</summary>
+    private static Dictionary<(ServiceState, ServiceEventKind), Transition> WithSharedCells(Dictionary<(ServiceState, ServiceEventKind), Transition> table)
+    {
+        ServiceState[] Watched = [ServiceState.Start, StartPost, Running, ServiceState.Reload];
+        ServiceState[] Timed = [StartPre, ServiceState.Start, StartPost, ServiceState.Reload, ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, StopWatchdog];
+        // The watchdog watches a run from its main process's start to its stop.
+        foreach (var s in Watched) table[(s, WatchdogTimeout)] = (m, e) => m.OnWatchdog(e);
+        // EXTEND_TIMEOUT_USEC= pushes back the timeout of whatever state has one.
+        foreach (var s in Timed) table[(s, ExtendTimeout)] = (m, e) => m.ExtendTimer(e.Extend);
+        return table;
+    }
 
     private readonly List<ServiceAction> _actions = [];
+    // Monotonic ms at which the state's timer fires (long.MaxValue: none); EXTEND_TIMEOUT_USEC= moves it.
+    private long _deadlineMs = long.MaxValue;
+    // RELOADING=1 was said (or ReloadSignal= sent): the reload ends with READY=1.
+    private bool _notifyReloading;
     private ServiceFacts _facts;
     private int _index;
     private TimeSpan? _stopTimeoutOverride;

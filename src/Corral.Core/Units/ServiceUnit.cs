@@ -19,6 +19,13 @@ public sealed record ServiceUnit
     public IReadOnlyList<ExecCommand> ExecStopPost { get; init; } = [];
     public IReadOnlyList<ExecCommand> ExecReload { get; init; } = [];
     public string? PidFile { get; init; }
+    /// <summary>Already resolved: none, unless the type is notify or a watchdog is set (then main), as systemd resolves it.</summary>
+    public NotifyAccess NotifyAccess { get; init; }
+    /// <summary>WatchdogSec=: the longest the service may go without WATCHDOG=1 (zero: no watchdog).</summary>
+    public TimeSpan WatchdogSec { get; init; }
+    public int WatchdogSignal { get; init; } = SignalNames.SigAbrt;
+    /// <summary>ReloadSignal=: what a reload of a Type=notify-reload service sends its main process.</summary>
+    public int ReloadSignal { get; init; } = SignalNames.SigHup;
     public KillMode KillMode { get; init; } = KillMode.ControlGroup;
     public int KillSignal { get; init; } = SignalNames.SigTerm;
     public int FinalKillSignal { get; init; } = SignalNames.SigKill;

@@ -13,6 +13,9 @@ public static partial class ServiceUnitLoader
         public ServiceType? Type;
         public readonly List<ExecCommand> ExecStart = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
         public string? PidFile;
+        public NotifyAccess? NotifyAccess;
+        public TimeSpan WatchdogSec;
+        public int WatchdogSignal = SignalNames.SigAbrt, ReloadSignal = SignalNames.SigHup;
         public KillMode KillMode = KillMode.ControlGroup;
         public int KillSignal = SignalNames.SigTerm, FinalKillSignal = SignalNames.SigKill;
         public bool SendSigkill = true, SendSighup;
@@ -63,6 +66,10 @@ public static partial class ServiceUnitLoader
                 ExecStopPost = [.. ExecStopPost],
                 ExecReload = [.. ExecReload],
                 PidFile = PidFile,
+                NotifyAccess = NotifyAccess ?? (type.WaitsForReady() || WatchdogSec > TimeSpan.Zero ? Units.NotifyAccess.Main : Units.NotifyAccess.None),
+                WatchdogSec = WatchdogSec,
+                WatchdogSignal = WatchdogSignal,
+                ReloadSignal = ReloadSignal,
                 KillMode = KillMode,
                 KillSignal = KillSignal,
                 FinalKillSignal = FinalKillSignal,

@@ -14,7 +14,7 @@ public static partial class ServiceUnitLoader
         [("Unit", "Description")] = (b, v, _) => b.Description = v,
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
         {
-            "notify" or "notify-reload" or "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
+            "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
             _ => throw new UnitValueException($"is not one of {ServiceTypeNames.All}"),
         },
         [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, Specifiers.Expand(v, b.Name)),
@@ -27,6 +27,12 @@ public static partial class ServiceUnitLoader
             : v.StartsWith('/') ? Specifiers.Expand(v, b.Name) : throw new UnitValueException("must be an absolute path"),
         [("Service", "KillMode")] = (b, v, _) => b.KillMode = KillModeNames.TryParse(v, out var m)
             ? m : throw new UnitValueException("is not one of control-group, mixed, process, none"),
+        [("Service", "NotifyAccess")] = (b, v, _) => b.NotifyAccess = NotifyAccessNames.TryParse(v, out var na)
+            ? na : throw new UnitValueException($"is not one of {NotifyAccessNames.All}"),
+        [("Service", "WatchdogSec")] = (b, v, _) => b.WatchdogSec = TimeSpanParser.Parse(v) is var wd && wd != TimeSpan.MaxValue
+            ? wd : TimeSpan.Zero, // infinity: no watchdog, as 0
+        [("Service", "WatchdogSignal")] = (b, v, _) => b.WatchdogSignal = ParseSignal(v),
+        [("Service", "ReloadSignal")] = (b, v, _) => b.ReloadSignal = ParseSignal(v),
         [("Service", "KillSignal")] = (b, v, _) => b.KillSignal = ParseSignal(v),
         [("Service", "FinalKillSignal")] = (b, v, _) => b.FinalKillSignal = ParseSignal(v),
         [("Service", "SendSIGKILL")] = (b, v, _) => b.SendSigkill = ParseBool(v),

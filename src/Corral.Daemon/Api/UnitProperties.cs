@@ -47,6 +47,11 @@ internal static class UnitProperties
             new("Restart", () => s.Restart),
             new("RestartUSec", () => Span(s.RestartUSec)),
             new("NRestarts", () => s.NRestarts.ToString()),
+            new("StatusText", () => s.StatusText ?? ""),
+            new("StatusErrno", () => s.StatusErrno.ToString()),
+            new("NotifyAccess", () => s.NotifyAccess),
+            new("WatchdogUSec", () => Span(s.WatchdogUSec)),
+            new("NotifyRefused", () => s.NotifyRefused.ToString()),
             new("StateChangeTimestamp", () => s.StateSince is { } t ? Core.Text.TimeText.Stamp(t) : ""),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.

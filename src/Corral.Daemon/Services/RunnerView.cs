@@ -26,4 +26,12 @@ internal sealed record RunnerView(
     IReadOnlyList<int> LeftOver,
     IReadOnlyList<Escapee> EscapedLeft,
     ServiceCgroup? Cgroup,
-    ServiceLog? Log);
+    ServiceLog? Log)
+{
+    /// <summary>STATUS= of the service's last notification that said one.</summary>
+    public string? StatusText { get; init; }
+    public int? StatusErrno { get; init; }
+    /// <summary>Notification messages of this unit refused since the daemon started, and the last refusal in words.</summary>
+    public int NotifyRefused { get; init; }
+    public string? NotifyLastRefused { get; init; }
+}

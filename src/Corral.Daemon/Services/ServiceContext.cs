@@ -19,4 +19,10 @@ internal sealed record ServiceContext(
 
     /// <summary>The runners' timers (timeouts, restart delays, start-rate windows) and the time a state began: the system's, a fake in tests.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The daemon's notification socket, given to services as NOTIFY_SOCKET; null: none (their notifications cannot arrive).</summary>
+    public string? NotifySocketPath { get; init; }
+
+    /// <summary>Notification messages accepted and refused (/metrics).</summary>
+    public NotifyCounters Notifications { get; } = new();
 }

@@ -47,6 +47,7 @@ internal sealed partial class ServiceRunner
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
         _oomKillsAtStart = _ctx.Cgroups.OomKills(_cgroup);
+        ForgetNotifications();
         if (_pipes is null) OpenLogAndPipes();
         _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }
@@ -83,6 +84,7 @@ internal sealed partial class ServiceRunner
             _main = Spawn(cmd, isMain: true);
             _lastMainPid = _main.Pid;
             _lastMainExit = null;
+            ArmWatchdog();
             _pending.Enqueue(ServiceEvent.Started);
         }
         catch (Exception e) when (IsSpawnFailure(e))
@@ -117,7 +119,7 @@ internal sealed partial class ServiceRunner
     private IProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
-        var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid);
+        var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain ? Unit.WatchdogSec : null);
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
         return _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
     }
@@ -156,6 +158,7 @@ internal sealed partial class ServiceRunner
                 _main = h;
                 _lastMainPid = mainPid;
                 _lastMainExit = null;
+                ArmWatchdog();
             }
         }
         _pending.Enqueue(ServiceEvent.Started);
@@ -238,6 +241,7 @@ internal sealed partial class ServiceRunner
 
     private void FinishRun(ServiceResult result)
     {
+        DisarmWatchdog();
         _ctx.Tracker.EndKillWindow(Unit.Name, DateTimeOffset.Now);
         _main?.Dispose();
         _control?.Dispose();

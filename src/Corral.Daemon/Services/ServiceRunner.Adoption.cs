@@ -181,6 +181,7 @@ internal sealed partial class ServiceRunner
             _lastMainExit = null;
             _ctx.Tracker.TrackRunning(main.Pid, Unit.Name, Core.Deaths.ProcessRoles.Main);
             _ctx.Tracker.WatchExit(main.Pid, status => OnProcessExit(main, status));
+            ArmWatchdog(); // a new daemon gives the service a full interval for its next ping
             // It may have ended between the check and the watch: then its exit event was missed.
             if (!IsSame(r.MainPid, r.MainStart) && _ctx.Tracker.UnwatchExit(main.Pid))
             {

@@ -97,7 +97,7 @@ internal sealed partial class ServiceRunner
         {
             if (_fsm.State != ServiceState.Running)
                 return (JobResult.Fail($"unit {Unit.Name} is not active, cannot reload"), null);
-            if (Unit.ExecReload.Count == 0)
+            if (Unit.ExecReload.Count == 0 && Unit.Type != Core.Units.ServiceType.NotifyReload)
                 return (JobResult.Fail($"unit {Unit.Name} has no ExecReload=, cannot reload"), null);
             // Registered once the request is handled (the state is Reload until ExecReload= ends).
             Post(ServiceEvent.ReloadRequest);

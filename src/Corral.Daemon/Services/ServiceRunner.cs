@@ -65,7 +65,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private void Publish() => _view = View();
 
     private RunnerView View() => new(_fsm.Unit, _fsm.State, _stateSince, _main?.Pid ?? 0, _control?.Pid ?? 0, _lastMainPid, _lastMainExit,
-        _fsm.Result, _fsm.RestartDelay(), _fsm.NRestarts, LastError, LeftOver, EscapedLeft, _cgroup, _log);
+        _fsm.Result, _fsm.RestartDelay(), _fsm.NRestarts, LastError, LeftOver, EscapedLeft, _cgroup, _log)
+        { StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused };
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
     private string CgroupPathInProc => _ctx.Cgroups.Layout.ProcPath(_ctx.Cgroups.For(Unit.Name).Path);
@@ -227,6 +228,7 @@ internal sealed partial class ServiceRunner : IDisposable
     {
         if (_disposed) return; // the manager may dispose it again at the very end
         _timer?.Dispose();
+        _watchdogTimer?.Dispose();
         _watch?.Dispose();
         StopPipeHolder();
         _pipes?.Dispose();

@@ -20,6 +20,9 @@ internal sealed class MetricsWriter(Manager manager, EventStore store, HealthMon
     /// <summary>The HTTP endpoint, for its own counters.</summary>
     public HttpEndpoint? Endpoint { get; init; }
 
+    /// <summary>The notification socket's counters.</summary>
+    public NotifyCounters? Notify { get; init; }
+
     public string Write()
     {
         var units = manager.List();
@@ -28,6 +31,12 @@ internal sealed class MetricsWriter(Manager manager, EventStore store, HealthMon
         WriteEvents(m, units);
         WriteMachine(m, monitor.Machine());
         WriteSelf(m);
+        if (Notify is { } n)
+        {
+            m.Family("corral_notify_messages_accepted_total", "counter", "Notification messages (sd_notify) acted on.").Sample(n.AcceptedCount);
+            m.Family("corral_notify_messages_refused_total", "counter", "Notification messages refused, by reason: malformed, oversized, no-credentials, sender-gone, not-a-unit (a sender in no unit of this daemon), notify-access (NotifyAccess= does not let it speak), bad-mainpid.");
+            foreach (var (reason, count) in n.RefusedCounts()) m.Sample(count, ("reason", reason));
+        }
         if (Endpoint is { } e)
         {
             m.Family("corral_http_requests_refused_total", "counter", "HTTP requests refused for their Host, their Origin or their token.").Sample(e.Refused);

@@ -43,6 +43,15 @@ public sealed record UnitStatus
     /// <summary>The delay before the next automatic restart (RestartSec=, grown by RestartSteps=), in µs.</summary>
     public long? RestartUSec { get; init; }
     public int NRestarts { get; init; }
+    /// <summary>STATUS= from the service's notifications (sd_notify), as systemctl's StatusText.</summary>
+    public string? StatusText { get; init; }
+    public int StatusErrno { get; init; }
+    public string NotifyAccess { get; init; } = "none";
+    /// <summary>WatchdogSec= in µs; 0 when there is no watchdog.</summary>
+    public long? WatchdogUSec { get; init; }
+    /// <summary>The unit's notifications refused (NotifyAccess=, a MAINPID= outside its cgroup) since the daemon started, and the last in words.</summary>
+    public int NotifyRefused { get; init; }
+    public string? NotifyLastRefused { get; init; }
     public string? LastError { get; init; }
     public List<int> LeftOver { get; init; } = [];
     public List<ProcessInfo> Processes { get; init; } = [];

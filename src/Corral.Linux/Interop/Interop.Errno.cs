@@ -4,7 +4,7 @@ namespace Corral.Linux;
 
 internal static partial class Interop
 {
-    internal const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17, EINVAL = 22, ECHILD = 10, EPIPE = 32;
+    internal const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EBADF = 9, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17, EINVAL = 22, ECHILD = 10, EPIPE = 32;
 
     internal static int LastErrno => Marshal.GetLastPInvokeError();
 

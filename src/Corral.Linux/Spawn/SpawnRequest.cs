@@ -15,6 +15,8 @@ public sealed record SpawnRequest
     /// <summary>"NOFILE=1024:4096", "CORE=infinity:infinity".</summary>
     public IReadOnlyList<string> RLimits { get; init; } = [];
     public int? OomScoreAdjust { get; init; }
+    /// <summary>A variable the executor sets to the process's own pid just before exec (WATCHDOG_PID).</summary>
+    public string? EnvPid { get; init; }
     public int StdoutFd { get; init; } = -1;
     public int StderrFd { get; init; } = -1;
 }

@@ -80,6 +80,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.UMask is { } um) { a.Add("--umask"); a.Add(Convert.ToString(um, 8)); }
         foreach (var rl in r.RLimits) { a.Add("--rlimit"); a.Add(rl); }
         if (r.OomScoreAdjust is { } oom) { a.Add("--oom-score-adj"); a.Add(oom.ToString()); }
+        if (r.EnvPid is { } envPid) { a.Add("--env-pid"); a.Add(envPid); }
         a.Add("--status-fd"); a.Add("3");
         a.Add("--");
         a.Add(r.Executable);

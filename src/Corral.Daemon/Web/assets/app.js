@@ -162,6 +162,7 @@ function renderUnit() {
     const rows = [];
     if (u.loadState === 'error') rows.push(['Load error', u.loadError || 'the unit file did not load']);
     rows.push(['Main PID', u.mainPid ? u.mainPid + (u.mainCommand ? ' (' + u.mainCommand + ')' : '') : '–'],
+      ['Status', u.statusText || '–'],
       ['Since', u.stateSince ? utcStamp(u.stateSince) + ' (' + ago(u.stateSince) + ')' : '–'],
       ['Tasks', (u.tasksCurrent ?? '–') + (u.tasksMax ? ' of ' + u.tasksMax : '')],
       ['Memory', bytes(u.memoryCurrent) + (u.memoryMax ? ' of ' + bytes(u.memoryMax) : '')],

@@ -1,0 +1,134 @@
+using Corral.Core.Notify;
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Linux;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>
+/// What the service says over the notification socket (sd_notify): readiness, reloads, its own
+/// stop, its status, a new main process, timeout extensions, and the watchdog's pings. The router
+/// has checked the datagram's envelope and that the sender is in this unit's cgroup; here, on the
+/// loop, NotifyAccess= decides whether this sender may speak, and the state machine what it means.
+/// </summary>
+internal sealed partial class ServiceRunner
+{
+    private string? _statusText;
+    private int? _statusErrno;
+    private int _notifyRefused;
+    private string? _notifyLastRefused;
+    // WATCHDOG_USEC= of this run, replacing WatchdogSec=.
+    private TimeSpan? _watchdogOverride;
+    private ITimer? _watchdogTimer;
+    private long _watchdogGeneration;
+
+    private TimeSpan WatchdogInterval => _watchdogOverride ?? Unit.WatchdogSec;
+
+    /// <summary>The notification socket's thread: a message from <paramref name="pid"/>, a process of this unit's cgroup.</summary>
+    public void Notified(int pid, NotifyMessage message) => _loop.Post(() => OnNotified(pid, message));
+
+    private void OnNotified(int pid, NotifyMessage m)
+    {
+        if (m.AsksNothing) return; // BARRIER=1 alone: the socket has answered it by closing its descriptor
+        if (Refusal(pid) is { } why)
+        {
+            _notifyRefused++;
+            _notifyLastRefused = $"{m.Summary} from pid {pid}: {why}";
+            _ctx.Notifications.Refused(NotifyCounters.NotAllowed);
+            Publish();
+            return;
+        }
+        _ctx.Notifications.Accepted();
+        if (m.Problems.Count > 0) _notifyLastRefused = $"left out of a message from pid {pid}: {string.Join("; ", m.Problems)}";
+        if (m.MainPid is { } newMain) TakeMainPid(newMain, pid);
+        if (m.Status is { } text) _statusText = text.Length == 0 ? null : text;
+        if (m.Errno is { } errno) _statusErrno = errno;
+        if (m.WatchdogInterval is { } interval) _watchdogOverride = interval;
+        if (m.WatchdogPing || m.WatchdogInterval is not null) ArmWatchdog();
+        // As systemd orders them: the main pid first, then what the service says of its state.
+        if (m.ExtendTimeout is { } extend) Post(ServiceEvent.ExtendBy(extend));
+        // RELOADING=1 before READY=1: a message saying both is a whole reload, begun and done.
+        if (m.Reloading) Post(ServiceEvent.ReloadingNotified);
+        if (m.Ready) Post(ServiceEvent.Readied);
+        if (m.Stopping)
+        {
+            if (_fsm.State is ServiceState.Running or ServiceState.Reload) (_jobVerb, _jobUid) = ("stop the service announced (STOPPING=1)", null);
+            Post(ServiceEvent.StoppingNotified);
+        }
+        if (m.WatchdogTrigger) FireWatchdog(triggered: true);
+        Publish();
+        _ctx.Changes.Notify(Unit.Name);
+    }
+
+    /// <summary>Why NotifyAccess= does not let this process speak; null when it may.</summary>
+    private string? Refusal(int pid) => Unit.NotifyAccess switch
+    {
+        NotifyAccess.None => "NotifyAccess=none",
+        NotifyAccess.Main when pid != _main?.Pid => $"NotifyAccess=main, and it is not the main process ({MainWord()})",
+        NotifyAccess.Exec when pid != _main?.Pid && pid != _control?.Pid => $"NotifyAccess=exec, and it is neither the main process ({MainWord()}) nor a control process",
+        _ => null,
+    };
+
+    private string MainWord() => _main is { } m ? $"pid {m.Pid}" : "none now";
+
+    /// <summary>MAINPID=: a process of the unit's cgroup becomes its main process (the daemon a starter forked, say).</summary>
+    private void TakeMainPid(int pid, int sender)
+    {
+        if (_main?.Pid == pid) return;
+        string? refused = _cgroup is null || !_ctx.Cgroups.ReadPids(_cgroup).Contains(pid) ? "it is not a process of the unit's cgroup"
+            : _ctx.Processes.Open(pid) is not { } h ? "it has ended"
+            : null;
+        if (refused is not null)
+        {
+            _notifyRefused++;
+            _notifyLastRefused = $"MAINPID={pid} from pid {sender}: {refused}";
+            _ctx.Notifications.Refused(NotifyCounters.BadMainPid);
+            return;
+        }
+        var handle = _ctx.Processes.Open(pid)!;
+        // Not necessarily our child: its exit comes from the process connector, as a taken-over main's does.
+        _main = handle;
+        _lastMainPid = pid;
+        _lastMainExit = null;
+        _ctx.Tracker.TrackRunning(pid, Unit.Name, Core.Deaths.ProcessRoles.Main);
+        _ctx.Tracker.WatchExit(pid, status => OnProcessExit(handle, status));
+    }
+
+    /// <summary>(Re)arms the watchdog for <see cref="WatchdogInterval"/> from now; disarms it when there is none.</summary>
+    private void ArmWatchdog()
+    {
+        long gen = ++_watchdogGeneration;
+        _watchdogTimer?.Dispose();
+        _watchdogTimer = null;
+        var interval = WatchdogInterval;
+        if (interval <= TimeSpan.Zero || interval == TimeSpan.MaxValue || _main is null) return;
+        _watchdogTimer = _ctx.Clock.CreateTimer(_ => _loop.Post(() =>
+        {
+            if (gen == _watchdogGeneration) FireWatchdog(triggered: false);
+        }), null, interval, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The signals the watchdog sends are the watchdog's, not the start's or a stop's: the death records say so.</summary>
+    private void FireWatchdog(bool triggered)
+    {
+        if (_fsm.State is ServiceState.Start or ServiceState.StartPost or ServiceState.Running or ServiceState.Reload)
+            (_jobVerb, _jobUid) = ("watchdog", null);
+        Post(ServiceEvent.Watchdog(triggered));
+    }
+
+    private void DisarmWatchdog()
+    {
+        _watchdogGeneration++;
+        _watchdogTimer?.Dispose();
+        _watchdogTimer = null;
+    }
+
+    /// <summary>A new run says nothing yet: its status, errno and watchdog interval are its own.</summary>
+    private void ForgetNotifications()
+    {
+        _statusText = null;
+        _statusErrno = null;
+        _watchdogOverride = null;
+        DisarmWatchdog();
+    }
+}
