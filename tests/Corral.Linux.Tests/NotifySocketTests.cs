@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Corral.Linux.Notify;
@@ -53,6 +52,26 @@ public sealed class NotifySocketTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// perl (in every Debian, with its Socket module) sends READY=1 to <paramref name="path"/>, as the
+    /// user given; waited for. Spawned through the shared test reaper: System.Diagnostics.Process
+    /// would fail on an exit the reaper's waitid(P_ALL) took first.
+    /// </summary>
+    private static int PerlSends(string path, int? uid = null)
+    {
+        var spawner = new Corral.Linux.Spawn.Spawner(Path.Combine(TestReaper.RepoRoot(), "bin", "corral-exec"), TestReaper.Instance);
+        using var exited = new ManualResetEventSlim();
+        int code = -1;
+        using var p = spawner.Spawn(new Corral.Linux.Spawn.SpawnRequest
+        {
+            Executable = "/usr/bin/perl",
+            Argv = ["perl", "-MSocket", "-e", $"socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die; send($s, 'READY=1', 0, pack_sockaddr_un('{path}')) or die \"send: $!\""],
+            Environment = [], CgroupDirs = [], Uid = uid, Gid = uid, Groups = uid is null ? null : [],
+        }, (_, status) => { code = status.Code == Core.State.ExitCode.Exited ? status.Value : 128 + status.Value; exited.Set(); });
+        Assert.True(exited.Wait(TimeSpan.FromSeconds(20)), "perl did not end");
+        return code;
+    }
+
     private static unsafe nint ReadOne(int fd)
     {
         byte x;
@@ -74,13 +93,7 @@ public sealed class NotifySocketTests : IDisposable
     [Fact]
     public void Another_users_process_can_write_and_is_named_by_its_own_credentials()
     {
-        // perl is in every Debian (perl-base), with its Socket module.
-        var psi = new ProcessStartInfo("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/perl", "-MSocket", "-e",
-            "socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die; send($s, 'READY=1', 0, pack_sockaddr_un($ENV{NOTIFY_SOCKET})) or die \"send: $!\""]);
-        psi.Environment["NOTIFY_SOCKET"] = _socket.Path;
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
+        Assert.Equal(0, PerlSends(_socket.Path, uid: 65534));
         var d = Next();
         Assert.Equal((65534, 65534), (d.Uid, d.Gid));
         Assert.Equal("READY=1", Encoding.ASCII.GetString(d.Payload));
@@ -133,8 +146,7 @@ public sealed class NotifySocketTests : IDisposable
         });
         using (var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified))
             s.SendTo(Encoding.ASCII.GetBytes("READY=1"), new UnixDomainSocketEndPoint(slow.Path));
-        using (var p = Process.Start("/usr/bin/perl", ["-MSocket", "-e", $"socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die; send($s, 'READY=1', 0, pack_sockaddr_un('{slow.Path}')) or die"]))
-            p.WaitForExit();
+        Assert.Equal(0, PerlSends(slow.Path));
 
         Assert.True(seen.TryTake(out var me, TimeSpan.FromSeconds(10)));
         Assert.Equal((Environment.ProcessId, true, true), me);

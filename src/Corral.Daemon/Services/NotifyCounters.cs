@@ -9,7 +9,8 @@ namespace Corral.Daemon.Services;
 internal sealed class NotifyCounters
 {
     public const string Malformed = "malformed", Oversized = "oversized", NoCredentials = "no-credentials",
-        SenderGone = "sender-gone", Foreign = "not-a-unit", NotAllowed = "notify-access", BadMainPid = "bad-mainpid";
+        SenderGone = "sender-gone", Foreign = "not-a-unit", NotAllowed = "notify-access", BadMainPid = "bad-mainpid",
+        RateLimited = "rate-limited";
 
     private long _accepted;
     private readonly ConcurrentDictionary<string, long> _refused = new();
@@ -22,6 +23,6 @@ internal sealed class NotifyCounters
 
     /// <summary>Every reason, those never seen at 0, so the series exist from the start.</summary>
     public IEnumerable<(string Reason, long Count)> RefusedCounts() =>
-        new[] { Malformed, Oversized, NoCredentials, SenderGone, Foreign, NotAllowed, BadMainPid }
+        new[] { Malformed, Oversized, NoCredentials, SenderGone, Foreign, NotAllowed, BadMainPid, RateLimited }
             .Select(r => (r, _refused.TryGetValue(r, out long n) ? n : 0));
 }

@@ -16,17 +16,41 @@ namespace Corral.Daemon.Services;
 /// </summary>
 internal sealed class NotifyRouter(ICgroupManager cgroups, Func<string, ServiceRunner?> runnerOf, NotifyCounters counters)
 {
+    /// <summary>The most messages one process may send in a second; the rest of that second's are dropped unread.</summary>
+    public const int PerSecond = 1000;
+
     private readonly string _rootInProc = cgroups.Layout.ProcPath(cgroups.Root).TrimEnd('/') + "/";
+    // Owned by the socket's thread: per sender pid, the second it is counted in and its count so far.
+    private readonly Dictionary<int, (long Second, int Count)> _rates = new();
+    private long _lastPrune;
 
     public void OnDatagram(NotifyDatagram d)
     {
         if (d.NoCredentials || d.Pid <= 0) { counters.Refused(NotifyCounters.NoCredentials); return; }
+        if (!WithinRate(d.Pid)) { counters.Refused(NotifyCounters.RateLimited); return; }
         if (d.Oversized) { counters.Refused(NotifyCounters.Oversized); return; }
         if (!NotifyMessage.TryParse(d.Payload, out var message, out _)) { counters.Refused(NotifyCounters.Malformed); return; }
         // Read, then checked: were the sender gone by now, its pid might name another process already.
         if (ProcReader.TryReadUnifiedCgroup(d.Pid) is not { } cgroup || !d.SenderAlive()) { counters.Refused(NotifyCounters.SenderGone); return; }
         if (UnitOf(cgroup) is not { } unit || runnerOf(unit) is not { } runner) { counters.Refused(NotifyCounters.Foreign); return; }
         runner.Notified(d.Pid, message);
+    }
+
+    /// <summary>
+    /// A flood from one process costs a dictionary lookup per datagram, not a /proc read, a parse and
+    /// a trip to its unit's loop (measured: docs/benchmarks.md, "status-flood").
+    /// </summary>
+    private bool WithinRate(int pid)
+    {
+        long second = Environment.TickCount64 / 1000;
+        if (second - _lastPrune >= 10 || _rates.Count > 65536)
+        {
+            foreach (var old in _rates.Where(kv => kv.Value.Second < second).Select(kv => kv.Key).ToList()) _rates.Remove(old);
+            _lastPrune = second;
+        }
+        var (at, count) = _rates.TryGetValue(pid, out var r) && r.Second == second ? r : (second, 0);
+        _rates[pid] = (at, count + 1);
+        return count < PerSecond;
     }
 
     /// <summary>The unit whose cgroup (or a cgroup below it) is <paramref name="cgroup"/>, as /proc names it; null outside this daemon's root.</summary>

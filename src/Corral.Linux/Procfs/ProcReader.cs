@@ -66,18 +66,38 @@ public static class ProcReader
         return text[(at + tag.Length)..(end < 0 ? text.Length : end)].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static string? TryReadText(string path)
+    public static unsafe string? TryReadText(string path)
     {
+        // open, read until EOF, close: no FileStream (whose fstat and flock double the system calls)
+        // and no exception for a process that is gone, which is the common case for a /proc path.
+        int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_CLOEXEC);
+        if (fd < 0) return null;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            // /proc files report size 0; read them as a stream.
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            using var sr = new StreamReader(fs, Encoding.UTF8, false, 4096);
-            return sr.ReadToEnd();
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                nint n;
+                fixed (byte* p = &buffer[length]) n = Interop.Read(fd, p, buffer.Length - length);
+                if (n < 0 && Interop.LastErrno == Interop.EINTR) continue;
+                if (n < 0) return null; // ESRCH on a task that vanished while read
+                if (n == 0) break;
+                length += (int)n;
+            }
+            return Encoding.UTF8.GetString(buffer, 0, length);
         }
-        catch (Exception e) when (Core.FileErrors.Is(e))
+        finally
         {
-            return null; // ESRCH shows as ENOENT or as an I/O error on a vanished task
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            Interop.Close(fd);
         }
     }
 
