@@ -145,6 +145,10 @@ static void set_rlimit(const char *spec)
 		fail("rlimit", errno, spec);
 	dprintf(2, "corral-exec: Limit%s=%s cannot be granted without CAP_SYS_RESOURCE; set to %llu:%llu, the most this supervisor may give\n",
 		name, eq + 1, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	/* And to the daemon, which shows it in status: "WARN\tTEXT\n" lines come before any failure. */
+	if (status_fd >= 0)
+		dprintf(status_fd, "WARN\tLimit%s=%s cannot be granted (no CAP_SYS_RESOURCE, or above fs.nr_open); set to %llu:%llu\n",
+			name, eq + 1, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 }
 
 /* The kernel's struct sigaction for rt_sigaction(2), which glibc's wrapper hides. */

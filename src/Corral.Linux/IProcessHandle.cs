@@ -10,4 +10,7 @@ public interface IProcessHandle : IDisposable
 
     /// <summary>Sends a signal; false when the process is already gone.</summary>
     bool TrySignal(int signal);
+
+    /// <summary>What its spawn could not give it as asked, in words; empty for a process Corral did not spawn.</summary>
+    IReadOnlyList<string> SpawnWarnings => [];
 }

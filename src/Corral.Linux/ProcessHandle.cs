@@ -16,6 +16,9 @@ public sealed class ProcessHandle : IProcessHandle
 
     public int Pid { get; }
 
+    /// <summary>What its spawn could not give it as asked, in words (a limit lowered to the most it may have).</summary>
+    public IReadOnlyList<string> SpawnWarnings { get; internal set; } = [];
+
     /// <summary>Sends a signal; false when the process is already gone.</summary>
     public bool TrySignal(int signal)
     {

@@ -91,8 +91,8 @@ public sealed class ServiceUnitLoaderTests
         Assert.Equal([new("A", "1"), new("B", "two words")], u.Environment);
         Assert.Equal(new EnvironmentFileRef("/etc/default/web", true), Assert.Single(u.EnvironmentFiles));
         Assert.Equal(0x17, u.UMask);
-        Assert.Equal(new RLimit(1024, 4096), u.LimitNoFile);
-        Assert.Equal(new RLimit(null, null), u.LimitCore);
+        Assert.Equal(new RLimit(1024, 4096), u.Limits["NOFILE"]);
+        Assert.Equal(new RLimit(null, null), u.Limits["CORE"]);
         Assert.Equal(-500, u.OomScoreAdjust);
         Assert.Equal(LimitValue.Absolute(64), u.TasksMax);
         Assert.Equal(LimitValue.Absolute(64 * 1024 * 1024), u.MemoryMax);

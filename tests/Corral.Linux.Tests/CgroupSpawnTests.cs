@@ -75,6 +75,9 @@ public sealed class CgroupSpawnTests : IDisposable
         var orphans = new List<int>();
         Action<int, ExitStatus> onOrphan = (pid, _) => { lock (orphans) orphans.Add(pid); };
         TestReaper.Instance.OrphanExited += onOrphan;
+        // A child that lives through the test keeps the reaper in waitid: with no child at all it
+        // sleeps until a pid is registered, and would not reap the early exit during the pause.
+        using var keeper = _spawner.Spawn(Sleep(cg), (_, _) => { });
         try
         {
             // The process exits at once and the reaper reaps it while the spawner is still busy
@@ -92,6 +95,7 @@ public sealed class CgroupSpawnTests : IDisposable
         }
         finally
         {
+            keeper.TrySignal(9);
             TestReaper.Instance.OrphanExited -= onOrphan;
         }
     }

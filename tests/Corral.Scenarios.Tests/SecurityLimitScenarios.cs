@@ -76,5 +76,38 @@ public sealed class SecurityLimitScenarios : Scenario
         var greedy = LimitsOf("greedy");
         Assert.Equal((hard, hard), greedy["Max open files"]);
         Assert.Contains($"corral-exec: LimitNOFILE={above}:{above} cannot be granted without CAP_SYS_RESOURCE; set to {hard}:{hard}", F.Cli("logs", "greedy").Stdout);
+        // Said where the administrator looks too: by start, and in status (issue #14, item 6).
+        string said = $"LimitNOFILE={above}:{above} cannot be granted (no CAP_SYS_RESOURCE, or above fs.nr_open); set to {hard}:{hard}";
+        Assert.Contains($"corral: warning: greedy.service: {said}", start.Stderr);
+        Assert.Contains($"    Warning: {said}", F.Cli("status", "greedy").Stdout);
+    }
+
+    [Fact]
+    public void Every_Limit_directive_reaches_the_service_in_its_own_unit()
+    {
+        F.WriteUnit("all", "[Service]\nType=oneshot\nExecStart=/bin/cat /proc/self/limits\n" +
+            "LimitCPU=2min\nLimitFSIZE=10M\nLimitDATA=1G\nLimitSTACK=4M:8M\nLimitRSS=1G\nLimitAS=infinity\nLimitNPROC=1000\n" +
+            "LimitMEMLOCK=64K\nLimitLOCKS=500\nLimitSIGPENDING=100\nLimitMSGQUEUE=8K\nLimitNICE=-5\nLimitRTPRIO=10\nLimitRTTIME=500ms\n");
+        F.Start();
+        var start = F.Cli("start", "all");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        var l = LimitsOf("all");
+
+        Assert.Equal(("120", "120"), l["Max cpu time"]);
+        Assert.Equal(("10485760", "10485760"), l["Max file size"]);
+        Assert.Equal(("1073741824", "1073741824"), l["Max data size"]);
+        Assert.Equal(("4194304", Within(8 << 20, "Max stack size")), l["Max stack size"]);
+        Assert.Equal(("1073741824", "1073741824"), l["Max resident set"]);
+        Assert.Equal(("unlimited", "unlimited"), l["Max address space"]);
+        Assert.Equal((Within(1000, "Max processes"), Within(1000, "Max processes")), l["Max processes"]);
+        Assert.Equal((Within(65536, "Max locked memory"), Within(65536, "Max locked memory")), l["Max locked memory"]);
+        Assert.Equal(("500", "500"), l["Max file locks"]);
+        Assert.Equal((Within(100, "Max pending signals"), Within(100, "Max pending signals")), l["Max pending signals"]);
+        Assert.Equal((Within(8192, "Max msgqueue size"), Within(8192, "Max msgqueue size")), l["Max msgqueue size"]);
+        // A nice level of -5 is the limit 25; with no CAP_SYS_RESOURCE root's hard limit of 0 holds it down, and start says so.
+        Assert.Equal((Within(25, "Max nice priority"), Within(25, "Max nice priority")), l["Max nice priority"]);
+        Assert.Equal((Within(10, "Max realtime priority"), Within(10, "Max realtime priority")), l["Max realtime priority"]);
+        Assert.Equal(("500000", "500000"), l["Max realtime timeout"]);
+        if (Within(25, "Max nice priority") != "25") Assert.Contains("LimitNICE=25:25 cannot be granted", start.Stderr);
     }
 }

@@ -103,6 +103,8 @@ internal static class StatusVerb
             Console.WriteLine($"     Memory: {Units.Bytes(mem)}{(s.MemoryMax is { } mm ? $" (max: {Units.Bytes(mm)}{NotEnforcedMark(s, "MemoryMax")})" : "")}");
         foreach (var n in s.NotEnforced)
             Console.WriteLine($"    Warning: {n.Message}");
+        foreach (var w in s.SpawnWarnings)
+            Console.WriteLine($"    Warning: {w}");
         if (s.Zombies.Count > 0)
             Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)}{(s.ZombieMax is { } zm ? $" (max: {zm})" : "")} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         foreach (var e in s.Escaped)

@@ -42,8 +42,8 @@ public sealed record ServiceUnit
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
     public IReadOnlyList<EnvironmentFileRef> EnvironmentFiles { get; init; } = [];
     public int? UMask { get; init; }
-    public RLimit? LimitNoFile { get; init; }
-    public RLimit? LimitCore { get; init; }
+    /// <summary>Limit*= the unit sets, by the setrlimit(2) name without RLIMIT_ ("NOFILE"); the others get the defaults.</summary>
+    public IReadOnlyDictionary<string, RLimit> Limits { get; init; } = new Dictionary<string, RLimit>();
     public int? OomScoreAdjust { get; init; }
     public LimitValue TasksMax { get; init; } = LimitValue.Infinity;
     public LimitValue MemoryMax { get; init; } = LimitValue.Infinity;

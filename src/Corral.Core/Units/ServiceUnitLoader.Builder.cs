@@ -26,7 +26,7 @@ public static partial class ServiceUnitLoader
         public readonly List<KeyValuePair<string, string>> Environment = [];
         public readonly List<EnvironmentFileRef> EnvironmentFiles = [];
         public int? UMask, OomScoreAdjust;
-        public RLimit? LimitNoFile, LimitCore;
+        public readonly Dictionary<string, RLimit> Limits = [];
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
         public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [], PreventCodes = [], PreventSignals = [];
         public State.RestartPolicy Restart;
@@ -86,8 +86,7 @@ public static partial class ServiceUnitLoader
                 Environment = [.. Environment],
                 EnvironmentFiles = [.. EnvironmentFiles],
                 UMask = UMask,
-                LimitNoFile = LimitNoFile,
-                LimitCore = LimitCore,
+                Limits = new Dictionary<string, RLimit>(Limits),
                 OomScoreAdjust = OomScoreAdjust,
                 TasksMax = TasksMax,
                 MemoryMax = MemoryMax,

@@ -9,7 +9,7 @@ public static partial class ServiceUnitLoader
     private delegate void Apply(Builder b, string value, Context ctx);
 
     /// <summary>Every directive Corral reads, keyed by section and name; anything else warns.</summary>
-    private static readonly Dictionary<(string Section, string Key), Apply> Directives = new()
+    private static readonly Dictionary<(string Section, string Key), Apply> Directives = WithLimits(new()
     {
         [("Unit", "Description")] = (b, v, _) => b.Description = v,
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
@@ -69,8 +69,6 @@ public static partial class ServiceUnitLoader
         },
         [("Service", "UMask")] = (b, v, _) => b.UMask = TryOctal(v, out int m) && m <= 0x1ff
             ? m : throw new UnitValueException("is not an octal mode between 0000 and 0777"),
-        [("Service", "LimitNOFILE")] = (b, v, _) => b.LimitNoFile = RLimit.Parse(v, sizes: false),
-        [("Service", "LimitCORE")] = (b, v, _) => b.LimitCore = RLimit.Parse(v, sizes: true),
         [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
             int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -1000 && n <= 1000
                 ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),
@@ -98,10 +96,27 @@ public static partial class ServiceUnitLoader
         [("Service", "RestartMaxDelaySec")] = (b, v, _) => b.RestartMaxDelay = TimeSpanParser.Parse(v),
         [("Service", "RestartPreventExitStatus")] = (b, v, _) => AddExitStatuses(b.PreventCodes, b.PreventSignals, v),
         [("Unit", "StartLimitIntervalSec")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
-        [("Unit", "StartLimitBurst")] = (b, v, _) => b.StartLimitBurst =
-            int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int burst)
-                ? burst : throw new UnitValueException("is not a number of starts"),
-    };
+        [("Unit", "StartLimitBurst")] = (b, v, _) => b.StartLimitBurst = StartBurst(v),
+        // The old spellings, which systemd still reads and Debian's docker unit still uses.
+        [("Unit", "StartLimitInterval")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
+        [("Service", "StartLimitInterval")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
+        [("Service", "StartLimitBurst")] = (b, v, _) => b.StartLimitBurst = StartBurst(v),
+    });
+
+    private static int StartBurst(string v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int burst)
+        ? burst : throw new UnitValueException("is not a number of starts");
+
+    /// <summary>Every Limit*= directive (LimitNOFILE= …), each parsed in its own unit; an empty value drops the unit's own.</summary>
+    private static Dictionary<(string Section, string Key), Apply> WithLimits(Dictionary<(string Section, string Key), Apply> directives)
+    {
+        foreach (var (name, unit) in RLimit.Directives)
+            directives[("Service", "Limit" + name)] = (b, v, _) =>
+            {
+                if (v.Length == 0) b.Limits.Remove(name);
+                else b.Limits[name] = RLimit.Parse(v, unit);
+            };
+        return directives;
+    }
 
     /// <summary>SuccessExitStatus= and RestartPreventExitStatus=: exit codes and signal names; empty resets.</summary>
     private static void AddExitStatuses(HashSet<int> codes, HashSet<int> signals, string v)

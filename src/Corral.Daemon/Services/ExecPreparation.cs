@@ -52,7 +52,7 @@ internal static class ExecPreparation
         var rlimits = new List<string>(DefaultLimits.Names.Count);
         foreach (var name in DefaultLimits.Names)
         {
-            var l = name switch { "NOFILE" => u.LimitNoFile, "CORE" => u.LimitCore, _ => null } ?? HostLimits.DefaultRLimits[name];
+            var l = u.Limits.TryGetValue(name, out var own) ? own : HostLimits.DefaultRLimits[name];
             rlimits.Add($"{name}={RLimit.FormatValue(l.Soft)}:{RLimit.FormatValue(l.Hard)}");
         }
 

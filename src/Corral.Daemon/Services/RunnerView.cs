@@ -34,4 +34,6 @@ internal sealed record RunnerView(
     /// <summary>Notification messages of this unit refused since the daemon started, and the last refusal in words.</summary>
     public int NotifyRefused { get; init; }
     public string? NotifyLastRefused { get; init; }
+    /// <summary>What this run's spawns could not give as asked.</summary>
+    public IReadOnlyList<string> SpawnWarnings { get; init; } = [];
 }

@@ -48,6 +48,7 @@ internal sealed partial class ServiceRunner
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
         _oomKillsAtStart = _ctx.Cgroups.OomKills(_cgroup);
         ForgetNotifications();
+        _spawnWarnings.Clear();
         if (_pipes is null) OpenLogAndPipes();
         _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }
@@ -121,7 +122,10 @@ internal sealed partial class ServiceRunner
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
         var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain ? Unit.WatchdogSec : null);
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
-        return _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
+        var h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
+        foreach (var w in h.SpawnWarnings)
+            if (!_spawnWarnings.Contains(w)) _spawnWarnings.Add(w);
+        return h;
     }
 
     /// <summary>Type=forking: the starter has exited 0; its daemon is named by PIDFile= or is the one process left.</summary>

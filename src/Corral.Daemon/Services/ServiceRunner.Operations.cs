@@ -64,10 +64,13 @@ internal sealed partial class ServiceRunner
     }
 
     /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>
-    private JobResult WithRunRecordWarning(JobResult r) =>
-        RunRecordError is { } e && !ServiceStateNames.IsInactive(_fsm.State)
-            ? r with { Warnings = [$"{Unit.Name} runs, but its run record could not be written ({e}); should the daemon die before it can be, the next one will adopt the service from its cgroup (main process guessed)"] }
-            : r;
+    private JobResult WithRunRecordWarning(JobResult r)
+    {
+        var warnings = _spawnWarnings.Select(w => $"{Unit.Name}: {w}").ToList();
+        if (RunRecordError is { } e && !ServiceStateNames.IsInactive(_fsm.State))
+            warnings.Add($"{Unit.Name} runs, but its run record could not be written ({e}); should the daemon die before it can be, the next one will adopt the service from its cgroup (main process guessed)");
+        return warnings.Count == 0 ? r : r with { Warnings = warnings };
+    }
 
     public async Task<JobResult> StopAsync(TimeSpan? timeout, bool noBlock, string verb = "stop", int? uid = null)
     {

@@ -83,6 +83,7 @@ internal sealed partial class ServiceRunner
             WatchdogUSec = u.WatchdogSec > TimeSpan.Zero ? ToUsec(u.WatchdogSec) : 0,
             NotifyRefused = v.NotifyRefused,
             NotifyLastRefused = v.NotifyLastRefused,
+            SpawnWarnings = [.. v.SpawnWarnings],
             LastError = v.LastError,
             LeftOver = [.. v.LeftOver],
             Escaped = ServiceStateNames.HasNoRun(v.State) ? [.. v.EscapedLeft] : Escapees(cgroup),

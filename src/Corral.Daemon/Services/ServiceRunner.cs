@@ -33,6 +33,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private ITimer? _timer;
     private long _timerGeneration;
     private bool _handling;
+    // What this run's spawns could not give as asked (a limit lowered): shown in status and said by start.
+    private readonly List<string> _spawnWarnings = [];
     private ulong? _oomKillsAtStart;
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
@@ -66,7 +68,10 @@ internal sealed partial class ServiceRunner : IDisposable
 
     private RunnerView View() => new(_fsm.Unit, _fsm.State, _stateSince, _main?.Pid ?? 0, _control?.Pid ?? 0, _lastMainPid, _lastMainExit,
         _fsm.Result, _fsm.RestartDelay(), _fsm.NRestarts, LastError, LeftOver, EscapedLeft, _cgroup, _log)
-        { StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused };
+        {
+            StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused,
+            SpawnWarnings = _spawnWarnings.Count == 0 ? [] : [.. _spawnWarnings],
+        };
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
     private string CgroupPathInProc => _ctx.Cgroups.Layout.ProcPath(_ctx.Cgroups.For(Unit.Name).Path);

@@ -52,6 +52,8 @@ public sealed record UnitStatus
     /// <summary>The unit's notifications refused (NotifyAccess=, a MAINPID= outside its cgroup) since the daemon started, and the last in words.</summary>
     public int NotifyRefused { get; init; }
     public string? NotifyLastRefused { get; init; }
+    /// <summary>What this run's spawns could not give as asked (a limit lowered to the most the daemon may grant).</summary>
+    public List<string> SpawnWarnings { get; init; } = [];
     public string? LastError { get; init; }
     public List<int> LeftOver { get; init; } = [];
     public List<ProcessInfo> Processes { get; init; } = [];

@@ -60,12 +60,20 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 
         string report = ReadAll(statusRead);
         Interop.Close(statusRead);
-        if (report.Length > 0)
+        // "WARN\tTEXT" lines: a step that went on with less than asked; any other line: the step that failed.
+        var warnings = new List<string>();
+        foreach (var line in report.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
+            if (line.StartsWith("WARN\t", StringComparison.Ordinal))
+            {
+                warnings.Add(line[5..]);
+                continue;
+            }
             handle.Dispose();
-            var parts = report.TrimEnd('\n').Split('\t');
+            var parts = line.Split('\t');
             throw new SpawnException(parts[0], parts.Length > 1 && int.TryParse(parts[1], out int e) ? e : 0, parts.Length > 2 ? parts[2] : "");
         }
+        handle.SpawnWarnings = warnings;
         return handle;
     }
 
