@@ -74,4 +74,40 @@ public sealed class LifecycleScenarios : Scenario
         Assert.Equal("timeout", F.Prop("stuck", "Result"));
         AssertNoSurvivors();
     }
+
+    [Fact]
+    public void A_oneshot_with_RemainAfterExit_stays_active_exited_until_stopped_and_only_then_runs_ExecStop()
+    {
+        string marks = Path.Combine(F.Dir, "marks");
+        F.WriteUnit("setup", $"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'echo start >> {marks}'\nExecStop=/bin/sh -c 'echo stop >> {marks}'\n");
+        F.Start();
+
+        var start = F.Cli("start", "setup");
+
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal(("active", "exited"), (F.Prop("setup", "ActiveState"), F.Prop("setup", "SubState")));
+        Assert.Contains("Active: active (exited)", F.Cli("status", "setup").Stdout);
+        Assert.Equal(["start"], File.ReadAllLines(marks));
+        Assert.Equal(0, F.Cli("start", "setup").ExitCode); // already active: nothing runs again
+        Assert.Equal(["start"], File.ReadAllLines(marks));
+
+        Assert.Equal(0, F.Cli("stop", "setup").ExitCode);
+        Assert.Equal("inactive", F.Prop("setup", "ActiveState"));
+        Assert.Equal(["start", "stop"], File.ReadAllLines(marks));
+    }
+
+    [Fact]
+    public void An_exited_unit_is_still_exited_after_the_daemon_dies_and_a_new_one_takes_over()
+    {
+        F.WriteUnit("kept", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "kept").ExitCode);
+
+        F.KillDaemon();
+        F.Start();
+
+        Assert.Equal(("active", "exited"), (F.Prop("kept", "ActiveState"), F.Prop("kept", "SubState")));
+        Assert.Equal(0, F.Cli("stop", "kept").ExitCode);
+        Assert.Equal("inactive", F.Prop("kept", "ActiveState"));
+    }
 }

@@ -6,6 +6,8 @@ public enum ServiceState
     Dead, StartPre, Start, StartPost, Running, Reload, Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, Failed,
     /// <summary>The watchdog fired: WatchdogSignal= was sent, and the processes have TimeoutStopSec= to go before SIGKILL.</summary>
     StopWatchdog,
+    /// <summary>RemainAfterExit=yes: the main process (a oneshot's commands) ended well; the unit stays active until stopped.</summary>
+    Exited,
     /// <summary>A run ended and Restart= asks for another after the restart delay; no process runs.</summary>
     AutoRestart,
 }
@@ -16,7 +18,7 @@ public static class ServiceStateNames
         ("dead", ServiceState.Dead), ("start-pre", ServiceState.StartPre), ("start", ServiceState.Start), ("start-post", ServiceState.StartPost),
         ("running", ServiceState.Running), ("reload", ServiceState.Reload), ("stop", ServiceState.Stop), ("stop-sigterm", ServiceState.StopSigterm),
         ("stop-sigkill", ServiceState.StopSigkill), ("stop-post", ServiceState.StopPost), ("final-sigkill", ServiceState.FinalSigkill),
-        ("failed", ServiceState.Failed), ("auto-restart", ServiceState.AutoRestart), ("stop-watchdog", ServiceState.StopWatchdog));
+        ("failed", ServiceState.Failed), ("auto-restart", ServiceState.AutoRestart), ("stop-watchdog", ServiceState.StopWatchdog), ("exited", ServiceState.Exited));
 
     /// <summary>systemd's SubState= name.</summary>
     public static string SubState(ServiceState s) => SubStates.Format(s);
@@ -26,7 +28,7 @@ public static class ServiceStateNames
         ServiceState.Dead => "inactive",
         ServiceState.Failed => "failed",
         ServiceState.StartPre or ServiceState.Start or ServiceState.StartPost or ServiceState.AutoRestart => "activating",
-        ServiceState.Running => "active",
+        ServiceState.Running or ServiceState.Exited => "active",
         ServiceState.Reload => "reloading",
         _ => "deactivating",
     };

@@ -29,7 +29,7 @@ public sealed partial class ServiceStateMachine
                 if (!Table.ContainsKey((s, kind))) ignored.Add((s, kind), reason);
         }
 
-        Ignore(ServiceEventKind.Start, [.. Starting, Running, ServiceState.Reload],
+        Ignore(ServiceEventKind.Start, [.. Starting, Running, ServiceState.Reload, Exited],
             "a run is starting or running: the start job joins it (AdmitStart answers it at once)");
         Ignore(ServiceEventKind.Start, Stopping,
             "the service is stopping: the start job is refused before it reaches the table (AdmitStart), to be asked again once stopped");
@@ -51,13 +51,13 @@ public sealed partial class ServiceStateMachine
         Ignore(MainExited, [AutoRestart],
             "the run is over and the restart not begun: a main process reaped this late belongs to the finished run, whose record is written");
 
-        Ignore(ControlExited, [.. NoRun, Running],
+        Ignore(ControlExited, [.. NoRun, Running, Exited],
             "no control process runs in this state: the exit of one from a finished phase changes nothing");
 
-        Ignore(CgroupEmpty, [.. NoRun, .. Starting, ServiceState.Reload, ServiceState.Stop, StopPost],
+        Ignore(CgroupEmpty, [.. NoRun, .. Starting, ServiceState.Reload, ServiceState.Stop, StopPost, Exited],
             "emptiness decides only while signals wait for processes to go (stop-sigterm, stop-sigkill, final-sigkill) or once a running service's main process is gone; the control and main exits drive the other states");
 
-        Ignore(ServiceEventKind.Timeout, [Dead, Failed, Running],
+        Ignore(ServiceEventKind.Timeout, [Dead, Failed, Running, Exited],
             "no timer is armed in this state: a tick of a timer disarmed since changes nothing");
 
         Ignore(ResetFailed, Enum.GetValues<ServiceState>(),

@@ -15,7 +15,7 @@ public sealed partial class ServiceStateMachine
     private void Enter(ServiceState s, TimeSpan timer)
     {
         State = s;
-        if (s == Running) ReachedRunning = true;
+        if (s is Running or Exited) ReachedRunning = true;
         _deadlineMs = timer == TimeSpan.MaxValue ? long.MaxValue : _facts.NowMs + (long)timer.TotalMilliseconds;
         Emit(new ServiceAction.ArmTimer(timer));
     }
@@ -67,7 +67,7 @@ public sealed partial class ServiceStateMachine
             Emit(new ServiceAction.ArmTimer(RestartDelay()));
             return;
         }
-        Enter(Running, TimeSpan.MaxValue);
+        Enter(e.AdoptAs == Exited ? Exited : Running, TimeSpan.MaxValue);
     }
 
     private void BeginRun(bool automatic)
@@ -204,11 +204,23 @@ public sealed partial class ServiceStateMachine
         if (!_facts.MainAlive && (Unit.Type != Units.ServiceType.Forking || _facts.CgroupEmpty || Unit.Type == Units.ServiceType.Oneshot))
         {
             // Nothing left to supervise: a oneshot that finished, or a main that already exited.
+            if (AfterMainEnded()) return;
             State = Running;
             EnterStop(0);
             return;
         }
         Enter(Running, TimeSpan.MaxValue);
+    }
+
+    /// <summary>
+    /// RemainAfterExit=yes and a run that went well: the unit stays active (exited) — whatever the main
+    /// process left in the cgroup runs on — until it is stopped. False: the run goes on to its stop.
+    /// </summary>
+    private bool AfterMainEnded()
+    {
+        if (!Unit.RemainAfterExit || Result != ServiceResult.Success || _stopRequested) return false;
+        Enter(Exited, TimeSpan.MaxValue);
+        return true;
     }
 
     private void RecordMainExit(ServiceEvent e)

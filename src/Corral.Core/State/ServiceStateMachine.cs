@@ -53,7 +53,7 @@ public sealed partial class ServiceStateMachine
         [(StartPost, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStop),
         [(StartPost, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
 
-        [(Running, MainExited)] = (m, e) => { m.RecordMainExit(e); m.EnterStop(0); },
+        [(Running, MainExited)] = (m, e) => { m.RecordMainExit(e); if (!m.AfterMainEnded()) m.EnterStop(0); },
         [(Running, CgroupEmpty)] = (m, _) => { if (!m._facts.MainAlive) m.EnterStop(0); },
         [(Running, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
         [(Running, ServiceEventKind.Reload)] = (m, _) => m.OnReloadRequest(),
@@ -100,6 +100,10 @@ public sealed partial class ServiceStateMachine
         [(FinalSigkill, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckFinalDone(); },
         [(FinalSigkill, ControlExited)] = (m, _) => m.CheckFinalDone(),
         [(FinalSigkill, ServiceEventKind.Timeout)] = (m, _) => m.EnterDead(),
+
+        [(Exited, ServiceEventKind.Stop)] = (m, e) => { m.TakeStopTimeout(e); m.EnterStop(0); },
+        [(Exited, ServiceEventKind.Reload)] = (m, _) => m.EnterReload(0),
+        [(Exited, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
 
         // The main process may die at any time; in inactive states that is a late reap, recorded only.
         [(Dead, MainExited)] = (m, e) => m.RecordMainExitQuietly(e),
@@ -151,7 +155,7 @@ public sealed partial class ServiceStateMachine
 
     /// <summary>What a start job finds before anything is asked of the machine.</summary>
     public StartAdmission AdmitStart() =>
-        State is Running || ServiceStateNames.IsStarting(State) ? StartAdmission.AlreadyUnderWay
+        State is Running or Exited || ServiceStateNames.IsStarting(State) ? StartAdmission.AlreadyUnderWay
         : ServiceStateNames.IsStopping(State) ? StartAdmission.Stopping
         : StartAdmission.Begin;
 

@@ -19,6 +19,8 @@ public sealed record ServiceUnit
     public IReadOnlyList<ExecCommand> ExecStopPost { get; init; } = [];
     public IReadOnlyList<ExecCommand> ExecReload { get; init; } = [];
     public string? PidFile { get; init; }
+    /// <summary>RemainAfterExit=: once the main process (a oneshot's last command) has ended well, the unit stays active (exited).</summary>
+    public bool RemainAfterExit { get; init; }
     /// <summary>Already resolved: none, unless the type is notify or a watchdog is set (then main), as systemd resolves it.</summary>
     public NotifyAccess NotifyAccess { get; init; }
     /// <summary>WatchdogSec=: the longest the service may go without WATCHDOG=1 (zero: no watchdog).</summary>

@@ -13,6 +13,7 @@ public static partial class ServiceUnitLoader
         public ServiceType? Type;
         public readonly List<ExecCommand> ExecStart = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
         public string? PidFile;
+        public bool RemainAfterExit;
         public NotifyAccess? NotifyAccess;
         public TimeSpan WatchdogSec;
         public int WatchdogSignal = SignalNames.SigAbrt, ReloadSignal = SignalNames.SigHup;
@@ -66,6 +67,7 @@ public static partial class ServiceUnitLoader
                 ExecStopPost = [.. ExecStopPost],
                 ExecReload = [.. ExecReload],
                 PidFile = PidFile,
+                RemainAfterExit = RemainAfterExit,
                 NotifyAccess = NotifyAccess ?? (type.WaitsForReady() || WatchdogSec > TimeSpan.Zero ? Units.NotifyAccess.Main : Units.NotifyAccess.None),
                 WatchdogSec = WatchdogSec,
                 WatchdogSignal = WatchdogSignal,

@@ -27,6 +27,7 @@ public static partial class ServiceUnitLoader
             : v.StartsWith('/') ? Specifiers.Expand(v, b.Name) : throw new UnitValueException("must be an absolute path"),
         [("Service", "KillMode")] = (b, v, _) => b.KillMode = KillModeNames.TryParse(v, out var m)
             ? m : throw new UnitValueException("is not one of control-group, mixed, process, none"),
+        [("Service", "RemainAfterExit")] = (b, v, _) => b.RemainAfterExit = ParseBool(v),
         [("Service", "NotifyAccess")] = (b, v, _) => b.NotifyAccess = NotifyAccessNames.TryParse(v, out var na)
             ? na : throw new UnitValueException($"is not one of {NotifyAccessNames.All}"),
         [("Service", "WatchdogSec")] = (b, v, _) => b.WatchdogSec = TimeSpanParser.Parse(v) is var wd && wd != TimeSpan.MaxValue

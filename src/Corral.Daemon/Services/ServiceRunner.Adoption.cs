@@ -78,7 +78,7 @@ internal sealed partial class ServiceRunner
             now = new RunRecord
             {
                 Unit = Unit.Name,
-                State = s == ServiceState.AutoRestart ? "auto-restart" : ServiceStateNames.IsStopping(s) ? "stopping" : "running",
+                State = s == ServiceState.AutoRestart ? "auto-restart" : s == ServiceState.Exited ? "exited" : ServiceStateNames.IsStopping(s) ? "stopping" : "running",
                 MainPid = _main?.Pid ?? 0, MainStart = start, MainComm = comm,
                 HolderPid = _holder?.Pid ?? 0, HolderStart = holderStart,
                 NRestarts = _fsm.NRestarts, Result = ServiceResultNames.Format(_fsm.Result),
@@ -197,6 +197,12 @@ internal sealed partial class ServiceRunner
         if (r.State == "auto-restart")
         {
             Post(ServiceEvent.Adopted(ServiceState.AutoRestart, r.NRestarts, result));
+            return;
+        }
+        if (r.State == "exited")
+        {
+            // RemainAfterExit=yes: active with no main process; what its cgroup holds runs on.
+            Post(ServiceEvent.Adopted(ServiceState.Exited, r.NRestarts, result));
             return;
         }
         Post(ServiceEvent.Adopted(ServiceState.Running, r.NRestarts, result));

@@ -39,7 +39,7 @@ internal sealed partial class ServiceRunner
             // The request is handled within this item (the state leaves Dead at once), and the wait
             // registered right after it, so no later event can be missed.
             Post(ServiceEvent.StartRequest);
-            var done = WaitFor(s => s == ServiceState.Running || ServiceStateNames.HasNoRun(s));
+            var done = WaitFor(s => s is ServiceState.Running or ServiceState.Exited || ServiceStateNames.HasNoRun(s));
             // A simple service runs once its spawn returns, within this item: answered at once,
             // without a second trip through the loop.
             return done.IsCompleted ? (StartOutcome(), null) : (null, done);
@@ -98,7 +98,7 @@ internal sealed partial class ServiceRunner
     {
         var (refused, done) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
-            if (_fsm.State != ServiceState.Running)
+            if (_fsm.State is not (ServiceState.Running or ServiceState.Exited))
                 return (JobResult.Fail($"unit {Unit.Name} is not active, cannot reload"), null);
             if (Unit.ExecReload.Count == 0 && Unit.Type != Core.Units.ServiceType.NotifyReload)
                 return (JobResult.Fail($"unit {Unit.Name} has no ExecReload=, cannot reload"), null);
