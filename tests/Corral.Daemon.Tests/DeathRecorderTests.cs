@@ -15,13 +15,14 @@ public sealed class DeathRecorderTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("corral-recorder-").FullName;
     private readonly EventStore _store;
     private readonly DeathRecorder _recorder;
+    private readonly ICgroupManager _cgroups;
 
     public DeathRecorderTests()
     {
         _store = new EventStore(Path.Combine(_dir, "corral.db"));
         var layout = CgroupLayout.Detect();
         // A cgroup root that is never made: the memory figures of a SIGKILL death read as unknown.
-        var cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-none-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
+        var cgroups = _cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-test-none-{Environment.ProcessId}-{Random.Shared.Next(100000)}"), layout);
         _recorder = new DeathRecorder(_store, new IdentityMap(), noTracingReason: null, cgroups, oom: null, unitOf: pid => pid == 4999 ? "other.service" : null);
     }
 
@@ -91,12 +92,18 @@ public sealed class DeathRecorderTests : IDisposable
     [Fact]
     public void A_thousand_deaths_at_once_are_all_written_with_one_waiting_among_them()
     {
-        _recorder.Died(4403, Process("slow"), ExitStatus.Killed(15)); // waits for its trace line
-        for (int i = 0; i < 1000; i++) _recorder.Died(10_000 + i, Process(), ExitStatus.Exited(i % 3));
+        // A recorder whose waiting death waits a minute: however slow this machine is at writing a
+        // thousand records, the one waiting cannot have been written for its deadline meanwhile.
+        _recorder.Dispose();
+        var patient = new DeathRecorder(_store, new IdentityMap(), noTracingReason: null, _cgroups, oom: null, unitOf: _ => null) { TraceWait = TimeSpan.FromMinutes(1) };
+        patient.Died(4403, Process("slow"), ExitStatus.Killed(15)); // waits for its trace line
+        for (int i = 0; i < 1000; i++) patient.Died(10_000 + i, Process(), ExitStatus.Exited(i % 3));
         // The clean exits do not wait behind the one waiting for its evidence.
-        for (int i = 0; i < 500 && _store.Query(Unit, null, null, null, 10_000).Count < 1000; i++) Thread.Sleep(10);
+        for (int i = 0; i < 3000 && _store.Query(Unit, null, null, null, 10_000).Count < 1000; i++) Thread.Sleep(10);
+        Assert.Equal(1000, _store.Query(Unit, null, null, null, 10_000).Count);
         Assert.DoesNotContain(_store.Query(Unit, null, null, null, 10_000), r => r.Comm == "slow");
 
+        patient.Dispose(); // writes the one still waiting
         var records = Records();
         Assert.Equal(1001, records.Count);
         Assert.Equal(1000, records.Count(r => r.Cause == DeathCause.Exit));

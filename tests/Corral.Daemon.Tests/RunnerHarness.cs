@@ -50,10 +50,14 @@ internal sealed class RunnerHarness : IDisposable
 
     public FakeKernel.FakeProcess Main(ServiceRunner r) => Kernel.SpawnedFor(r.Unit.Name).Single(p => p.Pid == r.Snapshot(false).MainPid);
 
-    /// <summary>Moves the clock and lets the loop handle what the timers that came due posted.</summary>
+    /// <summary>
+    /// Moves the clock and lets the loop handle what the timers that came due posted, and what those
+    /// items posted in turn (a signal the fake kernel's process dies of posts its exit from inside them).
+    /// </summary>
     public async Task Advance(ServiceRunner r, TimeSpan by)
     {
         Clock.Advance(by);
+        await Handled(r);
         await Handled(r);
     }
 

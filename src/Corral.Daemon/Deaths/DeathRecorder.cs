@@ -19,7 +19,8 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 internal sealed class DeathRecorder : IDisposable
 {
-    private static readonly TimeSpan TraceWait = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long a death by a signal waits for the trace line naming its sender (a test may wait longer).</summary>
+    public TimeSpan TraceWait { get; init; } = TimeSpan.FromMilliseconds(250);
     private const int PollMs = 5;
 
     private sealed record Death(int Pid, TrackedProcess Process, ExitStatus Status, DateTimeOffset At, long Tick);
