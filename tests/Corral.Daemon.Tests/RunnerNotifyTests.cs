@@ -89,6 +89,24 @@ public sealed class RunnerNotifyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_MAINPID_that_is_not_a_process_of_the_units_cgroup_is_refused_and_the_main_process_stays()
+    {
+        var r = _h.Runner("mainpid", "Type=notify\nExecStart=/bin/sleep infinity\n");
+        var start = r.StartAsync();
+        await RunnerHarness.Handled(r);
+        int main = r.Snapshot(false).MainPid;
+
+        await Say(r, main, $"MAINPID={Environment.ProcessId}\nREADY=1");
+
+        Assert.True((await start.WaitAsync(TimeSpan.FromSeconds(10))).Ok); // the rest of the message applies
+        var s = r.Snapshot(false);
+        Assert.Equal(main, s.MainPid);
+        Assert.Equal(1, s.NotifyRefused);
+        Assert.Equal($"MAINPID={Environment.ProcessId} from pid {main}: it is not a process of the unit's cgroup", s.NotifyLastRefused);
+        Assert.Equal(1, _h.Context.Notifications.RefusedCounts().Single(c => c.Reason == NotifyCounters.BadMainPid).Count);
+    }
+
+    [Fact]
     public async Task No_READY_within_TimeoutStartSec_on_the_clock_fails_the_start_with_timeout()
     {
         var r = _h.Runner("late", "Type=notify\nExecStart=/bin/sleep infinity\nTimeoutStartSec=20\n");

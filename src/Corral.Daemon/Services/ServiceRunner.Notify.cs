@@ -94,17 +94,14 @@ internal sealed partial class ServiceRunner
     private void TakeMainPid(int pid, int sender)
     {
         if (_main?.Pid == pid) return;
-        string? refused = _cgroup is null || !_ctx.Cgroups.ReadPids(_cgroup).Contains(pid) ? "it is not a process of the unit's cgroup"
-            : _ctx.Processes.Open(pid) is not { } h ? "it has ended"
-            : null;
-        if (refused is not null)
+        bool inCgroup = _cgroup is not null && _ctx.Cgroups.ReadPids(_cgroup).Contains(pid);
+        if ((inCgroup ? _ctx.Processes.Open(pid) : null) is not { } handle)
         {
             _notifyRefused++;
-            _notifyLastRefused = $"MAINPID={pid} from pid {sender}: {refused}";
+            _notifyLastRefused = $"MAINPID={pid} from pid {sender}: {(inCgroup ? "it has ended" : "it is not a process of the unit's cgroup")}";
             _ctx.Notifications.Refused(NotifyCounters.BadMainPid);
             return;
         }
-        var handle = _ctx.Processes.Open(pid)!;
         // Not necessarily our child: its exit comes from the process connector, as a taken-over main's does.
         _main = handle;
         _lastMainPid = pid;
