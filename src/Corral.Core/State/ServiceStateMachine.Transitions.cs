@@ -288,11 +288,6 @@ public sealed partial class ServiceStateMachine
             : $"WatchdogSec= ({Units.TimeSpanParser.Format(Unit.WatchdogSec)}) passed without WATCHDOG=1: WatchdogSignal="));
     }
 
-    private void CheckWatchdogSignalDone()
-    {
-        if (TargetsGone(KillPlan.ForStop(Unit.KillMode, Unit.WatchdogSignal, false))) AfterSigterm();
-    }
-
     /// <summary>ExecReload= outlived its timeout: it is killed, and the service runs on (as systemd).</summary>
     private void OnReloadTimeout()
     {

@@ -77,9 +77,10 @@ public sealed partial class ServiceStateMachine
         [(StopSigterm, CgroupEmpty)] = (m, _) => m.CheckSigtermDone(),
         [(StopSigterm, ServiceEventKind.Timeout)] = (m, _) => m.OnSigtermTimeout(),
 
-        [(StopWatchdog, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckWatchdogSignalDone(); },
-        [(StopWatchdog, ControlExited)] = (m, _) => m.CheckWatchdogSignalDone(),
-        [(StopWatchdog, CgroupEmpty)] = (m, _) => m.CheckWatchdogSignalDone(),
+        // Who KillMode= targets does not depend on the signal: the same check as after KillSignal=.
+        [(StopWatchdog, MainExited)] = (m, e) => { m.RecordMainExit(e); m.CheckSigtermDone(); },
+        [(StopWatchdog, ControlExited)] = (m, _) => m.CheckSigtermDone(),
+        [(StopWatchdog, CgroupEmpty)] = (m, _) => m.CheckSigtermDone(),
         // TimeoutAbortSec= defaults to TimeoutStopSec=: then the final signal.
         [(StopWatchdog, ServiceEventKind.Timeout)] = (m, _) =>
         {

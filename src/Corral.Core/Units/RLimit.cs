@@ -38,11 +38,13 @@ public sealed record RLimit(ulong? Soft, ulong? Hard)
         {
             case RLimitUnit.Seconds or RLimitUnit.Microseconds:
                 if (part == "infinity") return null;
+                // A bare number is already in the directive's unit (seconds, or µs for LimitRTTIME=).
+                if (ulong.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong bare)) return bare;
                 TimeSpan t;
-                try { t = part.All(char.IsAsciiDigit) && part.Length > 0 ? (unit == RLimitUnit.Seconds ? TimeSpan.FromSeconds(double.Parse(part, System.Globalization.CultureInfo.InvariantCulture)) : TimeSpan.FromMicroseconds(double.Parse(part, System.Globalization.CultureInfo.InvariantCulture))) : TimeSpanParser.Parse(part); }
+                try { t = TimeSpanParser.Parse(part); }
                 catch (UnitValueException) { throw new UnitValueException($"'{whole}': '{part}' is not a time (examples: 30, 2min, infinity)"); }
                 if (t == TimeSpan.MaxValue) return null;
-                return unit == RLimitUnit.Seconds ? (ulong)Math.Ceiling(t.TotalSeconds) : (ulong)(t.Ticks / 10);
+                return unit == RLimitUnit.Seconds ? (ulong)Math.Ceiling(t.TotalSeconds) : (ulong)Text.Microseconds.Of(t);
             case RLimitUnit.Nice:
                 if (part == "infinity") return null;
                 bool level = part.StartsWith('-') || part.StartsWith('+');

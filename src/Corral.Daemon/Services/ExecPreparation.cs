@@ -15,9 +15,9 @@ internal static class ExecPreparation
     private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     /// <param name="notifySocket">the daemon's NOTIFY_SOCKET, given to every process of a unit NotifyAccess= lets speak</param>
-    /// <param name="watchdog">for the main process of a unit with a watchdog: WATCHDOG_USEC=, and WATCHDOG_PID= set to its own pid</param>
+    /// <param name="isMain">the main process: with WatchdogSec=, it gets WATCHDOG_USEC= and WATCHDOG_PID= (its own pid)</param>
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid,
-        string? notifySocket = null, TimeSpan? watchdog = null)
+        string? notifySocket = null, bool isMain = false)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
@@ -27,7 +27,8 @@ internal static class ExecPreparation
 
         var env = BuildEnvironment(u, user, mainPid);
         if (notifySocket is not null && u.NotifyAccess != NotifyAccess.None) env["NOTIFY_SOCKET"] = notifySocket;
-        if (watchdog is { } wd0 && wd0 > TimeSpan.Zero) env["WATCHDOG_USEC"] = ((long)(wd0.Ticks / 10)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
+        if (watched) env["WATCHDOG_USEC"] = Core.Text.Microseconds.Of(u.WatchdogSec).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var argv = cmd.ExpandArgv(env);
         string exe = Resolve(cmd.Path);
 
@@ -69,7 +70,7 @@ internal static class ExecPreparation
             UMask = u.UMask,
             RLimits = rlimits,
             OomScoreAdjust = u.OomScoreAdjust,
-            EnvPid = watchdog is { } wd1 && wd1 > TimeSpan.Zero ? "WATCHDOG_PID" : null,
+            EnvPid = watched ? "WATCHDOG_PID" : null,
             StdoutFd = pipes.StdoutWrite,
             StderrFd = pipes.StderrWrite,
         };

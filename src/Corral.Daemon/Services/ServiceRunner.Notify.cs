@@ -19,8 +19,6 @@ internal sealed partial class ServiceRunner
     private string? _notifyLastRefused;
     // WATCHDOG_USEC= of this run, replacing WatchdogSec=.
     private TimeSpan? _watchdogOverride;
-    private ITimer? _watchdogTimer;
-    private long _watchdogGeneration;
 
     private TimeSpan WatchdogInterval => _watchdogOverride ?? Unit.WatchdogSec;
 
@@ -113,15 +111,9 @@ internal sealed partial class ServiceRunner
     /// <summary>(Re)arms the watchdog for <see cref="WatchdogInterval"/> from now; disarms it when there is none.</summary>
     private void ArmWatchdog()
     {
-        long gen = ++_watchdogGeneration;
-        _watchdogTimer?.Dispose();
-        _watchdogTimer = null;
         var interval = WatchdogInterval;
-        if (interval <= TimeSpan.Zero || interval == TimeSpan.MaxValue || _main is null) return;
-        _watchdogTimer = _ctx.Clock.CreateTimer(_ => _loop.Post(() =>
-        {
-            if (gen == _watchdogGeneration) FireWatchdog(triggered: false);
-        }), null, interval, Timeout.InfiniteTimeSpan);
+        if (interval <= TimeSpan.Zero || _main is null) DisarmWatchdog();
+        else _watchdogTimer.Arm(interval, () => FireWatchdog(triggered: false));
     }
 
     /// <summary>The signals the watchdog sends are the watchdog's, not the start's or a stop's: the death records say so.</summary>
@@ -132,12 +124,7 @@ internal sealed partial class ServiceRunner
         Post(ServiceEvent.Watchdog(triggered));
     }
 
-    private void DisarmWatchdog()
-    {
-        _watchdogGeneration++;
-        _watchdogTimer?.Dispose();
-        _watchdogTimer = null;
-    }
+    private void DisarmWatchdog() => _watchdogTimer.Disarm();
 
     /// <summary>A new run says nothing yet: its status, errno and watchdog interval are its own.</summary>
     private void ForgetNotifications()

@@ -57,14 +57,14 @@ internal sealed partial class ServiceRunner
                 $"Restart={RestartPolicyNames.Format(Unit.Restart)} will start it again in {Core.Units.TimeSpanParser.Format(_fsm.RestartDelay())}. See 'corral status {Unit.Name}'.");
         // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
         // right after, status and why tell, not start. A oneshot's job is its command's success.
-        if (_fsm.ReachedRunning && Unit.Type != Core.Units.ServiceType.Oneshot) return WithRunRecordWarning(JobResult.Done);
+        if (_fsm.ReachedRunning && Unit.Type != Core.Units.ServiceType.Oneshot) return WithWarnings(JobResult.Done);
         if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
             return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
-        return WithRunRecordWarning(JobResult.Done);
+        return WithWarnings(JobResult.Done);
     }
 
-    /// <summary>A run the next daemon could not take over by its record is said so, though the service runs.</summary>
-    private JobResult WithRunRecordWarning(JobResult r)
+    /// <summary>What the job did not do as asked is said, though the service runs: limits its spawns lowered, a run record the next daemon could not take it over by.</summary>
+    private JobResult WithWarnings(JobResult r)
     {
         var warnings = _spawnWarnings.Select(w => $"{Unit.Name}: {w}").ToList();
         if (RunRecordError is { } e && !ServiceStateNames.IsInactive(_fsm.State))

@@ -30,8 +30,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private IDisposable? _watch;
     private OutputPipes? _pipes;
     private ServiceLog? _log;
-    private ITimer? _timer;
-    private long _timerGeneration;
+    // The state machine's one timer, and the watchdog's.
+    private readonly LoopTimer _timer, _watchdogTimer;
     private bool _handling;
     // What this run's spawns could not give as asked (a limit lowered): shown in status and said by start.
     private readonly List<string> _spawnWarnings = [];
@@ -45,6 +45,8 @@ internal sealed partial class ServiceRunner : IDisposable
         _ctx = ctx;
         _loop = new Mailbox(unit.Name);
         _fsm = new ServiceStateMachine(unit);
+        _timer = new LoopTimer(_loop, ctx.Clock);
+        _watchdogTimer = new LoopTimer(_loop, ctx.Clock);
         _stateSince = ctx.Clock.GetLocalNow();
         _view = View();
     }
@@ -204,18 +206,7 @@ internal sealed partial class ServiceRunner : IDisposable
         });
     }
 
-    private void ArmTimer(TimeSpan after)
-    {
-        long gen = ++_timerGeneration;
-        _timer?.Dispose();
-        _timer = null;
-        if (after == TimeSpan.MaxValue || after.TotalMilliseconds > int.MaxValue) return;
-        _timer = _ctx.Clock.CreateTimer(_ => _loop.Post(() =>
-        {
-            // Checked on the loop: a timer re-armed or cancelled meanwhile must not fire into the new state.
-            if (gen == _timerGeneration) Post(ServiceEvent.TimedOut);
-        }), null, after, Timeout.InfiniteTimeSpan);
-    }
+    private void ArmTimer(TimeSpan after) => _timer.Arm(after, () => Post(ServiceEvent.TimedOut));
 
     private void ReleaseCgroup()
     {
@@ -232,8 +223,8 @@ internal sealed partial class ServiceRunner : IDisposable
     public void Dispose() => _loop.Ask(() =>
     {
         if (_disposed) return; // the manager may dispose it again at the very end
-        _timer?.Dispose();
-        _watchdogTimer?.Dispose();
+        _timer.Dispose();
+        _watchdogTimer.Dispose();
         _watch?.Dispose();
         StopPipeHolder();
         _pipes?.Dispose();
