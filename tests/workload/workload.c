@@ -39,6 +39,7 @@
  *                         fork-main (a child goes on with the steps; this process sends MAINPID= of it,
  *                         waits on a barrier and exits 0)  exit:N  hang (sleep forever)
  *                         status-flood:MS (STATUS=<n> as fast as it can for MS ms; the count on stderr)
+ *                         gate:PATH (wait until PATH exists, at most 60 s: the test decides when to go on)
  * --log-signals logs "<pid> <SIGNAME>" lines to --log for HUP INT TERM USR1 USR2; TERM and INT
  * then end the process by the default action (after --term-delay-ms), the others are survived.
  * --exit-on SIG makes SIG log and exit 0.
@@ -540,6 +541,9 @@ static int do_notify(int argc, char **argv)
 				clock_gettime(CLOCK_MONOTONIC, &t);
 			} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < limit_ms);
 			fprintf(stderr, "workload: sent %ld status messages\n", sent);
+		} else if (strncmp(step, "gate:", 5) == 0) {
+			for (int waited = 0; access(step + 5, F_OK) != 0 && waited < 6000; waited++)
+				usleep(10000);
 		} else if (strncmp(step, "exit:", 5) == 0) {
 			return atoi(step + 5);
 		} else if (strcmp(step, "hang") == 0) {
