@@ -28,8 +28,9 @@
  *   burst N               N sleeping children; on SIGUSR1 main SIGKILLs them all at once, reaps them, sleeps on
  *   pidreuse TARGETS READY OUT
  *                         not a service: forks and reaps throwaway children until the next pid is just
- *                         below the pids listed in TARGETS, creates READY, waits for SIGUSR1, then forks
- *                         on until a child gets one of those pids; that child writes its pid to OUT,
+ *                         below the pids listed in TARGETS, creates READY, waits for SIGUSR1 and for
+ *                         those pids to be free, then forks on until a child gets one of them; that
+ *                         child writes its pid to OUT,
  *                         forks a grandchild, and both sleep (an unrelated tree on a reused pid).
  *                         Bounded: three rounds of pid_max forks, and 60 s. Exit 3 when it gave up.
  *   notify STEP...        speak sd_notify's protocol on $NOTIFY_SOCKET, without libsystemd, step by step:
@@ -327,6 +328,19 @@ static int pidreuse(const char *targets, const char *ready, const char *out)
 	if (fd >= 0)
 		close(fd);
 	wait_for_go();
+	/* The go comes with the targets' kill: forking on before they are gone (and reaped) would pass
+	 * their pids while still taken and need a whole round of pid_max forks to come back, which a
+	 * loaded machine may not finish in time. So first wait (at most 10 s) until every one is free. */
+	for (int waited = 0; waited < 1000; waited++) {
+		int alive = 0;
+		for (long t = lowest; t < pid_max && !alive; t++)
+			if (wanted[t] && (kill((pid_t)t, 0) == 0 || errno != ESRCH))
+				alive = 1;
+		if (!alive)
+			break;
+		usleep(10000);
+	}
+	alarm(60);
 	/* 2. On until a child is born with a wanted pid: it stays, with a child of its own. */
 	for (long k = 0;; k++) {
 		if (k > 3 * pid_max)
