@@ -58,7 +58,7 @@ public static class DaemonHost
             { NotifySocketPath = NotifySocketOf(options) };
         using var manager = new Manager(options, ctx);
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
-        var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r, out _) ? r : null, ctx.Notifications);
+        var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
         using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram);
         manager.Reload();
         manager.AdoptLeftRuns();

@@ -26,10 +26,48 @@ public sealed class UnitCatalogTests : IDisposable
         string[] dirs = [Path.Combine(_dir, "etc"), Path.Combine(_dir, "lib")];
 
         Assert.Equal([Path.Combine(_dir, "lib/web.service.d/50-packaged.conf"), mine], UnitCatalog.DropIns(dirs, "web.service"));
-        var unit = UnitCatalog.LoadAll(dirs)["web.service"].Unit!;
+        var unit = UnitCatalog.LoadAll(dirs).Units["web.service"].Unit!;
         Assert.Equal("the admin's", unit.Description);
         Assert.Equal(6UL, unit.TasksMax.Resolve(100));
         Assert.Equal(Path.Combine(_dir, "lib/web.service"), unit.FilePath);
+    }
+
+    [Fact]
+    public void A_units_drop_in_directories_run_from_its_own_name_to_every_service()
+    {
+        Assert.Equal(["foo-bar-baz@a.service.d", "foo-bar-baz@.service.d", "foo-bar-.service.d", "foo-.service.d", "service.d"],
+            UnitCatalog.DropInDirectoryNames("foo-bar-baz@a.service"));
+        Assert.Equal(["web.service.d", "service.d"], UnitCatalog.DropInDirectoryNames("web.service"));
+        Assert.Equal(["getty@.service.d", "service.d"], UnitCatalog.DropInDirectoryNames("getty@.service"));
+        Assert.Equal(["a-.service.d", "service.d"], UnitCatalog.DropInDirectoryNames("a-.service"));
+    }
+
+    [Fact]
+    public void Templates_are_kept_apart_and_an_instance_takes_the_drop_ins_of_its_name_its_template_its_prefixes_and_every_service()
+    {
+        string template = Write("lib/app-worker@.service", "[Unit]\nDescription=worker %i\n[Service]\nExecStart=/bin/work %I\nTasksMax=5\n");
+        Write("lib/app-worker@.service.d/10-template.conf", "[Service]\nTasksMax=6\n");
+        Write("etc/app-worker@blue.service.d/20-instance.conf", "[Service]\nTasksMax=7\n");
+        Write("lib/app-.service.d/30-prefix.conf", "[Service]\nKillSignal=SIGINT\n");
+        Write("etc/service.d/05-all.conf", "[Service]\nTimeoutStopSec=7\n");
+        // The same file name in one unit directory: the more specific name's drop-in wins.
+        Write("etc/service.d/20-instance.conf", "[Service]\nTasksMax=8\n");
+        Write("lib/app-worker@red.service", "[Service]\nExecStart=/bin/own\n");
+        string[] dirs = [Path.Combine(_dir, "etc"), Path.Combine(_dir, "lib")];
+
+        var catalog = UnitCatalog.LoadAll(dirs);
+
+        Assert.Equal(["app-worker@.service"], catalog.Templates.Keys);
+        Assert.Equal(["app-worker@red.service"], catalog.Units.Keys);
+        Assert.Equal("/bin/own", catalog.Units["app-worker@red.service"].Unit!.ExecStart[0].Path);
+        var blue = UnitCatalog.LoadInstance(dirs, template, "app-worker@blue.service");
+        var u = blue.Unit!;
+        Assert.Equal(("app-worker@blue.service", template, "worker blue"), (u.Name, u.FilePath, u.Description));
+        Assert.Equal(["05-all.conf", "10-template.conf", "20-instance.conf", "30-prefix.conf"], blue.DropInPaths.Select(Path.GetFileName));
+        Assert.Equal(Path.Combine(_dir, "etc/app-worker@blue.service.d/20-instance.conf"), blue.DropInPaths[2]);
+        Assert.Equal(7UL, u.TasksMax.Resolve(100));
+        Assert.Equal(Core.Signals.SignalNames.SigInt, u.KillSignal);
+        Assert.Equal(TimeSpan.FromSeconds(7), u.TimeoutStop);
     }
 
     public void Dispose() => Directory.Delete(_dir, true);

@@ -25,8 +25,12 @@ internal static class EditVerb
         var s = client.Get($"/v1/units/{ApiClient.Unit(a.Positional[0])}", ApiJson.Default.UnitStatus);
         if (s.FragmentPath is not { } fragment || !File.Exists(fragment))
             throw new CliError($"edit: {s.Name} has no unit file to edit (it was removed)");
-        string target = full ? fragment : Path.Combine(Path.GetDirectoryName(fragment)!, s.Name + ".d", "override.conf");
-        string before = File.Exists(target) ? File.ReadAllText(target) : "";
+        // An instance made from its template's file gets, with --full, a file of its own beside the
+        // template, starting as the template's text (as systemctl edit --full does); the template stays.
+        bool copy = full && Path.GetFileName(fragment) != s.Name;
+        string target = full ? (copy ? Path.Combine(Path.GetDirectoryName(fragment)!, s.Name) : fragment)
+            : Path.Combine(Path.GetDirectoryName(fragment)!, s.Name + ".d", "override.conf");
+        string before = File.Exists(target) ? File.ReadAllText(target) : copy ? File.ReadAllText(fragment) : "";
 
         string work = Directory.CreateTempSubdirectory("corral-edit.").FullName;
         string temp = Path.Combine(work, Path.GetFileName(target));
@@ -49,7 +53,7 @@ internal static class EditVerb
         if (!full && edited.Length > 0) paths.Add(target);
         var dropIns = paths.OrderBy(Path.GetFileName, StringComparer.Ordinal)
             .Select(p => (p, p == target ? edited : File.ReadAllText(p))).ToList();
-        var check = ServiceUnitLoader.Load(fragment, full ? edited : File.ReadAllText(fragment), dropIns);
+        var check = ServiceUnitLoader.Load(full ? target : fragment, full ? edited : File.ReadAllText(fragment), dropIns, s.Name);
         foreach (var d in check.Diagnostics) Console.Error.WriteLine(d);
         if (check.HasErrors)
             throw new CliError($"edit: not installed, {target} is as it was; the edited text is kept in {temp}");

@@ -44,6 +44,17 @@ public sealed record ServiceUnit
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
     public IReadOnlyList<EnvironmentFileRef> EnvironmentFiles { get; init; } = [];
     public int? UMask { get; init; }
+    /// <summary>RuntimeDirectory= and its kin: paths relative to each kind's base, made before the first command.</summary>
+    public IReadOnlyDictionary<ExecDirectoryKind, IReadOnlyList<string>> Directories { get; init; } = new Dictionary<ExecDirectoryKind, IReadOnlyList<string>>();
+    /// <summary>RuntimeDirectoryMode= and its kin (default 0755).</summary>
+    public IReadOnlyDictionary<ExecDirectoryKind, int> DirectoryModes { get; init; } = new Dictionary<ExecDirectoryKind, int>();
+    public RuntimeDirectoryPreserve RuntimeDirectoryPreserve { get; init; }
+
+    /// <summary>The paths of a kind the unit asks for (none: empty).</summary>
+    public IReadOnlyList<string> DirectoriesOf(ExecDirectoryKind k) => Directories.TryGetValue(k, out var l) ? l : [];
+
+    /// <summary>The mode of a kind's innermost directories.</summary>
+    public int DirectoryMode(ExecDirectoryKind k) => DirectoryModes.TryGetValue(k, out int m) ? m : 0x1ed; // 0755
     /// <summary>Limit*= the unit sets, by the setrlimit(2) name without RLIMIT_ ("NOFILE"); the others get the defaults.</summary>
     public IReadOnlyDictionary<string, RLimit> Limits { get; init; } = new Dictionary<string, RLimit>();
     public int? OomScoreAdjust { get; init; }

@@ -27,6 +27,9 @@ public static partial class ServiceUnitLoader
         public readonly List<KeyValuePair<string, string>> Environment = [];
         public readonly List<EnvironmentFileRef> EnvironmentFiles = [];
         public int? UMask, OomScoreAdjust;
+        public readonly Dictionary<ExecDirectoryKind, List<string>> Directories = [];
+        public readonly Dictionary<ExecDirectoryKind, int> DirectoryModes = [];
+        public RuntimeDirectoryPreserve RuntimeDirectoryPreserve;
         public readonly Dictionary<string, RLimit> Limits = [];
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
         public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [], PreventCodes = [], PreventSignals = [];
@@ -88,6 +91,9 @@ public static partial class ServiceUnitLoader
                 Environment = [.. Environment],
                 EnvironmentFiles = [.. EnvironmentFiles],
                 UMask = UMask,
+                Directories = Directories.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value.Distinct()]),
+                DirectoryModes = new Dictionary<ExecDirectoryKind, int>(DirectoryModes),
+                RuntimeDirectoryPreserve = RuntimeDirectoryPreserve,
                 Limits = new Dictionary<string, RLimit>(Limits),
                 OomScoreAdjust = OomScoreAdjust,
                 TasksMax = TasksMax,

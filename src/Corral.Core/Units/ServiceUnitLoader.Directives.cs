@@ -11,7 +11,7 @@ public static partial class ServiceUnitLoader
     /// <summary>Every directive Corral reads, keyed by section and name; anything else warns.</summary>
     private static readonly Dictionary<(string Section, string Key), Apply> Directives = WithLimits(new()
     {
-        [("Unit", "Description")] = (b, v, _) => b.Description = v,
+        [("Unit", "Description")] = (b, v, _) => b.Description = Specifiers.Expand(v, b.Name),
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
         {
             "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
@@ -41,17 +41,17 @@ public static partial class ServiceUnitLoader
         [("Service", "TimeoutStartSec")] = (b, v, _) => b.TimeoutStart = ParseTimeout(v),
         [("Service", "TimeoutStopSec")] = (b, v, _) => b.TimeoutStop = ParseTimeout(v),
         [("Service", "TimeoutSec")] = (b, v, _) => b.TimeoutStart = b.TimeoutStop = ParseTimeout(v),
-        [("Service", "User")] = (b, v, _) => b.User = v.Length == 0 ? null : ValidUserOrGroup(v),
-        [("Service", "Group")] = (b, v, _) => b.Group = v.Length == 0 ? null : ValidUserOrGroup(v),
+        [("Service", "User")] = (b, v, _) => b.User = v.Length == 0 ? null : ValidUserOrGroup(Specifiers.Expand(v, b.Name)),
+        [("Service", "Group")] = (b, v, _) => b.Group = v.Length == 0 ? null : ValidUserOrGroup(Specifiers.Expand(v, b.Name)),
         [("Service", "SupplementaryGroups")] = (b, v, _) =>
         {
             if (v.Length == 0) { b.SupplementaryGroups.Clear(); return; }
-            foreach (var g in v.Split(' ', StringSplitOptions.RemoveEmptyEntries)) b.SupplementaryGroups.Add(ValidUserOrGroup(g));
+            foreach (var g in Specifiers.Expand(v, b.Name).Split(' ', StringSplitOptions.RemoveEmptyEntries)) b.SupplementaryGroups.Add(ValidUserOrGroup(g));
         },
         [("Service", "WorkingDirectory")] = (b, v, _) =>
         {
             b.WorkingDirectoryOptional = v.StartsWith('-');
-            string dir = b.WorkingDirectoryOptional ? v[1..] : v;
+            string dir = Specifiers.Expand(b.WorkingDirectoryOptional ? v[1..] : v, b.Name);
             b.WorkingDirectory = dir.Length == 0 ? null
                 : dir == "~" || dir.StartsWith('/') ? dir : throw new UnitValueException("must be an absolute path or ~");
         },
@@ -64,9 +64,16 @@ public static partial class ServiceUnitLoader
         {
             if (v.Length == 0) { b.EnvironmentFiles.Clear(); return; }
             bool optional = v.StartsWith('-');
-            string path = optional ? v[1..] : v;
+            string path = Specifiers.Expand(optional ? v[1..] : v, b.Name);
             if (!path.StartsWith('/')) throw new UnitValueException("must be an absolute path");
             b.EnvironmentFiles.Add(new EnvironmentFileRef(path, optional));
+        },
+        [("Service", "RuntimeDirectoryPreserve")] = (b, v, _) => b.RuntimeDirectoryPreserve = v switch
+        {
+            "restart" => RuntimeDirectoryPreserve.Restart,
+            "1" or "yes" or "y" or "true" or "t" or "on" => RuntimeDirectoryPreserve.Yes,
+            "0" or "no" or "n" or "false" or "f" or "off" => RuntimeDirectoryPreserve.No,
+            _ => throw new UnitValueException("is not one of yes, no, restart"),
         },
         [("Service", "UMask")] = (b, v, _) => b.UMask = TryOctal(v, out int m) && m <= 0x1ff
             ? m : throw new UnitValueException("is not an octal mode between 0000 and 0777"),
@@ -116,7 +123,32 @@ public static partial class ServiceUnitLoader
                 if (v.Length == 0) b.Limits.Remove(name);
                 else b.Limits[name] = RLimit.Parse(v, unit);
             };
+        foreach (var kind in ExecDirectoryKinds.All)
+        {
+            directives[("Service", kind.Directive())] = (b, v, ctx) => AddDirectories(b, kind, Specifiers.Expand(v, b.Name), ctx);
+            directives[("Service", kind.Directive() + "Mode")] = (b, v, _) => b.DirectoryModes[kind] = TryOctal(v, out int m) && m <= 0xfff
+                ? m : throw new UnitValueException("is not an octal mode between 0000 and 7777");
+        }
         return directives;
+    }
+
+    /// <summary>RuntimeDirectory= and its kin: relative paths separated by spaces; empty resets.</summary>
+    private static void AddDirectories(Builder b, ExecDirectoryKind kind, string v, Context ctx)
+    {
+        if (!b.Directories.TryGetValue(kind, out var list)) b.Directories[kind] = list = [];
+        if (v.Length == 0) { list.Clear(); return; }
+        foreach (var word in WordSplitter.Split(v))
+        {
+            string path = word;
+            // systemd 250's "DIR:LINK" also makes a symlink LINK to DIR; Corral makes the directory only.
+            int colon = word.IndexOf(':');
+            if (colon >= 0)
+            {
+                path = word[..colon];
+                ctx.Warn($"the symbolic link of '{word}' is not made (Corral makes the directory {path} only)");
+            }
+            list.Add(ExecDirectoryKinds.CheckRelative(path));
+        }
     }
 
     /// <summary>SuccessExitStatus= and RestartPreventExitStatus=: exit codes and signal names; empty resets.</summary>

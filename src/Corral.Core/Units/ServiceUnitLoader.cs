@@ -16,10 +16,12 @@ public static partial class ServiceUnitLoader
     /// Loads a unit from its file's text and then its drop-ins' (systemd.unit(5) "drop-in"), in the
     /// order given: each assignment applies on top of what came before, as if appended to the file
     /// (a list key adds, an empty value resets it). Every finding names the file it is in.
+    /// <paramref name="unitName"/> is the unit's name when it is not the file's: an instance
+    /// ("getty@tty1.service") made from its template's file ("getty@.service").
     /// </summary>
-    public static UnitLoadResult Load(string filePath, string text, IReadOnlyList<(string Path, string Text)>? dropIns = null)
+    public static UnitLoadResult Load(string filePath, string text, IReadOnlyList<(string Path, string Text)>? dropIns = null, string? unitName = null)
     {
-        string name = Path.GetFileName(filePath);
+        string name = unitName ?? Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
         if (!UnitNames.IsService(name))
             diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service"));
@@ -80,7 +82,7 @@ public static partial class ServiceUnitLoader
     }
 
     /// <summary>Loads a unit file and the drop-in files given (their paths, in the order they apply).</summary>
-    public static UnitLoadResult LoadFile(string filePath, IReadOnlyList<string>? dropInPaths = null)
+    public static UnitLoadResult LoadFile(string filePath, IReadOnlyList<string>? dropInPaths = null, string? unitName = null)
     {
         var dropIns = new List<(string, string)>();
         string current = filePath;
@@ -92,11 +94,11 @@ public static partial class ServiceUnitLoader
                 current = d;
                 dropIns.Add((d, File.ReadAllText(d)));
             }
-            return Load(filePath, text, dropIns);
+            return Load(filePath, text, dropIns, unitName);
         }
         catch (Exception ex) when (FileErrors.Is(ex))
         {
-            return new UnitLoadResult(Path.GetFileName(filePath), filePath, null,
+            return new UnitLoadResult(unitName ?? Path.GetFileName(filePath), filePath, null,
                 [new Diagnostic(Severity.Error, current, 0, $"cannot read {(current == filePath ? "unit file" : "drop-in")}: {ex.Message}")]);
         }
     }

@@ -1,9 +1,19 @@
+using System.Globalization;
+using System.Text;
+
 namespace Corral.Core.Units;
 
-/// <summary>How units are named: "web" and "web.service" are the same unit, as with systemctl.</summary>
+/// <summary>
+/// How units are named: "web" and "web.service" are the same unit, as with systemctl. A name
+/// with an '@' is a template ("getty@.service", no instance: it cannot run) or an instance of one
+/// ("getty@tty1.service", made from the template's file when it has none of its own).
+/// </summary>
 public static class UnitNames
 {
     public const string ServiceSuffix = ".service";
+
+    /// <summary>systemd's limit: a unit name, suffix included, is shorter than 256 bytes.</summary>
+    public const int MaxLength = 255;
 
     public static bool IsService(string name) => name.EndsWith(ServiceSuffix, StringComparison.Ordinal);
 
@@ -12,4 +22,73 @@ public static class UnitNames
 
     /// <summary>"web.service" → "web".</summary>
     public static string Short(string name) => IsService(name) ? name[..^ServiceSuffix.Length] : name;
+
+    /// <summary>
+    /// Why a (normalized) name cannot be a unit's, or null when it can. systemd's rules: at most
+    /// 255 bytes; letters, digits and ":-_.\" in the prefix and the instance; at most one '@', with
+    /// a prefix before it. What passes names a cgroup, a log file and a run record safely: no '/',
+    /// no NUL, no "." or ".." as a whole.
+    /// </summary>
+    public static string? Invalid(string name)
+    {
+        if (!IsService(name)) return $"'{name}' does not end in {ServiceSuffix}";
+        if (Encoding.UTF8.GetByteCount(name) > MaxLength) return $"'{Shorten(name)}' is longer than {MaxLength} bytes";
+        string stem = Short(name);
+        if (stem.Length == 0) return $"'{name}' has no name before {ServiceSuffix}";
+        int at = stem.IndexOf('@');
+        if (at == 0) return $"'{name}' has nothing before its '@'";
+        if (at >= 0 && stem.IndexOf('@', at + 1) >= 0) return $"'{Shorten(name)}' has more than one '@'";
+        foreach (char c in stem)
+            if (c != '@' && !IsNameChar(c))
+                return $"'{Shorten(name)}' has the character {Describe(c)}, which a unit name may not (letters, digits and :-_.\\ only)";
+        return null;
+    }
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_' or '.' or '\\';
+
+    private static string Describe(char c) => c is >= ' ' and < (char)0x7f ? $"'{c}'" : $"U+{(int)c:X4}";
+
+    private static string Shorten(string s) => s.Length <= 80 ? Sanitize(s) : Sanitize(s[..77]) + "...";
+
+    private static string Sanitize(string s) => string.Concat(s.Select(c => c is >= ' ' and < (char)0x7f ? c.ToString() : "?"));
+
+    /// <summary>"getty@.service": a template, which only its instances run.</summary>
+    public static bool IsTemplate(string name) => IsService(name) && Short(name).EndsWith('@');
+
+    /// <summary>"getty@tty1.service" → template "getty@.service", instance "tty1".</summary>
+    public static bool TryInstance(string name, out string template, out string instance)
+    {
+        string stem = Short(name);
+        int at = stem.IndexOf('@');
+        if (!IsService(name) || at <= 0 || at == stem.Length - 1)
+        {
+            template = instance = "";
+            return false;
+        }
+        template = stem[..(at + 1)] + ServiceSuffix;
+        instance = stem[(at + 1)..];
+        return true;
+    }
+
+    /// <summary>
+    /// systemd's unescaping of a name part (%I, %J): "\xNN" is the byte NN and '-' is '/', so
+    /// "home-alice\x2dsmith" is "home/alice-smith". A malformed escape stays as written.
+    /// </summary>
+    public static string Unescape(string part)
+    {
+        var bytes = new List<byte>(part.Length);
+        for (int i = 0; i < part.Length; i++)
+        {
+            if (part[i] == '-') { bytes.Add((byte)'/'); continue; }
+            if (part[i] == '\\' && i + 3 < part.Length && part[i + 1] == 'x'
+                && byte.TryParse(part.AsSpan(i + 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
+            {
+                bytes.Add(b);
+                i += 3;
+                continue;
+            }
+            bytes.AddRange(Encoding.UTF8.GetBytes(part[i].ToString()));
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
 }

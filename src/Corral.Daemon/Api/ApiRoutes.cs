@@ -87,7 +87,7 @@ internal sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monito
 
     private async Task<byte[]> UnitAction(HttpRequest req, ApiRoute route)
     {
-        if (!manager.TryGetRunner(route.Unit!, out var runner, out var error))
+        if (!manager.TryGetOrMakeRunner(route.Unit!, out var runner, out var error))
             return HttpRequest.Response(404, Error(error!));
         Audit(req, route);
         JobResult result = route.Verb switch

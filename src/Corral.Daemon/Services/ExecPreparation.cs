@@ -77,7 +77,7 @@ internal static class ExecPreparation
     }
 
     /// <summary>
-    /// As systemd: a fixed PATH, USER/LOGNAME/HOME/SHELL for User=, then Environment=, then
+    /// As systemd: a fixed PATH, USER/LOGNAME/HOME/SHELL for User=, $RUNTIME_DIRECTORY and its kin, then Environment=, then
     /// EnvironmentFile= (which overrides Environment=), and $MAINPID for control processes.
     /// </summary>
     public static Dictionary<string, string> BuildEnvironment(ServiceUnit u, UserEntry? user, int? mainPid)
@@ -94,6 +94,7 @@ internal static class ExecPreparation
             env["HOME"] = user.Home;
             env["SHELL"] = "/bin/sh";
         }
+        ServiceDirectories.AddToEnvironment(u, env);
         foreach (var kv in u.Environment) env[kv.Key] = kv.Value;
         foreach (var f in u.EnvironmentFiles)
         {

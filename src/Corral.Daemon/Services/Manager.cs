@@ -10,21 +10,34 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     private readonly Dictionary<string, UnitLoadResult> _loads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceRunner> _runners = new(StringComparer.Ordinal);
 
+    // Templates (NAME@.service) by name, as last read: what instances are made from.
+    private readonly Dictionary<string, UnitLoadResult> _templates = new(StringComparer.Ordinal);
+
     /// <summary>
     /// (Re)reads the unit directories. Running units keep running; new definitions apply to their
-    /// next transition. Returns once every runner has its new definition (each on its own loop), so
-    /// what is read right after the reload is the new definition.
+    /// next transition. An instance made from a template is made again from the template as it is
+    /// now. Returns once every runner has its new definition (each on its own loop), so what is read
+    /// right after the reload is the new definition.
     /// </summary>
     public async Task<List<string>> ReloadAsync()
     {
-        var loads = UnitCatalog.LoadAll(options.UnitDirs);
+        var catalog = UnitCatalog.LoadAll(options.UnitDirs);
+        var loads = catalog.Units;
+        List<string> instances;
+        lock (_gate) instances = _runners.Keys.Where(n => !loads.ContainsKey(n)).ToList();
+        foreach (var name in instances)
+            if (UnitNames.TryInstance(name, out string template, out _) && catalog.Templates.TryGetValue(template, out var t))
+                loads[name] = UnitCatalog.LoadInstance(options.UnitDirs, t.FilePath, name);
         // Read before the lock: the warnings read unit files and the cgroup controllers.
-        var messages = loads.Values.SelectMany(load => load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups))).Select(d => d.ToString()).ToList();
+        var messages = loads.Values.Concat(catalog.Templates.Values)
+            .SelectMany(load => load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups))).Select(d => d.ToString()).Distinct().ToList();
         var updates = new List<(ServiceRunner Runner, ServiceUnit Unit)>();
         var removed = new List<ServiceRunner>();
         lock (_gate)
         {
             _loads.Clear();
+            _templates.Clear();
+            foreach (var (name, template) in catalog.Templates) _templates[name] = template;
             foreach (var (name, load) in loads)
             {
                 _loads[name] = load;
@@ -51,30 +64,80 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     /// <summary>The first load, at start-up (nothing else runs yet).</summary>
     public List<string> Reload() => ReloadAsync().GetAwaiter().GetResult();
 
-    public bool TryGetRunner(string name, out ServiceRunner runner, out string? error)
+    /// <summary>The runner of a unit that has one (loaded, or an instance already made); never makes one.</summary>
+    public bool TryGetRunner(string name, out ServiceRunner runner)
+    {
+        name = UnitNames.Normalize(name);
+        lock (_gate) return _runners.TryGetValue(name, out runner!);
+    }
+
+    /// <summary>
+    /// The runner a request acts on: the unit's, or an instance's made now from its template
+    /// (systemctl start getty@tty1 needs no getty@tty1.service file). Otherwise the error to answer:
+    /// a name that cannot be a unit's, a template named without an instance, a unit that did not
+    /// load, or none at all.
+    /// </summary>
+    public bool TryGetOrMakeRunner(string name, out ServiceRunner runner, out string? error)
+    {
+        name = UnitNames.Normalize(name);
+        if (TryGetRunner(name, out runner)) { error = null; return true; }
+        var (load, why) = Find(name);
+        if (why is not null || load?.Unit is null)
+        {
+            error = why ?? $"unit {name} failed to load: {load!.FirstError}";
+            return false;
+        }
+        lock (_gate)
+        {
+            // Another request may have made it meanwhile: one runner per unit, always.
+            if (!_runners.TryGetValue(name, out runner!))
+            {
+                runner = new ServiceRunner(load.Unit, ctx);
+                _runners[name] = runner;
+                _loads[name] = load;
+            }
+        }
+        error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// The load of a unit without a runner: its own file's (which failed), or an instance's read now
+    /// from its template; a template's own, with the reason it cannot run. Null with the reason
+    /// when there is none.
+    /// </summary>
+    private (UnitLoadResult? Load, string? Error) Find(string name)
+    {
+        if (UnitNames.Invalid(name) is { } invalid) return (null, $"not a unit name: {invalid}");
+        UnitLoadResult? template = null;
+        lock (_gate)
+        {
+            if (_loads.TryGetValue(name, out var own)) return (own, null);
+            if (_templates.TryGetValue(name, out var t))
+                return (t, $"unit {name} is a template ({t.FilePath}): name an instance of it, {UnitNames.Short(name)}NAME");
+            if (UnitNames.TryInstance(name, out string templateName, out _)) _templates.TryGetValue(templateName, out template);
+        }
+        if (template is null) return (null, $"unit {name} not found");
+        // Read outside the lock: the template's file and the instance's drop-ins.
+        return (UnitCatalog.LoadInstance(options.UnitDirs, template.FilePath, name), null);
+    }
+
+    /// <summary>Whether a unit of that name is loaded, running or can be made from a template (what Status would answer for), without taking its snapshot.</summary>
+    public bool Knows(string name)
     {
         name = UnitNames.Normalize(name);
         lock (_gate)
         {
-            if (_runners.TryGetValue(name, out runner!)) { error = null; return true; }
-            error = _loads.TryGetValue(name, out var load)
-                ? $"unit {name} failed to load: {load.FirstError}"
-                : $"unit {name} not found";
-            return false;
+            if (_runners.ContainsKey(name) || _loads.ContainsKey(name)) return true;
+            return UnitNames.Invalid(name) is null && UnitNames.TryInstance(name, out string template, out _) && _templates.ContainsKey(template);
         }
-    }
-
-    /// <summary>Whether a unit of that name is loaded or running (what Status would answer for), without taking its snapshot.</summary>
-    public bool Knows(string name)
-    {
-        name = UnitNames.Normalize(name);
-        lock (_gate) return _runners.ContainsKey(name) || _loads.ContainsKey(name);
     }
 
     /// <summary>
     /// A unit as status and show report it. The snapshot is taken outside the manager's lock, from the
     /// view the unit's loop last published: a busy unit holds up neither this unit's readers nor the
-    /// others' (list, /metrics and the page take one of each).
+    /// others' (list, /metrics and the page take one of each). An instance not made yet is shown as
+    /// its template makes it, inactive, and is not kept: reading makes nothing.
     /// </summary>
     public UnitStatus? Status(string name, bool withProcesses)
     {
@@ -94,11 +157,20 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
                 return s with { LoadState = "error", LoadError = $"{load.FirstError} (running on the definition loaded before)" };
             return load is not null ? s : s with { LoadState = "not-found" };
         }
+        if (load is null && UnitNames.Invalid(name) is null && name.Contains('@'))
+        {
+            load = Find(name).Load;
+            if (load?.Unit is { } unit)
+            {
+                using var unmade = new ServiceRunner(unit, ctx);
+                return unmade.Snapshot(withProcesses: false);
+            }
+        }
         if (load is not null)
             return new UnitStatus
             {
                 Name = name, LoadState = "error", LoadError = load.FirstError, FragmentPath = load.FilePath,
-                ActiveState = "inactive", SubState = "dead",
+                DropInPaths = [.. load.DropInPaths], ActiveState = "inactive", SubState = "dead",
             };
         return null;
     }
@@ -121,9 +193,8 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
         var adopted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in ctx.Runs.LoadAll())
         {
-            ServiceRunner? runner;
-            lock (_gate) _runners.TryGetValue(r.Unit, out runner);
-            if (runner is null)
+            // An instance's run: the instance is made again from its template.
+            if (!TryGetOrMakeRunner(r.Unit, out var runner, out _))
             {
                 ctx.Runs.Delete(r.Unit);
                 continue;
@@ -134,9 +205,7 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
         }
         foreach (var name in ctx.Cgroups.UnitCgroupNames().Where(n => !adopted.Contains(n)))
         {
-            ServiceRunner? runner;
-            lock (_gate) _runners.TryGetValue(name, out runner);
-            if (runner is null) StopLeftover(name);
+            if (!TryGetOrMakeRunner(name, out var runner, out _)) StopLeftover(name);
             else if (ctx.Cgroups.IsPopulated(ctx.Cgroups.For(name))) AdoptUnrecorded(runner, lastBeat);
             else ctx.Cgroups.TryRemove(ctx.Cgroups.For(name)); // an empty cgroup of a run that ended
         }

@@ -43,6 +43,8 @@ internal sealed partial class ServiceRunner
     private void PrepareRun()
     {
         var u = Unit;
+        // First: a directory that cannot be made fails the start before anything of the run exists.
+        ServiceDirectories.Make(u);
         // Create() reuses a cgroup a previous run left (left-over processes) and re-applies the limits.
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
@@ -112,7 +114,7 @@ internal sealed partial class ServiceRunner
     }
 
     /// <summary>What a run's preparation may fail with (its cgroup, log or pipes): the start fails with the message.</summary>
-    private static bool IsPreparationFailure(Exception e) => e is CgroupException or ErrnoException || Core.FileErrors.Is(e);
+    private static bool IsPreparationFailure(Exception e) => e is CgroupException or ErrnoException or StartPreparationException || Core.FileErrors.Is(e);
 
     /// <summary>What a spawn may fail with: a step of the executor, a setting that cannot be met, the cgroup.</summary>
     private static bool IsSpawnFailure(Exception e) => e is SpawnException or StartPreparationException or CgroupException or ErrnoException;
@@ -254,6 +256,12 @@ internal sealed partial class ServiceRunner
         HandleEscapees();
         if (LeftOver.Count == 0) ReleaseCgroup();
         if (result == ServiceResult.Success) LastError = null;
+        bool restarting = _fsm.State == ServiceState.AutoRestart || _jobVerb.StartsWith("restart", StringComparison.Ordinal);
+        foreach (var failure in ServiceDirectories.RemoveRuntime(Unit, restarting))
+        {
+            LastError ??= failure;
+            Console.Error.WriteLine($"corral: {Unit.Name}: {failure}");
+        }
         _log?.Flush(); // a last line without its newline
     }
 }

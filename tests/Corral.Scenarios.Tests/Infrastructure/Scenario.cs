@@ -69,9 +69,19 @@ public abstract class Scenario : IDisposable
         Assert.True(alive.Count == 0, $"{alive.Count} workload processes survived: {string.Join(' ', alive)}");
     }
 
+    /// <summary>What a test made outside its fixture (a directory under /run …): removed once the daemon and its services are gone, also after a failure.</summary>
+    protected virtual void Cleanup() { }
+
     public void Dispose()
     {
-        F.Dispose();
+        try
+        {
+            F.Dispose();
+        }
+        finally
+        {
+            Cleanup();
+        }
         GC.SuppressFinalize(this);
     }
 }
