@@ -8,11 +8,15 @@
 #   prometheus      promtool and the server the metrics tests scrape with
 #   chromium        the browser Playwright drives (it cannot download one here)
 #   systemd         systemd-notify, a real sd_notify client the notification tests run
+#   redis-server, redis-tools, memcached, nginx, cron, openssh-server
+#                   Debian's own units the acceptance tests run unmodified (DebianUnitScenarios);
+#                   installed, never started by the install
 set -euo pipefail
 need=()
 for tool in gcc:gcc /usr/include/stdio.h:libc6-dev ps:procps prlimit:util-linux curl:curl \
             /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium \
-            /usr/bin/systemd-notify:systemd; do
+            /usr/bin/systemd-notify:systemd /usr/bin/redis-server:redis-server /usr/bin/redis-cli:redis-tools \
+            /usr/bin/memcached:memcached /usr/sbin/nginx:nginx /usr/sbin/cron:cron /usr/sbin/sshd:openssh-server; do
   path=${tool%%:*} package=${tool#*:}
   if [[ $path == /* ]]; then [ -e "$path" ] && continue; else command -v "$path" >/dev/null && continue; fi
   need+=("$package")
@@ -21,8 +25,8 @@ done
 echo "deps.sh: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# Installing must not start a Prometheus service: where no policy-rc.d says so already, one is put
-# in place for the install.
+# Installing must not start a service (Prometheus, redis, nginx, sshd …): where no policy-rc.d says
+# so already, one is put in place for the install.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' > "$policy"
@@ -30,6 +34,7 @@ if [ ! -e "$policy" ]; then
   trap 'rm -f "$policy"' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl /usr/bin/systemd-notify; do
+for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl /usr/bin/systemd-notify \
+            /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/memcached /usr/sbin/nginx /usr/sbin/cron /usr/sbin/sshd; do
   [ -x "$tool" ] || { echo "deps.sh: $tool is missing after the install" >&2; exit 1; }
 done

@@ -17,6 +17,14 @@ public static class DaemonHost
     /// <summary>The notification socket (NOTIFY_SOCKET), beside the control socket and covered by its lock.</summary>
     public static string NotifySocketOf(DaemonOptions options) => Path.GetFullPath(options.SocketPath) + ".notify";
 
+    /// <summary>The first directory above <paramref name="path"/> that others may not search, or null.</summary>
+    private static string? ClosedAncestor(string path)
+    {
+        for (var dir = Path.GetDirectoryName(path); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            if ((File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0) return dir;
+        return null;
+    }
+
     public static int Run(DaemonOptions options)
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
@@ -60,6 +68,9 @@ public static class DaemonHost
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
         var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
         using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram);
+        if (ClosedAncestor(ctx.NotifySocketPath!) is { } closed)
+            Console.Error.WriteLine($"corral: warning: {closed} is closed to other users (no o+x): a service that runs as User= cannot reach NOTIFY_SOCKET={ctx.NotifySocketPath} " +
+                "and a Type=notify one of them never becomes ready; put the socket (--socket) in a directory others may search, as /run/corral is");
         manager.Reload();
         manager.AdoptLeftRuns();
         ctx.Runs.Beat();
