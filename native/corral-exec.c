@@ -11,7 +11,8 @@
  *
  * Usage: corral-exec [--cgroup DIR]... [--uid N] [--gid N] [--groups G,G,...]
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
- *                    [--oom-score-adj N] [--env-pid NAME] [--status-fd N] -- PATH ARGV0 [ARG]...
+ *                    [--oom-score-adj N] [--env-pid NAME] [--sigpipe ignore|default]
+ *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
 #define _GNU_SOURCE
@@ -159,7 +160,7 @@ struct kernel_sigaction {
 	unsigned long mask;
 };
 
-static void reset_signals(void)
+static void reset_signals(int ignore_sigpipe)
 {
 	/*
 	 * .NET leaves SIGPIPE ignored, and signals 32 and 33 (reserved by glibc, so its
@@ -174,6 +175,12 @@ static void reset_signals(void)
 			continue;
 		if (syscall(SYS_rt_sigaction, sig, &sa, NULL, sizeof sa.mask) < 0)
 			fail("sigaction", errno, NULL);
+	}
+	/* IgnoreSIGPIPE= (systemd's default: yes): a write to a closed pipe fails with EPIPE instead of killing. */
+	if (ignore_sigpipe) {
+		sa.handler = SIG_IGN;
+		if (syscall(SYS_rt_sigaction, SIGPIPE, &sa, NULL, sizeof sa.mask) < 0)
+			fail("sigaction", errno, "SIGPIPE");
 	}
 	sigset_t none;
 	sigemptyset(&none);
@@ -202,6 +209,7 @@ int main(int argc, char **argv)
 	const char *chdir_to = NULL;
 	const char *env_pid = NULL;
 	long umask_value = -1;
+	int ignore_sigpipe = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -245,6 +253,11 @@ int main(int argc, char **argv)
 			oom = parse_long(v, 10, "usage");
 		} else if (strcmp(a, "--env-pid") == 0) {
 			env_pid = v;
+		} else if (strcmp(a, "--sigpipe") == 0) {
+			if (strcmp(v, "ignore") == 0)
+				ignore_sigpipe = 1;
+			else if (strcmp(v, "default") != 0)
+				fail("usage", EINVAL, v);
 		} else {
 			fail("usage", EINVAL, a);
 		}
@@ -296,7 +309,7 @@ int main(int argc, char **argv)
 			fail("setenv", errno, env_pid);
 	}
 
-	reset_signals();
+	reset_signals(ignore_sigpipe);
 	close_inherited_fds();
 
 	execve(argv[i], &argv[i + 1], environ);

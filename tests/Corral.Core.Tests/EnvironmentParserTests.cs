@@ -27,4 +27,22 @@ public sealed class EnvironmentParserTests
         var d = Assert.Single(diags);
         Assert.Equal(8, d.Line);
     }
+
+    [Fact]
+    public void A_quoted_value_may_span_lines_as_in_systemd_and_the_lines_after_it_keep_their_numbers()
+    {
+        var diags = new List<Diagnostic>();
+        var list = EnvironmentParser.ParseFile("/etc/x.env",
+            "VAR='new\nline'\nDQ=\"a\n  \\\"b\\\" \\$c\"\nJOIN='a'\"b\"c\nLIT=a'b' \nESC=x\\ y\\z  \nbad line\n", diags);
+        Assert.Equal([new("VAR", "new\nline"), new("DQ", "a\n  \"b\" $c"), new("JOIN", "abc"), new("LIT", "a'b'"), new("ESC", "x yz")], list);
+        Assert.Equal(8, Assert.Single(diags).Line);
+    }
+
+    [Fact]
+    public void An_unterminated_quote_takes_the_rest_of_the_file_and_nothing_crashes()
+    {
+        var diags = new List<Diagnostic>();
+        var list = EnvironmentParser.ParseFile("/etc/x.env", "A=1\nB=\"open\nC=2\n", diags);
+        Assert.Equal([new("A", "1"), new("B", "open\nC=2\n")], list);
+    }
 }

@@ -42,7 +42,15 @@ public sealed class ExecCommandParserTests
     public void Dollar_word_splits_and_braced_variable_stays_one_argument()
     {
         var cmd = Assert.Single(ExecCommandParser.Parse("/bin/echo $WORDS ${WORDS} x${ONE}y $ONE$ONE $$ONE $EMPTY $MISSING"));
-        Assert.Equal(["/bin/echo", "a", "b", "c", "a  b c", "x1y", "11", "$ONE"], cmd.ExpandArgv(Env));
+        // "$ONE$ONE" is the whole-word variable named "ONE$ONE", which is not set: no argument, as in systemd.
+        Assert.Equal(["/bin/echo", "a", "b", "c", "a  b c", "x1y", "$ONE"], cmd.ExpandArgv(Env));
+    }
+
+    [Fact]
+    public void A_dollar_name_inside_a_longer_word_stays_as_written_as_in_systemd()
+    {
+        var cmd = Assert.Single(ExecCommandParser.Parse("/bin/sh -c 'echo $ONE; exit $(cat f)' --opt=$ONE \"x $ONE\" ${ONE}$ONE"));
+        Assert.Equal(["/bin/sh", "-c", "echo $ONE; exit $(cat f)", "--opt=$ONE", "x $ONE", "1$ONE"], cmd.ExpandArgv(Env));
     }
 
     [Fact]

@@ -94,6 +94,9 @@ internal static class StatusVerb
         else if (s.ExecMainPid > 0 && s.ExecMainText is not null)
             Console.WriteLine($"   Main PID: {s.ExecMainPid} ({s.ExecMainText})");
         if (s.StatusText is not null) Console.WriteLine($"     Status: \"{s.StatusText}\"");
+        string tested = s.ConditionAt is { } ct ? $" at {Core.Text.TimeText.Stamp(ct)}; {Units.Ago(ct)}" : "";
+        if (s.UnmetCondition is not null) Console.WriteLine($"  Condition: start skipped{tested}: {s.UnmetCondition}");
+        if (s.UnmetAssert is not null) Console.WriteLine($"     Assert: start assertion failed{tested}: {s.UnmetAssert}");
         if (s.ControlPid > 0) Console.WriteLine($"    Control: {s.ControlPid}");
         if (s.LastError is not null) Console.WriteLine($"      Error: {s.LastError}");
         if (s.NotifyRefused > 0) Console.WriteLine($"     Notify: {s.NotifyRefused} message{(s.NotifyRefused == 1 ? "" : "s")} refused; the last: {s.NotifyLastRefused}");

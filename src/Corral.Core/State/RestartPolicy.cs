@@ -19,7 +19,7 @@ public static class RestartPolicyNames
     /// systemd's table (systemd.service(5), "Restart="): a clean exit is Result=success; on-abnormal
     /// is any failure but an unclean exit code; on-abort is an unclean signal or a core dump.
     /// </summary>
-    public static bool Restarts(RestartPolicy p, ServiceResult r) => p switch
+    public static bool Restarts(RestartPolicy p, ServiceResult r) => r != ServiceResult.ExecCondition && p switch
     {
         RestartPolicy.Always => true,
         RestartPolicy.OnSuccess => r == ServiceResult.Success,

@@ -3,13 +3,14 @@ using Corral.Core.Killing;
 namespace Corral.Core.State;
 
 /// <summary>Which Exec*= list a control process comes from.</summary>
-public enum ExecPhase { StartPre, Start, StartPost, Reload, Stop, StopPost }
+public enum ExecPhase { Condition, StartPre, Start, StartPost, Reload, Stop, StopPost }
 
 /// <summary>The one mapping from a phase to its commands, used by the state machine and the runner alike.</summary>
 public static class ExecPhaseCommands
 {
     public static IReadOnlyList<Units.ExecCommand> Commands(this Units.ServiceUnit unit, ExecPhase phase) => phase switch
     {
+        ExecPhase.Condition => unit.ExecCondition,
         ExecPhase.StartPre => unit.ExecStartPre,
         ExecPhase.Start => unit.ExecStart,
         ExecPhase.StartPost => unit.ExecStartPost,

@@ -10,7 +10,7 @@ namespace Corral.Core.State;
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
-    private static readonly ServiceState[] Starting = [StartPre, ServiceState.Start, StartPost];
+    private static readonly ServiceState[] Starting = [Condition, StartPre, ServiceState.Start, StartPost];
     private static readonly ServiceState[] Stopping = [ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, StopWatchdog];
     private static readonly ServiceState[] NoRun = [Dead, Failed, AutoRestart];
 
@@ -47,7 +47,7 @@ public sealed partial class ServiceStateMachine
         Ignore(StartFailed, Enum.GetValues<ServiceState>(),
             "only the start phase's spawn or PID-file step fails this way");
 
-        Ignore(MainExited, [StartPre], "no main process exists before ExecStart=: this exit is of a run that is over");
+        Ignore(MainExited, [Condition, StartPre], "no main process exists before ExecStart=: this exit is of a run that is over");
         Ignore(MainExited, [AutoRestart],
             "the run is over and the restart not begun: a main process reaped this late belongs to the finished run, whose record is written");
 

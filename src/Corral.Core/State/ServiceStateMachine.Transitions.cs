@@ -73,6 +73,7 @@ public sealed partial class ServiceStateMachine
     private void BeginRun(bool automatic)
     {
         _stopTimeoutOverride = null;
+        UnmetCondition = null;
         _stopRequested = false;
         if (!TakeStartSlot())
         {
@@ -89,7 +90,7 @@ public sealed partial class ServiceStateMachine
             NRestarts++; // a restart the start limit refused did not happen
             Emit(new ServiceAction.PrepareRun());
         }
-        EnterStartPre(0);
+        EnterCondition(0);
     }
 
     /// <summary>StartLimitIntervalSec= and StartLimitBurst=: at most Burst starts in any such interval.</summary>
@@ -132,6 +133,30 @@ public sealed partial class ServiceStateMachine
         Enter(state, timer);
         Emit(new ServiceAction.RunControl(phase, index));
         return true;
+    }
+
+    private void EnterCondition(int index)
+    {
+        if (!RunControl(ExecPhase.Condition, index, Condition, Unit.TimeoutStart)) EnterStartPre(0);
+    }
+
+    /// <summary>
+    /// ExecCondition= (systemd.service(5)): exit 0 goes on; 1–254 skips the start — what the command
+    /// left is stopped and the unit ends inactive, not failed, and is not restarted; 255 or a signal
+    /// fails the start. A '-' command's exit never fails nor skips.
+    /// </summary>
+    private void AfterConditionCommand(ServiceEvent e)
+    {
+        var status = e.Status!.Value;
+        if (Unit.ExecCondition[_index].IgnoreFailure || (status.Code == ExitCode.Exited && status.Value == 0))
+            EnterCondition(_index + 1);
+        else if (status.Code == ExitCode.Exited && status.Value is >= 1 and <= 254)
+        {
+            UnmetCondition = $"ExecCondition={Unit.ExecCondition[_index].Source} exited with status {status.Value}";
+            Fail(ServiceResult.ExecCondition, EnterStopSigterm);
+        }
+        else
+            Fail(ExitClassifier.Classify(status, Units.ExitStatusSet.Empty, daemonMain: false), EnterStopSigterm);
     }
 
     private void EnterStartPre(int index)
@@ -397,7 +422,8 @@ public sealed partial class ServiceStateMachine
             Emit(new ServiceAction.Finish(Result));
             return;
         }
-        State = Result == ServiceResult.Success ? Dead : Failed;
+        // A start ExecCondition= skipped is no failure: inactive (dead), with its Result= saying why.
+        State = Result is ServiceResult.Success or ServiceResult.ExecCondition ? Dead : Failed;
         Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue));
         Emit(new ServiceAction.Finish(Result));
     }

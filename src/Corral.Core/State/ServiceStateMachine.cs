@@ -31,6 +31,10 @@ public sealed partial class ServiceStateMachine
         // As systemd: a stop while a restart waits cancels it and leaves the unit inactive, not failed.
         [(AutoRestart, ServiceEventKind.Stop)] = (m, _) => { m.State = Dead; m.Emit(new ServiceAction.ArmTimer(TimeSpan.MaxValue)); },
 
+        [(Condition, ControlExited)] = (m, e) => m.AfterConditionCommand(e),
+        [(Condition, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
+        [(Condition, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
+
         [(StartPre, ControlExited)] = (m, e) => m.AfterStartCommand(e, ExecPhase.StartPre, next: m.EnterStartPre, onFailure: m.EnterStopSigterm),
         [(StartPre, ServiceEventKind.Timeout)] = (m, _) => m.Fail(ServiceResult.Timeout, m.EnterStopSigterm),
         [(StartPre, ServiceEventKind.Stop)] = (m, e) => m.StopDuringStart(e),
@@ -115,13 +119,16 @@ public sealed partial class ServiceStateMachine
     private static Dictionary<(ServiceState, ServiceEventKind), Transition> WithSharedCells(Dictionary<(ServiceState, ServiceEventKind), Transition> table)
     {
         ServiceState[] Watched = [ServiceState.Start, StartPost, Running, ServiceState.Reload];
-        ServiceState[] Timed = [StartPre, ServiceState.Start, StartPost, ServiceState.Reload, ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, StopWatchdog];
+        ServiceState[] Timed = [Condition, StartPre, ServiceState.Start, StartPost, ServiceState.Reload, ServiceState.Stop, StopSigterm, StopSigkill, StopPost, FinalSigkill, StopWatchdog];
         // The watchdog watches a run from its main process's start to its stop.
         foreach (var s in Watched) table[(s, WatchdogTimeout)] = (m, e) => m.OnWatchdog(e);
         // EXTEND_TIMEOUT_USEC= pushes back the timeout of whatever state has one.
         foreach (var s in Timed) table[(s, ExtendTimeout)] = (m, e) => m.ExtendTimer(e.Extend);
         return table;
     }
+
+    /// <summary>Why the last start was skipped (ExecCondition= exited 1–254), or null.</summary>
+    public string? UnmetCondition { get; private set; }
 
     private readonly List<ServiceAction> _actions = [];
     // Monotonic ms at which the state's timer fires (long.MaxValue: none); EXTEND_TIMEOUT_USEC= moves it.

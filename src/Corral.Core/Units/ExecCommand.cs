@@ -10,7 +10,12 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Words, ExecF
 {
     public bool IgnoreFailure => Flags.HasFlag(ExecFlags.IgnoreFailure);
 
-    /// <summary>The argv the process gets: $NAME as a whole word splits at whitespace, ${NAME} never does.</summary>
+    /// <summary>
+    /// The argv the process gets, as systemd.service(5) "Command lines" says: a whole word "$NAME" is
+    /// the variable split at whitespace (zero or more arguments; the rest of the word after '$' is the
+    /// name, so "$A$B" names "A$B"); "${NAME}" anywhere is the value as it is, in one argument; a
+    /// "$NAME" inside a longer word stays as written; "$$" is "$".
+    /// </summary>
     public IReadOnlyList<string> ExpandArgv(IReadOnlyDictionary<string, string> env)
     {
         if (Flags.HasFlag(ExecFlags.NoExpand))
@@ -18,7 +23,7 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Words, ExecF
         var argv = new List<string>(Words.Count);
         foreach (string word in Words)
         {
-            if (word.Length > 1 && word[0] == '$' && IsName(word.AsSpan(1)))
+            if (word.Length > 1 && word[0] == '$' && word[1] is not ('{' or '$'))
             {
                 if (env.TryGetValue(word[1..], out var v))
                     argv.AddRange(v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -29,7 +34,7 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Words, ExecF
         return argv;
     }
 
-    /// <summary>Expands $NAME, ${NAME} and $$ inside one word.</summary>
+    /// <summary>Expands ${NAME} and $$ inside one word; any other '$' stays as written.</summary>
     public static string ExpandWord(string word, IReadOnlyDictionary<string, string> env)
     {
         if (!word.Contains('$')) return word;
@@ -49,21 +54,9 @@ public sealed record ExecCommand(string Path, IReadOnlyList<string> Words, ExecF
                 i = close;
                 continue;
             }
-            int j = i + 1;
-            while (j < word.Length && (char.IsAsciiLetterOrDigit(word[j]) || word[j] == '_')) j++;
-            if (j == i + 1) { sb.Append(c); continue; }
-            if (env.TryGetValue(word[(i + 1)..j], out var value)) sb.Append(value);
-            i = j - 1;
+            sb.Append(c);
         }
         return sb.ToString();
-    }
-
-    private static bool IsName(ReadOnlySpan<char> s)
-    {
-        if (s.Length == 0 || char.IsAsciiDigit(s[0])) return false;
-        foreach (char c in s)
-            if (!char.IsAsciiLetterOrDigit(c) && c != '_') return false;
-        return true;
     }
 
     public override string ToString() => Source;

@@ -7,7 +7,7 @@ namespace Corral.Core.Units;
 /// daemon runs (the host name may, and systemd also takes it at load time). A fact that cannot be
 /// read is empty, as systemd leaves it when /etc/machine-id is missing in a container.
 /// </summary>
-internal static class Machine
+public static class Machine
 {
     private static readonly Lazy<string> s_machineId = new(() => ReadLine("/etc/machine-id"));
     private static readonly Lazy<string> s_bootId = new(() => ReadLine("/proc/sys/kernel/random/boot_id").Replace("-", ""));

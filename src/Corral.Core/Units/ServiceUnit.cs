@@ -11,8 +11,14 @@ public sealed record ServiceUnit
     /// <summary>The drop-ins applied on top of <see cref="FilePath"/>, in order.</summary>
     public IReadOnlyList<string> DropInPaths { get; init; } = [];
     public string Description { get; init; } = "";
+    /// <summary>[Unit] Condition*=: all unmet skips a start (the unit stays inactive); in order as written.</summary>
+    public IReadOnlyList<UnitCondition> Conditions { get; init; } = [];
+    /// <summary>[Unit] Assert*=: one unmet fails the start job (the unit is left as it was).</summary>
+    public IReadOnlyList<UnitCondition> Asserts { get; init; } = [];
     public ServiceType Type { get; init; } = ServiceType.Simple;
     public IReadOnlyList<ExecCommand> ExecStart { get; init; } = [];
+    /// <summary>ExecCondition=: run before ExecStartPre=; an exit 1–254 skips the start.</summary>
+    public IReadOnlyList<ExecCommand> ExecCondition { get; init; } = [];
     public IReadOnlyList<ExecCommand> ExecStartPre { get; init; } = [];
     public IReadOnlyList<ExecCommand> ExecStartPost { get; init; } = [];
     public IReadOnlyList<ExecCommand> ExecStop { get; init; } = [];
@@ -44,6 +50,20 @@ public sealed record ServiceUnit
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
     public IReadOnlyList<EnvironmentFileRef> EnvironmentFiles { get; init; } = [];
     public int? UMask { get; init; }
+    /// <summary>StandardInput= (default null), with StandardInputText=/StandardInputData= for data.</summary>
+    public StandardInput StandardInput { get; init; } = StandardInput.Null;
+    public byte[] StandardInputData { get; init; } = [];
+    /// <summary>StandardOutput= (default journal: the unit's log) and StandardError= (default inherit: as output).</summary>
+    public StandardOutput StandardOutput { get; init; } = StandardOutput.Log;
+    public StandardOutput StandardError { get; init; } = StandardOutput.Inherit;
+    /// <summary>ExecSearchPath=: where a command named without a '/' is looked for (and $PATH); empty: the default.</summary>
+    public IReadOnlyList<string> ExecSearchPath { get; init; } = [];
+    /// <summary>PassEnvironment=: variables taken from the daemon's own environment.</summary>
+    public IReadOnlyList<string> PassEnvironment { get; init; } = [];
+    /// <summary>UnsetEnvironment=: NAME or NAME=VALUE removed from the environment, last.</summary>
+    public IReadOnlyList<string> UnsetEnvironment { get; init; } = [];
+    /// <summary>IgnoreSIGPIPE=: systemd's default is yes (SIGPIPE ignored at the start).</summary>
+    public bool IgnoreSigpipe { get; init; } = true;
     /// <summary>RuntimeDirectory= and its kin: paths relative to each kind's base, made before the first command.</summary>
     public IReadOnlyDictionary<ExecDirectoryKind, IReadOnlyList<string>> Directories { get; init; } = new Dictionary<ExecDirectoryKind, IReadOnlyList<string>>();
     /// <summary>RuntimeDirectoryMode= and its kin (default 0755).</summary>

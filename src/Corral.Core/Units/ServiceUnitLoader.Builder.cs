@@ -10,8 +10,9 @@ public static partial class ServiceUnitLoader
     {
         public string Name => name;
         public string Description = "";
+        public readonly List<UnitCondition> Conditions = [], Asserts = [];
         public ServiceType? Type;
-        public readonly List<ExecCommand> ExecStart = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
+        public readonly List<ExecCommand> ExecStart = [], ExecCondition = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
         public string? PidFile;
         public bool RemainAfterExit;
         public NotifyAccess? NotifyAccess;
@@ -30,6 +31,11 @@ public static partial class ServiceUnitLoader
         public readonly Dictionary<ExecDirectoryKind, List<string>> Directories = [];
         public readonly Dictionary<ExecDirectoryKind, int> DirectoryModes = [];
         public RuntimeDirectoryPreserve RuntimeDirectoryPreserve;
+        public bool IgnoreSigpipe = true;
+        public StandardInput StandardInput = StandardInput.Null;
+        public readonly List<byte> StandardInputData = [];
+        public StandardOutput StandardOutput = StandardOutput.Log, StandardError = StandardOutput.Inherit;
+        public readonly List<string> ExecSearchPath = [], PassEnvironment = [], UnsetEnvironment = [];
         public readonly Dictionary<string, RLimit> Limits = [];
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
         public readonly HashSet<int> SuccessCodes = [], SuccessSignals = [], PreventCodes = [], PreventSignals = [];
@@ -55,6 +61,8 @@ public static partial class ServiceUnitLoader
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "RestartSteps= has no effect without a RestartMaxDelaySec= above RestartSec="));
             if (ZombieAction != Zombies.ZombieAction.None && ZombieMax is null)
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "ZombieAction= has no effect without ZombieMax="));
+            if (StandardInput.Kind == InputKind.Data && StandardInputData.Count == 0)
+                throw new UnitValueException("StandardInput=data is set but neither StandardInputText= nor StandardInputData= gives any data");
             if (PidFile is not null && type != ServiceType.Forking)
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "PIDFile= is only used with Type=forking"));
             return new ServiceUnit
@@ -62,8 +70,11 @@ public static partial class ServiceUnitLoader
                 Name = name,
                 FilePath = filePath,
                 Description = Description,
+                Conditions = [.. Conditions],
+                Asserts = [.. Asserts],
                 Type = type,
                 ExecStart = [.. ExecStart],
+                ExecCondition = [.. ExecCondition],
                 ExecStartPre = [.. ExecStartPre],
                 ExecStartPost = [.. ExecStartPost],
                 ExecStop = [.. ExecStop],
@@ -94,6 +105,14 @@ public static partial class ServiceUnitLoader
                 Directories = Directories.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value.Distinct()]),
                 DirectoryModes = new Dictionary<ExecDirectoryKind, int>(DirectoryModes),
                 RuntimeDirectoryPreserve = RuntimeDirectoryPreserve,
+                IgnoreSigpipe = IgnoreSigpipe,
+                StandardInput = StandardInput,
+                StandardInputData = [.. StandardInputData],
+                StandardOutput = StandardOutput,
+                StandardError = StandardError,
+                ExecSearchPath = [.. ExecSearchPath],
+                PassEnvironment = [.. PassEnvironment],
+                UnsetEnvironment = [.. UnsetEnvironment],
                 Limits = new Dictionary<string, RLimit>(Limits),
                 OomScoreAdjust = OomScoreAdjust,
                 TasksMax = TasksMax,

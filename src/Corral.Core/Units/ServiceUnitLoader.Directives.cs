@@ -14,10 +14,13 @@ public static partial class ServiceUnitLoader
         [("Unit", "Description")] = (b, v, _) => b.Description = Specifiers.Expand(v, b.Name),
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
         {
-            "dbus" or "idle" => WarnAndUse(ctx, $"Type={v} is not supported by Corral, treated as simple", ServiceType.Simple),
+            "dbus" => WarnAndUse(ctx, "Type=dbus is not supported by Corral (no D-Bus here), treated as simple", ServiceType.Simple),
+            // systemd only delays an idle service until the other start jobs are dispatched (at most 5 s), to keep the console tidy.
+            "idle" => WarnAndUse(ctx, "Type=idle runs as simple: Corral starts no jobs at once with it and has no console to keep quiet", ServiceType.Simple),
             _ => throw new UnitValueException($"is not one of {ServiceTypeNames.All}"),
         },
         [("Service", "ExecStart")] = (b, v, _) => AddCommands(b.ExecStart, Specifiers.Expand(v, b.Name)),
+        [("Service", "ExecCondition")] = (b, v, _) => AddCommands(b.ExecCondition, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecStartPre")] = (b, v, _) => AddCommands(b.ExecStartPre, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecStartPost")] = (b, v, _) => AddCommands(b.ExecStartPost, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecStop")] = (b, v, _) => AddCommands(b.ExecStop, Specifiers.Expand(v, b.Name)),
@@ -75,6 +78,32 @@ public static partial class ServiceUnitLoader
             "0" or "no" or "n" or "false" or "f" or "off" => RuntimeDirectoryPreserve.No,
             _ => throw new UnitValueException("is not one of yes, no, restart"),
         },
+        [("Service", "IgnoreSIGPIPE")] = (b, v, _) => b.IgnoreSigpipe = ParseBool(v),
+        [("Service", "StandardInput")] = (b, v, ctx) =>
+        {
+            b.StandardInput = StandardIo.ParseInput(Specifiers.Expand(v, b.Name), out var unsupported);
+            if (unsupported is not null) ctx.Warn(unsupported);
+        },
+        [("Service", "StandardOutput")] = (b, v, ctx) =>
+        {
+            b.StandardOutput = StandardIo.ParseOutput("StandardOutput", Specifiers.Expand(v, b.Name), out var unsupported);
+            if (unsupported is not null) ctx.Warn(unsupported);
+        },
+        [("Service", "StandardError")] = (b, v, ctx) =>
+        {
+            b.StandardError = StandardIo.ParseOutput("StandardError", Specifiers.Expand(v, b.Name), out var unsupported);
+            if (unsupported is not null) ctx.Warn(unsupported);
+        },
+        [("Service", "StandardInputText")] = (b, v, _) => AddInputData(b, v.Length == 0 ? null : StandardIo.Text(Specifiers.Expand(v, b.Name))),
+        [("Service", "StandardInputData")] = (b, v, _) => AddInputData(b, v.Length == 0 ? null : StandardIo.Base64(v)),
+        [("Service", "ExecSearchPath")] = (b, v, _) =>
+        {
+            b.ExecSearchPath.Clear(); // each assignment replaces the path, as in systemd
+            foreach (var dir in Specifiers.Expand(v, b.Name).Split(':', StringSplitOptions.RemoveEmptyEntries))
+                b.ExecSearchPath.Add(dir.StartsWith('/') ? dir : throw new UnitValueException($"'{dir}' must be an absolute path"));
+        },
+        [("Service", "PassEnvironment")] = (b, v, _) => AddNames(b.PassEnvironment, v, allowValue: false),
+        [("Service", "UnsetEnvironment")] = (b, v, _) => AddNames(b.UnsetEnvironment, v, allowValue: true),
         [("Service", "UMask")] = (b, v, _) => b.UMask = TryOctal(v, out int m) && m <= 0x1ff
             ? m : throw new UnitValueException("is not an octal mode between 0000 and 0777"),
         [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
@@ -123,6 +152,20 @@ public static partial class ServiceUnitLoader
                 if (v.Length == 0) b.Limits.Remove(name);
                 else b.Limits[name] = RLimit.Parse(v, unit);
             };
+        foreach (var test in UnitCondition.Kinds)
+        {
+            // An empty assignment resets every condition (or every assertion) before it, as in systemd.
+            directives[("Unit", "Condition" + test)] = (b, v, _) =>
+            {
+                if (v.Length == 0) b.Conditions.Clear();
+                else b.Conditions.Add(UnitCondition.Parse(test, Specifiers.Expand(v, b.Name), isAssert: false));
+            };
+            directives[("Unit", "Assert" + test)] = (b, v, _) =>
+            {
+                if (v.Length == 0) b.Asserts.Clear();
+                else b.Asserts.Add(UnitCondition.Parse(test, Specifiers.Expand(v, b.Name), isAssert: true));
+            };
+        }
         foreach (var kind in ExecDirectoryKinds.All)
         {
             directives[("Service", kind.Directive())] = (b, v, ctx) => AddDirectories(b, kind, Specifiers.Expand(v, b.Name), ctx);
@@ -130,6 +173,28 @@ public static partial class ServiceUnitLoader
                 ? m : throw new UnitValueException("is not an octal mode between 0000 and 7777");
         }
         return directives;
+    }
+
+    /// <summary>StandardInputText=/StandardInputData=: appended to the data given as input (an empty value resets it); at most 64 MiB.</summary>
+    private static void AddInputData(Builder b, byte[]? data)
+    {
+        if (data is null) { b.StandardInputData.Clear(); return; }
+        if (b.StandardInputData.Count + data.Length > StandardIo.MaxInputData)
+            throw new UnitValueException($"makes the input data larger than {StandardIo.MaxInputData >> 20} MiB");
+        b.StandardInputData.AddRange(data);
+    }
+
+    /// <summary>PassEnvironment= and UnsetEnvironment=: variable names (UnsetEnvironment= also NAME=VALUE); empty resets.</summary>
+    private static void AddNames(List<string> list, string v, bool allowValue)
+    {
+        if (v.Length == 0) { list.Clear(); return; }
+        foreach (var word in WordSplitter.Split(v))
+        {
+            int eq = word.IndexOf('=');
+            string name = eq >= 0 && allowValue ? word[..eq] : word;
+            if (!EnvironmentParser.IsValidName(name)) throw new UnitValueException($"'{word}' is not a variable name{(allowValue ? " or NAME=VALUE" : "")}");
+            list.Add(word);
+        }
     }
 
     /// <summary>RuntimeDirectory= and its kin: relative paths separated by spaces; empty resets.</summary>

@@ -52,6 +52,9 @@ internal static class UnitProperties
             new("NotifyAccess", () => s.NotifyAccess),
             new("WatchdogUSec", () => Span(s.WatchdogUSec)),
             new("NotifyRefused", () => s.NotifyRefused.ToString()),
+            new("ConditionResult", () => Bool(s.UnmetCondition is null)),
+            new("AssertResult", () => Bool(s.UnmetAssert is null)),
+            new("ConditionTimestamp", () => s.ConditionAt is { } ct ? Core.Text.TimeText.Stamp(ct) : ""),
             new("StateChangeTimestamp", () => s.StateSince is { } t ? Core.Text.TimeText.Stamp(t) : ""),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.

@@ -16,8 +16,9 @@ internal static class ExecPreparation
 
     /// <param name="notifySocket">the daemon's NOTIFY_SOCKET, given to every process of a unit NotifyAccess= lets speak</param>
     /// <param name="isMain">the main process: with WatchdogSec=, it gets WATCHDOG_USEC= and WATCHDOG_PID= (its own pid)</param>
+    /// <param name="files">where files StandardInput=/StandardOutput=/StandardError= name are opened, for the caller to close once spawned</param>
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid,
-        string? notifySocket = null, bool isMain = false)
+        string? notifySocket = null, bool isMain = false, StdioFiles? files = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
@@ -30,7 +31,8 @@ internal static class ExecPreparation
         bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
         if (watched) env["WATCHDOG_USEC"] = Core.Text.Microseconds.Of(u.WatchdogSec).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var argv = cmd.ExpandArgv(env);
-        string exe = Resolve(cmd.Path);
+        string exe = Resolve(cmd.Path, u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath);
+        var (stdin, stdout, stderr) = Stdio(u, pipes, files);
 
         int? gid = null;
         List<int>? groups = null;
@@ -71,20 +73,71 @@ internal static class ExecPreparation
             RLimits = rlimits,
             OomScoreAdjust = u.OomScoreAdjust,
             EnvPid = watched ? "WATCHDOG_PID" : null,
-            StdoutFd = pipes.StdoutWrite,
-            StderrFd = pipes.StderrWrite,
+            IgnoreSigpipe = u.IgnoreSigpipe,
+            StdinFd = stdin,
+            StdoutFd = stdout,
+            StderrFd = stderr,
         };
     }
 
     /// <summary>
-    /// As systemd: a fixed PATH, USER/LOGNAME/HOME/SHELL for User=, $RUNTIME_DIRECTORY and its kin, then Environment=, then
-    /// EnvironmentFile= (which overrides Environment=), and $MAINPID for control processes.
+    /// The descriptors for 0, 1 and 2 (-1: /dev/null) as StandardInput=, StandardOutput= and
+    /// StandardError= say. The log keeps its two pipes, so that it still tells the streams apart when
+    /// both go to it; "inherit" shares the other stream's descriptor otherwise.
+    /// </summary>
+    private static (int In, int Out, int Err) Stdio(ServiceUnit u, OutputPipes pipes, StdioFiles? files)
+    {
+        bool needsFiles = u.StandardInput.Kind != InputKind.Null || u.StandardOutput.Path is not null || u.StandardError.Path is not null;
+        if (needsFiles && files is null) throw new StartPreparationException("standard input or output names a file, and nothing was given to open it in");
+        int input;
+        try
+        {
+            input = u.StandardInput.Kind switch
+            {
+                InputKind.File => files!.OpenRead(u.StandardInput.Path!),
+                InputKind.Data => files!.Data(u.StandardInputData),
+                _ => -1,
+            };
+        }
+        catch (ErrnoException e)
+        {
+            throw new StartPreparationException($"StandardInput={(u.StandardInput.Path is { } p ? "file:" + p : "data")}: {e.Message}");
+        }
+        int output = Output("StandardOutput", u.StandardOutput, pipes.StdoutWrite, inherited: input, files);
+        int error = Output("StandardError", u.StandardError, pipes.StderrWrite,
+            inherited: u.StandardOutput.Kind == OutputKind.Log ? pipes.StderrWrite : output, files);
+        return (input, output, error);
+    }
+
+    private static int Output(string key, StandardOutput o, int log, int inherited, StdioFiles? files)
+    {
+        try
+        {
+            return o.Kind switch
+            {
+                OutputKind.Log => log,
+                OutputKind.Null => -1,
+                OutputKind.Inherit => inherited,
+                _ => files!.OpenWrite(o.Path!, append: o.Kind == OutputKind.Append, truncate: o.Kind == OutputKind.Truncate),
+            };
+        }
+        catch (ErrnoException e)
+        {
+            throw new StartPreparationException($"{key}={o.Kind.ToString().ToLowerInvariant()}:{o.Path}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// As systemd: a fixed PATH (ExecSearchPath= when set), USER/LOGNAME/HOME/SHELL for User=,
+    /// $RUNTIME_DIRECTORY and its kin, what PassEnvironment= takes from the daemon's own environment,
+    /// then Environment=, then EnvironmentFile= (which overrides Environment=), $MAINPID for control
+    /// processes, and last UnsetEnvironment= removes what it names (NAME, or NAME=VALUE exactly).
     /// </summary>
     public static Dictionary<string, string> BuildEnvironment(ServiceUnit u, UserEntry? user, int? mainPid)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["PATH"] = string.Join(':', SearchPath),
+            ["PATH"] = string.Join(':', u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath),
             ["LANG"] = "C.UTF-8",
         };
         if (user is not null)
@@ -95,6 +148,8 @@ internal static class ExecPreparation
             env["SHELL"] = "/bin/sh";
         }
         ServiceDirectories.AddToEnvironment(u, env);
+        foreach (var name in u.PassEnvironment)
+            if (System.Environment.GetEnvironmentVariable(name) is { } passed) env[name] = passed;
         foreach (var kv in u.Environment) env[kv.Key] = kv.Value;
         foreach (var f in u.EnvironmentFiles)
         {
@@ -113,17 +168,23 @@ internal static class ExecPreparation
             foreach (var kv in EnvironmentParser.ParseFile(f.Path, text, [])) env[kv.Key] = kv.Value;
         }
         if (mainPid is { } pid) env["MAINPID"] = pid.ToString();
+        foreach (var unset in u.UnsetEnvironment)
+        {
+            int eq = unset.IndexOf('=');
+            if (eq < 0) env.Remove(unset);
+            else if (env.TryGetValue(unset[..eq], out var value) && value == unset[(eq + 1)..]) env.Remove(unset[..eq]);
+        }
         return env;
     }
 
-    private static string Resolve(string path)
+    private static string Resolve(string path, IReadOnlyList<string> searchPath)
     {
         if (path.StartsWith('/')) return path;
-        foreach (var dir in SearchPath)
+        foreach (var dir in searchPath)
         {
             string candidate = Path.Combine(dir, path);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new StartPreparationException($"executable '{path}' not found in {string.Join(':', SearchPath)}");
+        throw new StartPreparationException($"executable '{path}' not found in {string.Join(':', searchPath)}");
     }
 }

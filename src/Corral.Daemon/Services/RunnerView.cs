@@ -34,6 +34,10 @@ internal sealed record RunnerView(
     /// <summary>Notification messages of this unit refused since the daemon started, and the last refusal in words.</summary>
     public int NotifyRefused { get; init; }
     public string? NotifyLastRefused { get; init; }
+    /// <summary>Why the last start was skipped (a Condition*=, or ExecCondition= exiting 1–254), or why its job failed (an Assert*=), and when.</summary>
+    public string? UnmetCondition { get; init; }
+    public string? UnmetAssert { get; init; }
+    public DateTimeOffset? ConditionAt { get; init; }
     /// <summary>What this run's spawns could not give as asked.</summary>
     public IReadOnlyList<string> SpawnWarnings { get; init; } = [];
 }

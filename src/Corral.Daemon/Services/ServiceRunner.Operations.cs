@@ -19,6 +19,7 @@ internal sealed partial class ServiceRunner
                 case StartAdmission.AlreadyUnderWay: return (JobResult.Done, null);
                 case StartAdmission.Stopping: return (JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped"), null);
             }
+            if (CheckConditions() is { } skipped) return (skipped, null);
             try
             {
                 PrepareRun();
@@ -49,6 +50,23 @@ internal sealed partial class ServiceRunner
         return await _loop.Ask(StartOutcome);
     }
 
+    /// <summary>
+    /// Condition*= then Assert*=, as systemd tests them when a start job begins: an unmet condition
+    /// skips the start (the job succeeds, the unit stays as it was: inactive), an unmet assertion
+    /// fails the job. Null when the start may go on.
+    /// </summary>
+    private JobResult? CheckConditions()
+    {
+        _conditionAt = _ctx.Clock.GetLocalNow();
+        _unmetCondition = ConditionCheck.FirstUnmet(Unit.Conditions) is { } c ? $"{c} was not met" : null;
+        _unmetAssert = _unmetCondition is null && ConditionCheck.FirstUnmet(Unit.Asserts) is { } a ? $"{a} was not met" : null;
+        if (_unmetCondition is null && _unmetAssert is null) return null;
+        Publish();
+        return _unmetAssert is not null
+            ? JobResult.Fail($"Assertion failed on job for {Unit.Name}: {_unmetAssert}. See 'corral status {Unit.Name}'.")
+            : JobResult.Done with { Warnings = [$"{Unit.Name}: start skipped: {_unmetCondition}"] };
+    }
+
     /// <summary>On the loop, once the start job is over: its answer.</summary>
     private JobResult StartOutcome()
     {
@@ -58,6 +76,9 @@ internal sealed partial class ServiceRunner
         // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
         // right after, status and why tell, not start. A oneshot's job is its command's success.
         if (_fsm.ReachedRunning && Unit.Type != Core.Units.ServiceType.Oneshot) return WithWarnings(JobResult.Done);
+        // ExecCondition= said no: the start was skipped, which is no failure (as systemctl start, which succeeds).
+        if (_fsm.Result == ServiceResult.ExecCondition && _fsm.State == ServiceState.Dead)
+            return JobResult.Done with { Warnings = [$"{Unit.Name}: start skipped: {_fsm.UnmetCondition}"] };
         if (_fsm.State == ServiceState.Failed || _fsm.Result != ServiceResult.Success)
             return JobResult.Fail($"Job for {Unit.Name} failed: {ServiceResultNames.Format(_fsm.Result)}{(LastError is null ? "" : $" ({LastError})")}. See 'corral status {Unit.Name}'.");
         return WithWarnings(JobResult.Done);

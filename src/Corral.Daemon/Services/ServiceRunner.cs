@@ -39,6 +39,9 @@ internal sealed partial class ServiceRunner : IDisposable
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
     private int? _jobUid;
+    // The last start job's Condition*= or Assert*= that was not met (null: all were), and when it was tested.
+    private string? _unmetCondition, _unmetAssert;
+    private DateTimeOffset? _conditionAt;
 
     public ServiceRunner(ServiceUnit unit, ServiceContext ctx)
     {
@@ -73,6 +76,7 @@ internal sealed partial class ServiceRunner : IDisposable
         {
             StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused,
             SpawnWarnings = _spawnWarnings.Count == 0 ? [] : [.. _spawnWarnings],
+            UnmetCondition = _unmetCondition ?? _fsm.UnmetCondition, UnmetAssert = _unmetAssert, ConditionAt = _conditionAt,
         };
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
@@ -199,7 +203,9 @@ internal sealed partial class ServiceRunner : IDisposable
             {
                 _control = null;
                 handle.Dispose();
-                if (status != ExitStatus.Exited(0)) LastError = $"control process {handle.Pid} {status}";
+                // ExecCondition= saying no (1–254) is no error: status says it as the unmet condition.
+                bool conditionSaysNo = _fsm.State == ServiceState.Condition && status.Code == ExitCode.Exited && status.Value is >= 1 and <= 254;
+                if (status != ExitStatus.Exited(0) && !conditionSaysNo) LastError = $"control process {handle.Pid} {status}";
                 Post(ServiceEvent.ControlExit(status));
             }
             else handle.Dispose(); // a process of a finished run, or a failed spawn: nothing waits for it

@@ -52,6 +52,10 @@ public sealed record UnitStatus
     /// <summary>The unit's notifications refused (NotifyAccess=, a MAINPID= outside its cgroup) since the daemon started, and the last in words.</summary>
     public int NotifyRefused { get; init; }
     public string? NotifyLastRefused { get; init; }
+    /// <summary>The last start job's unmet Condition*= (or ExecCondition=) and Assert*=, in words, and when they were tested.</summary>
+    public string? UnmetCondition { get; init; }
+    public string? UnmetAssert { get; init; }
+    public DateTimeOffset? ConditionAt { get; init; }
     /// <summary>What this run's spawns could not give as asked (a limit lowered to the most the daemon may grant).</summary>
     public List<string> SpawnWarnings { get; init; } = [];
     public string? LastError { get; init; }

@@ -17,6 +17,10 @@ public sealed record SpawnRequest
     public int? OomScoreAdjust { get; init; }
     /// <summary>A variable the executor sets to the process's own pid just before exec (WATCHDOG_PID).</summary>
     public string? EnvPid { get; init; }
+    /// <summary>IgnoreSIGPIPE=: the process starts with SIGPIPE ignored (else every signal at its default).</summary>
+    public bool IgnoreSigpipe { get; init; }
+    /// <summary>Descriptors for 0, 1 and 2; -1 is /dev/null.</summary>
+    public int StdinFd { get; init; } = -1;
     public int StdoutFd { get; init; } = -1;
     public int StderrFd { get; init; } = -1;
 }

@@ -25,7 +25,8 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
             var envp = ToCStrings(req.Environment);
             try
             {
-                Interop.FileActionsAddOpen(fa, 0, "/dev/null", Interop.O_RDONLY, 0);
+                if (req.StdinFd >= 0) Interop.FileActionsAddDup2(fa, req.StdinFd, 0);
+                else Interop.FileActionsAddOpen(fa, 0, "/dev/null", Interop.O_RDONLY, 0);
                 if (req.StdoutFd >= 0) Interop.FileActionsAddDup2(fa, req.StdoutFd, 1);
                 else Interop.FileActionsAddOpen(fa, 1, "/dev/null", Interop.O_WRONLY, 0);
                 if (req.StderrFd >= 0) Interop.FileActionsAddDup2(fa, req.StderrFd, 2);
@@ -89,6 +90,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         foreach (var rl in r.RLimits) { a.Add("--rlimit"); a.Add(rl); }
         if (r.OomScoreAdjust is { } oom) { a.Add("--oom-score-adj"); a.Add(oom.ToString()); }
         if (r.EnvPid is { } envPid) { a.Add("--env-pid"); a.Add(envPid); }
+        if (r.IgnoreSigpipe) { a.Add("--sigpipe"); a.Add("ignore"); }
         a.Add("--status-fd"); a.Add("3");
         a.Add("--");
         a.Add(r.Executable);
