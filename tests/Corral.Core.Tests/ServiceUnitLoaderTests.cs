@@ -138,11 +138,12 @@ public sealed class ServiceUnitLoaderTests
         Assert.NotNull(r.Unit);
         Assert.True(r.Unit!.KillEscaped);
         Assert.Equal(
-            ["/etc/corral/units/web.service:2: warning: unknown key After= in [Unit], ignored",
-             "/etc/corral/units/web.service:5: warning: unknown key Restartt= in [Service], ignored",
+            ["/etc/corral/units/web.service:5: warning: unknown key Restartt= in [Service], ignored",
              "/etc/corral/units/web.service:7: warning: unknown section [Frobnicate], ignored",
              "/etc/corral/units/web.service:12: warning: unknown key KillEscapees= in [X-Corral], ignored"],
             r.Diagnostics.Select(d => d.ToString()));
+        // After= is systemd's, known and not enforced yet (issue #14, item 8): said apart, not as unknown.
+        Assert.Equal("/etc/corral/units/web.service:2: not enforced: After= (dependencies and ordering, issue #15)", Assert.Single(r.NotEnforced).ToString());
     }
 
     [Fact]

@@ -154,6 +154,31 @@ public sealed class NotifyScenarios : Scenario
         Assert.Empty(Survivors.Alive(F.PidsDir));
     }
 
+    [Fact]
+    public async Task A_daemon_whose_notify_socket_others_cannot_reach_says_so_at_start()
+    {
+        // As under /root (0700): a User= service could not send READY=1 (redis's sd_notify got EACCES there).
+        string closed = Directory.CreateDirectory(Path.Combine(F.Dir, "closed")).FullName;
+        File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string socket = Path.Combine(closed, "corral.sock");
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Corral) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "daemon", "--units", F.UnitDir, "--socket", socket, "--state-dir", Path.Combine(F.Dir, "state"), "--log-dir", F.LogDir, "--cgroup-root", F.CgroupRoot })
+            psi.ArgumentList.Add(a);
+        psi.Environment["TMPDIR"] = F.Dir;
+        using var daemon = System.Diagnostics.Process.Start(psi)!;
+        var stderr = daemon.StandardError.ReadToEndAsync();
+        try
+        {
+            Wait.Until(() => File.Exists(socket) || daemon.HasExited, TimeSpan.FromSeconds(20), "the daemon's socket");
+        }
+        finally
+        {
+            if (!daemon.HasExited) Linux.Signaller.TryKill(daemon.Id, 15);
+            daemon.WaitForExit(30_000);
+        }
+        Assert.Contains($"corral: warning: {closed} is closed to other users (no o+x): a service that runs as User= cannot reach NOTIFY_SOCKET={socket}.notify", await stderr);
+    }
+
     private static void Send(string path, byte[] payload)
     {
         using var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

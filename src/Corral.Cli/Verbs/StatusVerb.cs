@@ -108,6 +108,8 @@ internal static class StatusVerb
             Console.WriteLine($"    Warning: {n.Message}");
         foreach (var w in s.SpawnWarnings)
             Console.WriteLine($"    Warning: {w}");
+        if (s.RunsWithout.Count > 0)
+            Console.WriteLine($"    Warning: runs without: {string.Join(", ", s.RunsWithout)} (read, not enforced by Corral yet: corral verify lists where)");
         if (s.Zombies.Count > 0)
             Console.WriteLine($"    Zombies: {s.Zombies.Sum(z => z.Count)}{(s.ZombieMax is { } zm ? $" (max: {zm})" : "")} — {string.Join("; ", s.Zombies.Select(z => $"pid {z.ParentPid} ({z.ParentComm}) has not reaped {z.Count}, the oldest for {Units.Ago(z.OldestSince).Replace(" ago", "")}"))}");
         foreach (var e in s.Escaped)

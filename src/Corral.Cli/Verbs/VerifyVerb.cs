@@ -16,6 +16,8 @@ internal static class VerifyVerb
             string dir = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
             var result = ServiceUnitLoader.LoadFile(file, Daemon.Services.UnitCatalog.DropIns([dir], Path.GetFileName(file)));
             foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
+            // Known systemd directives the service would run without: apart from unknown keys.
+            foreach (var n in result.NotEnforced) Console.Error.WriteLine(n);
             errors |= result.HasErrors;
         }
         return errors ? 1 : 0;

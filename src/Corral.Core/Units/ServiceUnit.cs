@@ -8,6 +8,8 @@ public sealed record ServiceUnit
 {
     public required string Name { get; init; }
     public required string FilePath { get; init; }
+    /// <summary>"ProtectSystem=", "After=" …: systemd directives the unit sets that Corral does not enforce yet; it runs without them.</summary>
+    public IReadOnlyList<string> RunsWithout { get; init; } = [];
     /// <summary>The drop-ins applied on top of <see cref="FilePath"/>, in order.</summary>
     public IReadOnlyList<string> DropInPaths { get; init; } = [];
     public string Description { get; init; } = "";

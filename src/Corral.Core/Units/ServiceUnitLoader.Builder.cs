@@ -14,6 +14,8 @@ public static partial class ServiceUnitLoader
         public ServiceType? Type;
         public readonly List<ExecCommand> ExecStart = [], ExecCondition = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];
         public string? PidFile;
+        // Where PIDFile= was last set, for the warning about it: (file, line).
+        public (string File, int Line) PidFileAt;
         public bool RemainAfterExit;
         public NotifyAccess? NotifyAccess;
         public TimeSpan WatchdogSec;
@@ -64,7 +66,7 @@ public static partial class ServiceUnitLoader
             if (StandardInput.Kind == InputKind.Data && StandardInputData.Count == 0)
                 throw new UnitValueException("StandardInput=data is set but neither StandardInputText= nor StandardInputData= gives any data");
             if (PidFile is not null && type != ServiceType.Forking)
-                diagnostics.Add(new(Severity.Warning, filePath, 0, "PIDFile= is only used with Type=forking"));
+                diagnostics.Add(new(Severity.Warning, PidFileAt.File, PidFileAt.Line, "PIDFile= is only used with Type=forking"));
             return new ServiceUnit
             {
                 Name = name,

@@ -26,8 +26,12 @@ public static partial class ServiceUnitLoader
         [("Service", "ExecStop")] = (b, v, _) => AddCommands(b.ExecStop, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecStopPost")] = (b, v, _) => AddCommands(b.ExecStopPost, Specifiers.Expand(v, b.Name)),
         [("Service", "ExecReload")] = (b, v, _) => AddCommands(b.ExecReload, Specifiers.Expand(v, b.Name)),
-        [("Service", "PIDFile")] = (b, v, _) => b.PidFile = v.Length == 0 ? null
-            : v.StartsWith('/') ? Specifiers.Expand(v, b.Name) : throw new UnitValueException("must be an absolute path"),
+        [("Service", "PIDFile")] = (b, v, ctx) =>
+        {
+            b.PidFile = v.Length == 0 ? null
+                : v.StartsWith('/') ? Specifiers.Expand(v, b.Name) : throw new UnitValueException("must be an absolute path");
+            b.PidFileAt = (ctx.File, ctx.Entry.Line);
+        },
         [("Service", "KillMode")] = (b, v, _) => b.KillMode = KillModeNames.TryParse(v, out var m)
             ? m : throw new UnitValueException("is not one of control-group, mixed, process, none"),
         [("Service", "RemainAfterExit")] = (b, v, _) => b.RemainAfterExit = ParseBool(v),

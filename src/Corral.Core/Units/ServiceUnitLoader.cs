@@ -29,13 +29,18 @@ public static partial class ServiceUnitLoader
         var sources = new List<(string Path, string Text)> { (filePath, text) };
         sources.AddRange(dropIns ?? []);
         var b = new Builder(name, filePath);
+        var notEnforced = new List<NotEnforcedDirective>();
         foreach (var (path, source) in sources)
-            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics);
+            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics, notEnforced);
 
         ServiceUnit? unit = null;
         try
         {
-            unit = b.Build(diagnostics) with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] };
+            unit = b.Build(diagnostics) with
+            {
+                DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
+                RunsWithout = [.. notEnforced.Select(n => n.Key + "=").Distinct()],
+            };
         }
         catch (UnitValueException ex)
         {
@@ -44,10 +49,11 @@ public static partial class ServiceUnitLoader
         return new UnitLoadResult(name, filePath, diagnostics.Any(d => d.Severity == Severity.Error) ? null : unit, diagnostics)
         {
             DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
+            NotEnforced = notEnforced,
         };
     }
 
-    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics)
+    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics, List<NotEnforcedDirective> notEnforced)
     {
         var warnedSections = new HashSet<string>();
         foreach (var e in entries)
@@ -62,9 +68,15 @@ public static partial class ServiceUnitLoader
                 continue;
             }
             if (e.Section == "Install")
-                continue; // enablement is not Corral's business; read and ignored
+                continue; // enablement comes with dependencies (issue #15); read, never called unknown
             if (!Directives.TryGetValue((e.Section, e.Key), out var apply))
             {
+                // A systemd directive Corral does not act on yet: the service runs without it, and says so.
+                if (NotEnforcedDirectives.TryGet(e.Section, e.Key, out string category))
+                {
+                    notEnforced.Add(new NotEnforcedDirective(filePath, e.Line, e.Section, e.Key, category));
+                    continue;
+                }
                 diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown key {e.Key}= in [{e.Section}], ignored"));
                 continue;
             }

@@ -6,6 +6,9 @@ public sealed record UnitLoadResult(string Name, string FilePath, ServiceUnit? U
     /// <summary>The drop-in files applied on top of the unit file, in order (NAME.service.d/*.conf).</summary>
     public IReadOnlyList<string> DropInPaths { get; init; } = [];
 
+    /// <summary>systemd directives the files set that Corral reads and does not enforce yet, where each is.</summary>
+    public IReadOnlyList<NotEnforcedDirective> NotEnforced { get; init; } = [];
+
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 
     /// <summary>"FILE:LINE: MESSAGE" of the first error (the word "error" is left to the sentence around it).</summary>

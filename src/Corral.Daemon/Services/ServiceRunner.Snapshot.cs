@@ -84,6 +84,7 @@ internal sealed partial class ServiceRunner
             NotifyRefused = v.NotifyRefused,
             NotifyLastRefused = v.NotifyLastRefused,
             SpawnWarnings = [.. v.SpawnWarnings],
+            RunsWithout = [.. u.RunsWithout],
             UnmetCondition = v.UnmetCondition,
             UnmetAssert = v.UnmetAssert,
             ConditionAt = v.ConditionAt,

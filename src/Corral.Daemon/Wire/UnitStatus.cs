@@ -52,6 +52,8 @@ public sealed record UnitStatus
     /// <summary>The unit's notifications refused (NotifyAccess=, a MAINPID= outside its cgroup) since the daemon started, and the last in words.</summary>
     public int NotifyRefused { get; init; }
     public string? NotifyLastRefused { get; init; }
+    /// <summary>systemd directives the unit sets that Corral does not enforce yet ("ProtectSystem=" …): it runs without them.</summary>
+    public List<string> RunsWithout { get; init; } = [];
     /// <summary>The last start job's unmet Condition*= (or ExecCondition=) and Assert*=, in words, and when they were tested.</summary>
     public string? UnmetCondition { get; init; }
     public string? UnmetAssert { get; init; }

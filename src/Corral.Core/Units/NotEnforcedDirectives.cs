@@ -1,0 +1,70 @@
+namespace Corral.Core.Units;
+
+/// <summary>A directive Corral knows from systemd, read from a unit, that it does not act on yet.</summary>
+public sealed record NotEnforcedDirective(string File, int Line, string Section, string Key, string Category)
+{
+    public override string ToString() => $"{File}:{Line}: not enforced: {Key}= ({Category})";
+}
+
+/// <summary>
+/// systemd directives Corral knows but does not act on yet, by what they are about. A unit using
+/// one loads and runs without it, and says so — `corral verify` lists them, `status` names them
+/// ("Runs without: …") — rather than calling a real systemd directive unknown. Anything in neither
+/// this list nor the directives Corral acts on is an unknown key.
+/// </summary>
+public static class NotEnforcedDirectives
+{
+    public const string Sandboxing = "sandboxing, issue #19";
+    public const string Dependencies = "dependencies and ordering, issue #15";
+    public const string Resources = "resource control";
+    public const string Scheduling = "scheduling";
+    public const string Logging = "logging";
+    public const string Other = "not supported";
+
+    private static readonly Dictionary<(string Section, string Key), string> Known = Build();
+
+    /// <summary>What the directive is about, when Corral knows it and does not enforce it.</summary>
+    public static bool TryGet(string section, string key, out string category) => Known.TryGetValue((section, key), out category!);
+
+    private static Dictionary<(string, string), string> Build()
+    {
+        var d = new Dictionary<(string, string), string>();
+        void Add(string section, string category, params string[] keys)
+        {
+            foreach (var k in keys) d[(section, k)] = category;
+        }
+        Add("Unit", Dependencies, "After", "Before", "Wants", "Requires", "Requisite", "BindsTo", "PartOf", "Upholds", "Conflicts",
+            "OnFailure", "OnSuccess", "PropagatesReloadTo", "ReloadPropagatedFrom", "PropagatesStopTo", "StopPropagatedFrom", "JoinsNamespaceOf",
+            "DefaultDependencies", "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "AllowIsolate",
+            "IgnoreOnIsolate", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
+        Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
+            "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
+        Add("Service", Sandboxing, "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateIPC",
+            "PrivateMounts", "NoNewPrivileges", "CapabilityBoundingSet", "AmbientCapabilities", "RestrictAddressFamilies", "RestrictNamespaces",
+            "RestrictRealtime", "RestrictSUIDSGID", "RestrictFileSystems", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber",
+            "SystemCallLog", "LockPersonality", "MemoryDenyWriteExecute", "ProtectClock", "ProtectControlGroups", "ProtectHostname",
+            "ProtectKernelLogs", "ProtectKernelModules", "ProtectKernelTunables", "ProtectProc", "ProcSubset", "RemoveIPC", "ReadWritePaths",
+            "ReadOnlyPaths", "InaccessiblePaths", "ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories", "ExecPaths",
+            "NoExecPaths", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootDirectory", "RootImage", "RootImageOptions",
+            "MountAPIVFS", "MountFlags", "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow", "IPAddressAllow", "IPAddressDeny",
+            "IPAccounting", "SecureBits", "Personality", "SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "NetworkNamespacePath",
+            "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential",
+            "SetCredentialEncrypted", "ImportCredential");
+        Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",
+            "MemorySwapMax", "MemoryLimit", "IOWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax",
+            "BlockIOWeight", "Slice", "Delegate", "CPUAccounting", "MemoryAccounting", "IOAccounting", "TasksAccounting", "BlockIOAccounting",
+            "OOMPolicy", "ManagedOOMSwap", "ManagedOOMMemoryPressure", "AllowedCPUs", "AllowedMemoryNodes", "RuntimeMaxSec",
+            "RuntimeRandomizedExtraSec", "TimeoutAbortSec", "TimeoutStartFailureMode", "TimeoutStopFailureMode");
+        Add("Service", Scheduling, "Nice", "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork", "CPUAffinity",
+            "NUMAPolicy", "NUMAMask", "IOSchedulingClass", "IOSchedulingPriority", "CoredumpFilter", "TimerSlackNSec");
+        Add("Service", Logging, "SyslogIdentifier", "SyslogFacility", "SyslogLevel", "SyslogLevelPrefix", "LogLevelMax", "LogExtraFields",
+            "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace", "TTYPath", "TTYReset", "TTYVHangup",
+            "TTYVTDisallocate", "UtmpIdentifier", "UtmpMode");
+        Add("Service", Other, "Sockets", "FileDescriptorStoreMax", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
+            "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal");
+        return d;
+    }
+
+    /// <summary>Every known directive not enforced (a test checks that none of them is one Corral acts on).</summary>
+    public static IEnumerable<(string Section, string Key, string Category)> All => Known.Select(kv => (kv.Key.Section, kv.Key.Key, kv.Value));
+}
