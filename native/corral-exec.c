@@ -11,7 +11,8 @@
  *
  * Usage: corral-exec [--cgroup DIR]... [--uid N] [--gid N] [--groups G,G,...]
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
- *                    [--oom-score-adj N] [--env-pid NAME] [--sigpipe ignore|default]
+ *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
+ *                    [--env-pid NAME] [--sigpipe ignore|default]
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -65,6 +68,17 @@ static long parse_long(const char *s, int base, const char *what)
 	return v;
 }
 
+/* A number that ends at a ':' ("3" of "3:0:1"). */
+static long parse_long_prefix(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != ':')
+		fail("usage", EINVAL, s);
+	return v;
+}
+
 static void write_file(const char *path, const char *value, const char *step)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -77,6 +91,38 @@ static void write_file(const char *path, const char *value, const char *step)
 		fail(step, e, path);
 	}
 	close(fd);
+}
+
+/*
+ * A step the kernel refused but the service can run without (a lower OOM score, a higher priority):
+ * as systemd does for limits, the start goes on and says so, in the service's log and, as a
+ * "WARN\tTEXT" line on the status pipe, to the daemon, which shows it in status.
+ */
+static void warn(const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	dprintf(2, "corral-exec: %s\n", text);
+	if (status_fd >= 0)
+		dprintf(status_fd, "WARN\t%s\n", text);
+}
+
+/* Like write_file, but a refusal is a warning: "SETTING cannot be applied: ERROR; the service runs without it". */
+static void write_file_or_warn(const char *path, const char *value, const char *setting)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+	if (fd >= 0 && write(fd, value, len) == (ssize_t)len) {
+		close(fd);
+		return;
+	}
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	warn("%s cannot be applied: %s; the service runs without it", setting, strerror(e));
 }
 
 static void join_cgroup(const char *dir)
@@ -210,6 +256,8 @@ int main(int argc, char **argv)
 	const char *env_pid = NULL;
 	long umask_value = -1;
 	int ignore_sigpipe = 0;
+	long nice_value = LONG_MIN;
+	const char *sched = NULL, *ioprio = NULL;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -253,6 +301,12 @@ int main(int argc, char **argv)
 			oom = parse_long(v, 10, "usage");
 		} else if (strcmp(a, "--env-pid") == 0) {
 			env_pid = v;
+		} else if (strcmp(a, "--nice") == 0) {
+			nice_value = parse_long(v, 10, "usage");
+		} else if (strcmp(a, "--sched") == 0) {
+			sched = v;
+		} else if (strcmp(a, "--ioprio") == 0) {
+			ioprio = v;
 		} else if (strcmp(a, "--sigpipe") == 0) {
 			if (strcmp(v, "ignore") == 0)
 				ignore_sigpipe = 1;
@@ -281,7 +335,33 @@ int main(int argc, char **argv)
 	if (oom != LONG_MIN) {
 		char buf[32];
 		snprintf(buf, sizeof buf, "%ld", oom);
-		write_file("/proc/self/oom_score_adj", buf, "oom-score-adj");
+		char setting[48];
+		snprintf(setting, sizeof setting, "OOMScoreAdjust=%ld", oom);
+		/* Lowering it needs CAP_SYS_RESOURCE: refused, a warning (as systemd on a container host), not a failure. */
+		write_file_or_warn("/proc/self/oom_score_adj", buf, setting);
+	}
+	/* Priorities, as systemd sets them before dropping privileges; refused, a warning. */
+	if (nice_value != LONG_MIN && setpriority(PRIO_PROCESS, 0, (int)nice_value) < 0)
+		warn("Nice=%ld cannot be applied: %s; the service runs at the supervisor's", nice_value, strerror(errno));
+	if (sched) {
+		long policy = parse_long_prefix(sched);
+		const char *p2 = strchr(sched, ':'), *p3 = p2 ? strchr(p2 + 1, ':') : NULL;
+		if (!p2 || !p3)
+			fail("usage", EINVAL, sched);
+		struct sched_param param = { .sched_priority = (int)parse_long_prefix(p2 + 1) };
+		int flags = parse_long(p3 + 1, 10, "usage") ? SCHED_RESET_ON_FORK : 0;
+		if (sched_setscheduler(0, (int)policy | flags, &param) < 0)
+			warn("CPUSchedulingPolicy= (policy %ld, priority %d) cannot be applied: %s; the service runs with the default policy",
+				policy, param.sched_priority, strerror(errno));
+	}
+	if (ioprio) {
+		const char *colon = strchr(ioprio, ':');
+		if (!colon)
+			fail("usage", EINVAL, ioprio);
+		long cls = parse_long_prefix(ioprio), level = parse_long(colon + 1, 10, "usage");
+		/* ioprio_set(IOPRIO_WHO_PROCESS, self, class << 13 | level): no glibc wrapper. */
+		if (syscall(SYS_ioprio_set, 1, 0, (int)(cls << 13 | level)) < 0)
+			warn("IOSchedulingClass= (class %ld, priority %ld) cannot be applied: %s; the service runs with the default", cls, level, strerror(errno));
 	}
 
 	/* 4. Credentials: supplementary groups, then gid, then uid. */

@@ -9,6 +9,7 @@ internal static class Program
     public static int Main(string[] args)
     {
         Daemon.DiagnosticWriter.Install();
+        TerminalSafeWriter.Install();
         try
         {
             return Run(args);

@@ -48,4 +48,37 @@ public sealed class HygieneScenarios : Scenario
         var ignored = File.ReadAllLines(report).Select(l => l.Split('|')[3]).ToList();
         Assert.Equal(["0000000000000000", SigpipeOnly], ignored);
     }
+
+    [Fact]
+    public void A_service_without_WorkingDirectory_starts_in_the_root_directory_not_the_daemons()
+    {
+        string where = Path.Combine(F.Dir, "cwd.txt");
+        F.WriteUnit("cwd", $"[Service]\nType=oneshot\nExecStart=/bin/sh -c 'pwd > {where}'\n");
+        F.Start(); // the daemon runs wherever the test runner does, which is not /
+
+        Assert.Equal(0, F.Cli("start", "cwd").ExitCode);
+
+        Assert.Equal("/\n", File.ReadAllText(where));
+    }
+
+    [Fact]
+    public void Control_characters_from_a_process_reach_the_terminal_escaped()
+    {
+        // A command line carrying an escape sequence (set the terminal's title, then turn text red), as
+        // its argv[0] ('@'): first on the line, where no clipping of a long line can hide it.
+        F.WriteUnit("evil", $"[Service]\nExecStart=@{Repo.Workload} \"\\x1b]0;pwned\\x07\\x1b[31mred\" sleep\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "evil").ExitCode);
+
+        var status = F.Cli("status", "evil");
+        var ps = F.Cli("ps", "evil");
+
+        foreach (var output in new[] { status.Stdout, ps.Stdout })
+        {
+            Assert.DoesNotContain('\x1b', output);
+            Assert.DoesNotContain('\x07', output);
+            Assert.Contains("\\x1b]0;pwned\\x07\\x1b[31mred", output);
+        }
+        Assert.Equal(0, F.Cli("stop", "evil").ExitCode);
+    }
 }

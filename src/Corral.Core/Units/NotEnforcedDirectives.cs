@@ -55,8 +55,7 @@ public static class NotEnforcedDirectives
             "BlockIOWeight", "Slice", "Delegate", "CPUAccounting", "MemoryAccounting", "IOAccounting", "TasksAccounting", "BlockIOAccounting",
             "OOMPolicy", "ManagedOOMSwap", "ManagedOOMMemoryPressure", "AllowedCPUs", "AllowedMemoryNodes", "RuntimeMaxSec",
             "RuntimeRandomizedExtraSec", "TimeoutAbortSec", "TimeoutStartFailureMode", "TimeoutStopFailureMode");
-        Add("Service", Scheduling, "Nice", "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork", "CPUAffinity",
-            "NUMAPolicy", "NUMAMask", "IOSchedulingClass", "IOSchedulingPriority", "CoredumpFilter", "TimerSlackNSec");
+        Add("Service", Scheduling, "CPUAffinity", "NUMAPolicy", "NUMAMask", "CoredumpFilter", "TimerSlackNSec");
         Add("Service", Logging, "SyslogIdentifier", "SyslogFacility", "SyslogLevel", "SyslogLevelPrefix", "LogLevelMax", "LogExtraFields",
             "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace", "TTYPath", "TTYReset", "TTYVHangup",
             "TTYVTDisallocate", "UtmpIdentifier", "UtmpMode");

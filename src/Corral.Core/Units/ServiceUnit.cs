@@ -80,6 +80,15 @@ public sealed record ServiceUnit
     /// <summary>Limit*= the unit sets, by the setrlimit(2) name without RLIMIT_ ("NOFILE"); the others get the defaults.</summary>
     public IReadOnlyDictionary<string, RLimit> Limits { get; init; } = new Dictionary<string, RLimit>();
     public int? OomScoreAdjust { get; init; }
+    /// <summary>Nice= (-20…19); null: the supervisor's.</summary>
+    public int? Nice { get; init; }
+    /// <summary>CPUSchedulingPolicy= as the kernel numbers it (SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5), with its priority and SCHED_RESET_ON_FORK.</summary>
+    public int? CpuSchedulingPolicy { get; init; }
+    public int CpuSchedulingPriority { get; init; }
+    public bool CpuSchedulingResetOnFork { get; init; }
+    /// <summary>IOSchedulingClass= (none 0, realtime 1, best-effort 2, idle 3) and IOSchedulingPriority= (0…7); null class: not set.</summary>
+    public int? IoSchedulingClass { get; init; }
+    public int IoSchedulingPriority { get; init; } = 4;
     public LimitValue TasksMax { get; init; } = LimitValue.Infinity;
     public LimitValue MemoryMax { get; init; } = LimitValue.Infinity;
     public ExitStatusSet SuccessExitStatus { get; init; } = ExitStatusSet.Empty;

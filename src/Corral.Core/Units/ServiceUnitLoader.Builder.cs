@@ -29,7 +29,8 @@ public static partial class ServiceUnitLoader
         public readonly List<string> SupplementaryGroups = [];
         public readonly List<KeyValuePair<string, string>> Environment = [];
         public readonly List<EnvironmentFileRef> EnvironmentFiles = [];
-        public int? UMask, OomScoreAdjust;
+        public int? UMask, OomScoreAdjust, Nice, CpuSchedulingPolicy, CpuSchedulingPriority, IoSchedulingClass, IoSchedulingPriority;
+        public bool CpuSchedulingResetOnFork;
         public readonly Dictionary<ExecDirectoryKind, List<string>> Directories = [];
         public readonly Dictionary<ExecDirectoryKind, int> DirectoryModes = [];
         public RuntimeDirectoryPreserve RuntimeDirectoryPreserve;
@@ -65,6 +66,8 @@ public static partial class ServiceUnitLoader
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "ZombieAction= has no effect without ZombieMax="));
             if (StandardInput.Kind == InputKind.Data && StandardInputData.Count == 0)
                 throw new UnitValueException("StandardInput=data is set but neither StandardInputText= nor StandardInputData= gives any data");
+            if (CpuSchedulingPolicy is null or 0 or 3 or 5 && CpuSchedulingPriority is > 0)
+                throw new UnitValueException("CPUSchedulingPriority= above 0 needs CPUSchedulingPolicy=fifo or rr");
             if (PidFile is not null && type != ServiceType.Forking)
                 diagnostics.Add(new(Severity.Warning, PidFileAt.File, PidFileAt.Line, "PIDFile= is only used with Type=forking"));
             return new ServiceUnit
@@ -117,6 +120,14 @@ public static partial class ServiceUnitLoader
                 UnsetEnvironment = [.. UnsetEnvironment],
                 Limits = new Dictionary<string, RLimit>(Limits),
                 OomScoreAdjust = OomScoreAdjust,
+                Nice = Nice,
+                // fifo and rr without a priority get 1, the lowest the kernel takes for them (systemd passes 0, which it refuses).
+                CpuSchedulingPolicy = CpuSchedulingPolicy,
+                CpuSchedulingPriority = CpuSchedulingPriority ?? (CpuSchedulingPolicy is 1 or 2 ? 1 : 0),
+                CpuSchedulingResetOnFork = CpuSchedulingResetOnFork,
+                // A priority alone is best-effort's, as the kernel's default class.
+                IoSchedulingClass = IoSchedulingClass ?? (IoSchedulingPriority is not null ? 2 : null),
+                IoSchedulingPriority = IoSchedulingPriority ?? 4,
                 TasksMax = TasksMax,
                 MemoryMax = MemoryMax,
                 SuccessExitStatus = new ExitStatusSet(SuccessCodes, SuccessSignals),

@@ -113,6 +113,23 @@ public static partial class ServiceUnitLoader
         [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
             int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -1000 && n <= 1000
                 ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),
+        [("Service", "Nice")] = (b, v, _) => b.Nice = int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -20 && n <= 19
+            ? n : throw new UnitValueException("is not an integer between -20 and 19"),
+        [("Service", "CPUSchedulingPolicy")] = (b, v, _) => b.CpuSchedulingPolicy = v switch
+        {
+            "other" => 0, "fifo" => 1, "rr" => 2, "batch" => 3, "idle" => 5,
+            _ => throw new UnitValueException("is not one of other, batch, idle, fifo, rr"),
+        },
+        [("Service", "CPUSchedulingPriority")] = (b, v, _) => b.CpuSchedulingPriority = int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p <= 99
+            ? p : throw new UnitValueException("is not an integer between 0 and 99"),
+        [("Service", "CPUSchedulingResetOnFork")] = (b, v, _) => b.CpuSchedulingResetOnFork = ParseBool(v),
+        [("Service", "IOSchedulingClass")] = (b, v, _) => b.IoSchedulingClass = v switch
+        {
+            "none" or "0" => 0, "realtime" or "1" => 1, "best-effort" or "2" => 2, "idle" or "3" => 3,
+            _ => throw new UnitValueException("is not one of realtime, best-effort, idle, none"),
+        },
+        [("Service", "IOSchedulingPriority")] = (b, v, _) => b.IoSchedulingPriority = int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p <= 7
+            ? p : throw new UnitValueException("is not an integer between 0 and 7"),
         [("Service", "TasksMax")] = (b, v, _) => b.TasksMax = LimitValue.ParseCount(v),
         [("Service", "MemoryMax")] = (b, v, _) => b.MemoryMax = LimitValue.ParseBytes(v),
         [("X-Corral", "KillEscaped")] = (b, v, _) => b.KillEscaped = ParseBool(v),

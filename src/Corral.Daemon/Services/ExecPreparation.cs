@@ -50,6 +50,8 @@ internal static class ExecPreparation
 
         string? wd = u.WorkingDirectory == "~" ? user?.Home ?? "/root" : u.WorkingDirectory;
         if (wd is not null && u.WorkingDirectoryOptional && !Directory.Exists(wd)) wd = null;
+        // As systemd's system manager: without WorkingDirectory=, the root directory, never the daemon's own.
+        wd ??= "/";
 
         // Every limit is set: the unit's own, or systemd's default — never what the daemon inherited.
         var rlimits = new List<string>(DefaultLimits.Names.Count);
@@ -72,6 +74,9 @@ internal static class ExecPreparation
             UMask = u.UMask,
             RLimits = rlimits,
             OomScoreAdjust = u.OomScoreAdjust,
+            Nice = u.Nice,
+            Scheduling = u.CpuSchedulingPolicy is { } policy ? $"{policy}:{u.CpuSchedulingPriority}:{(u.CpuSchedulingResetOnFork ? 1 : 0)}" : null,
+            IoPriority = u.IoSchedulingClass is { } cls ? $"{cls}:{(cls == 3 ? 0 : u.IoSchedulingPriority)}" : null,
             EnvPid = watched ? "WATCHDOG_PID" : null,
             IgnoreSigpipe = u.IgnoreSigpipe,
             StdinFd = stdin,

@@ -15,6 +15,10 @@ public sealed record SpawnRequest
     /// <summary>"NOFILE=1024:4096", "CORE=infinity:infinity".</summary>
     public IReadOnlyList<string> RLimits { get; init; } = [];
     public int? OomScoreAdjust { get; init; }
+    public int? Nice { get; init; }
+    /// <summary>"POLICY:PRIORITY:RESET" (sched_setscheduler), "CLASS:LEVEL" (ioprio_set); null: left as inherited.</summary>
+    public string? Scheduling { get; init; }
+    public string? IoPriority { get; init; }
     /// <summary>A variable the executor sets to the process's own pid just before exec (WATCHDOG_PID).</summary>
     public string? EnvPid { get; init; }
     /// <summary>IgnoreSIGPIPE=: the process starts with SIGPIPE ignored (else every signal at its default).</summary>

@@ -89,6 +89,9 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.UMask is { } um) { a.Add("--umask"); a.Add(Convert.ToString(um, 8)); }
         foreach (var rl in r.RLimits) { a.Add("--rlimit"); a.Add(rl); }
         if (r.OomScoreAdjust is { } oom) { a.Add("--oom-score-adj"); a.Add(oom.ToString()); }
+        if (r.Nice is { } nice) { a.Add("--nice"); a.Add(nice.ToString()); }
+        if (r.Scheduling is { } sched) { a.Add("--sched"); a.Add(sched); }
+        if (r.IoPriority is { } io) { a.Add("--ioprio"); a.Add(io); }
         if (r.EnvPid is { } envPid) { a.Add("--env-pid"); a.Add(envPid); }
         if (r.IgnoreSigpipe) { a.Add("--sigpipe"); a.Add("ignore"); }
         a.Add("--status-fd"); a.Add("3");
