@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs with apt-get (Debian 12, as root) what the build and the tests need, when something is
 # missing; does nothing when all is there. Both ./test.sh and .ci/run use it: one list, one way.
-#   gcc, libc6-dev  build the executor and the test workload
+#   gcc, libc6-dev  build the executor and the test workload; gcc links the NativeAOT binary
+#   zlib1g-dev      libz, which the NativeAOT runtime links against
 #   procps          ps, for the tests' process checks
 #   util-linux      prlimit, mount (tests run the daemon under limits, on small tmpfs mounts)
 #   curl            requests sent as another user, exactly as written (the socket's access tests)
@@ -13,7 +14,7 @@
 #                   installed, never started by the install
 set -euo pipefail
 need=()
-for tool in gcc:gcc /usr/include/stdio.h:libc6-dev ps:procps prlimit:util-linux curl:curl \
+for tool in gcc:gcc /usr/include/stdio.h:libc6-dev /usr/include/zlib.h:zlib1g-dev ps:procps prlimit:util-linux curl:curl \
             /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium \
             /usr/bin/systemd-notify:systemd /usr/bin/redis-server:redis-server /usr/bin/redis-cli:redis-tools \
             /usr/bin/memcached:memcached /usr/sbin/nginx:nginx /usr/sbin/cron:cron /usr/sbin/sshd:openssh-server; do
