@@ -81,6 +81,9 @@ public sealed class LogScenarios : Scenario
         F.Start();
         Assert.Equal(0, F.Cli("start", "ticker").ExitCode);
         Wait.Until(() => Logs("ticker").Count >= 3, TimeSpan.FromSeconds(5), "three ticks");
+        // --since takes whole seconds: the first lines must be more than a second older than the
+        // cutoff, or a fast machine puts them all in the cutoff's own second and nothing is left out.
+        Thread.Sleep(1100);
         var cutoff = DateTimeOffset.Now;
         Thread.Sleep(300);
 
