@@ -6,8 +6,9 @@
 # with the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
-if ! command -v cc >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+# The build's own tools: gcc (the executor, and the link of the NativeAOT binary) and libz for it.
+if ! command -v cc >/dev/null || [ ! -e /usr/include/zlib.h ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev zlib1g-dev >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "corral-up: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 ./build.sh

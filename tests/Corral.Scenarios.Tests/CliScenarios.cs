@@ -97,6 +97,19 @@ public sealed class CliScenarios : Scenario
     }
 
     [Fact]
+    public void A_cgroup_root_outside_the_hierarchy_is_refused_in_one_line()
+    {
+        var r = F.RunToExit("daemon", "--units", F.UnitDir, "--socket", Path.Combine(F.Dir, "other.sock"), "--state-dir", Path.Combine(F.Dir, "other-state"),
+            "--cgroup-root", "/corral-not-under-any-cgroup-mount");
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("corral: daemon: cgroup root /corral-not-under-any-cgroup-mount is not under the cgroup2 mount", r.Stderr);
+        Assert.DoesNotContain("Unhandled exception", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.False(Directory.Exists("/corral-not-under-any-cgroup-mount"));
+    }
+
+    [Fact]
     public void Verify_reports_file_line_key_and_value_and_fails_on_errors()
     {
         string good = Path.Combine(F.Dir, "good.service");

@@ -81,6 +81,11 @@ internal static class DaemonVerb
         {
             throw new CliError($"daemon: {e.Message}");
         }
+        catch (Linux.Cgroups.CgroupException e)
+        {
+            // A cgroup root outside the hierarchy, or one that cannot be made: one line, not a stack trace.
+            throw new CliError($"daemon: {e.Message}");
+        }
     }
 
     private static int ParseBuffer(string text)
