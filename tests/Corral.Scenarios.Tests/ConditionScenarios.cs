@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -124,18 +123,7 @@ public sealed class ConditionScenarios : Scenario
         }
     }
 
-    private static string DetectVirt()
-    {
-        using var p = Process.Start(new ProcessStartInfo("/usr/bin/systemd-detect-virt") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string output = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return output;
-    }
+    private static string DetectVirt() => Programs.Output("/usr/bin/systemd-detect-virt");
 
-    private static bool DetectVirtSays(string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo("/usr/bin/systemd-detect-virt", [.. args, "--quiet"]) { UseShellExecute = false })!;
-        p.WaitForExit();
-        return p.ExitCode == 0;
-    }
+    private static bool DetectVirtSays(string[] args) => Programs.ExitCode("/usr/bin/systemd-detect-virt", [.. args, "--quiet"]) == 0;
 }

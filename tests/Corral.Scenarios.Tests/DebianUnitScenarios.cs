@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -80,7 +79,7 @@ public sealed class DebianUnitScenarios : Scenario
         // This machine's hard NOFILE limit is below the unit's 65535: the closest value, said as a warning.
         Assert.Contains("LimitNOFILE=65535:65535 cannot be granted", start.Stderr);
         Assert.Equal("+PONG\r\n", Talk(6379, "PING\r\n", "\r\n"));
-        var cli = Run("/usr/bin/redis-cli", "-p", "6379", "ping");
+        var cli = Programs.Output("/usr/bin/redis-cli", "-p", "6379", "ping");
         Assert.Equal("PONG", cli);
         Assert.True(Directory.Exists("/run/redis"), "RuntimeDirectory=redis");
         // The sandbox the packagers asked for is not there yet (issue #19): status says so.
@@ -187,14 +186,6 @@ public sealed class DebianUnitScenarios : Scenario
     protected override void Cleanup()
     {
         if (_cronJob is not null) File.Delete(_cronJob);
-    }
-
-    private static string Run(string program, params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string output = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return output;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -99,13 +98,7 @@ public sealed class DirectoryScenarios : Scenario
         Assert.Contains("symbolic link", F.Cli("status", "planted").Stdout);
     }
 
-    private static string Stat(string path)
-    {
-        using var p = Process.Start(new ProcessStartInfo("/usr/bin/stat", ["-c", "%U %G %a", path]) { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string output = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return output;
-    }
+    private static string Stat(string path) => Programs.Output("/usr/bin/stat", "-c", "%U %G %a", path);
 
     protected override void Cleanup()
     {

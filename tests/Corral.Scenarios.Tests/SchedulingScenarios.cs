@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -17,13 +16,7 @@ public sealed class SchedulingScenarios : Scenario
         return text[(text.LastIndexOf(')') + 2)..].Split(' ');
     }
 
-    private static string Ionice(int pid)
-    {
-        using var p = Process.Start(new ProcessStartInfo("/usr/bin/ionice", ["-p", pid.ToString()]) { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string output = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return output;
-    }
+    private static string Ionice(int pid) => Programs.Output("/usr/bin/ionice", "-p", pid.ToString());
 
     [Fact]
     public void Nice_the_batch_policy_and_the_idle_io_class_are_what_the_process_runs_with()
