@@ -87,6 +87,7 @@ public sealed class ConditionScenarios : Scenario
         File.WriteAllText(answer, "255");
         Assert.NotEqual(0, F.Cli("start", "checked").ExitCode);
         Assert.Equal(("failed", "exit-code"), (F.Prop("checked", "ActiveState"), F.Prop("checked", "Result")));
+        Assert.Contains("     Active: failed (Result: exit-code) since ", F.Cli("status", "checked").Stdout);
 
         File.WriteAllText(answer, "0");
         Assert.Equal(0, F.Cli("start", "checked").ExitCode);

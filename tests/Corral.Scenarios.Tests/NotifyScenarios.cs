@@ -150,7 +150,9 @@ public sealed class NotifyScenarios : Scenario
         Assert.Contains("NotifyAccess=main, and it is not the main process", F.Cli("status", "n7").Stdout);
 
         Assert.Equal(0, F.Cli("stop", "n7").ExitCode);
-        await start.WaitAsync(TimeSpan.FromSeconds(60)); // its start job ended with the stop
+        var canceled = await start.WaitAsync(TimeSpan.FromSeconds(60)); // its start job ended with the stop, as canceled
+        Assert.NotEqual(0, canceled.ExitCode);
+        Assert.Contains("Job for n7.service canceled: a stop was asked for before it had started", canceled.Stderr);
         Assert.Empty(Survivors.Alive(F.PidsDir));
     }
 

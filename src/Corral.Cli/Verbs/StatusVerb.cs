@@ -88,7 +88,8 @@ internal static class StatusVerb
         string frozen = s.FreezerState == "running" ? "" : $" ({s.FreezerState})";
         Console.WriteLine(s.LoadState == "error" && s.ActiveState is "inactive" or "failed"
             ? $"     Active: error: the unit file did not load; fix it and run corral daemon-reload"
-            : $"     Active: {s.ActiveState} ({s.SubState}){frozen}{result}{since}");
+            // A failed unit's sub-state is "failed" too: said once, as systemctl says it.
+            : $"     Active: {s.ActiveState}{(s.ActiveState == "failed" ? "" : $" ({s.SubState})")}{frozen}{result}{since}");
         if (s.MainPid > 0)
             Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");
         else if (s.ExecMainPid > 0 && s.ExecMainText is not null)

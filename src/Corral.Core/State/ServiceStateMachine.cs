@@ -139,6 +139,9 @@ public sealed partial class ServiceStateMachine
     private int _index;
     private TimeSpan? _stopTimeoutOverride;
     private bool _stopRequested;
+
+    /// <summary>A stop was asked for during the current (or last) run: a start job still waiting then was canceled by it.</summary>
+    public bool StopRequested => _stopRequested;
     // Monotonic ms of the starts within StartLimitIntervalSec=, oldest first.
     private readonly Queue<long> _startTimes = new();
 

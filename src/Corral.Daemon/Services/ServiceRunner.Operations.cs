@@ -76,6 +76,9 @@ internal sealed partial class ServiceRunner
         // As systemctl: the job of a simple, exec or forking service is done once it runs; if it died
         // right after, status and why tell, not start. A oneshot's job is its command's success.
         if (_fsm.ReachedRunning && Unit.Type != Core.Units.ServiceType.Oneshot) return WithWarnings(JobResult.Done);
+        // A stop asked for before the start was done cancels the start job, as systemctl says ("canceled", exit 1).
+        if (_fsm.StopRequested && !_fsm.ReachedRunning && _fsm.Result == ServiceResult.Success)
+            return JobResult.Fail($"Job for {Unit.Name} canceled: a stop was asked for before it had started.");
         // ExecCondition= said no: the start was skipped, which is no failure (as systemctl start, which succeeds).
         if (_fsm.Result == ServiceResult.ExecCondition && _fsm.State == ServiceState.Dead)
             return JobResult.Done with { Warnings = [$"{Unit.Name}: start skipped: {_fsm.UnmetCondition}"] };
