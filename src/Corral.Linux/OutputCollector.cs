@@ -14,6 +14,8 @@ public sealed unsafe class OutputCollector : IDisposable
     private readonly ConcurrentDictionary<int, (IOutputSink Sink, bool IsStderr)> _readers = new();
     private readonly Thread _thread;
     private volatile bool _disposed;
+    // Asked for by DrainAsync, answered by the output thread when the wake-up descriptor fires.
+    private readonly ConcurrentQueue<(OutputPipes Pipes, TaskCompletionSource Done)> _drains = new();
 
     public OutputCollector()
     {
@@ -94,9 +96,41 @@ public sealed unsafe class OutputCollector : IDisposable
             for (int i = 0; i < n; i++)
             {
                 int fd = (int)events[i].Data;
-                if (fd == _wakeFd) continue;
+                if (fd == _wakeFd)
+                {
+                    ulong count;
+                    Interop.Read(_wakeFd, (byte*)&count, 8);
+                    DrainAsked();
+                    continue;
+                }
                 if (_readers.TryGetValue(fd, out var r)) ReadOnce(fd, r.Sink, r.IsStderr, buf);
             }
+        }
+    }
+
+    /// <summary>
+    /// Once the task completes, everything a service wrote to its pipes before the call has been handed
+    /// to its sink: the output thread reads what is left in them, in order with what it read before.
+    /// For the end of a run, when its processes are gone and all they wrote is in the pipes: its last
+    /// line without a newline can then be written (the run's end may come before the thread's read).
+    /// </summary>
+    public Task DrainAsync(OutputPipes pipes)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _drains.Enqueue((pipes, done));
+        ulong one = 1;
+        Interop.Write(_wakeFd, (byte*)&one, 8);
+        if (_disposed) DrainAsked(); // no thread to do it any more
+        return done.Task;
+    }
+
+    private void DrainAsked()
+    {
+        while (_drains.TryDequeue(out var d))
+        {
+            foreach (int fd in new[] { d.Pipes.StdoutRead, d.Pipes.StderrRead })
+                if (!_disposed && _readers.TryGetValue(fd, out var r)) Drain(fd, r.Sink, r.IsStderr);
+            d.Done.TrySetResult();
         }
     }
 

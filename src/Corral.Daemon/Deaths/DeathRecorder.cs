@@ -83,6 +83,16 @@ internal sealed class DeathRecorder : IDisposable
     /// <summary>The unit's OOM counter when its first process was spawned (the first one told counts).</summary>
     public void OomCounterAtStart(string unit, ulong kills) => Post(new OomBaseline(unit, kills));
 
+    // What each unit's memory cgroup held when its run ended, noted by the runner just before it
+    // removes the cgroup (a handoff, written there and read here: a dictionary safe for both).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MemoryAtDeath> _atRelease = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A run's end is about to remove the unit's cgroup: what it held, for a death this thread takes
+    /// in only afterwards (an OOM kill's limit and peak would otherwise read as unknown).
+    /// </summary>
+    public void MemoryAtRelease(string unit, ulong? oomKills, ulong? limit, ulong? peak) => _atRelease[unit] = new MemoryAtDeath(oomKills, limit, peak);
+
     /// <summary>A record written as it is (a process that ended while no daemon watched).</summary>
     public void Write(DeathRecord record) => Post(record);
 
@@ -154,7 +164,10 @@ internal sealed class DeathRecorder : IDisposable
                 if (d.Status == ExitStatus.Killed(Core.Signals.SignalNames.SigKill) && !memory.TryGetValue(d.Process.Unit, out m))
                 {
                     var cg = _cgroups.For(d.Process.Unit);
-                    memory[d.Process.Unit] = m = new MemoryAtDeath(_cgroups.OomKills(cg), _cgroups.MemoryLimit(cg), _cgroups.MemoryPeak(cg));
+                    m = new MemoryAtDeath(_cgroups.OomKills(cg), _cgroups.MemoryLimit(cg), _cgroups.MemoryPeak(cg));
+                    // The cgroup already removed by the run's end: what it held then.
+                    if (m is { Limit: null, Peak: null } && _atRelease.TryGetValue(d.Process.Unit, out var atRelease)) m = atRelease;
+                    memory[d.Process.Unit] = m;
                 }
                 _waiting.Add(new Waiting(d, m, m is not null && OomRose(d.Process.Unit, m)));
                 break;

@@ -104,6 +104,9 @@ internal sealed class ProcessTracker : IDisposable
     /// <summary>Posted before Corral sends a signal, so the death it causes is attributed to it.</summary>
     public void NoteCorralKill(string unit, CorralKill kill) => _recorder.CorralKilled(unit, kill);
 
+    /// <summary>A unit's cgroup is about to be removed at the end of its run: what its memory cgroup held (see DeathRecorder).</summary>
+    public void MemoryAtRelease(string unit, ulong? oomKills, ulong? limit, ulong? peak) => _recorder.MemoryAtRelease(unit, oomKills, limit, peak);
+
     /// <summary>The run that sent the signals is over; deaths more than a few seconds later are not Corral's.</summary>
     public void EndKillWindow(string unit, DateTimeOffset at) => _recorder.EndKillWindow(unit, at);
 

@@ -265,6 +265,10 @@ internal sealed partial class ServiceRunner
             Console.Error.WriteLine($"corral: {Unit.Name}: {failure}");
         }
         _log?.Flush(); // a last line without its newline
+        // The output thread may not have read the run's last bytes yet (its processes are gone, so
+        // they are all in the pipes): once it has, a last line without its newline is written too.
+        if (_pipes is { } pipes && _log is { } log)
+            _ = _ctx.Output.DrainAsync(pipes).ContinueWith(_ => log.Flush(), TaskScheduler.Default);
     }
 }
 

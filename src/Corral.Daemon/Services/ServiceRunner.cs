@@ -217,6 +217,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private void ReleaseCgroup()
     {
         if (_cgroup is null) return;
+        // The death recorder may take the run's last death in after this: it then reads these instead.
+        _ctx.Tracker.MemoryAtRelease(Unit.Name, _ctx.Cgroups.OomKills(_cgroup), _ctx.Cgroups.MemoryLimit(_cgroup), _ctx.Cgroups.MemoryPeak(_cgroup));
         if (_ctx.Cgroups.TryRemove(_cgroup))
         {
             _watch?.Dispose();
