@@ -32,7 +32,7 @@ internal static class ConditionCheck
             "Virtualization" => Virtualized(v),
             "KernelCommandLine" => KernelCommandLine(v),
             "Host" => string.Equals(v, Environment.MachineName, StringComparison.OrdinalIgnoreCase)
-                || string.Equals(v, ReadOrEmpty("/etc/machine-id").Trim(), StringComparison.OrdinalIgnoreCase),
+                || string.Equals(v, Machine.MachineId, StringComparison.OrdinalIgnoreCase),
             "Architecture" => v == Machine.Architecture,
             "User" => v is "root" or "0" or "@system",
             "Group" => v is "root" or "0",

@@ -22,9 +22,7 @@ internal static class ExecPreparation
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
-        UserEntry? user = null;
-        if (u.User is { } userName && !privileged)
-            user = users!.FindUser(userName) ?? throw new StartPreparationException($"User={userName}: no such user in /etc/passwd");
+        var (user, gid) = privileged || users is null ? (null, null) : Credentials(u, users);
 
         var env = BuildEnvironment(u, user, mainPid);
         if (notifySocket is not null && u.NotifyAccess != NotifyAccess.None) env["NOTIFY_SOCKET"] = notifySocket;
@@ -34,12 +32,9 @@ internal static class ExecPreparation
         string exe = Resolve(cmd.Path, u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath);
         var (stdin, stdout, stderr) = Stdio(u, pipes, files);
 
-        int? gid = null;
         List<int>? groups = null;
         if (!privileged)
         {
-            if (u.Group is { } g) gid = users!.FindGroup(g) ?? throw new StartPreparationException($"Group={g}: no such group in /etc/group");
-            else if (user is not null) gid = user.Gid;
             if (user is not null || u.SupplementaryGroups.Count > 0)
             {
                 groups = user is null ? [] : users!.MembershipsOf(user.Name).ToList();
@@ -83,6 +78,21 @@ internal static class ExecPreparation
             StdoutFd = stdout,
             StderrFd = stderr,
         };
+    }
+
+    /// <summary>
+    /// User= and Group= resolved: the user's entry, and the gid (Group=, else the user's own group).
+    /// Also what the service's directories are given to (ServiceDirectories). Throws naming the setting.
+    /// </summary>
+    public static (UserEntry? User, int? Gid) Credentials(ServiceUnit u, UserDatabase users)
+    {
+        UserEntry? user = u.User is { } name
+            ? users.FindUser(name) ?? throw new StartPreparationException($"User={name}: no such user in /etc/passwd")
+            : null;
+        int? gid = u.Group is { } g
+            ? users.FindGroup(g) ?? throw new StartPreparationException($"Group={g}: no such group in /etc/group")
+            : user?.Gid;
+        return (user, gid);
     }
 
     /// <summary>

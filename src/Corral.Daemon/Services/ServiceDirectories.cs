@@ -69,14 +69,7 @@ internal static class ServiceDirectories
     private static (int? Uid, int? Gid) Owner(ServiceUnit u)
     {
         if (u.User is null && u.Group is null) return (null, null);
-        var users = UserDatabase.Load();
-        int? uid = null, gid = null;
-        if (u.User is { } name)
-        {
-            var user = users.FindUser(name) ?? throw new StartPreparationException($"User={name}: no such user in /etc/passwd");
-            (uid, gid) = (user.Uid, user.Gid);
-        }
-        if (u.Group is { } g) gid = users.FindGroup(g) ?? throw new StartPreparationException($"Group={g}: no such group in /etc/group");
-        return (uid, gid);
+        var (user, gid) = ExecPreparation.Credentials(u, UserDatabase.Load());
+        return (user?.Uid, gid);
     }
 }
