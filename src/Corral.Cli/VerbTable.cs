@@ -8,7 +8,7 @@ internal static class VerbTable
 {
     public static readonly IReadOnlyList<VerbInfo> All =
     [
-        new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
+        new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--no-default-target] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
             "runs the supervisor in the foreground; --http serves the page, /metrics and the API over TCP"),
         new("list", "list [--json] [--no-legend]", "every unit: load, active and sub state, description"),
         new("list-units", "list-units [PATTERN...] [--state=STATE[,STATE]] [--all] [--json] [--no-legend]",
@@ -23,6 +23,15 @@ internal static class VerbTable
         new("stop", "stop UNIT... [--timeout SPAN] [--no-block]", "stops; returns when every process of the unit is gone", "stop"),
         new("restart", "restart UNIT... [--timeout SPAN]", "stop, then start", "restart"),
         new("reload", "reload UNIT...", "runs ExecReload=", "reload"),
+        new("isolate", "isolate TARGET", "starts the target and what it pulls in, stops every other unit (AllowIsolate=yes targets only)", "isolate"),
+        new("enable", "enable UNIT... [--now]", "links the units as their [Install] says, in Corral's state; --now also starts them", "enable"),
+        new("disable", "disable UNIT... [--now]", "removes the units' links; --now also stops them", "disable"),
+        new("reenable", "reenable UNIT... [--now]", "disable, then enable", "reenable"),
+        new("is-enabled", "is-enabled UNIT... [-q]", "enabled, disabled or static; exit 0 if one is enabled or static", "is-enabled"),
+        new("get-default", "get-default", "the target default.target names: what the daemon starts at its start", "get-default"),
+        new("set-default", "set-default TARGET", "makes default.target that target", "set-default"),
+        new("list-jobs", "list-jobs [--json] [--no-legend]", "the jobs in flight, and what each waits for", "list-jobs"),
+        new("list-dependencies", "list-dependencies [UNIT] [--reverse] [--all] [--json]", "the tree of units UNIT pulls in (--reverse: that pull it in)", "list-dependencies"),
         new("kill", "kill UNIT... [-s SIGNAL] [--kill-whom=main|control|all]", "a signal to the main, control or every process, once each", "kill"),
         new("freeze", "freeze UNIT...", "stops every process of the unit at once with the cgroup freezer", "freeze"),
         new("thaw", "thaw UNIT...", "lets a frozen unit run again", "thaw"),

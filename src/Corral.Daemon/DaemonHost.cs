@@ -65,6 +65,8 @@ public static class DaemonHost
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
             { NotifySocketPath = NotifySocketOf(options) };
         using var manager = new Manager(options, ctx);
+        var jobs = new Jobs.JobEngine(manager);
+        ctx.Changes.Changed += jobs.OnUnitChanged;
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
         var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
         using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram);
@@ -82,7 +84,7 @@ public static class DaemonHost
         var history = http is null ? null : new Monitoring.UsageHistory();
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
             { Heartbeat = ctx.Runs.Beat, Sampler = history is null ? null : history.MaybeSample };
-        var routes = new ApiRoutes(manager, store, monitor, options.LogDir) { History = history, Oom = new Monitoring.OomCandidates(cgroups) };
+        var routes = new ApiRoutes(manager, jobs, store, monitor, options.LogDir) { History = history, Oom = new Monitoring.OomCandidates(cgroups) };
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
         server.Start();
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
@@ -91,14 +93,28 @@ public static class DaemonHost
         if (http is not null)
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");
 
+        if (options.StartDefaultTarget) Boot(jobs);
+
         stop.Task.Wait();
         http?.Dispose(); // the page and the metrics go first: nothing to show while everything stops
-        return Shutdown(manager, server, cgroups);
+        return Shutdown(manager, jobs, server, cgroups);
     }
 
-    private static int Shutdown(Manager manager, ControlServer server, ICgroupManager cgroups)
+    /// <summary>
+    /// As a boot: default.target starts, and with it every enabled unit, in dependency order. The
+    /// socket already answers meanwhile (list-jobs shows the boot's progress); what fails is said here.
+    /// </summary>
+    private static void Boot(Jobs.JobEngine jobs) => _ = Task.Run(async () =>
+    {
+        var r = await jobs.StartAsync(UnitCatalog.Default);
+        Console.Error.WriteLine(r.Ok ? "corral: default.target reached" : $"corral: default.target: {r.Error}");
+    });
+
+    private static int Shutdown(Manager manager, Jobs.JobEngine jobs, ControlServer server, ICgroupManager cgroups)
     {
         Console.Error.WriteLine("corral: stopping all services");
+        // In reverse dependency order first; then whatever is left (a restart that began meanwhile), all at once.
+        jobs.StopEverythingAsync().Wait();
         manager.StopAllAsync().Wait();
         server.Dispose();
         manager.Dispose(); // the pipe holders go with their runners

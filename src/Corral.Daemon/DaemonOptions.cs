@@ -16,6 +16,8 @@ public sealed record DaemonOptions
     public required string ExecutorPath { get; init; }
     /// <summary>Signal tracing through tracefs, for the senders of fatal signals; --no-tracing turns it off.</summary>
     public bool Tracing { get; init; } = true;
+    /// <summary>At start, start default.target and so every enabled unit, as a boot does; --no-default-target starts nothing.</summary>
+    public bool StartDefaultTarget { get; init; } = true;
     /// <summary>How many death records to keep (the oldest go first).</summary>
     public int EventRetention { get; init; } = 100_000;
     /// <summary>How often the health monitor looks at zombies, escapees, the process table and lost events.</summary>

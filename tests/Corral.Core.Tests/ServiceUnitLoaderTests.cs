@@ -142,8 +142,9 @@ public sealed class ServiceUnitLoaderTests
              "/etc/corral/units/web.service:7: warning: unknown section [Frobnicate], ignored",
              "/etc/corral/units/web.service:12: warning: unknown key KillEscapees= in [X-Corral], ignored"],
             r.Diagnostics.Select(d => d.ToString()));
-        // After= is systemd's, known and not enforced yet (issue #14, item 8): said apart, not as unknown.
-        Assert.Equal("/etc/corral/units/web.service:2: not enforced: After= (dependencies and ordering, issue #15)", Assert.Single(r.NotEnforced).ToString());
+        // After= is acted on (issue #15): neither unknown nor "not enforced".
+        Assert.Empty(r.NotEnforced);
+        Assert.Equal(["network.target"], r.Unit.Dependencies.Of(DependencyKind.After));
     }
 
     [Fact]

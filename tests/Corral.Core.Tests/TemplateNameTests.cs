@@ -20,7 +20,7 @@ public sealed class TemplateNameTests
     [InlineData("web@a b.service", "the character ' '")]
     [InlineData("web@a\nb.service", "U+000A")]
     [InlineData(".service", "no name before")]
-    [InlineData("web", "does not end in .service")]
+    [InlineData("web", "does not end in .service or another")]
     public void Names_that_cannot_be_a_units_say_why(string name, string why) => Assert.Contains(why, UnitNames.Invalid(name));
 
     [Fact]

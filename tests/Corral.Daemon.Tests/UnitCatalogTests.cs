@@ -58,7 +58,7 @@ public sealed class UnitCatalogTests : IDisposable
         var catalog = UnitCatalog.LoadAll(dirs);
 
         Assert.Equal(["app-worker@.service"], catalog.Templates.Keys);
-        Assert.Equal(["app-worker@red.service"], catalog.Units.Keys);
+        Assert.Equal(["app-worker@red.service"], catalog.Units.Keys.Where(Corral.Core.Units.UnitNames.IsService));
         Assert.Equal("/bin/own", catalog.Units["app-worker@red.service"].Unit!.ExecStart[0].Path);
         var blue = UnitCatalog.LoadInstance(dirs, template, "app-worker@blue.service");
         var u = blue.Unit!;
@@ -71,4 +71,24 @@ public sealed class UnitCatalogTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void Wants_directories_add_to_a_units_Wants_aliases_name_their_unit_and_multi_user_target_is_provided()
+    {
+        Write("lib/web.service", "[Service]\nExecStart=/bin/a\n");
+        Write("lib/app.target", "[Unit]\nDescription=app\nWants=web.service\n");
+        Write("lib/db.service", "[Service]\nExecStart=/bin/b\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "state/app.target.wants"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "state/app.target.wants/db.service"), Path.Combine(_dir, "lib/db.service"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "state/database.service"), Path.Combine(_dir, "lib/db.service"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "state/default.target"), Path.Combine(_dir, "lib/app.target"));
+
+        var catalog = UnitCatalog.LoadAll([Path.Combine(_dir, "lib")], Path.Combine(_dir, "state"));
+
+        Assert.Equal(["web.service", "db.service"], catalog.Units["app.target"].Target!.Dependencies.Of(Corral.Core.Units.DependencyKind.Wants));
+        Assert.Equal("db.service", catalog.Aliases["database.service"]);
+        Assert.Equal("app.target", catalog.Aliases["default.target"]);
+        Assert.Null(catalog.Units["multi-user.target"].Target!.FilePath is { Length: > 0 } ? "a file" : null);
+        Assert.False(catalog.Units.ContainsKey("database.service"));
+    }
 }

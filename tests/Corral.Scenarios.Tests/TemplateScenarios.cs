@@ -68,7 +68,7 @@ public sealed class TemplateScenarios : Scenario
         var status = F.Cli("status", "worker@idle");
         Assert.Equal(3, status.ExitCode); // inactive, as systemctl status says
         Assert.Contains("worker@idle.service - worker idle", status.Stdout);
-        Assert.Contains($"Loaded: loaded ({Path.Combine(F.UnitDir, "worker@.service")})", status.Stdout);
+        Assert.Contains($"Loaded: loaded ({Path.Combine(F.UnitDir, "worker@.service")}", status.Stdout);
         Assert.Equal("inactive", F.Prop("worker@idle", "ActiveState"));
         Assert.DoesNotContain("worker@idle", F.Cli("list", "--all").Stdout);
     }

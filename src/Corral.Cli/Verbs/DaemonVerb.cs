@@ -10,7 +10,7 @@ internal static class DaemonVerb
             new Dictionary<string, string> { ["--units"] = "--units", ["--socket"] = "--socket", ["--socket-group"] = "--socket-group", ["--state-dir"] = "--state-dir", ["--log-dir"] = "--log-dir", ["--cgroup-root"] = "--cgroup-root", ["--cgroup-layout"] = "--cgroup-layout", ["--executor"] = "--executor", ["--event-retention"] = "--event-retention",
                 ["--monitor-interval"] = "--monitor-interval", ["--pid-pressure"] = "--pid-pressure", ["--proc-events-buffer"] = "--proc-events-buffer",
                 ["--http"] = "--http", ["--http-token-file"] = "--http-token-file", ["--http-host"] = "--http-host" },
-            new HashSet<string> { "--no-tracing" });
+            new HashSet<string> { "--no-tracing", "--no-default-target" });
         if (a.Positional.Count > 0) throw new CliError($"daemon: unexpected argument '{a.Positional[0]}'");
         string executor = a.Get("--executor") ?? Environment.GetEnvironmentVariable("CORRAL_EXECUTOR") ?? Path.Combine(AppContext.BaseDirectory, "corral-exec");
         if (!File.Exists(executor))
@@ -61,6 +61,7 @@ internal static class DaemonVerb
             CgroupUnifiedOnly = layoutChoice == "unified",
             ExecutorPath = Path.GetFullPath(executor),
             Tracing = !a.Has("--no-tracing"),
+            StartDefaultTarget = !a.Has("--no-default-target"),
             EventRetention = retention,
             MonitorInterval = interval,
             PidPressureShare = pressure,

@@ -15,6 +15,8 @@ internal static class JobVerb
         if (verb == "stop") flags.Add("--no-block");
         var a = new CliArgs(verb, rest, valued, flags);
         if (a.Positional.Count == 0) throw new CliError($"{verb}: name at least one unit");
+        if (verb == "isolate" && a.Positional.Count != 1) throw new CliError("isolate: name one target");
+
 
         string query = "";
         if (a.Get("--timeout") is { } t)
@@ -25,7 +27,8 @@ internal static class JobVerb
         }
         if (a.Has("--no-block")) query += (query.Length == 0 ? "?" : "&") + "no-block=1";
 
-        return client.PostEach(a.Positional.Select(u => $"/v1/units/{ApiClient.Unit(u)}/{verb}{query}").ToList(), VerbKind.Job, (i, body) =>
+        var names = verb == "isolate" ? [EnableVerb.Target(a.Positional[0])] : a.Positional;
+        return client.PostEach(names.Select(u => $"/v1/units/{ApiClient.Unit(u)}/{verb}{query}").ToList(), VerbKind.Job, (i, body) =>
         {
             string unit = a.Positional[i];
             var r = JsonSerializer.Deserialize(body, ApiJson.Default.JobResponse)!;

@@ -14,14 +14,16 @@ internal static class ListVerb
     {
         var a = new CliArgs(verb, rest, new Dictionary<string, string> { ["--state"] = "--state", ["-t"] = "--type", ["--type"] = "--type" },
             new HashSet<string> { "--json", "--all", "-a" });
-        foreach (var t in a.GetAll("--type"))
-            if (t.Split(',').Any(x => x != "service"))
-                throw new CliError($"{verb}: --type '{t}': corral has service units only");
+        var types = a.GetAll("--type").SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in types)
+            if (t is not ("service" or "target"))
+                throw new CliError($"{verb}: --type '{t}': corral has service and target units only");
         var states = a.GetAll("--state").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
         bool all = a.Has("--all") || a.Has("-a") || states.Count > 0 || a.Positional.Count > 0;
         var list = client.Get("/v1/units", ApiJson.Default.UnitList);
         var units = list.Units.Where(u =>
             (all || Listed(u))
+            && (types.Count == 0 || types.Contains(u.Name[(u.Name.LastIndexOf('.') + 1)..]))
             && (states.Count == 0 || states.Contains(u.LoadState) || states.Contains(u.ActiveState) || states.Contains(u.SubState))
             && (a.Positional.Count == 0 || a.Positional.Any(p => Glob.Matches(PatternOf(p), u.Name)))).ToList();
         if (a.Has("--json"))

@@ -68,7 +68,8 @@ internal static class StatusVerb
     {
         Console.WriteLine($"{Dot(s)} {s.Name}{(s.Description.Length > 0 ? " - " + s.Description : "")}");
         // The error names its file and line already ("/u/web.service:3: …"): the path is not said twice.
-        string loaded = s.LoadState != "error" ? $"{s.LoadState} ({s.FragmentPath})"
+        string file = s.FragmentPath is { Length: > 0 } f ? f + (s.UnitFileState is { } ufs ? $"; {ufs}" : "") : "built into Corral";
+        string loaded = s.LoadState != "error" ? $"{s.LoadState} ({file})"
             : s.LoadError is { } le && s.FragmentPath is { } fp && le.StartsWith(fp, StringComparison.Ordinal) ? $"error ({le})"
             : $"error ({s.FragmentPath}; {s.LoadError})";
         Console.WriteLine($"     Loaded: {loaded}");
@@ -90,6 +91,7 @@ internal static class StatusVerb
             ? $"     Active: error: the unit file did not load; fix it and run corral daemon-reload"
             // A failed unit's sub-state is "failed" too: said once, as systemctl says it.
             : $"     Active: {s.ActiveState}{(s.ActiveState == "failed" ? "" : $" ({s.SubState})")}{frozen}{result}{since}");
+        if (s.Job is not null) Console.WriteLine($"        Job: {s.Job}");
         if (s.MainPid > 0)
             Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");
         else if (s.ExecMainPid > 0 && s.ExecMainText is not null)

@@ -15,7 +15,7 @@ public sealed record NotEnforcedDirective(string File, int Line, string Section,
 public static class NotEnforcedDirectives
 {
     public const string Sandboxing = "sandboxing, issue #19";
-    public const string Dependencies = "dependencies and ordering, issue #15";
+    public const string Dependencies = "dependencies";
     public const string Resources = "resource control";
     public const string Scheduling = "scheduling";
     public const string Logging = "logging";
@@ -33,10 +33,8 @@ public static class NotEnforcedDirectives
         {
             foreach (var k in keys) d[(section, k)] = category;
         }
-        Add("Unit", Dependencies, "After", "Before", "Wants", "Requires", "Requisite", "BindsTo", "PartOf", "Upholds", "Conflicts",
-            "OnFailure", "OnSuccess", "PropagatesReloadTo", "ReloadPropagatedFrom", "PropagatesStopTo", "StopPropagatedFrom", "JoinsNamespaceOf",
-            "DefaultDependencies", "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "AllowIsolate",
-            "IgnoreOnIsolate", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
+        Add("Unit", Dependencies, "PropagatesReloadTo", "ReloadPropagatedFrom", "PropagatesStopTo", "StopPropagatedFrom", "JoinsNamespaceOf",
+            "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
         Add("Service", Sandboxing, "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateIPC",

@@ -13,6 +13,12 @@ public sealed record ServiceUnit
     /// <summary>The drop-ins applied on top of <see cref="FilePath"/>, in order.</summary>
     public IReadOnlyList<string> DropInPaths { get; init; } = [];
     public string Description { get; init; } = "";
+    /// <summary>[Unit] Wants=, Requires=, After= …, with what the .wants/ and .requires/ directories add.</summary>
+    public UnitDependencies Dependencies { get; init; } = UnitDependencies.None;
+    /// <summary>[Install]: what enable links the unit into.</summary>
+    public UnitInstall Install { get; init; } = UnitInstall.None;
+    /// <summary>IgnoreOnIsolate=: isolate leaves it running.</summary>
+    public bool IgnoreOnIsolate { get; init; }
     /// <summary>[Unit] Condition*=: all unmet skips a start (the unit stays inactive); in order as written.</summary>
     public IReadOnlyList<UnitCondition> Conditions { get; init; } = [];
     /// <summary>[Unit] Assert*=: one unmet fails the start job (the unit is left as it was).</summary>

@@ -52,6 +52,33 @@ public static partial class ServiceUnitLoader
         public long LogMaxBytes = 10 << 20;
         public int LogBackups = 5;
         public Zombies.ZombieAction ZombieAction;
+        public readonly Dictionary<DependencyKind, List<string>> Dependencies = [];
+        public bool DefaultDependencies = true, AllowIsolate, IgnoreOnIsolate;
+        public readonly List<string> WantedBy = [], RequiredBy = [], UpheldBy = [], Alias = [], Also = [];
+        public string? DefaultInstance;
+
+        private UnitDependencies BuildDependencies() =>
+            new(Dependencies.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value.Distinct(StringComparer.Ordinal)]))
+            { DefaultDependencies = DefaultDependencies };
+
+        private UnitInstall BuildInstall() => new()
+        {
+            WantedBy = [.. WantedBy.Distinct()], RequiredBy = [.. RequiredBy.Distinct()], UpheldBy = [.. UpheldBy.Distinct()],
+            Alias = [.. Alias.Distinct()], Also = [.. Also.Distinct()], DefaultInstance = DefaultInstance,
+        };
+
+        public TargetUnit BuildTarget() => new()
+        {
+            Name = name,
+            FilePath = filePath,
+            Description = Description,
+            Dependencies = BuildDependencies(),
+            Install = BuildInstall(),
+            Conditions = [.. Conditions],
+            Asserts = [.. Asserts],
+            AllowIsolate = AllowIsolate,
+            IgnoreOnIsolate = IgnoreOnIsolate,
+        };
 
         public ServiceUnit Build(List<Diagnostic> diagnostics)
         {
@@ -75,6 +102,9 @@ public static partial class ServiceUnitLoader
                 Name = name,
                 FilePath = filePath,
                 Description = Description,
+                Dependencies = BuildDependencies(),
+                Install = BuildInstall(),
+                IgnoreOnIsolate = IgnoreOnIsolate,
                 Conditions = [.. Conditions],
                 Asserts = [.. Asserts],
                 Type = type,

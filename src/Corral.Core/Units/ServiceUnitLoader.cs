@@ -23,16 +23,27 @@ public static partial class ServiceUnitLoader
     {
         string name = unitName ?? Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
-        if (!UnitNames.IsService(name))
-            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service"));
+        bool isTarget = UnitNames.IsTarget(name);
+        if (!UnitNames.IsService(name) && !isTarget)
+            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service or .target"));
 
         var sources = new List<(string Path, string Text)> { (filePath, text) };
         sources.AddRange(dropIns ?? []);
         var b = new Builder(name, filePath);
         var notEnforced = new List<NotEnforcedDirective>();
         foreach (var (path, source) in sources)
-            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics, notEnforced);
+            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics, notEnforced, isTarget);
 
+        if (isTarget)
+        {
+            var target = b.BuildTarget() with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] };
+            return new UnitLoadResult(name, filePath, null, diagnostics)
+            {
+                Target = diagnostics.Any(d => d.Severity == Severity.Error) ? null : target,
+                DropInPaths = target.DropInPaths,
+                NotEnforced = notEnforced,
+            };
+        }
         ServiceUnit? unit = null;
         try
         {
@@ -53,7 +64,7 @@ public static partial class ServiceUnitLoader
         };
     }
 
-    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics, List<NotEnforcedDirective> notEnforced)
+    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics, List<NotEnforcedDirective> notEnforced, bool isTarget)
     {
         var warnedSections = new HashSet<string>();
         foreach (var e in entries)
@@ -61,14 +72,13 @@ public static partial class ServiceUnitLoader
             // systemd skips X- sections, so Corral's own settings there leave the unit valid for systemd.
             if (e.Section.StartsWith("X-", StringComparison.Ordinal) && e.Section != "X-Corral")
                 continue;
-            if (e.Section is not ("Unit" or "Service" or "Install" or "X-Corral"))
+            // A target has no processes: [Unit] and [Install] only.
+            if (isTarget ? e.Section is not ("Unit" or "Install") : e.Section is not ("Unit" or "Service" or "Install" or "X-Corral"))
             {
                 if (warnedSections.Add(e.Section))
-                    diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}], ignored"));
+                    diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}]{(isTarget ? " in a target" : "")}, ignored"));
                 continue;
             }
-            if (e.Section == "Install")
-                continue; // enablement comes with dependencies (issue #15); read, never called unknown
             if (!Directives.TryGetValue((e.Section, e.Key), out var apply))
             {
                 // A systemd directive Corral does not act on yet: the service runs without it, and says so.

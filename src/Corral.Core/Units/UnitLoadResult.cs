@@ -9,6 +9,17 @@ public sealed record UnitLoadResult(string Name, string FilePath, ServiceUnit? U
     /// <summary>systemd directives the files set that Corral reads and does not enforce yet, where each is.</summary>
     public IReadOnlyList<NotEnforcedDirective> NotEnforced { get; init; } = [];
 
+    /// <summary>The target, when the file is a NAME.target without errors (<see cref="Unit"/> is then null).</summary>
+    public TargetUnit? Target { get; init; }
+
+    /// <summary>Loaded without error, as a service or a target.</summary>
+    public bool Loaded => Unit is not null || Target is not null;
+
+    /// <summary>What the unit says about others (none when it did not load).</summary>
+    public UnitDependencies Dependencies => Unit?.Dependencies ?? Target?.Dependencies ?? UnitDependencies.None;
+
+    public UnitInstall Install => Unit?.Install ?? Target?.Install ?? UnitInstall.None;
+
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 
     /// <summary>"FILE:LINE: MESSAGE" of the first error (the word "error" is left to the sentence around it).</summary>

@@ -11,14 +11,30 @@ namespace Corral.Core.Units;
 public static class UnitNames
 {
     public const string ServiceSuffix = ".service";
+    public const string TargetSuffix = ".target";
+
+    /// <summary>
+    /// Every unit type systemd names, so a dependency on "syslog.socket" or "local-fs.target" is read
+    /// as a unit's name and not as a service "syslog.socket.service". Corral runs services and targets.
+    /// </summary>
+    public static readonly IReadOnlyList<string> TypeSuffixes =
+        [ServiceSuffix, TargetSuffix, ".socket", ".timer", ".mount", ".automount", ".path", ".slice", ".scope", ".device", ".swap"];
+
+    /// <summary>A name with any unit type's suffix.</summary>
+    public static bool HasTypeSuffix(string name) => TypeSuffixes.Any(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
+
+    /// <summary>A unit Corral can load and run: a service or a target.</summary>
+    public static bool IsLoadable(string name) => IsService(name) || IsTarget(name);
+
+    public static bool IsTarget(string name) => name.EndsWith(TargetSuffix, StringComparison.Ordinal);
 
     /// <summary>systemd's limit: a unit name, suffix included, is shorter than 256 bytes.</summary>
     public const int MaxLength = 255;
 
     public static bool IsService(string name) => name.EndsWith(ServiceSuffix, StringComparison.Ordinal);
 
-    /// <summary>"web" → "web.service"; a full name is left as it is.</summary>
-    public static string Normalize(string name) => IsService(name) ? name : name + ServiceSuffix;
+    /// <summary>"web" → "web.service"; a name with a unit type's suffix ("multi-user.target") is left as it is, as systemctl does.</summary>
+    public static string Normalize(string name) => HasTypeSuffix(name) ? name : name + ServiceSuffix;
 
     /// <summary>"web.service" → "web".</summary>
     public static string Short(string name) => IsService(name) ? name[..^ServiceSuffix.Length] : name;
@@ -31,10 +47,11 @@ public static class UnitNames
     /// </summary>
     public static string? Invalid(string name)
     {
-        if (!IsService(name)) return $"'{name}' does not end in {ServiceSuffix}";
+        string? suffix = TypeSuffixes.FirstOrDefault(s => name.EndsWith(s, StringComparison.Ordinal));
+        if (suffix is null) return $"'{Shorten(name)}' does not end in {ServiceSuffix} or another unit type's suffix ({string.Join(", ", TypeSuffixes)})";
         if (Encoding.UTF8.GetByteCount(name) > MaxLength) return $"'{Shorten(name)}' is longer than {MaxLength} bytes";
-        string stem = Short(name);
-        if (stem.Length == 0) return $"'{name}' has no name before {ServiceSuffix}";
+        string stem = name[..^suffix.Length];
+        if (stem.Length == 0) return $"'{name}' has no name before {suffix}";
         int at = stem.IndexOf('@');
         if (at == 0) return $"'{name}' has nothing before its '@'";
         if (at >= 0 && stem.IndexOf('@', at + 1) >= 0) return $"'{Shorten(name)}' has more than one '@'";

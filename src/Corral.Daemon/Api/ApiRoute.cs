@@ -5,6 +5,7 @@ internal enum ApiRouteKind
 {
     Units, Deaths, LatestDeaths, Notices, Unit, UnitLogs, UnitHistory, UnitProperties,
     ResetFailedAll, DaemonReload, UnitAction, OomCandidates,
+    Jobs, UnitDependencies, DefaultTarget, SetDefault,
 }
 
 /// <summary>
@@ -17,10 +18,10 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
 {
     /// <summary>The verbs of POST /v1/units/NAME/VERB.</summary>
     public static readonly IReadOnlySet<string> UnitVerbs = new HashSet<string>(StringComparer.Ordinal)
-        { "start", "stop", "restart", "reload", "kill", "reset-failed", "freeze", "thaw" };
+        { "start", "stop", "restart", "reload", "kill", "reset-failed", "freeze", "thaw", "isolate", "enable", "disable", "reenable" };
 
     /// <summary>True for everything that changes something: it needs root on the socket and the token over HTTP.</summary>
-    public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload;
+    public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload or ApiRouteKind.SetDefault;
 
     /// <summary>
     /// A read of the whole machine, beyond Corral's own units (every process's command line, in
@@ -35,6 +36,7 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
         ApiRouteKind.UnitAction => Verb!,
         ApiRouteKind.ResetFailedAll => "reset-failed",
         ApiRouteKind.DaemonReload => "daemon-reload",
+        ApiRouteKind.SetDefault => "set-default",
         _ => "read",
     };
 
@@ -55,6 +57,10 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
             [_, "oom-candidates"] when read => new(ApiRouteKind.OomCandidates),
             [_, "reset-failed"] when post => new(ApiRouteKind.ResetFailedAll),
             [_, "daemon-reload"] when post => new(ApiRouteKind.DaemonReload),
+            [_, "jobs"] when read => new(ApiRouteKind.Jobs),
+            [_, "default-target"] when read => new(ApiRouteKind.DefaultTarget),
+            [_, "default-target", var name] when post => new(ApiRouteKind.SetDefault, name),
+            [_, "units", var name, "dependencies"] when read => new(ApiRouteKind.UnitDependencies, name),
             [_, "units", var name] when read => new(ApiRouteKind.Unit, name),
             [_, "units", var name, "logs"] when read => new(ApiRouteKind.UnitLogs, name),
             [_, "units", var name, "history"] when read => new(ApiRouteKind.UnitHistory, name),

@@ -10,7 +10,7 @@ using Corral.Daemon.Http;
 namespace Corral.Daemon.Api;
 
 /// <summary>Maps API paths to the manager. Every error is a JSON object with one clear message.</summary>
-internal sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
+internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.EventStore store, Monitoring.HealthMonitor monitor, string logDir)
 {
     /// <summary>Tasks and memory over the last hour; kept only while the HTTP endpoint is on.</summary>
     public Monitoring.UsageHistory? History { get; init; }
@@ -58,6 +58,20 @@ internal sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monito
                 Audit(req, route);
                 var diags = await manager.ReloadAsync();
                 return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
+            case ApiRouteKind.Jobs:
+                return Ok(JsonSerializer.Serialize(new JobList([.. jobs.Jobs]), ApiJson.Default.JobList));
+            case ApiRouteKind.DefaultTarget:
+                return Ok(JsonSerializer.Serialize(new DefaultTarget(manager.Resolve(UnitCatalog.Default)), ApiJson.Default.DefaultTarget));
+            case ApiRouteKind.SetDefault:
+                Audit(req, route);
+                return await SetDefault(route.Unit!);
+            case ApiRouteKind.UnitDependencies:
+            {
+                if (!manager.Knows(route.Unit!)) return UnitNotFound(route);
+                var tree = Jobs.DependencyTree.Build(manager.Graph(), manager.Resolve(route.Unit!), req.Query.ContainsKey("reverse"), req.Query.ContainsKey("all"),
+                    u => manager.Status(u, withProcesses: false)?.ActiveState ?? "inactive");
+                return Ok(JsonSerializer.Serialize(tree, ApiJson.Default.DependencyNode));
+            }
             case ApiRouteKind.Unit:
             {
                 var status = manager.Status(route.Unit!, withProcesses: req.Query.ContainsKey("processes"));
@@ -87,23 +101,115 @@ internal sealed class ApiRoutes(Manager manager, Deaths.EventStore store, Monito
 
     private async Task<byte[]> UnitAction(HttpRequest req, ApiRoute route)
     {
+        // Jobs of the engine: they take targets and units that are missing (a stop of a unit gone), and say why not themselves.
+        switch (route.Verb)
+        {
+            case "start" or "stop" or "restart" or "isolate":
+            {
+                // The unit asked for must exist (or be an instance a template makes, or run still): otherwise 404, as before any job.
+                if (!manager.TryGetRunner(route.Unit!, out _))
+                {
+                    var (load, why) = manager.LoadOf(route.Unit!);
+                    if (why is not null) return HttpRequest.Response(404, Error(why));
+                    if (load is { Loaded: false }) return HttpRequest.Response(404, Error($"unit {load.Name} failed to load: {load.FirstError}"));
+                }
+                Audit(req, route);
+                string unit = route.Unit!;
+                JobResult job = route.Verb switch
+                {
+                    "start" => await jobs.StartAsync(unit, req.CallerUid),
+                    "stop" => await jobs.StopAsync(unit, Timeout(req), req.Query.ContainsKey("no-block"), req.VerbFor("stop"), req.CallerUid),
+                    "restart" => await jobs.RestartAsync(unit, Timeout(req), req.CallerUid, req.VerbFor("restart")),
+                    _ => await jobs.IsolateAsync(unit, req.CallerUid),
+                };
+                return JobAnswer(job);
+            }
+            case "enable" or "disable" or "reenable":
+                Audit(req, route);
+                return await Enable(route.Verb!, route.Unit!);
+        }
         if (!manager.TryGetOrMakeRunner(route.Unit!, out var runner, out var error))
             return HttpRequest.Response(404, Error(error!));
         Audit(req, route);
         JobResult result = route.Verb switch
         {
-            "start" => await runner.StartAsync(req.CallerUid),
-            "stop" => await runner.StopAsync(Timeout(req), req.Query.ContainsKey("no-block"), req.VerbFor("stop"), req.CallerUid),
-            "restart" => await runner.RestartAsync(Timeout(req), req.CallerUid, req.VerbFor("restart")),
             "reload" => await runner.ReloadAsync(),
             "kill" => await Kill(runner, req),
             "freeze" => await runner.FreezeAsync(),
             "thaw" => await runner.ThawAsync(),
             _ => await runner.ResetFailedAsync(),
         };
-        var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped]) { Warnings = [.. result.Warnings] },
-            ApiJson.Default.JobResponse);
+        return JobAnswer(result);
+    }
+
+    private static byte[] JobAnswer(JobResult result, List<string>? changes = null)
+    {
+        var body = JsonSerializer.Serialize(new JobResponse(result.Ok, result.Error, [.. result.LeftOver], result.Signalled, [.. result.Escaped])
+            { Warnings = [.. result.Warnings], Changes = changes }, ApiJson.Default.JobResponse);
         return HttpRequest.Response(result.Ok ? 200 : 409, body);
+    }
+
+    /// <summary>
+    /// enable, disable, reenable: the links of the unit's [Install] (and of the units its Also= names)
+    /// in Corral's own directory, then a reload so that they count at once.
+    /// </summary>
+    private async Task<byte[]> Enable(string verb, string name)
+    {
+        var changes = new List<string>();
+        var warnings = new List<string>();
+        var todo = new Queue<string>([UnitNames.Normalize(name)]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            while (todo.TryDequeue(out var unit))
+            {
+                if (!seen.Add(unit)) continue;
+                var (load, error) = manager.LoadOf(unit);
+                // A template is enabled as its DefaultInstance=, as systemctl does.
+                if (load is not null && UnitNames.IsTemplate(unit) && load.Install.DefaultInstance is { } instance)
+                {
+                    unit = unit.Replace("@.", $"@{instance}.", StringComparison.Ordinal);
+                    (load, error) = manager.LoadOf(unit);
+                }
+                if (verb == "disable")
+                {
+                    changes.AddRange(Jobs.Enablement.Disable(manager.EnabledDir, unit, load is { HasErrors: false } ? load : null));
+                    foreach (var also in load?.Install.Also ?? []) todo.Enqueue(also);
+                    continue;
+                }
+                if (error is not null || load is null || load.HasErrors)
+                    return HttpRequest.Response(error is not null ? 404 : 409, Error($"Failed to enable unit: {error ?? $"unit {unit} failed to load: {load!.FirstError}"}"));
+                if (verb == "reenable") changes.AddRange(Jobs.Enablement.Disable(manager.EnabledDir, unit, load));
+                if (load.Install.IsEmpty)
+                    warnings.Add($"The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, or Alias= settings in the [Install] section). {unit} is not meant to be enabled; it starts when another unit pulls it in, or by hand.");
+                changes.AddRange(Jobs.Enablement.Enable(manager.EnabledDir, unit, load));
+                foreach (var also in load.Install.Also) todo.Enqueue(also);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            return HttpRequest.Response(409, Error(e.Message));
+        }
+        catch (Exception e) when (Core.FileErrors.Is(e))
+        {
+            return HttpRequest.Response(409, Error($"Failed to {verb} unit {name}: {e.Message}"));
+        }
+        await manager.ReloadAsync();
+        return JobAnswer(JobResult.Done with { Warnings = warnings }, changes);
+    }
+
+    private async Task<byte[]> SetDefault(string name)
+    {
+        string target = UnitNames.Normalize(name);
+        if (!UnitNames.IsTarget(target)) return HttpRequest.Response(409, Error($"set-default: {target} is not a target"));
+        if (target == UnitCatalog.Default) return HttpRequest.Response(409, Error("set-default: name the target default.target should be, not default.target itself"));
+        var (load, error) = manager.LoadOf(target);
+        if (load?.Target is null) return HttpRequest.Response(404, Error($"Unit {target} {error ?? manager.LoadError(target) ?? "not found"}."));
+        List<string> changes;
+        try { changes = Jobs.Enablement.SetDefault(manager.EnabledDir, target, load); }
+        catch (Exception e) when (Core.FileErrors.Is(e)) { return HttpRequest.Response(409, Error($"set-default: {e.Message}")); }
+        await manager.ReloadAsync();
+        return JobAnswer(JobResult.Done, changes);
     }
 
     /// <summary>An action over HTTP leaves a notice naming where it came from: the audit trail of the token's use.</summary>

@@ -15,9 +15,14 @@ internal static class UnitProperties
         static string Lim(ulong? v) => v?.ToString() ?? Infinity;
         static string Span(long? us) => us is null ? Infinity : TimeSpanParser.Format(Core.Text.Microseconds.Span(us.Value));
         static string Bool(bool b) => b ? "yes" : "no";
+        List<KeyValuePair<string, Func<string>>> deps = [.. Jobs.DependencyProperties.Names.Select(n =>
+            new KeyValuePair<string, Func<string>>(n, () => string.Join(' ', s.Dependencies.GetValueOrDefault(n) ?? [])))];
         return
         [
             new("Id", () => s.Name),
+            .. deps,
+            new("UnitFileState", () => s.UnitFileState ?? ""),
+            new("Job", () => s.Job ?? ""),
             new("Description", () => s.Description),
             new("LoadState", () => s.LoadState),
             new("ActiveState", () => s.ActiveState),

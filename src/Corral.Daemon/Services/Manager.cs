@@ -4,9 +4,12 @@ using Corral.Daemon.Wire;
 namespace Corral.Daemon.Services;
 
 /// <summary>Holds every unit: its last load result and, once loaded, its runner.</summary>
-internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisposable
+internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx) : IDisposable
 {
     private readonly object _gate = new();
+    // Alias → unit ("default.target" → "multi-user.target") and what .wants/ directories add, as last read.
+    private Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private Dictionary<string, Core.Units.UnitDependencies> _linked = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UnitLoadResult> _loads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceRunner> _runners = new(StringComparer.Ordinal);
 
@@ -21,13 +24,13 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     /// </summary>
     public async Task<List<string>> ReloadAsync()
     {
-        var catalog = UnitCatalog.LoadAll(options.UnitDirs);
+        var catalog = UnitCatalog.LoadAll(options.UnitDirs, EnabledDir);
         var loads = catalog.Units;
         List<string> instances;
         lock (_gate) instances = _runners.Keys.Where(n => !loads.ContainsKey(n)).ToList();
         foreach (var name in instances)
             if (UnitNames.TryInstance(name, out string template, out _) && catalog.Templates.TryGetValue(template, out var t))
-                loads[name] = UnitCatalog.LoadInstance(options.UnitDirs, t.FilePath, name);
+                loads[name] = WithLinks(UnitCatalog.LoadInstance(options.UnitDirs, t.FilePath, name), catalog.Linked);
         // Read before the lock: the warnings read unit files and the cgroup controllers.
         var messages = loads.Values.Concat(catalog.Templates.Values)
             .SelectMany(load => load.Diagnostics.Concat(LimitEnforcement.Warnings(load, ctx.Cgroups))).Select(d => d.ToString()).Distinct().ToList();
@@ -37,6 +40,9 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
         {
             _loads.Clear();
             _templates.Clear();
+            _aliases = catalog.Aliases;
+            _linked = catalog.Linked;
+            _graph = null;
             foreach (var (name, template) in catalog.Templates) _templates[name] = template;
             foreach (var (name, load) in loads)
             {
@@ -67,7 +73,7 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     /// <summary>The runner of a unit that has one (loaded, or an instance already made); never makes one.</summary>
     public bool TryGetRunner(string name, out ServiceRunner runner)
     {
-        name = UnitNames.Normalize(name);
+        name = Resolve(name);
         lock (_gate) return _runners.TryGetValue(name, out runner!);
     }
 
@@ -79,7 +85,7 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     /// </summary>
     public bool TryGetOrMakeRunner(string name, out ServiceRunner runner, out string? error)
     {
-        name = UnitNames.Normalize(name);
+        name = Resolve(name);
         if (TryGetRunner(name, out runner)) { error = null; return true; }
         var (load, why) = Find(name);
         if (why is not null || load?.Unit is null)
@@ -95,6 +101,7 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
                 runner = new ServiceRunner(load.Unit, ctx);
                 _runners[name] = runner;
                 _loads[name] = load;
+                _graph = null; // a new instance: its dependencies join the graph
             }
         }
         error = null;
@@ -119,13 +126,15 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
         }
         if (template is null) return (null, $"unit {name} not found");
         // Read outside the lock: the template's file and the instance's drop-ins.
-        return (UnitCatalog.LoadInstance(options.UnitDirs, template.FilePath, name), null);
+        Dictionary<string, UnitDependencies> linked;
+        lock (_gate) linked = _linked;
+        return (WithLinks(UnitCatalog.LoadInstance(options.UnitDirs, template.FilePath, name), linked), null);
     }
 
     /// <summary>Whether a unit of that name is loaded, running or can be made from a template (what Status would answer for), without taking its snapshot.</summary>
     public bool Knows(string name)
     {
-        name = UnitNames.Normalize(name);
+        name = Resolve(name);
         lock (_gate)
         {
             if (_runners.ContainsKey(name) || _loads.ContainsKey(name)) return true;
@@ -141,7 +150,7 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
     /// </summary>
     public UnitStatus? Status(string name, bool withProcesses)
     {
-        name = UnitNames.Normalize(name);
+        name = Resolve(name);
         ServiceRunner? runner;
         UnitLoadResult? load;
         lock (_gate)
@@ -149,9 +158,10 @@ internal sealed class Manager(DaemonOptions options, ServiceContext ctx) : IDisp
             _runners.TryGetValue(name, out runner);
             _loads.TryGetValue(name, out load);
         }
+        if (load?.Target is { } target) return TargetStatus(target, load);
         if (runner is not null)
         {
-            var s = runner.Snapshot(withProcesses);
+            var s = WithJob(runner.Snapshot(withProcesses));
             // A file edited into errors: the service keeps running on its last good definition, and says so.
             if (load is { Unit: null })
                 return s with { LoadState = "error", LoadError = $"{load.FirstError} (running on the definition loaded before)" };

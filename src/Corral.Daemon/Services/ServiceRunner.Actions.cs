@@ -124,7 +124,9 @@ internal sealed partial class ServiceRunner
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
         // What StandardInput=/StandardOutput= open is the child's once it is spawned: closed here after.
         using var files = new StdioFiles();
-        var req = ExecPreparation.Build(Unit, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files);
+        // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
+        var unit0 = _jobEnvironment.Count == 0 ? Unit : Unit with { Environment = [.. Unit.Environment, .. _jobEnvironment] };
+        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files);
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
         var h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
         foreach (var w in h.SpawnWarnings)

@@ -10,13 +10,19 @@ namespace Corral.Daemon.Services;
 /// </summary>
 internal sealed partial class ServiceRunner
 {
-    public async Task<JobResult> StartAsync(int? uid = null)
+    /// <param name="environment">Variables of this start job only ($MONITOR_* for an OnFailure= handler).</param>
+    public async Task<JobResult> StartAsync(int? uid = null, IReadOnlyList<KeyValuePair<string, string>>? environment = null)
     {
         var (refused, reached) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
             switch (_fsm.AdmitStart())
             {
-                case StartAdmission.AlreadyUnderWay: return (JobResult.Done, null);
+                // A start already under way (another job's, a restart's): this job ends when that one does,
+                // so what is ordered after the unit waits for it to run, not just to have begun.
+                case StartAdmission.AlreadyUnderWay:
+                    return ServiceStateNames.IsStarting(_fsm.State)
+                        ? (null, WaitFor(s => s is ServiceState.Running or ServiceState.Exited || ServiceStateNames.HasNoRun(s)))
+                        : (JobResult.Done, null);
                 case StartAdmission.Stopping: return (JobResult.Fail($"unit {Unit.Name} is stopping; start it again once stopped"), null);
             }
             if (CheckConditions() is { } skipped) return (skipped, null);
@@ -30,6 +36,7 @@ internal sealed partial class ServiceRunner
                 Publish();
                 return (JobResult.Fail($"cannot prepare {Unit.Name}: {e.Message}"), null);
             }
+            _jobEnvironment = environment ?? [];
             LastError = null;
             LeftOver = [];
             EscapedLeft = [];

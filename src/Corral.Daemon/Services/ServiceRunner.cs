@@ -39,6 +39,8 @@ internal sealed partial class ServiceRunner : IDisposable
     // The job behind the signals sent now, for the death records: its verb and who asked.
     private string _jobVerb = "stop";
     private int? _jobUid;
+    // Variables the last start job gave this run beyond the unit's ($MONITOR_* of an OnFailure= handler).
+    private IReadOnlyList<KeyValuePair<string, string>> _jobEnvironment = [];
     // The last start job's Condition*= or Assert*= that was not met (null: all were), and when it was tested.
     private string? _unmetCondition, _unmetAssert;
     private DateTimeOffset? _conditionAt;

@@ -19,4 +19,7 @@ namespace Corral.Daemon.Wire;
 [JsonSerializable(typeof(UsageHistoryList))]
 [JsonSerializable(typeof(AccessAnswer))]
 [JsonSerializable(typeof(OomCandidateList))]
+[JsonSerializable(typeof(JobList))]
+[JsonSerializable(typeof(DependencyNode))]
+[JsonSerializable(typeof(DefaultTarget))]
 public sealed partial class ApiJson : JsonSerializerContext;

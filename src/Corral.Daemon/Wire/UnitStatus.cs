@@ -11,6 +11,12 @@ public sealed record UnitStatus
     public required string ActiveState { get; init; }
     public required string SubState { get; init; }
     public string? FragmentPath { get; init; }
+    /// <summary>The unit's job now, in words ("start, waiting for db.service"); null when it has none.</summary>
+    public string? Job { get; init; }
+    /// <summary>enabled, disabled, static, alias, linked, generated (built into Corral): what is-enabled prints.</summary>
+    public string? UnitFileState { get; init; }
+    /// <summary>Requires=, Wants=, After= … and their inverses (RequiredBy=, WantedBy= …), as systemctl show names them.</summary>
+    public Dictionary<string, List<string>> Dependencies { get; init; } = [];
     /// <summary>The drop-ins applied on top of the fragment, in order.</summary>
     public List<string> DropInPaths { get; init; } = [];
     /// <summary>systemd's FreezerState: running, freezing, frozen or thawing.</summary>
@@ -105,6 +111,8 @@ public sealed record JobResponse(bool Ok, string? Error, List<int>? LeftOver = n
 {
     /// <summary>What went wrong beside the job without failing it; the CLI prints each on stderr.</summary>
     public List<string>? Warnings { get; init; }
+    /// <summary>What enable, disable and set-default changed, in systemctl's words ("Created symlink A → B.").</summary>
+    public List<string>? Changes { get; init; }
 }
 
 public sealed record UnitList(List<UnitStatus> Units)

@@ -1,0 +1,118 @@
+using Corral.Core.Jobs;
+using Corral.Core.State;
+using Corral.Core.Units;
+using Corral.Daemon.Jobs;
+using Corral.Daemon.Wire;
+
+namespace Corral.Daemon.Services;
+
+/// <summary>What the job engine asks of the manager: names through aliases, the dependency graph, who is active, targets.</summary>
+internal sealed partial class Manager
+{
+    // The graph of the loaded units; made again after a reload or once a new instance is made.
+    private DependencyGraph? _graph;
+
+    /// <summary>Corral's own enablement: the links enable, disable and set-default make (never /etc/systemd).</summary>
+    public string EnabledDir => Path.Combine(options.StateDir, "enabled");
+
+    public IReadOnlyList<string> UnitDirs => options.UnitDirs;
+
+    /// <summary>Whether each target is active; written by the job engine only.</summary>
+    public TargetStates Targets { get; } = new(ctx.Clock);
+
+    /// <summary>The job of a unit now, if any (the job engine's published view).</summary>
+    public Func<string, JobInfo?>? JobOf { get; set; }
+
+    /// <summary>"web" → "web.service"; an alias → the unit it names ("default.target" → "multi-user.target").</summary>
+    public string Resolve(string name)
+    {
+        name = UnitNames.Normalize(name);
+        lock (_gate) return _aliases.TryGetValue(name, out var real) ? real : name;
+    }
+
+    private static UnitLoadResult WithLinks(UnitLoadResult load, Dictionary<string, UnitDependencies> linked) =>
+        linked.TryGetValue(load.Name, out var l) ? UnitCatalog.WithLinks(load, l) : load;
+
+    /// <summary>
+    /// The dependency graph of every loaded unit and made instance, plus instances that a loaded
+    /// unit names and a template can make (getty@tty1.service in a .wants/ directory).
+    /// </summary>
+    public DependencyGraph Graph()
+    {
+        Dictionary<string, UnitDependencies> deps;
+        lock (_gate)
+        {
+            if (_graph is not null) return _graph;
+            deps = _loads.Where(kv => kv.Value.Loaded).ToDictionary(kv => kv.Key, kv => kv.Value.Dependencies, StringComparer.Ordinal);
+        }
+        foreach (var name in deps.Values.SelectMany(d => d.All.Select(x => x.Unit)).Distinct().Where(n => !deps.ContainsKey(n) && n.Contains('@')).ToList())
+            if (Find(name).Load is { Loaded: true } instance) deps[name] = instance.Dependencies;
+        var graph = new DependencyGraph(deps, UnitNames.IsTarget);
+        lock (_gate) _graph ??= graph;
+        return graph;
+    }
+
+    /// <summary>Why a unit cannot be part of a transaction: "not found", or its file's error.</summary>
+    public string? LoadError(string name)
+    {
+        var (load, why) = Find(name);
+        if (load is { Loaded: true }) return null;
+        if (load is not null && why is null) return $"failed to load: {load.FirstError}";
+        return why is not null && why.StartsWith($"unit {name} ", StringComparison.Ordinal) ? why[$"unit {name} ".Length..] : why ?? "not found";
+    }
+
+    /// <summary>A unit that runs or is on its way (active, activating, reloading, deactivating); a target that is active.</summary>
+    public bool IsActive(string name)
+    {
+        if (UnitNames.IsTarget(name)) return Targets.IsActive(name);
+        return TryGetRunner(name, out var r) && !ServiceStateNames.IsInactive(r.State);
+    }
+
+    /// <summary>The target to load as a target (a file's, or Corral's own multi-user.target).</summary>
+    public TargetUnit? Target(string name)
+    {
+        name = Resolve(name);
+        lock (_gate) return _loads.TryGetValue(name, out var l) ? l.Target : null;
+    }
+
+    public IReadOnlyList<string> ActiveUnits()
+    {
+        List<string> names;
+        lock (_gate) names = [.. _runners.Keys];
+        return [.. names.Where(IsActive).Concat(Targets.Active)];
+    }
+
+    private UnitStatus TargetStatus(TargetUnit target, UnitLoadResult load)
+    {
+        bool active = Targets.IsActive(target.Name);
+        return new UnitStatus
+        {
+            Name = target.Name, Description = target.Description, LoadState = "loaded", Type = "target",
+            ActiveState = active ? "active" : "inactive", SubState = active ? "active" : "dead",
+            FragmentPath = target.FilePath, DropInPaths = [.. load.DropInPaths], StateSince = Targets.Since(target.Name),
+            Job = JobOf?.Invoke(target.Name)?.Describe(), UnitFileState = FileState(target.Name, load),
+            Dependencies = DependencyProperties.Of(Graph(), target.Name),
+        };
+    }
+
+    private UnitStatus WithJob(UnitStatus s)
+    {
+        UnitLoadResult? load;
+        lock (_gate) _loads.TryGetValue(s.Name, out load);
+        return s with
+        {
+            Job = JobOf?.Invoke(s.Name)?.Describe(),
+            UnitFileState = load is null ? null : FileState(s.Name, load),
+            Dependencies = DependencyProperties.Of(Graph(), s.Name),
+        };
+    }
+
+    /// <summary>is-enabled's answer for a loaded unit: see <see cref="Enablement.State"/>.</summary>
+    private string FileState(string name, UnitLoadResult load) => Enablement.State(EnabledDir, name, load);
+
+    /// <summary>Tells the live feed and the job engine that a unit changed (a target's state, which no runner owns).</summary>
+    public void NotifyChanged(string unit) => ctx.Changes.Notify(unit);
+
+    /// <summary>The load of a unit by name (a file's, a made instance's, or one an instance's template makes now), for enable.</summary>
+    public (UnitLoadResult? Load, string? Error) LoadOf(string name) => Find(Resolve(name));
+}
