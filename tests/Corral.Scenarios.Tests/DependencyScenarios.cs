@@ -240,4 +240,21 @@ public sealed class DependencyScenarios : Scenario
         Assert.Equal(["web", "db"], Stops());
         AssertNoSurvivors();
     }
+
+    [Fact]
+    public void Enable_and_disable_refuse_a_name_that_is_no_units_and_touch_nothing_outside_their_directory()
+    {
+        string outside = Path.Combine(F.Dir, "victim.service");
+        File.CreateSymbolicLink(outside, "/bin/true");
+        F.Start();
+        foreach (var verb in new[] { "enable", "disable" })
+        {
+            var (status, body) = F.SocketRequest(System.Text.Encoding.ASCII.GetBytes($"POST /v1/units/..%2F..%2Fvictim.service/{verb} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+            Assert.Equal(404, status);
+            Assert.Contains("not a unit name", body);
+        }
+        var r = F.Cli("disable", "no/such");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(new FileInfo(outside).LinkTarget is not null, "a link outside the enablement directory was removed");
+    }
 }

@@ -155,6 +155,8 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
     /// </summary>
     private async Task<byte[]> Enable(string verb, string name)
     {
+        // The name becomes a path under the links' directory: one that cannot be a unit's is refused before any file is touched.
+        if (UnitNames.Invalid(UnitNames.Normalize(name)) is { } invalid) return HttpRequest.Response(404, Error($"not a unit name: {invalid}"));
         var changes = new List<string>();
         var warnings = new List<string>();
         var todo = new Queue<string>([UnitNames.Normalize(name)]);
