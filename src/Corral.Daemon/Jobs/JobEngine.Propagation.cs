@@ -23,11 +23,13 @@ internal sealed partial class JobEngine
         if (!graph.Knows(unit)) return;
         var status = _manager.Status(unit, withProcesses: false);
         if (status is null) return;
-        string now = status.ActiveState, before = _lastState.GetValueOrDefault(unit, "inactive");
-        if (now == before) return;
-        _lastState[unit] = now;
-        bool down = now is "inactive" or "failed", wasDown = before is "inactive" or "failed";
-        if (down && !wasDown)
+        // The state and since when: a run that went from inactive to failed (or back to inactive) between
+        // two looks is still a change, though the state names alone would look the same.
+        string now = status.ActiveState, key = $"{now}@{status.StateSince?.UtcTicks}";
+        string? prior = _lastState.GetValueOrDefault(unit);
+        if (prior == key) return;
+        _lastState[unit] = key;
+        if (now is "inactive" or "failed")
         {
             foreach (var bound in graph.Reverse(unit, DependencyKind.BindsTo).Where(_manager.IsActive))
                 Launch(() => StopAsync(bound, null, noBlock: true, $"stop: {unit}, which it is bound to (BindsTo=), went {now}"));
@@ -38,7 +40,7 @@ internal sealed partial class JobEngine
             foreach (var upholder in graph.Reverse(unit, DependencyKind.Upholds).Where(_manager.IsActive))
                 Launch(() => StartAsync(unit));
         }
-        if (now == "active" && before != "active")
+        if (now == "active" && prior?.StartsWith("active@", StringComparison.Ordinal) != true)
             foreach (var upheld in graph.Forward(unit, DependencyKind.Upholds).Where(u => !_manager.IsActive(u)))
                 Launch(() => StartAsync(upheld));
     }
