@@ -111,7 +111,7 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                 {
                     var (load, why) = manager.LoadOf(route.Unit!);
                     if (why is not null) return HttpRequest.Response(404, Error(why));
-                    if (load is { Loaded: false }) return HttpRequest.Response(404, Error($"unit {load.Name} failed to load: {load.FirstError}"));
+                    if (load is { Loaded: false }) return HttpRequest.Response(404, Error(Manager.LoadFailed(load)));
                 }
                 Audit(req, route);
                 string unit = route.Unit!;
@@ -180,7 +180,7 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                     continue;
                 }
                 if (error is not null || load is null || load.HasErrors)
-                    return HttpRequest.Response(error is not null ? 404 : 409, Error($"Failed to enable unit: {error ?? $"unit {unit} failed to load: {load!.FirstError}"}"));
+                    return HttpRequest.Response(error is not null ? 404 : 409, Error($"Failed to enable unit: {error ?? Manager.LoadFailed(load!)}"));
                 if (verb == "reenable") changes.AddRange(Jobs.Enablement.Disable(manager.EnabledDir, unit, load));
                 if (load.Install.IsEmpty)
                     warnings.Add($"The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, or Alias= settings in the [Install] section). {unit} is not meant to be enabled; it starts when another unit pulls it in, or by hand.");

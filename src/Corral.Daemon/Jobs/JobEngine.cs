@@ -185,10 +185,10 @@ internal sealed partial class JobEngine
     /// <summary>Off the loop: the job's own work, on the unit's runner (or the target's state, on the loop).</summary>
     private async Task<JobResult> Perform(Job job)
     {
+        if (job.Type == JobType.VerifyActive)
+            return _manager.IsActive(job.Unit) ? JobResult.Done : JobResult.Fail($"Unit {job.Unit} is not active (Requisite=).");
         if (UnitNames.IsTarget(job.Unit))
         {
-            if (job.Type == JobType.VerifyActive)
-                return _manager.IsActive(job.Unit) ? JobResult.Done : JobResult.Fail($"Unit {job.Unit} is not active.");
             return await _loop.Ask(() =>
             {
                 _manager.Targets.Set(job.Unit, job.Type == JobType.Start);
@@ -198,8 +198,6 @@ internal sealed partial class JobEngine
         }
         switch (job.Type)
         {
-            case JobType.VerifyActive:
-                return _manager.IsActive(job.Unit) ? JobResult.Done : JobResult.Fail($"Unit {job.Unit} is not active (Requisite=).");
             case JobType.Start:
                 if (!_manager.TryGetOrMakeRunner(job.Unit, out var runner, out var error)) return JobResult.Fail(error!);
                 return await runner.StartAsync(job.Uid, job.Environment);

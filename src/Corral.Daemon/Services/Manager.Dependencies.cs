@@ -107,8 +107,26 @@ internal sealed partial class Manager
         };
     }
 
+    // is-enabled's answer by unit, read from the links once per reload (enable and disable reload):
+    // list, the page's feed and /metrics take every unit's status, and must not stat links each time.
+    // A state read while a reload ran is not kept (the generation moved on): it may predate the links.
+    private readonly Dictionary<string, string> _fileStates = new(StringComparer.Ordinal);
+    private int _fileStatesGeneration;
+
     /// <summary>is-enabled's answer for a loaded unit: see <see cref="Enablement.State"/>.</summary>
-    private string FileState(string name, UnitLoadResult load) => Enablement.State(EnabledDir, name, load);
+    private string FileState(string name, UnitLoadResult load)
+    {
+        int generation;
+        lock (_gate)
+        {
+            if (_fileStates.TryGetValue(name, out var known)) return known;
+            generation = _fileStatesGeneration;
+        }
+        string state = Enablement.State(EnabledDir, name, load); // outside the lock: it reads the links
+        lock (_gate)
+            if (generation == _fileStatesGeneration) _fileStates[name] = state;
+        return state;
+    }
 
     /// <summary>Tells the live feed and the job engine that a unit changed (a target's state, which no runner owns).</summary>
     public void NotifyChanged(string unit) => ctx.Changes.Notify(unit);

@@ -43,6 +43,8 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
             _aliases = catalog.Aliases;
             _linked = catalog.Linked;
             _graph = null;
+            _fileStates.Clear();
+            _fileStatesGeneration++;
             foreach (var (name, template) in catalog.Templates) _templates[name] = template;
             foreach (var (name, load) in loads)
             {
@@ -90,7 +92,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         var (load, why) = Find(name);
         if (why is not null || load?.Unit is null)
         {
-            error = why ?? $"unit {name} failed to load: {load!.FirstError}";
+            error = why ?? LoadFailed(load!);
             return false;
         }
         lock (_gate)
@@ -107,6 +109,9 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         error = null;
         return true;
     }
+
+    /// <summary>The error of a unit whose file did not load, as every request that names it says it.</summary>
+    public static string LoadFailed(UnitLoadResult load) => $"unit {load.Name} failed to load: {load.FirstError}";
 
     /// <summary>
     /// The load of a unit without a runner: its own file's (which failed), or an instance's read now
