@@ -220,5 +220,17 @@ public sealed class CgroupV2ManagerTests : IDisposable
         Assert.Equal(Path.Combine(layout.UnifiedMount, "corral"), CgroupManagerFactory.Create(null, layout, unifiedOnly).Root);
     }
 
+    [Fact]
+    public void A_task_listed_as_0_is_no_process_to_act_on()
+    {
+        // What cgroup.procs said while a stop killed 1 500 processes at once: a task already past
+        // the point where its pid is let go is listed as 0 (so is a task of another pid namespace).
+        // A signal pass that took it for a pid was refused ("refusing to signal pid 0") and failed the stop.
+        Assert.Equal([4021, 4022], CgroupFile.ParsePids("4021\n0\n4022\n\n-3\n+7\n"));
+        var m = ManagerOnItsRoot();
+        MakeCgroup(Path.Combine(Root, "web.service"), procs: "0\n812\n");
+        Assert.Equal([812], m.ReadPids(m.For("web")));
+    }
+
     public void Dispose() => Directory.Delete(_mount, recursive: true);
 }

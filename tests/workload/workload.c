@@ -16,6 +16,9 @@
  *   forkstorm SECONDS [MS] fork children living MS ms (default 100) as fast as possible, print how
  *                         many, exit (K6)
  *   sigtree               main, child, grandchild that called setsid (K7)
+ *   forkbomb [MS]         every process forks as fast as it can, its children too, until TasksMax=
+ *                         refuses (then it tries again MS ms later, default 1); each reaps its own
+ *                         and dies on SIGTERM (a stop under a storm)
  *   forking PIDFILE       fork a daemon that writes PIDFILE, then exit 0 (K12)
  *   hygiene FILE [sleep]  first thing: append this process's cgroup, SigBlk, SigIgn and fds to FILE (K11)
  *   raise SIG             send itself SIG (HUP INT TERM USR1 USR2 PIPE KILL ABRT), by its default action (W1)
@@ -712,6 +715,19 @@ int main(int argc, char **argv)
 		while (wait(NULL) > 0) { }
 		printf("forkstorm: %ld children forked\n", forked); /* the benchmark compares it with the records */
 		return 0;
+	} else if (strcmp(mode, "forkbomb") == 0) {
+		long backoff_ms = arg ? atol(arg) : 1;
+		if (backoff_ms < 1 || backoff_ms > 1000)
+			backoff_ms = 1;
+		for (;;) {
+			pid_t p = fork();
+			if (p < 0) {
+				/* refused (TasksMax=): try again soon */
+				struct timespec ts = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			while (waitpid(-1, NULL, WNOHANG) > 0) { }
+		}
 	} else if (strcmp(mode, "sigtree") == 0) {
 		spawn(do_sigtree_child, NULL);
 		sleep_forever();

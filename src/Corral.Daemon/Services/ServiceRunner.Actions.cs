@@ -122,6 +122,9 @@ internal sealed partial class ServiceRunner
     private IProcessHandle Spawn(ExecCommand cmd, bool isMain)
     {
         if (_cgroup is null || _pipes is null) throw new StartPreparationException(LastError ?? "the run has no cgroup");
+        // A signal pass still under its freeze ends first: the new process (ExecStopPost= after the
+        // main died) must neither be born frozen nor be taken for one the pass missed.
+        FinishSignalPass();
         // What StandardInput=/StandardOutput= open is the child's once it is spawned: closed here after.
         using var files = new StdioFiles();
         // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
@@ -176,6 +179,7 @@ internal sealed partial class ServiceRunner
 
     private void SendKill(KillPlan plan, string reason)
     {
+        FinishSignalPass(); // a catchable signal still being delivered under a freeze reaches everyone first
         NoteKill(plan.Signal, reason);
         if (plan.Targets.HasFlag(KillTargets.Cgroup) && _cgroup is not null)
         {
@@ -193,35 +197,6 @@ internal sealed partial class ServiceRunner
         if (sent && plan.SendSighup) h.TrySignal(SignalNames.SigHup);
         if (sent && plan.SendSigcont) h.TrySignal(SignalNames.SigCont);
         return sent;
-    }
-
-    /// <summary>
-    /// A catchable signal to every process in the cgroup, each exactly once: read cgroup.procs,
-    /// signal the pids not yet signalled, and read again until a pass finds none new, so that
-    /// children forked meanwhile are reached too. Main and control go through their pidfds.
-    /// </summary>
-    private int SignalCgroup(int signal, bool sighup, bool sigcont)
-    {
-        var seen = new HashSet<int>();
-        var plan = new KillPlan(KillTargets.Main, signal, sighup, sigcont);
-        foreach (var h in new[] { _main, _control })
-            if (h is not null && seen.Add(h.Pid)) SignalHandle(h, plan);
-        for (int pass = 0; pass < 1000; pass++)
-        {
-            bool any = false;
-            foreach (int pid in _ctx.Cgroups.ReadPids(_cgroup!))
-            {
-                if (!seen.Add(pid)) continue;
-                any = true;
-                if (_ctx.Processes.Kill(pid, signal))
-                {
-                    if (sighup) _ctx.Processes.Kill(pid, SignalNames.SigHup);
-                    if (sigcont) _ctx.Processes.Kill(pid, SignalNames.SigCont);
-                }
-            }
-            if (!any) break;
-        }
-        return seen.Count;
     }
 
     /// <summary>
@@ -251,6 +226,7 @@ internal sealed partial class ServiceRunner
 
     private void FinishRun(ServiceResult result)
     {
+        FinishSignalPass();
         DisarmWatchdog();
         _ctx.Tracker.EndKillWindow(Unit.Name, DateTimeOffset.Now);
         _main?.Dispose();

@@ -215,7 +215,12 @@ internal sealed partial class ServiceRunner
         }
         else if (!mainAlive && !guessed)
             Post(ServiceEvent.Empty); // no main process (a oneshot between commands, a forking one without PID): stop what is left
-        if (r.State == "stopping") Post(ServiceEvent.StopRequest());
+        if (r.State == "stopping")
+        {
+            // A daemon that died in the middle of a signal pass left the cgroup frozen: a stop thaws first.
+            ThawIfFrozen();
+            Post(ServiceEvent.StopRequest());
+        }
     }).GetAwaiter().GetResult();
 
     private static bool IsSame(int pid, ulong startTicks) =>

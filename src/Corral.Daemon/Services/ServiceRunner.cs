@@ -32,6 +32,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private ServiceLog? _log;
     // The state machine's one timer, and the watchdog's.
     private readonly LoopTimer _timer, _watchdogTimer;
+    // A signal pass's wait for its freeze (ServiceRunner.SignalPass.cs).
+    private readonly LoopTimer _passTimer;
     private bool _handling;
     // What this run's spawns could not give as asked (a limit lowered): shown in status and said by start.
     private readonly List<string> _spawnWarnings = [];
@@ -52,6 +54,7 @@ internal sealed partial class ServiceRunner : IDisposable
         _fsm = new ServiceStateMachine(unit);
         _timer = new LoopTimer(_loop, ctx.Clock);
         _watchdogTimer = new LoopTimer(_loop, ctx.Clock);
+        _passTimer = new LoopTimer(_loop, ctx.Clock);
         _stateSince = ctx.Clock.GetLocalNow();
         _view = View();
     }
@@ -169,9 +172,10 @@ internal sealed partial class ServiceRunner : IDisposable
         return tcs.Task;
     }
 
-    /// <summary>The cgroup watcher's thread: the cgroup's populated state changed.</summary>
+    /// <summary>The cgroup watcher's thread: the cgroup's populated or frozen state changed.</summary>
     private void OnCgroupChanged() => _loop.Post(() =>
     {
+        ContinueSignalPass(); // "frozen" is a cgroup event too
         if (_cgroup is null || _ctx.Cgroups.IsPopulated(_cgroup)) return;
         if (ServiceStateNames.HasNoRun(_fsm.State))
         {
@@ -235,6 +239,7 @@ internal sealed partial class ServiceRunner : IDisposable
         if (_disposed) return; // the manager may dispose it again at the very end
         _timer.Dispose();
         _watchdogTimer.Dispose();
+        _passTimer.Dispose();
         _watch?.Dispose();
         StopPipeHolder();
         _pipes?.Dispose();

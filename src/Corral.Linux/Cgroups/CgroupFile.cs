@@ -59,14 +59,21 @@ public static class CgroupFile
         return ulong.TryParse(s, out ulong v) ? v : null;
     }
 
-    /// <summary>The pids listed in a cgroup.procs file (empty when the cgroup is gone).</summary>
-    public static List<int> ReadPids(string procsPath)
+    /// <summary>
+    /// The pids listed in a cgroup.procs file (empty when the cgroup is gone). The kernel lists a
+    /// task as 0 when its pid is not visible here: one that is exiting and has already let its pid
+    /// go (seen while a stop kills hundreds at once), or one of another pid namespace. Such a line
+    /// names no process this daemon can act on, and is left out.
+    /// </summary>
+    public static List<int> ReadPids(string procsPath) => ParsePids(TryRead(procsPath));
+
+    /// <summary>The positive pids of a cgroup.procs text, one a line; anything else is skipped.</summary>
+    public static List<int> ParsePids(string? text)
     {
         var pids = new List<int>();
-        string? text = TryRead(procsPath);
         if (text is null) return pids;
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            if (int.TryParse(line, out int pid)) pids.Add(pid);
+            if (int.TryParse(line, System.Globalization.NumberStyles.None, null, out int pid) && pid > 0) pids.Add(pid);
         return pids;
     }
 
