@@ -128,14 +128,31 @@ void CliRoundTrip()
     d.Post("one", "start");
     var show = new List<double>();
     var floor = new List<double>();
+    var client = new List<double>();
     string corral = Path.Combine(repo, "bin", "corral");
+    // The floor of item 5: a minimal C client sending the same request over the same socket.
+    string cfloor = Path.Combine(d.Dir, "cli-floor");
+    using (var cc = Process.Start("cc", ["-O2", "-o", cfloor, Path.Combine(repo, "bench", "cli-floor.c")])) cc.WaitForExit();
+    string answer = Run(corral, "--socket", d.Socket, "show", "one", "-p", "MainPID", "--value");
+    if (Run(cfloor, d.Socket, "one", "MainPID") != answer) throw new InvalidOperationException("cli-floor's answer differs from corral show's");
     for (int i = 0; i < runs * 4; i++)
     {
-        show.Add(Time(corral, "--socket", d.Socket, "show", "one", "-p", "MainPID"));
-        floor.Add(Time(corral, "help")); // the same program, no daemon: .NET start-up alone
+        show.Add(Time(corral, "--socket", d.Socket, "show", "one", "-p", "MainPID", "--value"));
+        client.Add(Time(cfloor, d.Socket, "one", "MainPID"));
+        floor.Add(Time(corral, "help")); // the same program, no daemon: start-up alone
     }
-    double s = Stats.Median(show), f = Stats.Median(floor);
-    Console.WriteLine($"cli-show: corral show -p MainPID median {Stats.Ms(s)} ms; floor corral help (no socket) median {Stats.Ms(f)} ms; the request itself ≈ {Stats.Ms(s - f)} ms");
+    double s = Stats.Median(show), f = Stats.Median(floor), c = Stats.Median(client);
+    Console.WriteLine($"cli-show: corral show -p MainPID --value median {Stats.Ms(s)} ms; minimal C client, same request, median {Stats.Ms(c)} ms (ratio {s / c:F2}); corral help (no socket) median {Stats.Ms(f)} ms");
+}
+
+string Run(string exe, params string[] a)
+{
+    var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true };
+    foreach (var x in a) psi.ArgumentList.Add(x);
+    using var p = Process.Start(psi)!;
+    string output = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    return output;
 }
 
 double Time(string exe, params string[] a)

@@ -20,6 +20,8 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
     private readonly Dictionary<int, FakeProcess> _running = [];
     private readonly Dictionary<string, HashSet<int>> _members = [];
     private readonly Dictionary<string, List<Action>> _watches = [];
+    private readonly HashSet<string> _frozen = [];
+    private readonly List<(int Pid, int Signal)> _held = [];
     private readonly List<FakeProcess> _spawned = [];
     private int _nextPid = 5_000_000;
 
@@ -80,15 +82,27 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
 
     private bool Signal(int pid, int signal)
     {
-        FakeProcess? p;
         lock (_gate)
         {
-            if (!_running.TryGetValue(pid, out p)) return false;
+            if (!_running.TryGetValue(pid, out var p)) return false;
             p.Signals.Add(signal);
+            if (signal != SignalNames.SigKill && _frozen.Contains(p.Cgroup))
+            {
+                _held.Add((pid, signal)); // handled after the thaw
+                return true;
+            }
         }
+        Deliver(pid, signal);
+        return true;
+    }
+
+    private void Deliver(int pid, int signal)
+    {
+        FakeProcess? p;
+        lock (_gate)
+            if (!_running.TryGetValue(pid, out p)) return;
         bool ignored = signal != SignalNames.SigKill && Ignored.TryGetValue(p.Request.Executable, out var set) && set.Contains(signal);
         if (!ignored && signal is not (SignalNames.SigCont or SignalNames.SigChld)) End(pid, ExitStatus.Killed(signal));
-        return true;
     }
 
     /// <summary>The process ends with the status given: taken out of its cgroup, its exit told as the reaper tells it, the cgroup's watchers woken if it emptied.</summary>
@@ -141,8 +155,29 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
         foreach (int pid in ReadPids(cg)) Signal(pid, SignalNames.SigKill);
     }
 
-    public void SetFrozen(ServiceCgroup cg, bool frozen) => throw new NotSupportedException("the fake kernel has no freezer");
-    public string FreezerState(ServiceCgroup cg) => "running";
+    /// <summary>
+    /// The freezer as the kernel has it, with nobody to wait for: frozen at once (the watchers hear
+    /// it as they hear "frozen 1"), a signal other than SIGKILL to a frozen process held until the thaw.
+    /// </summary>
+    public void SetFrozen(ServiceCgroup cg, bool frozen)
+    {
+        List<Action> wake;
+        List<(int Pid, int Signal)> release = [];
+        lock (_gate)
+        {
+            if (frozen) _frozen.Add(cg.Unit);
+            else if (_frozen.Remove(cg.Unit))
+            {
+                release = _held.Where(h => _running.TryGetValue(h.Pid, out var p) && p.Cgroup == cg.Unit).ToList();
+                _held.RemoveAll(release.Contains);
+            }
+            wake = _watches.TryGetValue(cg.Unit, out var w) ? [.. w] : [];
+        }
+        foreach (var a in wake) a();
+        foreach (var (pid, signal) in release) Deliver(pid, signal);
+    }
+
+    public string FreezerState(ServiceCgroup cg) { lock (_gate) return _frozen.Contains(cg.Unit) ? "frozen" : "running"; }
 
     public bool TryRemove(ServiceCgroup cg)
     {
