@@ -118,8 +118,35 @@ void StartHundred()
         GC.KeepAlive(d);
         rss.Add(ReadRssKb(d.Pid) / 1024.0);
     }
-    Console.WriteLine($"start-100: total median {Stats.Ms(Stats.Median(totals))} ms (runs {string.Join(' ', totals.Select(Stats.Ms))}); per service median {Stats.Ms(Stats.Median(perService))} ms");
+    var floors = new List<double>();
+    for (int r = 0; r < runs; r++) floors.Add(StartFloor(100));
+    double t = Stats.Median(totals), fl = Stats.Median(floors);
+    Console.WriteLine($"start-100: total median {Stats.Ms(t)} ms (runs {string.Join(' ', totals.Select(Stats.Ms))}); per service median {Stats.Ms(Stats.Median(perService))} ms");
+    Console.WriteLine($"start-100 floor (no daemon: make the cgroups, posix_spawn corral-exec into them, wait for the exec): median {Stats.Ms(fl)} ms (runs {string.Join(' ', floors.Select(Stats.Ms))}); ratio {t / fl:F2}");
     Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))})");
+}
+
+// The floor of start-100 (issue #16, item 5): bench/start-floor.c, run against cgroups of its own.
+double StartFloor(int n)
+{
+    var layout = CgroupLayout.Detect();
+    var cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-bench-floor-{Environment.ProcessId}"), layout);
+    string dir = Directory.CreateTempSubdirectory("corral-bench-floor-").FullName;
+    try
+    {
+        cgroups.EnsureRoot();
+        string exe = Path.Combine(dir, "start-floor");
+        using (var cc = Process.Start("cc", ["-O2", "-o", exe, Path.Combine(repo, "bench", "start-floor.c")])) cc.WaitForExit();
+        var roots = new[] { cgroups.Root, layout.MemoryV1Mount, layout.PidsV1Mount }
+            .Where(r => r is not null).Select(r => r == cgroups.Root ? r : Path.Combine(r!, Path.GetFileName(cgroups.Root)));
+        string ms = Run(exe, [n.ToString(), Path.Combine(repo, "bin", "corral-exec"), string.Join(',', roots), "--", workload, "workload", "sleep"]);
+        return double.Parse(ms, System.Globalization.CultureInfo.InvariantCulture);
+    }
+    finally
+    {
+        cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
+        Directory.Delete(dir, recursive: true);
+    }
 }
 
 void CliRoundTrip()
