@@ -51,6 +51,26 @@ internal sealed class BenchDaemon : IDisposable
         return long.Parse(f[11]) + long.Parse(f[12]);
     }
 
+    /// <summary>
+    /// The stop floor: the unit's cgroup killed by the bare kernel mechanism (cgroup.kill), timed
+    /// until cgroup.events says populated 0; then the unit is stopped for the daemon's books.
+    /// </summary>
+    public double KillFloor(string unit, CgroupEventsWatcher watcher)
+    {
+        var cg = Cgroups.For(unit + ".service");
+        var empty = new ManualResetEventSlim();
+        double ms;
+        using (watcher.Watch(cg, () => { if (!Cgroups.IsPopulated(cg)) empty.Set(); }))
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
+            if (Cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(60));
+            ms = sw.Elapsed.TotalMilliseconds;
+        }
+        Post(unit, "stop");
+        return ms;
+    }
+
     public void Post(string unit, string verb)
     {
         var (status, body) = Api.Send("POST", $"/v1/units/{(unit.EndsWith(".target") ? unit : unit + ".service")}/{verb}");

@@ -66,16 +66,7 @@ void StopVersusFloor()
         d.Post("tree", "stop"); // returns when the unit is dead: every process gone
         stopApi.Add(sw.Elapsed.TotalMilliseconds);
 
-        var cg = d.Cgroups.For("floor.service");
-        var empty = new ManualResetEventSlim();
-        using (watcher.Watch(cg, () => { if (!d.Cgroups.IsPopulated(cg)) empty.Set(); }))
-        {
-            sw.Restart();
-            CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
-            if (d.Cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(30));
-            floor.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        d.Post("floor", "stop");
+        floor.Add(d.KillFloor("floor", watcher));
     }
     double s = Stats.Median(stopApi), f = Stats.Median(floor);
     Console.WriteLine($"stop-1000: corral stop (API) median {Stats.Ms(s)} ms; floor cgroup.kill + populated 0 median {Stats.Ms(f)} ms; ratio {s / f:F2}");

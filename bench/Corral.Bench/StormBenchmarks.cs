@@ -35,16 +35,7 @@ internal static class StormBenchmarks
 
             d.Post("twin", "start");
             Fill(d, "twin.service", cap);
-            var cg = d.Cgroups.For("twin.service");
-            var empty = new ManualResetEventSlim();
-            using (watcher.Watch(cg, () => { if (!d.Cgroups.IsPopulated(cg)) empty.Set(); }))
-            {
-                sw.Restart();
-                CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
-                if (d.Cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(60));
-                floor.Add(sw.Elapsed.TotalMilliseconds);
-            }
-            d.Post("twin", "stop");
+            floor.Add(d.KillFloor("twin", watcher));
         }
         // The records trail the deaths: read them once their number has stopped growing.
         List<DeathView> deaths = [];
