@@ -23,6 +23,8 @@ internal sealed partial class ServiceRunner
     {
         var (refused, asked) = await _loop.Ask<(JobResult?, ServiceCgroup?)>(() =>
         {
+            // A kill's signal pass under its own freeze ends (and thaws) first: it must not undo this freeze.
+            FinishSignalPass();
             if (!frozen && (_cgroup is null || _ctx.Cgroups.FreezerState(_cgroup) == "running"))
                 return (JobResult.Done, null); // nothing is frozen: a thaw leaves it as it is
             if (frozen && (_fsm.State != ServiceState.Running || _cgroup is null))
