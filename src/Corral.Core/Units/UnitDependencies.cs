@@ -49,5 +49,17 @@ public static class DependencyKindNames
 
     public static string Format(DependencyKind k) => Names.Format(k);
 
+    /// <summary>
+    /// The directories of links beside a unit ("NAME.wants/", "NAME.requires/", "NAME.upholds/") and
+    /// the kind each entry adds to NAME: what the catalog reads and what enable and disable write.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, DependencyKind> LinkDirectories = new Dictionary<string, DependencyKind>(StringComparer.Ordinal)
+    {
+        [".wants"] = DependencyKind.Wants, [".requires"] = DependencyKind.Requires, [".upholds"] = DependencyKind.Upholds,
+    };
+
+    /// <summary>The directory of links that adds to <paramref name="owner"/>'s dependencies of that kind ("multi-user.target.wants").</summary>
+    public static string LinkDirectory(string owner, DependencyKind kind) => owner + LinkDirectories.Single(kv => kv.Value == kind).Key;
+
     public static bool TryParse(string s, out DependencyKind k) => Names.TryParse(s, out k);
 }

@@ -24,9 +24,9 @@ internal static class Enablement
     {
         string target = load.FilePath.Length == 0 ? name : load.FilePath;
         var links = new List<(string, string)>();
-        foreach (var w in load.Install.WantedBy) links.Add((Path.Combine(enabledDir, w + ".wants", name), target));
-        foreach (var r in load.Install.RequiredBy) links.Add((Path.Combine(enabledDir, r + ".requires", name), target));
-        foreach (var u in load.Install.UpheldBy) links.Add((Path.Combine(enabledDir, u + ".upholds", name), target));
+        foreach (var w in load.Install.WantedBy) links.Add((Path.Combine(enabledDir, DependencyKindNames.LinkDirectory(w, DependencyKind.Wants), name), target));
+        foreach (var r in load.Install.RequiredBy) links.Add((Path.Combine(enabledDir, DependencyKindNames.LinkDirectory(r, DependencyKind.Requires), name), target));
+        foreach (var u in load.Install.UpheldBy) links.Add((Path.Combine(enabledDir, DependencyKindNames.LinkDirectory(u, DependencyKind.Upholds), name), target));
         foreach (var a in load.Install.Alias) links.Add((Path.Combine(enabledDir, a), target));
         return links;
     }
@@ -58,7 +58,7 @@ internal static class Enablement
         if (load is not null) foreach (var (p, _) in Links(enabledDir, name, load)) paths.Add(p);
         if (Directory.Exists(enabledDir))
             foreach (var dir in Directory.EnumerateDirectories(enabledDir))
-                if (Path.GetExtension(dir) is ".wants" or ".requires" or ".upholds") paths.Add(Path.Combine(dir, name));
+                if (DependencyKindNames.LinkDirectories.ContainsKey(Path.GetExtension(dir))) paths.Add(Path.Combine(dir, name));
         var said = new List<string>();
         foreach (var p in paths.Order(StringComparer.Ordinal))
         {

@@ -51,7 +51,7 @@ internal sealed partial class JobEngine
         var env = new List<KeyValuePair<string, string>> { new("MONITOR_UNIT", s.Name), new("MONITOR_SERVICE_RESULT", s.Result) };
         if (s.ExecMainCode != 0)
         {
-            env.Add(new("MONITOR_EXIT_CODE", s.ExecMainCode switch { 1 => "exited", 2 => "killed", _ => "dumped" }));
+            env.Add(new("MONITOR_EXIT_CODE", new Core.State.ExitStatus((Core.State.ExitCode)s.ExecMainCode, s.ExecMainStatus).CodeName));
             env.Add(new("MONITOR_EXIT_STATUS", s.ExecMainCode == 1 ? s.ExecMainStatus.ToString()
                 : Core.Signals.SignalNames.Format(s.ExecMainStatus).Replace("SIG", "")));
         }

@@ -27,7 +27,8 @@ internal sealed partial class ServiceRunner
     /// <summary>How long a pass waits for the kernel to freeze the cgroup before it ends without the freeze.</summary>
     private static readonly TimeSpan FreezeWait = TimeSpan.FromSeconds(1);
 
-    private sealed record SignalPass(ServiceCgroup Cgroup, int Signal, bool Sighup, bool Sigcont, HashSet<int> Seen);
+    /// <summary>A pass's cgroup, its signal (with SIGHUP/SIGCONT after it as the unit asks), and the pids already sent it.</summary>
+    private sealed record SignalPass(ServiceCgroup Cgroup, KillPlan Plan, HashSet<int> Seen);
 
     // The pass waiting for its freeze; loop-owned like every field.
     private SignalPass? _signalPass;
@@ -36,10 +37,9 @@ internal sealed partial class ServiceRunner
     private int SignalCgroup(int signal, bool sighup, bool sigcont)
     {
         FinishSignalPass();
-        var pass = new SignalPass(_cgroup!, signal, sighup, sigcont, []);
-        var plan = new KillPlan(KillTargets.Main, signal, sighup, sigcont);
+        var pass = new SignalPass(_cgroup!, new KillPlan(KillTargets.Main, signal, sighup, sigcont), []);
         foreach (var h in new[] { _main, _control })
-            if (h is not null && pass.Seen.Add(h.Pid)) SignalHandle(h, plan);
+            if (h is not null && pass.Seen.Add(h.Pid)) SignalHandle(h, pass.Plan);
         SignalNewlyListed(pass);
         if (_ctx.Cgroups.IsPopulated(pass.Cgroup) && TryFreezeFor(pass))
         {
@@ -102,10 +102,10 @@ internal sealed partial class ServiceRunner
         {
             if (!pass.Seen.Add(pid)) continue;
             any = true;
-            if (_ctx.Processes.Kill(pid, pass.Signal))
+            if (_ctx.Processes.Kill(pid, pass.Plan.Signal))
             {
-                if (pass.Sighup) _ctx.Processes.Kill(pid, SignalNames.SigHup);
-                if (pass.Sigcont) _ctx.Processes.Kill(pid, SignalNames.SigCont);
+                if (pass.Plan.SendSighup) _ctx.Processes.Kill(pid, SignalNames.SigHup);
+                if (pass.Plan.SendSigcont) _ctx.Processes.Kill(pid, SignalNames.SigCont);
             }
         }
         return any;

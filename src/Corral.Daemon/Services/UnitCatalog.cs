@@ -113,12 +113,8 @@ public static class UnitCatalog
             foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
             {
                 string subName = Path.GetFileName(sub);
-                DependencyKind? kind = Path.GetExtension(subName) switch
-                {
-                    ".wants" => DependencyKind.Wants, ".requires" => DependencyKind.Requires, ".upholds" => DependencyKind.Upholds, _ => null,
-                };
                 string owner = Path.GetFileNameWithoutExtension(subName);
-                if (kind is null || UnitNames.Invalid(owner) is not null) continue;
+                if (!DependencyKindNames.LinkDirectories.TryGetValue(Path.GetExtension(subName), out var kind) || UnitNames.Invalid(owner) is not null) continue;
                 try
                 {
                     foreach (var entry in Directory.EnumerateFileSystemEntries(sub).Order(StringComparer.Ordinal))
@@ -126,7 +122,7 @@ public static class UnitCatalog
                         string name = Path.GetFileName(entry);
                         if (UnitNames.Invalid(name) is not null || name == owner) continue;
                         if (!found.TryGetValue(owner, out var byKind)) found[owner] = byKind = [];
-                        if (!byKind.TryGetValue(kind.Value, out var list)) byKind[kind.Value] = list = [];
+                        if (!byKind.TryGetValue(kind, out var list)) byKind[kind] = list = [];
                         if (!list.Contains(name)) list.Add(name);
                     }
                 }
