@@ -117,10 +117,7 @@ public static class DaemonHost
         jobs.StopEverythingAsync().Wait();
         manager.StopAllAsync().Wait();
         server.Dispose();
-        manager.Dispose(); // the pipe holders go with their runners
-        var helpers = cgroups.Helpers();
-        for (int i = 0; i < 100 && cgroups.IsPopulated(helpers); i++) Thread.Sleep(10);
-        cgroups.TryRemove(helpers);
+        manager.Dispose();
         cgroups.TryRemoveRoot();
         return 0;
     }

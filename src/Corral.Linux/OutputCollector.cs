@@ -27,33 +27,94 @@ public sealed unsafe class OutputCollector : IDisposable
         _thread.Start();
     }
 
-    /// <summary>A stdout and a stderr pipe for a service; the write ends go to its processes.</summary>
+    /// <summary>
+    /// A stdout and a stderr pipe for a service. The end its processes get is opened for reading and
+    /// writing (the pipe reopened through /proc/self/fd, as a FIFO opens): each process that holds it
+    /// also counts as a reader, so when the daemon dies the service's next write does not raise
+    /// SIGPIPE — it waits in the pipe (blocking once 64 KiB are there) for the next daemon, which
+    /// takes the pipe back from those processes (<see cref="Adopt"/>). No helper process is needed.
+    /// </summary>
     public OutputPipes Open(IOutputSink sink)
     {
         var (outRead, outWrite) = Interop.Pipe2(Interop.O_CLOEXEC | Interop.O_NONBLOCK);
+        Interop.Close(outWrite);
         var (errRead, errWrite) = Interop.Pipe2(Interop.O_CLOEXEC | Interop.O_NONBLOCK);
-        // The service's ends block as a pipe normally does; only the daemon's ends are non-blocking.
-        Interop.Fcntl(outWrite, Interop.F_SETFL, 0);
-        Interop.Fcntl(errWrite, Interop.F_SETFL, 0);
-        _readers[outRead] = (sink, false);
-        _readers[errRead] = (sink, true);
-        Add(outRead);
-        Add(errRead);
-        return new OutputPipes(this, outRead, outWrite, errRead, errWrite);
+        Interop.Close(errWrite);
+        return Collect(sink, outRead, errRead) ?? throw new ErrnoException("open /proc/self/fd", Interop.LastErrno);
     }
 
     /// <summary>
-    /// Takes over a service's pipes after the daemon's own death: the pipe holder (a process that
-    /// keeps their read ends as its fds 1 and 2) still has them, and a pipe named in /proc/PID/fd
-    /// opens like a FIFO, for reading and for writing. Null when the holder is gone.
+    /// Takes over a service's pipes after the daemon's own death. Each pipe is named by its identity
+    /// ("pipe:[INODE]", from <see cref="OutputPipes.StdoutId"/>), and is opened again from a process
+    /// that still holds it (/proc/PID/fd/N opens like a FIFO); what was written meanwhile is read
+    /// first. Null when no given process holds both: the service's next processes get new pipes.
     /// </summary>
-    public OutputPipes? Adopt(IOutputSink sink, int holderPid)
+    public OutputPipes? Adopt(IOutputSink sink, IEnumerable<int> pids, string stdoutId, string stderrId)
     {
-        int outRead = Interop.Open($"/proc/{holderPid}/fd/1", Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
-        int errRead = Interop.Open($"/proc/{holderPid}/fd/2", Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
-        int outWrite = Interop.Open($"/proc/{holderPid}/fd/1", Interop.O_WRONLY | Interop.O_CLOEXEC);
-        int errWrite = Interop.Open($"/proc/{holderPid}/fd/2", Interop.O_WRONLY | Interop.O_CLOEXEC);
-        if (outRead < 0 || errRead < 0 || outWrite < 0 || errWrite < 0)
+        int outRead = -1, errRead = -1;
+        foreach (int pid in pids)
+        {
+            foreach (string fd in FdsOf(pid))
+            {
+                if (outRead < 0) outRead = OpenIfIs(fd, stdoutId);
+                if (errRead < 0) errRead = OpenIfIs(fd, stderrId);
+                if (outRead >= 0 && errRead >= 0) return Collect(sink, outRead, errRead);
+            }
+        }
+        if (outRead >= 0) Interop.Close(outRead);
+        if (errRead >= 0) Interop.Close(errRead);
+        return null;
+    }
+
+    /// <summary>
+    /// The identity of the pipe a process has as descriptor FD when it is one of Corral's output pipes
+    /// (a pipe open for reading and writing, as only <see cref="Open"/> makes them); else null. For a
+    /// run whose record was never written, to find its pipes from its main process.
+    /// </summary>
+    public static string? OutputPipeOf(int pid, int fd)
+    {
+        string? id = LinkOf($"/proc/{pid}/fd/{fd}");
+        if (id is null || !id.StartsWith("pipe:", StringComparison.Ordinal)) return null;
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/fdinfo/{fd}"))
+                if (line.StartsWith("flags:", StringComparison.Ordinal))
+                    return (Convert.ToInt32(line[6..].Trim(), 8) & 3) == Interop.O_RDWR ? id : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException) { }
+        return null;
+    }
+
+    private static IEnumerable<string> FdsOf(int pid)
+    {
+        try { return Directory.GetFiles($"/proc/{pid}/fd"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    private static string? LinkOf(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The pipe at PATH opened for reading, if it is the one named ID (checked on the descriptor opened, so a descriptor closed and reused meanwhile is not taken); else -1.</summary>
+    private static int OpenIfIs(string path, string id)
+    {
+        if (LinkOf(path) != id) return -1;
+        int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        if (fd < 0) return -1;
+        if (LinkOf($"/proc/self/fd/{fd}") == id) return fd;
+        Interop.Close(fd);
+        return -1;
+    }
+
+    /// <summary>Collects from the two read ends and makes the read-and-write ends the services get; null (both closed) if that fails.</summary>
+    private OutputPipes? Collect(IOutputSink sink, int outRead, int errRead)
+    {
+        int outWrite = Interop.Open($"/proc/self/fd/{outRead}", Interop.O_RDWR | Interop.O_CLOEXEC);
+        int errWrite = Interop.Open($"/proc/self/fd/{errRead}", Interop.O_RDWR | Interop.O_CLOEXEC);
+        string? outId = LinkOf($"/proc/self/fd/{outRead}"), errId = LinkOf($"/proc/self/fd/{errRead}");
+        if (outWrite < 0 || errWrite < 0 || outId is null || errId is null)
         {
             foreach (int fd in new[] { outRead, errRead, outWrite, errWrite })
                 if (fd >= 0) Interop.Close(fd);
@@ -63,7 +124,7 @@ public sealed unsafe class OutputCollector : IDisposable
         _readers[errRead] = (sink, true);
         Add(outRead);
         Add(errRead);
-        return new OutputPipes(this, outRead, outWrite, errRead, errWrite);
+        return new OutputPipes(this, outRead, outWrite, errRead, errWrite, outId, errId);
     }
 
     private void Add(int fd)
@@ -183,13 +244,17 @@ public interface IOutputSink
 }
 
 /// <summary>A service's two output pipes. Dispose closes them all.</summary>
-public sealed class OutputPipes(OutputCollector owner, int outRead, int outWrite, int errRead, int errWrite) : IDisposable
+public sealed class OutputPipes(OutputCollector owner, int outRead, int outWrite, int errRead, int errWrite, string outId, string errId) : IDisposable
 {
+    /// <summary>The ends the service's processes get as fds 1 and 2 (open for reading and writing, see <see cref="OutputCollector.Open"/>).</summary>
     public int StdoutWrite { get; } = outWrite;
     public int StderrWrite { get; } = errWrite;
-    /// <summary>The read ends, to hand to the pipe holder.</summary>
+    /// <summary>The daemon's read ends.</summary>
     public int StdoutRead { get; } = outRead;
     public int StderrRead { get; } = errRead;
+    /// <summary>Each pipe's identity as /proc shows it ("pipe:[INODE]"): how the next daemon finds it in the service's processes.</summary>
+    public string StdoutId { get; } = outId;
+    public string StderrId { get; } = errId;
     private int _disposed;
 
     public void Dispose()

@@ -16,7 +16,7 @@ namespace Corral.Daemon.Tests;
 /// </summary>
 internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWatcher
 {
-    private readonly object _gate = new(); // a fake may lock: the runner's loop, the holder's task and the test all call it
+    private readonly object _gate = new(); // a fake may lock: the runners' loops and the test all call it
     private readonly Dictionary<int, FakeProcess> _running = [];
     private readonly Dictionary<string, HashSet<int>> _members = [];
     private readonly Dictionary<string, List<Action>> _watches = [];
@@ -36,10 +36,10 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
     /// <summary>While set, a spawn waits for it: the loop is busy in a spawn for as long as the test likes.</summary>
     public ManualResetEventSlim? SpawnGate { get; set; }
 
-    /// <summary>Every process spawned, in order, pipe holders included.</summary>
+    /// <summary>Every process spawned, in order.</summary>
     public List<FakeProcess> Spawned { get { lock (_gate) return [.. _spawned]; } }
 
-    /// <summary>The processes spawned for a unit's commands (not its pipe holder).</summary>
+    /// <summary>The processes spawned for a unit's commands.</summary>
     public List<FakeProcess> SpawnedFor(string unit) => Spawned.Where(p => p.Cgroup == unit).ToList();
 
     public sealed class FakeProcess(FakeKernel kernel, int pid, SpawnRequest request, string cgroup, Action<IProcessHandle, ExitStatus> onExit) : IProcessHandle
@@ -145,8 +145,7 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
     }
 
     public ServiceCgroup For(string unit) => new(unit, Path.Combine(Root, unit), null, null);
-    public ServiceCgroup Helpers() => For("corral-helpers");
-    public List<string> UnitCgroupNames() { lock (_gate) return _members.Keys.Where(k => k != "corral-helpers").ToList(); }
+    public List<string> UnitCgroupNames() { lock (_gate) return [.. _members.Keys]; }
     public List<int> ReadPids(ServiceCgroup cg) { lock (_gate) return [.. Members(cg.Unit)]; }
     public bool IsPopulated(ServiceCgroup cg) { lock (_gate) return Members(cg.Unit).Count > 0; }
 

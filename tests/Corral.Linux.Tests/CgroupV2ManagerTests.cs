@@ -170,15 +170,13 @@ public sealed class CgroupV2ManagerTests : IDisposable
     }
 
     [Fact]
-    public void Kill_writes_1_to_cgroup_kill_and_the_helpers_cgroup_is_never_a_units()
+    public void Kill_writes_1_to_cgroup_kill_and_only_service_directories_are_units()
     {
         var m = ManagerOnItsRoot();
         MakeCgroup(Path.Combine(Root, "web.service"), procs: "100\n");
+        MakeCgroup(Path.Combine(Root, "corral-helpers"), procs: ""); // an older Corral's helpers' cgroup
         m.KillAll(m.For("web"));
         Assert.Equal("1", Read("web.service", "cgroup.kill"));
-
-        var helpers = m.Helpers();
-        Assert.Equal(Path.Combine(Root, CgroupManagerBase.HelpersName), helpers.Path);
         Assert.Equal(["web.service"], m.UnitCgroupNames());
     }
 

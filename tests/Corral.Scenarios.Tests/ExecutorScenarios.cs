@@ -95,7 +95,6 @@ public sealed class ExecutorScenarios : Scenario
         Wait.Until(() => !File.Exists(F.Socket), TimeSpan.FromSeconds(20), "the daemon to exit");
 
         AssertNoSurvivors();
-        // The root goes only once the pipe holders' cgroup (corral-helpers) is empty and gone too.
         Wait.Until(() => !Directory.Exists(F.CgroupRoot), TimeSpan.FromSeconds(5), "the cgroup root to be removed");
         Assert.Equal(0, F.WaitForDaemonExit());
         Assert.DoesNotContain("Unhandled exception", File.ReadAllText(F.DaemonLog));

@@ -111,16 +111,21 @@ public sealed class SecurityDiskScenarios : Scenario
         Assert.True(kinds.IndexOf("records-held") < kinds.IndexOf("records-written"));
     }
 
+    private List<int> Ticks() => F.Cli("logs", "talker", "-n", "1000").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Select(l => int.Parse(l.Split(" tick ")[1])).ToList();
+
     [Fact]
     public void A_run_whose_record_could_not_be_written_is_adopted_by_the_next_daemon_not_killed()
     {
         string state = Path.Combine(F.Dir, "state");
         Mounts.Tmpfs(state, "8m");
         F.WriteUnit("late", $"[Service]\nExecStart={F.Workload("--log-signals sleep")}\n");
+        F.WriteUnit("talker", "[Service]\nExecStart=/bin/sh -c 'i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 0.05; done'\n");
         F.Start();
         string filler = Mounts.Fill(state);
         var start = F.Cli("start", "late");
         Assert.Contains("its run record could not be written", start.Stderr);
+        Assert.Contains("its run record could not be written", F.Cli("start", "talker").Stderr);
         Assert.False(File.Exists(Path.Combine(state, "runs", "late.service.json")));
         string pid = F.Prop("late", "MainPID");
 
@@ -133,8 +138,15 @@ public sealed class SecurityDiskScenarios : Scenario
         Assert.DoesNotContain(F.SignalLines(), l => l.StartsWith($"{pid} ", StringComparison.Ordinal));
         var notice = WaitForNotice("late.service", "adopted-unrecorded");
         Assert.Contains($"main process guessed: {pid}", notice.GetProperty("message").GetString());
+        // Its output pipes are found from the guessed main process: what it wrote while no daemon
+        // ran is in its log, and what it writes now too, with no line lost.
+        WaitForNotice("talker.service", "adopted-unrecorded");
+        Wait.Until(() => Ticks().Count > 40, TimeSpan.FromSeconds(10), "talker's lines after the takeover");
+        var ticks = Ticks();
+        Assert.Equal(Enumerable.Range(0, ticks.Count), ticks);
+
         // It is the unit's run as any other: stop reaches it, and its death is Corral's stop.
-        Assert.Equal(0, F.Cli("stop", "late").ExitCode);
+        Assert.Equal(0, F.Cli("stop", "late", "talker").ExitCode);
         Assert.Contains($"{pid} TERM", F.SignalLines());
         AssertNoSurvivors();
     }

@@ -52,6 +52,32 @@ public sealed class SurvivalScenarios : Scenario
     }
 
     [Fact]
+    public void No_helper_process_is_left_beside_the_services_the_services_own_pipes_outlive_the_daemon()
+    {
+        F.WriteUnit("steady", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("chatty", Chatty);
+        F.WriteUnit("brief", "[Service]\nType=oneshot\nExecStart=/bin/echo done\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "steady", "chatty", "brief").ExitCode);
+        Wait.Until(() => F.Cli("logs", "chatty").Stdout.Contains("tick 2"), TimeSpan.FromSeconds(5), "chatty's lines");
+
+        // Under Corral's root: the units' cgroups and nothing else; every child of the daemon is in one.
+        var dirs = Directory.GetDirectories(F.CgroupRoot).Select(Path.GetFileName).Order().ToList();
+        Assert.Subset(new HashSet<string?> { "brief.service", "chatty.service", "steady.service" }, dirs.ToHashSet());
+        Assert.Contains("chatty.service", dirs);
+        var inUnits = new[] { "steady", "chatty", "brief" }.SelectMany(CgroupPids).ToHashSet();
+        var children = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)
+            .Where(p => Corral.Linux.Procfs.ProcReader.TryReadStat(p, out var st) && st!.Ppid == F.DaemonPid && st.State != 'Z').ToList();
+        Assert.NotEmpty(children);
+        Assert.All(children, p => Assert.Contains(p, inUnits));
+        // A service's stdout is a pipe it may also read: its own hold keeps the pipe open for the next daemon.
+        int chatty = int.Parse(F.Prop("chatty", "MainPID"));
+        Assert.NotNull(Corral.Linux.OutputCollector.OutputPipeOf(chatty, 1));
+        Assert.NotNull(Corral.Linux.OutputCollector.OutputPipeOf(chatty, 2));
+        Assert.Equal(0, F.Cli("stop", "steady", "chatty").ExitCode);
+    }
+
+    [Fact]
     public void W6_A_main_process_that_died_while_the_daemon_was_down_is_recorded_as_such_and_Restart_applies()
     {
         F.WriteUnit("frail", $"[Service]\nExecStart={F.Workload("sleep")}\nRestart=on-failure\nRestartSec=100ms\n");

@@ -16,8 +16,9 @@ internal sealed record RunRecord
     public int MainPid { get; init; }
     public ulong MainStart { get; init; }
     public string? MainComm { get; init; }
-    public int HolderPid { get; init; }
-    public ulong HolderStart { get; init; }
+    /// <summary>The output pipes' identities ("pipe:[INODE]"): the next daemon opens them again from the service's processes.</summary>
+    public string? StdoutPipe { get; init; }
+    public string? StderrPipe { get; init; }
     public int NRestarts { get; init; }
     public string Result { get; init; } = "success";
     /// <summary>The verb and caller behind a stop in progress, for the death records.</summary>

@@ -72,12 +72,11 @@ internal sealed partial class ServiceRunner
         }
     }
 
-    /// <summary>The service's log, and new output pipes into it with their holder.</summary>
+    /// <summary>The service's log, and new output pipes into it.</summary>
     private void OpenLogAndPipes()
     {
         _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
         _pipes = _ctx.Output.Open(_log);
-        StartPipeHolder();
     }
 
     private void SpawnMain(ExecCommand cmd)

@@ -6,63 +6,14 @@ using Corral.Linux.Spawn;
 namespace Corral.Daemon.Services;
 
 /// <summary>
-/// Surviving the daemon's own death. A run is written down at each change (RunRecord); a process
-/// outside the service, the pipe holder, keeps the read ends of its output pipes open, so that a
-/// service writing while no daemon reads blocks (once the pipe is full) instead of dying of SIGPIPE;
-/// the next daemon takes the run over from what it finds.
+/// Surviving the daemon's own death. A run is written down at each change (RunRecord); the
+/// service's own processes hold its output pipes open for reading too (OutputCollector.Open), so
+/// that a service writing while no daemon reads blocks (once the pipe is full) instead of dying of
+/// SIGPIPE; the next daemon takes the run over from what it finds.
 /// </summary>
 internal sealed partial class ServiceRunner
 {
-    private IProcessHandle? _holder;
     private RunRecord? _persisted;
-
-    /// <summary>
-    /// The pipe holder: a sleeping process in Corral's helpers cgroup whose fds 1 and 2 are the read
-    /// ends of the service's stdout and stderr pipes. Spawned off the start's path (a spawn waits for
-    /// its exec, ~4 ms, which doubled the time to start 100 services); the run record names it once
-    /// it runs. Called on the loop; the pipes stay open until the runner is disposed.
-    /// </summary>
-    private void StartPipeHolder()
-    {
-        var pipes = _pipes!;
-        var spawned = _holderSpawned = new ManualResetEventSlim();
-        _ = Task.Run(() =>
-        {
-            IProcessHandle? holder = null;
-            try
-            {
-                holder = _ctx.Processes.Spawn(new SpawnRequest
-                {
-                    Executable = "/bin/sleep",
-                    Argv = ["sleep", "infinity"],
-                    Environment = [],
-                    CgroupDirs = [.. _ctx.Cgroups.Helpers().AllPaths()],
-                    StdoutFd = pipes.StdoutRead,
-                    StderrFd = pipes.StderrRead,
-                }, (h, _) => h.Dispose());
-            }
-            catch (Exception e) when (e is SpawnException or ErrnoException or Linux.Cgroups.CgroupException or IOException or ObjectDisposedException)
-            {
-                Console.Error.WriteLine($"corral: {Unit.Name}: no pipe holder ({e.Message}); its output pipes will not outlive the daemon");
-                return;
-            }
-            finally
-            {
-                spawned.Set(); // the pipes' fds are no longer needed by the spawn: Dispose may close them
-            }
-            _loop.Post(() =>
-            {
-                if (_disposed || !ReferenceEquals(pipes, _pipes))
-                {
-                    holder.TrySignal(Core.Signals.SignalNames.SigKill);
-                    holder.Dispose();
-                    return;
-                }
-                _holder = holder;
-                PersistRun();
-            });
-        });
-    }
 
     /// <summary>Writes (or removes) the run record when what it says has changed. Called on the loop after each event.</summary>
     private void PersistRun()
@@ -74,13 +25,12 @@ internal sealed partial class ServiceRunner
             ulong start = 0;
             string? comm = null;
             if (_main is not null && ProcReader.TryReadStat(_main.Pid, out var st)) (start, comm) = (st!.StartTimeTicks, st.Comm);
-            ulong holderStart = _holder is not null && ProcReader.TryReadStat(_holder.Pid, out var hs) ? hs!.StartTimeTicks : 0;
             now = new RunRecord
             {
                 Unit = Unit.Name,
                 State = s == ServiceState.AutoRestart ? "auto-restart" : s == ServiceState.Exited ? "exited" : ServiceStateNames.IsStopping(s) ? "stopping" : "running",
                 MainPid = _main?.Pid ?? 0, MainStart = start, MainComm = comm,
-                HolderPid = _holder?.Pid ?? 0, HolderStart = holderStart,
+                StdoutPipe = _pipes?.StdoutId, StderrPipe = _pipes?.StderrId,
                 NRestarts = _fsm.NRestarts, Result = ServiceResultNames.Format(_fsm.Result),
                 JobVerb = ServiceStateNames.IsStopping(s) ? _jobVerb : null, JobUid = ServiceStateNames.IsStopping(s) ? _jobUid : null,
             };
@@ -115,7 +65,8 @@ internal sealed partial class ServiceRunner
     /// A run of this unit whose record the previous daemon could not write (its disk was full): it
     /// is still the unit's, so it is taken over, never killed for want of a record. The main process
     /// is guessed as systemd's GuessMainPID= would — the one process of the cgroup whose parent is
-    /// outside it — and the pipe holder found by the pipe it shares with that process's stdout.
+    /// outside it — and its output pipes are that process's stdout and stderr, if they are pipes such
+    /// as only Corral makes (open for reading and writing).
     /// Without a guess the run goes on with no main process until its cgroup empties.
     /// </summary>
     public string AdoptUnrecorded(DateTimeOffset? lastBeat) => _loop.Ask(() => AdoptUnrecordedOnLoop(lastBeat)).GetAwaiter().GetResult();
@@ -130,27 +81,14 @@ internal sealed partial class ServiceRunner
         var r = new RunRecord { Unit = Unit.Name, State = "running" };
         if (main > 0 && ProcReader.TryReadStat(main, out var ms))
         {
-            r = r with { MainPid = main, MainStart = ms!.StartTimeTicks, MainComm = ms.Comm };
-            if (HolderOf(main) is { } holder) r = r with { HolderPid = holder.Pid, HolderStart = holder.Start };
+            r = r with
+            {
+                MainPid = main, MainStart = ms!.StartTimeTicks, MainComm = ms.Comm,
+                StdoutPipe = Linux.OutputCollector.OutputPipeOf(main, 1), StderrPipe = Linux.OutputCollector.OutputPipeOf(main, 2),
+            };
         }
         Adopt(r, lastBeat, guessed: true);
         return main > 0 ? $"main process guessed: {main} ({r.MainComm})" : $"no main process could be guessed among {pids.Count}; it runs until its cgroup empties";
-    }
-
-    /// <summary>The pipe holder (in the helpers cgroup) whose stdout is the read end of the pipe the process writes its stdout to.</summary>
-    private (int Pid, ulong Start)? HolderOf(int pid)
-    {
-        string? pipe = LinkOf($"/proc/{pid}/fd/1");
-        if (pipe is null || !pipe.StartsWith("pipe:", StringComparison.Ordinal)) return null;
-        foreach (int h in _ctx.Cgroups.ReadPids(_ctx.Cgroups.Helpers()))
-            if (LinkOf($"/proc/{h}/fd/1") == pipe && ProcReader.TryReadStat(h, out var hs)) return (h, hs!.StartTimeTicks);
-        return null;
-    }
-
-    private static string? LinkOf(string path)
-    {
-        try { return new FileInfo(path).LinkTarget; }
-        catch (Exception e) when (Core.FileErrors.Is(e)) { return null; }
     }
 
     /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
@@ -165,10 +103,12 @@ internal sealed partial class ServiceRunner
         }
         _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
         _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
-        if (r.HolderPid > 0 && IsSame(r.HolderPid, r.HolderStart))
+        if (r.StdoutPipe is not null && r.StderrPipe is not null && _cgroup is not null)
         {
-            _pipes = _ctx.Output.Adopt(_log, r.HolderPid);
-            if (_pipes is not null) _holder = _ctx.Processes.Open(r.HolderPid);
+            // The main process first: it is the likeliest to hold both (a pid reused since cannot
+            // mislead: a pipe is taken only if it is the one named).
+            var pids = _ctx.Cgroups.ReadPids(_cgroup).Where(p => p != r.MainPid).Prepend(r.MainPid).Where(p => p > 0);
+            _pipes = _ctx.Output.Adopt(_log, pids, r.StdoutPipe, r.StderrPipe);
         }
         if (_pipes is null) OpenLogAndPipes();
         (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
@@ -225,17 +165,4 @@ internal sealed partial class ServiceRunner
 
     private static bool IsSame(int pid, ulong startTicks) =>
         ProcReader.TryReadStat(pid, out var st) && st!.StartTimeTicks == startTicks && st.State != 'Z';
-
-    private bool _disposed;
-    private ManualResetEventSlim? _holderSpawned;
-
-    /// <summary>On the loop, before the pipes close: a holder being spawned must not dup fds that are closed and reused.</summary>
-    private void StopPipeHolder()
-    {
-        _disposed = true;
-        _holderSpawned?.Wait(TimeSpan.FromSeconds(5));
-        _holder?.TrySignal(Core.Signals.SignalNames.SigKill);
-        _holder?.Dispose();
-        _holder = null;
-    }
 }

@@ -29,6 +29,7 @@ internal sealed partial class ServiceRunner : IDisposable
     private ServiceCgroup? _cgroup;
     private IDisposable? _watch;
     private OutputPipes? _pipes;
+    private bool _disposed;
     private ServiceLog? _log;
     // The state machine's one timer, and the watchdog's.
     private readonly LoopTimer _timer, _watchdogTimer;
@@ -241,7 +242,7 @@ internal sealed partial class ServiceRunner : IDisposable
         _watchdogTimer.Dispose();
         _passTimer.Dispose();
         _watch?.Dispose();
-        StopPipeHolder();
+        _disposed = true;
         _pipes?.Dispose();
         _log?.Dispose();
         _main?.Dispose();

@@ -16,17 +16,6 @@ public abstract class CgroupManagerBase(string root, CgroupLayout layout) : ICgr
 
     public ServiceCgroup For(string unit) => ForDirectory(UnitDirectoryName(unit));
 
-    /// <summary>Not ending in ".service", so no unit's cgroup can be named so.</summary>
-    public const string HelpersName = "corral-helpers";
-
-    public ServiceCgroup Helpers()
-    {
-        EnsureRoot();
-        var cg = ForDirectory(HelpersName);
-        foreach (var dir in cg.AllPaths()) Directory.CreateDirectory(dir);
-        return cg;
-    }
-
     public List<string> UnitCgroupNames() => Directory.Exists(Root)
         ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(Core.Units.UnitNames.IsService).ToList()
         : [];

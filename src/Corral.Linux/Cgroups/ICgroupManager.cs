@@ -25,9 +25,6 @@ public interface ICgroupManager
     /// <summary>The service's cgroups as they would be named, without creating anything.</summary>
     ServiceCgroup For(string unit);
 
-    /// <summary>The cgroup of Corral's own helper processes (the pipe holders), created if need be; never a unit's.</summary>
-    ServiceCgroup Helpers();
-
     /// <summary>The names of the unit cgroups under the root now ("web.service" …).</summary>
     List<string> UnitCgroupNames();
 
