@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs with apt-get (Debian 12, as root) what the build and the tests need, when something is
 # missing; does nothing when all is there. Both ./test.sh and .ci/run use it: one list, one way.
-#   gcc, libc6-dev  build the executor and the test workload; gcc links the NativeAOT binary
+#   gcc, libc6-dev  build the executor (statically: libc.a) and the test workload; gcc links the NativeAOT binary
 #   zlib1g-dev      libz, which the NativeAOT runtime links against
 #   procps          ps, for the tests' process checks
 #   util-linux      prlimit, mount (tests run the daemon under limits, on small tmpfs mounts)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Corral.Linux.Procfs;
 
 namespace Corral.Linux;
 
@@ -54,7 +55,7 @@ public sealed unsafe class OutputCollector : IDisposable
         int outRead = -1, errRead = -1;
         foreach (int pid in pids)
         {
-            foreach (string fd in FdsOf(pid))
+            foreach (string fd in ProcFds.Paths(pid))
             {
                 if (outRead < 0) outRead = OpenIfIs(fd, stdoutId);
                 if (errRead < 0) errRead = OpenIfIs(fd, stderrId);
@@ -71,39 +72,20 @@ public sealed unsafe class OutputCollector : IDisposable
     /// (a pipe open for reading and writing, as only <see cref="Open"/> makes them); else null. For a
     /// run whose record was never written, to find its pipes from its main process.
     /// </summary>
-    public static string? OutputPipeOf(int pid, int fd)
-    {
-        string? id = LinkOf($"/proc/{pid}/fd/{fd}");
-        if (id is null || !id.StartsWith("pipe:", StringComparison.Ordinal)) return null;
-        try
-        {
-            foreach (string line in File.ReadLines($"/proc/{pid}/fdinfo/{fd}"))
-                if (line.StartsWith("flags:", StringComparison.Ordinal))
-                    return (Convert.ToInt32(line[6..].Trim(), 8) & 3) == Interop.O_RDWR ? id : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException) { }
-        return null;
-    }
+    public static string? OutputPipeOf(int pid, int fd) =>
+        ProcFds.Target(pid, fd) is { } id && id.StartsWith("pipe:", StringComparison.Ordinal) && ProcFds.AccessMode(pid, fd) == Interop.O_RDWR ? id : null;
 
-    private static IEnumerable<string> FdsOf(int pid)
-    {
-        try { return Directory.GetFiles($"/proc/{pid}/fd"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
-    }
-
-    private static string? LinkOf(string path)
-    {
-        try { return new FileInfo(path).LinkTarget; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-    }
-
-    /// <summary>The pipe at PATH opened for reading, if it is the one named ID (checked on the descriptor opened, so a descriptor closed and reused meanwhile is not taken); else -1.</summary>
+    /// <summary>
+    /// The pipe at PATH opened for reading, if it is the one named ID (checked again on the descriptor
+    /// opened, so a descriptor the process closed and reused meanwhile is not taken); else -1. The
+    /// service owns what PATH names: the open neither waits (O_NONBLOCK) nor takes a terminal.
+    /// </summary>
     private static int OpenIfIs(string path, string id)
     {
-        if (LinkOf(path) != id) return -1;
-        int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_CLOEXEC);
+        if (ProcFds.Target(path) != id) return -1;
+        int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_NONBLOCK | Interop.O_NOCTTY | Interop.O_CLOEXEC);
         if (fd < 0) return -1;
-        if (LinkOf($"/proc/self/fd/{fd}") == id) return fd;
+        if (ProcFds.Target($"/proc/self/fd/{fd}") == id) return fd;
         Interop.Close(fd);
         return -1;
     }
@@ -113,7 +95,7 @@ public sealed unsafe class OutputCollector : IDisposable
     {
         int outWrite = Interop.Open($"/proc/self/fd/{outRead}", Interop.O_RDWR | Interop.O_CLOEXEC);
         int errWrite = Interop.Open($"/proc/self/fd/{errRead}", Interop.O_RDWR | Interop.O_CLOEXEC);
-        string? outId = LinkOf($"/proc/self/fd/{outRead}"), errId = LinkOf($"/proc/self/fd/{errRead}");
+        string? outId = ProcFds.Target($"/proc/self/fd/{outRead}"), errId = ProcFds.Target($"/proc/self/fd/{errRead}");
         if (outWrite < 0 || errWrite < 0 || outId is null || errId is null)
         {
             foreach (int fd in new[] { outRead, errRead, outWrite, errWrite })

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Corral.Core.Deaths;
 using Corral.Core.State;
 using Corral.Linux.Cgroups;
@@ -39,7 +38,7 @@ internal sealed class DeathRecorder : IDisposable
     private readonly ICgroupManager _cgroups;
     private readonly OomKillWatcher? _oom;
     private readonly Func<int, string?> _unitOf;
-    private readonly BlockingCollection<object> _inbox = new();
+    private readonly ThreadInbox<object> _inbox = new();
     private readonly Thread _thread;
     // Owned by the thread:
     private readonly SignalEvidence _evidence = new();
@@ -98,8 +97,7 @@ internal sealed class DeathRecorder : IDisposable
 
     private void Post(object message)
     {
-        try { _inbox.Add(message); }
-        catch (InvalidOperationException) { } // shut down: nothing is recorded any more
+        _inbox.TryAdd(message); // false once shut down: nothing is recorded any more
     }
 
     private void Loop()
@@ -151,8 +149,7 @@ internal sealed class DeathRecorder : IDisposable
 
     private bool TakeBlocking(out object? message)
     {
-        try { return _inbox.TryTake(out message, Timeout.Infinite); }
-        catch (InvalidOperationException) { message = null; return false; }
+        return _inbox.TryTake(out message, Timeout.Infinite);
     }
 
     private void TakeIn(object message, List<DeathRecord> ready, Dictionary<string, MemoryAtDeath> memory)

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Corral.Daemon.Deaths;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace Corral.Daemon.Deaths;
 /// </summary>
 internal sealed class ExecDescriber : IDisposable
 {
-    private readonly BlockingCollection<(int Pid, TrackedProcess Process)> _execd = new();
+    private readonly ThreadInbox<(int Pid, TrackedProcess Process)> _execd = new();
     private readonly Action<int, TrackedProcess> _described;
     private readonly Thread _thread;
 
@@ -24,13 +22,12 @@ internal sealed class ExecDescriber : IDisposable
 
     public void Execd(int pid, TrackedProcess process)
     {
-        try { _execd.Add((pid, process)); }
-        catch (InvalidOperationException) { } // shut down
+        _execd.TryAdd((pid, process)); // false once shut down
     }
 
     private void Loop()
     {
-        foreach (var (pid, t) in _execd.GetConsumingEnumerable())
+        foreach (var (pid, t) in _execd.Consume())
             if (TrackedProcess.TryDescribe(pid, t.Unit, t.Role) is { } now) _described(pid, now);
     }
 
