@@ -90,6 +90,7 @@ void StartHundred()
     var totals = new List<double>();
     var perService = new List<double>();
     var rss = new List<double>();
+    var anon = new List<double>();
     for (int r = 0; r < runs; r++)
     {
         using var d = new BenchDaemon(repo, dir =>
@@ -105,16 +106,19 @@ void StartHundred()
             perService.Add(one.Elapsed.TotalMilliseconds);
         }
         totals.Add(sw.Elapsed.TotalMilliseconds);
-        Thread.Sleep(3000); // idle
+        // Idle: 15 s, so that what the daemon keeps is measured, not what a start burst left for the
+        // moment (it gives spare memory back at most every 10 s, Monitoring/MemoryTrim).
+        Thread.Sleep(15000);
         GC.KeepAlive(d);
         rss.Add(ReadRssKb(d.Pid) / 1024.0);
+        anon.Add(ReadStatusKb(d.Pid, "RssAnon:") / 1024.0);
     }
     var floors = new List<double>();
     for (int r = 0; r < runs; r++) floors.Add(StartFloor(100));
     double t = Stats.Median(totals), fl = Stats.Median(floors);
     Console.WriteLine($"start-100: total median {Stats.Ms(t)} ms (runs {string.Join(' ', totals.Select(Stats.Ms))}); per service median {Stats.Ms(Stats.Median(perService))} ms");
     Console.WriteLine($"start-100 floor (no daemon: make the cgroups, posix_spawn corral-exec into them, wait for the exec): median {Stats.Ms(fl)} ms (runs {string.Join(' ', floors.Select(Stats.Ms))}); ratio {t / fl:F2}");
-    Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))})");
+    Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))}), RssAnon median {Stats.Median(anon):F1} MiB, after 15 s idle");
 }
 
 // The floor of start-100 (issue #16, item 5): bench/start-floor.c, run against cgroups of its own.
@@ -184,10 +188,13 @@ double Time(string exe, params string[] a)
     return sw.Elapsed.TotalMilliseconds;
 }
 
-static long ReadRssKb(int pid)
+static long ReadRssKb(int pid) => ReadStatusKb(pid, "VmRSS:");
+
+/// <summary>A "Name:   N kB" line of /proc/PID/status, in kB.</summary>
+static long ReadStatusKb(int pid, string field)
 {
     foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith("VmRSS:")) return long.Parse(line[6..].Trim().Split(' ')[0]);
+        if (line.StartsWith(field)) return long.Parse(line[field.Length..].Trim().Split(' ')[0]);
     return 0;
 }
 

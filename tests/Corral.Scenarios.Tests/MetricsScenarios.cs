@@ -66,6 +66,8 @@ public sealed partial class MetricsScenarios : Scenario
         Assert.True(m["corral_unit_memory_bytes{unit=\"web.service\"}"] > 0);
         Assert.Equal(0, m["corral_oom_kills_total{unit=\"web.service\"}"]);
         Assert.True(m["process_resident_memory_bytes"] > 10 << 20);
+        // Zero until the first collection; never more than what the collector holds committed.
+        Assert.InRange(m["corral_daemon_managed_heap_bytes"], 0, m["corral_daemon_managed_committed_bytes"]);
         Assert.True(m["corral_machine_threads"] >= m["corral_machine_processes"]);
         Assert.True(m["corral_proc_events_total"] > 0);
 

@@ -29,6 +29,7 @@ internal sealed class HealthMonitor : IDisposable
     private readonly ManualResetEventSlim _stopping = new();
     private readonly TimeSpan _interval;
     private readonly object _tickGate = new();
+    private readonly MemoryTrim _trim = new(TimeSpan.FromSeconds(10), 8 << 20);
     private readonly Dictionary<string, bool> _zombiesOver = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<(int Pid, string Comm)>> _escapesSeen = new(StringComparer.Ordinal);
     // Written by the tick, read by Machine() on API threads without waiting for a tick.
@@ -67,6 +68,7 @@ internal sealed class HealthMonitor : IDisposable
             CheckLostEvents(runners);
             foreach (var runner in runners) CheckUnit(runner);
             CheckPressure();
+            _trim.TrimIfDue();
             Interlocked.Increment(ref _ticks);
         }
         catch (Exception e) when (Core.FileErrors.Is(e) || e is FormatException or Microsoft.Data.Sqlite.SqliteException

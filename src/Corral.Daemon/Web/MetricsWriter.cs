@@ -152,5 +152,11 @@ internal sealed class MetricsWriter(Manager manager, EventStore store, HealthMon
         m.Family("process_open_fds", "gauge", "Open file descriptors of the Corral daemon.").Sample(self.OpenFds);
         if (self.MaxFds is { } max) m.Family("process_max_fds", "gauge", "The daemon's limit of open file descriptors.").Sample(max);
         m.Family("process_start_time_seconds", "gauge", "When the Corral daemon started, in seconds since the epoch.").Sample(self.StartedAt.ToUnixTimeMilliseconds() / 1000.0);
+        // What of the resident memory is the managed heap (issue #16, item 4), as of the last collection.
+        var gc = GC.GetGCMemoryInfo();
+        m.Family("corral_daemon_managed_heap_bytes", "gauge", "The daemon's managed heap after its last garbage collection, in bytes.").Sample(gc.HeapSizeBytes);
+        m.Family("corral_daemon_managed_committed_bytes", "gauge", "Memory the daemon's garbage collector holds committed, in bytes.").Sample(gc.TotalCommittedBytes);
+        m.Family("corral_daemon_collections_total", "counter", "Garbage collections of the daemon's managed heap (all generations).").Sample(GC.CollectionCount(0));
+        m.Family("corral_daemon_gc_pause_seconds_total", "counter", "Time the daemon's threads were paused for garbage collections, in seconds.").Sample(GC.GetTotalPauseDuration().TotalSeconds);
     }
 }
