@@ -28,28 +28,17 @@ public static class CgroupFile
 
     private const int Enodev = 19;
 
-    /// <summary>The file's text, or null when it (or its cgroup) does not exist, also when removed while being read.</summary>
+    /// <summary>
+    /// The file's text, or null when it (or its cgroup) does not exist, also when removed while being
+    /// read. A plain open and read (Procfs.ProcReader's): the monitor reads several of these files per
+    /// service every tick, and a FileStream added an fstat and a flock pair to each.
+    /// </summary>
     public static string? TryRead(string path)
     {
-        try
-        {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
-            using var sr = new StreamReader(fs);
-            return sr.ReadToEnd();
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (IOException e) when (e.HResult == Enodev || !File.Exists(path))
-        {
-            // The cgroup was removed between open and read: the kernel answers ENODEV. It is gone.
-            return null;
-        }
-        catch (Exception e) when (Core.FileErrors.Is(e))
-        {
-            throw new CgroupException($"cannot read {path}: {e.Message}", e);
-        }
+        if (Procfs.ProcReader.TryReadText(path, out int errno) is { } text) return text;
+        // ENODEV: the cgroup was removed between open and read. It is gone, as with ENOENT.
+        if (errno is Interop.ENOENT or Interop.ENOTDIR or Enodev) return null;
+        throw new CgroupException($"cannot read {path}: {ErrnoException.Describe(errno)}", null);
     }
 
     public static ulong? TryReadNumber(string path)

@@ -66,12 +66,20 @@ public static class ProcReader
         return text[(at + tag.Length)..(end < 0 ? text.Length : end)].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static unsafe string? TryReadText(string path)
+    public static string? TryReadText(string path) => TryReadText(path, out _);
+
+    /// <summary>The file's text; null with the errno of the open or read that failed.</summary>
+    public static unsafe string? TryReadText(string path, out int errno)
     {
         // open, read until EOF, close: no FileStream (whose fstat and flock double the system calls)
         // and no exception for a process that is gone, which is the common case for a /proc path.
+        errno = 0;
         int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_CLOEXEC);
-        if (fd < 0) return null;
+        if (fd < 0)
+        {
+            errno = Interop.LastErrno;
+            return null;
+        }
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
         try
         {
@@ -88,7 +96,11 @@ public static class ProcReader
                 nint n;
                 fixed (byte* p = &buffer[length]) n = Interop.Read(fd, p, buffer.Length - length);
                 if (n < 0 && Interop.LastErrno == Interop.EINTR) continue;
-                if (n < 0) return null; // ESRCH on a task that vanished while read
+                if (n < 0)
+                {
+                    errno = Interop.LastErrno; // ESRCH on a task that vanished while read
+                    return null;
+                }
                 if (n == 0) break;
                 length += (int)n;
             }
