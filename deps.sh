@@ -12,8 +12,13 @@
 #   redis-server, redis-tools, memcached, nginx, cron, openssh-server
 #                   Debian's own units the acceptance tests run unmodified (DebianUnitScenarios);
 #                   installed, never started by the install
+#   with the argument "bench", also the peers bench/ measures Corral against (issue #16, item 5):
+#   supervisor, tini
 set -euo pipefail
 need=()
+if [ "${1:-}" = bench ]; then
+  for tool in /usr/bin/supervisord:supervisor /usr/bin/tini:tini; do [ -e "${tool%%:*}" ] || need+=("${tool#*:}"); done
+fi
 for tool in gcc:gcc /usr/include/stdio.h:libc6-dev /usr/include/zlib.h:zlib1g-dev ps:procps prlimit:util-linux curl:curl \
             /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium \
             /usr/bin/systemd-notify:systemd /usr/bin/redis-server:redis-server /usr/bin/redis-cli:redis-tools \
