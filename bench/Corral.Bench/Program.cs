@@ -107,9 +107,10 @@ void StartHundred()
             perService.Add(one.Elapsed.TotalMilliseconds);
         }
         totals.Add(sw.Elapsed.TotalMilliseconds);
-        // Idle: 15 s, so that what the daemon keeps is measured, not what a start burst left for the
-        // moment (it gives spare memory back at most every 10 s, Monitoring/MemoryTrim).
-        Thread.Sleep(15000);
+        // Idle: 60 s, so that what the daemon keeps is measured, not what a start burst left for the
+        // moment (it gives spare memory back at most every 10 s, Monitoring/MemoryTrim) nor a moment
+        // before the first usage samples (every 10 s) and the collections that follow them.
+        Thread.Sleep(60000);
         GC.KeepAlive(d);
         rss.Add(ReadRssKb(d.Pid) / 1024.0);
         anon.Add(ReadStatusKb(d.Pid, "RssAnon:") / 1024.0);
@@ -119,7 +120,7 @@ void StartHundred()
     double t = Stats.Median(totals), fl = Stats.Median(floors);
     Console.WriteLine($"start-100: total median {Stats.Ms(t)} ms (runs {string.Join(' ', totals.Select(Stats.Ms))}); per service median {Stats.Ms(Stats.Median(perService))} ms");
     Console.WriteLine($"start-100 floor (no daemon: make the cgroups, posix_spawn corral-exec into them, wait for the exec): median {Stats.Ms(fl)} ms (runs {string.Join(' ', floors.Select(Stats.Ms))}); ratio {t / fl:F2}");
-    Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))}), RssAnon median {Stats.Median(anon):F1} MiB, after 15 s idle");
+    Console.WriteLine($"rss-idle-100: daemon VmRSS median {Stats.Median(rss):F1} MiB (runs {string.Join(' ', rss.Select(x => x.ToString("F1")))}), RssAnon median {Stats.Median(anon):F1} MiB, after 60 s idle");
 }
 
 // The floor of start-100 (issue #16, item 5): bench/start-floor.c, run against cgroups of its own.
