@@ -17,7 +17,6 @@ internal static class Program
 
     public static int Main(string[] args)
     {
-        if (!DaemonIncluded && IsDaemonVerb(args)) return ExecDaemon(args);
         Daemon.DiagnosticWriter.Install();
         TerminalSafeWriter.Install();
         try
@@ -37,20 +36,12 @@ internal static class Program
         }
     }
 
-    /// <summary>The verb is "daemon" (after the options that may come before a verb).</summary>
-    private static bool IsDaemonVerb(string[] args)
-    {
-        int i = 0;
-        while (i < args.Length && args[i].StartsWith('-')) i += args[i] == "--socket" ? 2 : 1;
-        return i < args.Length && args[i] == "daemon";
-    }
-
-    private static int ExecDaemon(string[] args)
+    /// <summary>The client's daemon verb: corral-daemon runs it with the same arguments, in this process.</summary>
+    private static int ExecDaemon(string[] rest)
     {
         string daemon = Path.Combine(AppContext.BaseDirectory, "corral-daemon");
-        var e = Linux.ProgramImage.Exec(daemon, ["corral-daemon", .. args]);
-        Console.Error.WriteLine($"corral: daemon: cannot run {daemon}: {e.Message} (run ./build.sh)");
-        return 1;
+        var e = Linux.ProgramImage.Exec(daemon, ["corral-daemon", "daemon", .. rest]);
+        throw new CliError($"daemon: cannot run {daemon}: {e.Message} (run ./build.sh)");
     }
 
     private static int Run(string[] args)
@@ -73,8 +64,7 @@ internal static class Program
         var client = new ApiClient(socket);
         return verb switch
         {
-            // Main has exec'd corral-daemon already when the daemon is not in this binary.
-            "daemon" => DaemonIncluded ? DaemonVerb.Run(rest) : throw new CliError("daemon: this binary holds no daemon; run corral-daemon"),
+            "daemon" => DaemonIncluded ? DaemonVerb.Run(rest) : ExecDaemon(rest),
             "list" => ListVerb.Run(client, "list", ["--all", .. rest], g),
             "list-units" => ListVerb.Run(client, verb, rest, g),
             "status" => StatusVerb.Run(client, rest),

@@ -1,7 +1,6 @@
 using Corral.Core.State;
 using Corral.Linux;
 using Corral.Linux.Procfs;
-using Corral.Linux.Spawn;
 
 namespace Corral.Daemon.Services;
 
