@@ -57,18 +57,22 @@ internal sealed class BenchDaemon : IDisposable
     /// </summary>
     public double KillFloor(string unit, CgroupEventsWatcher watcher)
     {
-        var cg = Cgroups.For(unit + ".service");
+        double ms = TimeKill(Cgroups, Cgroups.For(unit + ".service"), watcher);
+        Post(unit, "stop");
+        return ms;
+    }
+
+    /// <summary>cgroup.kill of the cgroup, timed until cgroup.events says populated 0: the stop floor.</summary>
+    public static double TimeKill(ICgroupManager cgroups, ServiceCgroup cg, CgroupEventsWatcher watcher)
+    {
         var empty = new ManualResetEventSlim();
-        double ms;
-        using (watcher.Watch(cg, () => { if (!Cgroups.IsPopulated(cg)) empty.Set(); }))
+        using (watcher.Watch(cg, () => { if (!cgroups.IsPopulated(cg)) empty.Set(); }))
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
             CgroupFile.Write(Path.Combine(cg.Path, "cgroup.kill"), "1");
-            if (Cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(60));
-            ms = sw.Elapsed.TotalMilliseconds;
+            if (cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(60));
+            return sw.Elapsed.TotalMilliseconds;
         }
-        Post(unit, "stop");
-        return ms;
     }
 
     public void Post(string unit, string verb)

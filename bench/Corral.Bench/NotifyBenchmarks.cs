@@ -36,7 +36,7 @@ internal static class NotifyBenchmarks
     {
         using var d = new BenchDaemon(repo, dir =>
             File.WriteAllText(Path.Combine(dir, "flood.service"), $"[Service]\nType=notify\nExecStart={workload} notify send:READY=1 status-flood:{seconds * 1000} hang\n"));
-        long rss0 = ReadRssKb(d.Pid);
+        long rss0 = ProcStatus.RssKb(d.Pid);
         long cpu0 = d.CpuTicks();
         var sw = Stopwatch.StartNew();
         d.Post("flood", "start");
@@ -49,12 +49,9 @@ internal static class NotifyBenchmarks
             Thread.Sleep(100);
         }
         double cpu = (d.CpuTicks() - cpu0) / 100.0 / sw.Elapsed.TotalSeconds;
-        long rss1 = ReadRssKb(d.Pid);
+        long rss1 = ProcStatus.RssKb(d.Pid);
         var (_, body) = d.Api.Send("GET", "/v1/units/flood.service");
         Console.WriteLine($"status-flood: {seconds} s of STATUS= as fast as one process sends: daemon CPU {cpu * 100:F0} % of a core; VmRSS {rss0 / 1024.0:F1} → {rss1 / 1024.0:F1} MiB; status answered in median {Stats.Ms(Stats.Median(answers))} ms, worst {Stats.Ms(answers.Max())} ms");
         Console.WriteLine($"  last status: {System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("statusText").GetString()}");
     }
-
-    private static long ReadRssKb(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"))[6..].Trim().Split(' ')[0]);
 }

@@ -88,7 +88,7 @@ internal static class PeerBenchmarks
                     int running = Ctl(conf, "status").Output.Split('\n').Count(l => l.StartsWith('s') && l.Contains("RUNNING"));
                     if (running != 100) throw new InvalidOperationException($"supervisorctl start: {running} of 100 programs run");
                     Thread.Sleep(15000); // idle, as Corral's rss-idle-100
-                    rss.Add(StatusKb(daemon.Id, "VmRSS:") / 1024.0);
+                    rss.Add(ProcStatus.RssKb(daemon.Id) / 1024.0);
                     Ctl(conf, ["stop", .. Names]);
                 }
                 Console.WriteLine($"peers-start-100: supervisorctl start (100 names, one command) median {Stats.Ms(Stats.Median(start))} ms (runs {string.Join(' ', start.Select(Stats.Ms))})");
@@ -137,7 +137,7 @@ internal static class PeerBenchmarks
                 // -g: a signal goes to the child's whole process group, the closest tini comes to a stop of every process.
                 using var tini = Spawn(cg, Tini, "tini", "-g", "--", workload, "tree", "1000");
                 WaitForCount(cg, 1001);
-                rss.Add(StatusKb(tini.Id, "VmRSS:") / 1024.0);
+                rss.Add(ProcStatus.RssKb(tini.Id) / 1024.0);
                 int child = cgroups.ReadPids(cg).First(pid => Corral.Linux.Procfs.ProcReader.TryReadStat(pid, out var st) && st!.Ppid == tini.Id);
                 stop.Add(TimeUntilReachedGone(cg, child, [tini.Id], () => Corral.Linux.Signaller.TryKill(tini.Id, 15)));
                 if (!tini.WaitForExit(TimeSpan.FromSeconds(30))) throw new TimeoutException("tini did not exit on SIGTERM");
@@ -205,15 +205,7 @@ internal static class PeerBenchmarks
             using var tree = Spawn(cg, workload, "corral-workload", "tree", "1000");
             WaitForCount(cg, 1000);
             using var watcher = new CgroupEventsWatcher();
-            var empty = new ManualResetEventSlim();
-            double ms;
-            using (watcher.Watch(cg, () => { if (!cgroups.IsPopulated(cg)) empty.Set(); }))
-            {
-                var sw = Stopwatch.StartNew();
-                cgroups.KillAll(cg);
-                if (cgroups.IsPopulated(cg)) empty.Wait(TimeSpan.FromSeconds(60));
-                ms = sw.Elapsed.TotalMilliseconds;
-            }
+            double ms = BenchDaemon.TimeKill(cgroups, cg, watcher);
             tree.WaitForExit();
             cgroups.TryRemove(cg);
             return ms;
@@ -280,13 +272,6 @@ internal static class PeerBenchmarks
             p.StandardError.ReadToEnd();
             p.WaitForExit();
             return sw.Elapsed.TotalMilliseconds;
-        }
-
-        private static long StatusKb(int pid, string field)
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith(field, StringComparison.Ordinal)) return long.Parse(line[field.Length..].Trim().Split(' ')[0]);
-            return 0;
         }
     }
 }

@@ -112,8 +112,8 @@ void StartHundred()
         // before the first usage samples (every 10 s) and the collections that follow them.
         Thread.Sleep(60000);
         GC.KeepAlive(d);
-        rss.Add(ReadRssKb(d.Pid) / 1024.0);
-        anon.Add(ReadStatusKb(d.Pid, "RssAnon:") / 1024.0);
+        rss.Add(ProcStatus.RssKb(d.Pid) / 1024.0);
+        anon.Add(ProcStatus.Kb(d.Pid, "RssAnon:") / 1024.0);
     }
     var floors = new List<double>();
     for (int r = 0; r < runs; r++) floors.Add(StartFloor(100));
@@ -190,15 +190,6 @@ double Time(string exe, params string[] a)
     return sw.Elapsed.TotalMilliseconds;
 }
 
-static long ReadRssKb(int pid) => ReadStatusKb(pid, "VmRSS:");
-
-/// <summary>A "Name:   N kB" line of /proc/PID/status, in kB.</summary>
-static long ReadStatusKb(int pid, string field)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith(field)) return long.Parse(line[field.Length..].Trim().Split(' ')[0]);
-    return 0;
-}
 
 static string FindRepo()
 {

@@ -150,10 +150,5 @@ public static class WebBenchmarks
             $"{Stats.Median(anon.Select(x => x.Used)):F1} MiB after use (runs used {string.Join(' ', anon.Select(x => x.Used.ToString("F1")))})");
     }
 
-    private static double RssMib(int pid, string field = "VmRSS:")
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith(field, StringComparison.Ordinal)) return long.Parse(line[field.Length..].Trim().Split(' ')[0]) / 1024.0;
-        return double.NaN;
-    }
+    private static double RssMib(int pid, string field = "VmRSS:") => ProcStatus.Kb(pid, field) / 1024.0;
 }
