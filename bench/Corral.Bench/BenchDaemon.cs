@@ -75,6 +75,19 @@ internal sealed class BenchDaemon : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a program inside a cgroup of the benchmark's own from its first instruction, as Corral
+    /// starts a service, its output to /dev/null: a process left running must not hold a pipe of ours
+    /// open (WaitForExit would wait for its end). sh execs corral-exec, which execs the program: one pid.
+    /// </summary>
+    public static Process SpawnIn(string repo, ServiceCgroup cg, string path, params string[] argv)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var a in (string[])["-c", "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1", Path.Combine(repo, "bin", "corral-exec"), "--cgroup", cg.Path, "--", path, .. argv])
+            psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
     public void Post(string unit, string verb)
     {
         var (status, body) = Api.Send("POST", $"/v1/units/{(unit.EndsWith(".target") ? unit : unit + ".service")}/{verb}");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Corral.Daemon.Wire;
+using Corral.Linux.Cgroups;
 
 namespace Corral.Bench;
 
@@ -93,6 +94,55 @@ public static class MonitorBenchmarks
             var m = d.Api.Get("/v1/units", ApiJson.Default.UnitList).Machine!;
             Console.WriteLine($"fork-storm run {r + 1}: {forked} forks in {stormSeconds:F1} s ({forked / stormSeconds:F0}/s); {records} death records of them " +
                 $"({forked - records} missing); connector overruns {m.ConnectorOverruns}, rescans {m.Rescans}, exits lost {m.ExitsLost}; daemon CPU {Pct(cpu)} of one core until the records settled");
+        }
+    }
+
+    /// <summary>
+    /// Issue #16: what a 1000-process tree that is not Corral's costs the daemon. An idle daemon with
+    /// no services; the benchmark starts `tree 1000` in a cgroup of its own (outside the daemon's
+    /// root), waits for all 1000, kills them with cgroup.kill and waits for the kernel's populated 0,
+    /// then 1 s for the daemon to drain what it was told. Beside each such window, a window of the
+    /// same length with nothing happening: the daemon's CPU at rest, subtracted.
+    /// </summary>
+    public static void ForeignTree(string repo, string workload, int runs)
+    {
+        using var d = new BenchDaemon(repo, _ => { });
+        var layout = CgroupLayout.Detect();
+        var cgroups = CgroupManagerFactory.Create(Path.Combine(layout.UnifiedMount, $"corral-bench-foreign-{Environment.ProcessId}"), layout);
+        try
+        {
+            cgroups.EnsureRoot();
+            using var watcher = new CgroupEventsWatcher();
+            Thread.Sleep(3000); // past start-up
+            var costs = new List<double>();
+            var rests = new List<double>();
+            for (int r = 0; r < runs; r++)
+            {
+                var cg = cgroups.Create($"tree{r}", null, null);
+                long t0 = d.CpuTicks();
+                var sw = Stopwatch.StartNew();
+                using (var tree = BenchDaemon.SpawnIn(repo, cg, workload, "corral-workload", "tree", "1000"))
+                {
+                    while (cgroups.ReadPids(cg).Count < 1000) Thread.Sleep(10);
+                    BenchDaemon.TimeKill(cgroups, cg, watcher);
+                    tree.WaitForExit();
+                }
+                Thread.Sleep(1000);
+                var window = sw.Elapsed;
+                double busy = (d.CpuTicks() - t0) / 100.0;
+                cgroups.TryRemove(cg);
+                long t1 = d.CpuTicks();
+                Thread.Sleep(window);
+                double rest = (d.CpuTicks() - t1) / 100.0;
+                costs.Add(busy - rest);
+                rests.Add(rest);
+            }
+            Console.WriteLine($"foreign-tree-1000: daemon CPU for a tree not its own median {Stats.Median(costs):F2} s (window minus an idle window of the same length, {Stats.Median(rests):F2} s); " +
+                $"runs {string.Join(' ', costs.Select(c => c.ToString("F2", CultureInfo.InvariantCulture)))}");
+        }
+        finally
+        {
+            cgroups.KillAndRemoveAll(TimeSpan.FromSeconds(10));
         }
     }
 

@@ -40,7 +40,6 @@ internal static class PeerBenchmarks
 
     private sealed class Peers(string repo, string workload, int runs, ICgroupManager cgroups, string dir)
     {
-        private readonly string _exec = Path.Combine(repo, "bin", "corral-exec");
         private static readonly string[] Names = Enumerable.Range(0, 100).Select(i => $"s{i:D3}").ToArray();
 
         /// <summary>Corral, by the peers' method: `corral start` with the 100 names in one command, until it returns.</summary>
@@ -65,7 +64,7 @@ internal static class PeerBenchmarks
         {
             string conf = WriteSupervisorConf();
             var cg = cgroups.Create("supervisord", null, null);
-            var daemon = Spawn(cg, Supervisord, "supervisord", "-n", "-c", conf);
+            var daemon = BenchDaemon.SpawnIn(repo, cg, Supervisord, "supervisord", "-n", "-c", conf);
             try
             {
                 var ready = Stopwatch.StartNew();
@@ -135,7 +134,7 @@ internal static class PeerBenchmarks
             {
                 var cg = cgroups.Create($"tini{r}", null, null);
                 // -g: a signal goes to the child's whole process group, the closest tini comes to a stop of every process.
-                using var tini = Spawn(cg, Tini, "tini", "-g", "--", workload, "tree", "1000");
+                using var tini = BenchDaemon.SpawnIn(repo, cg, Tini, "tini", "-g", "--", workload, "tree", "1000");
                 WaitForCount(cg, 1001);
                 rss.Add(ProcStatus.RssKb(tini.Id) / 1024.0);
                 int child = cgroups.ReadPids(cg).First(pid => Corral.Linux.Procfs.ProcReader.TryReadStat(pid, out var st) && st!.Ppid == tini.Id);
@@ -202,7 +201,7 @@ internal static class PeerBenchmarks
         private double KillFloor(string name)
         {
             var cg = cgroups.Create(name, null, null);
-            using var tree = Spawn(cg, workload, "corral-workload", "tree", "1000");
+            using var tree = BenchDaemon.SpawnIn(repo, cg, workload, "corral-workload", "tree", "1000");
             WaitForCount(cg, 1000);
             using var watcher = new CgroupEventsWatcher();
             double ms = BenchDaemon.TimeKill(cgroups, cg, watcher);
@@ -219,19 +218,6 @@ internal static class PeerBenchmarks
                 if (end.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{cg.Path} did not reach {n} processes");
                 Thread.Sleep(10);
             }
-        }
-
-        /// <summary>
-        /// Starts a program inside the cgroup from its first instruction, as Corral starts a service,
-        /// its output to /dev/null: a process a peer leaves running must not hold a pipe of ours open
-        /// (WaitForExit would wait for its end). sh execs corral-exec, which execs the program: one pid.
-        /// </summary>
-        private Process Spawn(ServiceCgroup cg, string path, params string[] argv)
-        {
-            var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-            foreach (var a in (string[])["-c", "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1", _exec, "--cgroup", cg.Path, "--", path, .. argv])
-                psi.ArgumentList.Add(a);
-            return Process.Start(psi)!;
         }
 
         private string WriteSupervisorConf()

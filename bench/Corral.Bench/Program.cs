@@ -6,7 +6,7 @@ using Corral.Linux.Cgroups;
 // the same run. Usage: bench/run.sh [runs]   (root; after ./build.sh)
 int runs = args.Length > 0 ? int.Parse(args[0]) : 5;
 string repo = args.Length > 1 ? args[1] : FindRepo();
-string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | monitor | web | faults | notify | deps | storm | peers | all
+string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | monitor | foreign | web | faults | notify | deps | storm | peers | all
 string workload = Path.Combine(repo, "bin", "corral-workload");
 Console.WriteLine($"# Corral benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {runs} runs each");
 
@@ -24,6 +24,7 @@ if (only is "all" or "monitor")
     MonitorBenchmarks.AtRest(repo, workload, runs);
     MonitorBenchmarks.ForkStorm(repo, workload, Math.Min(runs, 3));
 }
+if (only is "all" or "monitor" or "foreign") MonitorBenchmarks.ForeignTree(repo, workload, runs);
 if (only is "all" or "web")
 {
     WebBenchmarks.MetricsLatency(repo, workload, runs);

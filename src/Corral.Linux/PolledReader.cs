@@ -44,11 +44,13 @@ public sealed unsafe class PolledReader : IDisposable
             ulong count;
             Interop.Read(_kick, (byte*)&count, 8);
             if (_disposed) break;
+            bool read = false;
             while (true)
             {
                 nint n = Interop.Read(_fd, buf, 65536);
                 if (n > 0)
                 {
+                    read = true;
                     try { _onData(new ReadOnlySpan<byte>(buf, (int)n)); }
                     catch (Exception e) { Console.Error.WriteLine($"corral: {Thread.CurrentThread.Name} handler failed: {e}"); }
                     continue;
@@ -57,9 +59,21 @@ public sealed unsafe class PolledReader : IDisposable
                 if (n < 0 && Interop.LastErrno is Interop.EINTR or Interop.EPIPE) continue;
                 break; // EAGAIN: nothing more for now
             }
+            // A burst of lines (a cgroup of a thousand killed) would wake this thread for each few:
+            // after a pass that found data the next lines gather for a millisecond (as the process
+            // connector's events do). A line after a quiet spell is still read at once, and so is
+            // one a caller waits for (Drain ends the pause).
+            if (read) PauseUnlessKicked(_kick);
         }
         Interop.Close(_fd);
         Interop.Close(_kick);
+    }
+
+    /// <summary>Waits a millisecond, or less if <paramref name="kick"/> (an eventfd) is written meanwhile.</summary>
+    internal static void PauseUnlessKicked(int kick)
+    {
+        var fd = new Interop.PollFd { Fd = kick, Events = Interop.POLLIN };
+        Interop.Poll(&fd, 1, 1);
     }
 
     /// <summary>Stops the thread and waits for it, so that the file is closed when this returns.</summary>

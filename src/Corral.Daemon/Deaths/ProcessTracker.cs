@@ -69,8 +69,23 @@ internal sealed class ProcessTracker : IDisposable
     public void OnSignal(SignalGenerated s)
     {
         // The line names the sending thread; the record names its process, read now while it may still run.
-        int senderPid = s.FromKernel ? 0 : ProcReader.TryReadTgid(s.SenderPid) ?? s.SenderPid;
-        _recorder.Signalled(s.TargetPid, new Evidence(s.Signal, senderPid, s.SenderComm, s.FromKernel, Environment.TickCount64));
+        long now = Environment.TickCount64;
+        int senderPid = s.FromKernel ? 0 : SenderProcess(s.SenderPid, now);
+        _recorder.Signalled(s.TargetPid, new Evidence(s.Signal, senderPid, s.SenderComm, s.FromKernel, now));
+    }
+
+    // The tracer thread's last answer: a kill of a whole cgroup is a thousand lines from one sender
+    // in a few milliseconds, and a thread id is not reused that fast (the pid space must wrap first).
+    private int _lastSenderThread, _lastSenderProcess;
+    private long _lastSenderAt;
+
+    private int SenderProcess(int thread, long now)
+    {
+        if (thread == _lastSenderThread && now - _lastSenderAt < 100) return _lastSenderProcess;
+        int? tgid = ProcReader.TryReadTgid(thread);
+        if (tgid is null) return thread;
+        (_lastSenderThread, _lastSenderProcess, _lastSenderAt) = (thread, tgid.Value, now);
+        return tgid.Value;
     }
 
     /// <summary>A sched_process_exec line: remembered to name a sender the trace's name cache has lost.</summary>

@@ -40,6 +40,17 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "recvmsg", SetLastError = true)]
     internal static unsafe partial nint Recvmsg(int fd, MsgHdr* msg, int flags);
 
+    /// <summary>struct mmsghdr (64-bit Linux): one message of recvmmsg and the length it received.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "recvmmsg", SetLastError = true)]
+    internal static unsafe partial int Recvmmsg(int fd, MMsgHdr* msgs, uint count, int flags, void* timeout);
+
     [LibraryImport(Libc, EntryPoint = "sendmsg", SetLastError = true)]
     internal static unsafe partial nint Sendmsg(int fd, MsgHdr* msg, int flags);
 
