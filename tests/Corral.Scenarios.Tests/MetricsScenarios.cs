@@ -42,7 +42,7 @@ public sealed partial class MetricsScenarios : Scenario
         Dictionary<string, double> m = [];
         Wait.Until(() =>
         {
-            m = Samples(Scrape(web));
+            m = MetricsText.Samples(MetricsText.Scrape(web));
             return m.GetValueOrDefault("corral_unit_zombies{unit=\"factory.service\"}") == 3
                 && m.GetValueOrDefault("corral_unit_escaped_processes{unit=\"escape.service\"}") == 1
                 && m.GetValueOrDefault("corral_notices_total{kind=\"escaped\"}") == 1;
@@ -73,7 +73,7 @@ public sealed partial class MetricsScenarios : Scenario
 
         // A death by corral's kill shows at the next scrape.
         Assert.Equal(0, F.Cli("kill", "web", "-s", "KILL").ExitCode);
-        Wait.Until(() => Samples(Scrape(web)).GetValueOrDefault("corral_deaths_total{unit=\"web.service\",cause=\"corral\"}") == 1,
+        Wait.Until(() => MetricsText.Samples(MetricsText.Scrape(web)).GetValueOrDefault("corral_deaths_total{unit=\"web.service\",cause=\"corral\"}") == 1,
             TimeSpan.FromSeconds(10), "the kill counted as a death by corral");
     }
 
@@ -81,7 +81,7 @@ public sealed partial class MetricsScenarios : Scenario
     public void Every_metric_family_is_listed_in_docs_metrics_md_and_nothing_else_is()
     {
         using var web = StartUnits();
-        var served = Families(Scrape(web));
+        var served = MetricsText.Families(MetricsText.Scrape(web));
         string doc = File.ReadAllText(Path.Combine(Repo.Root, "docs", "metrics.md"));
         var documented = DocumentedMetric().Matches(doc).Select(x => x.Groups[1].Value).ToHashSet();
         Assert.Empty(served.Except(documented));
@@ -105,25 +105,6 @@ public sealed partial class MetricsScenarios : Scenario
             "Prometheus to see web.service down");
         Assert.Equal("1", prometheus.Query("corral_deaths_total{unit=\"web.service\",cause=\"corral\"}"));
     }
-
-    private static string Scrape(WebEndpoint web)
-    {
-        var (status, body, resp) = web.Get("/metrics");
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", resp.Content.Headers.ContentType!.ToString());
-        var check = Corral.Tests.Shared.Promtool.CheckMetrics(body);
-        Assert.True(check.ExitCode == 0, $"promtool check metrics failed ({check.ExitCode}): {check.Output}\n{body}");
-        return body;
-    }
-
-    /// <summary>"name{labels}" → value, for every sample line.</summary>
-    private static Dictionary<string, double> Samples(string text) =>
-        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
-            .Select(l => (Key: l[..l.LastIndexOf(' ')], Value: l[(l.LastIndexOf(' ') + 1)..]))
-            .ToDictionary(x => x.Key, x => double.Parse(x.Value, CultureInfo.InvariantCulture));
-
-    private static HashSet<string> Families(string text) =>
-        text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
 
     /// <summary>The metric names in docs/metrics.md: the first column of its tables, in backquotes.</summary>
     [GeneratedRegex(@"^\| `([a-z_:]+)`", RegexOptions.Multiline)]

@@ -14,7 +14,8 @@ public sealed class PrometheusServer : IDisposable
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly string _dir;
 
-    public PrometheusServer(string parentDir, string target)
+    /// <param name="ruleFile">an alerting rule file to load, evaluated every second</param>
+    public PrometheusServer(string parentDir, string target, string? ruleFile = null)
     {
         _dir = Directory.CreateDirectory(Path.Combine(parentDir, "prometheus")).FullName;
         Port = WebEndpoint.FreePort();
@@ -22,6 +23,8 @@ public sealed class PrometheusServer : IDisposable
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
+              evaluation_interval: 1s
+            rule_files: [{(ruleFile is null ? "" : $"'{ruleFile}'")}]
             scrape_configs:
               - job_name: corral
                 static_configs:
@@ -56,6 +59,21 @@ public sealed class PrometheusServer : IDisposable
         catch (AggregateException e) when (e.InnerException is HttpRequestException or TaskCanceledException)
         {
             return null; // not listening yet
+        }
+    }
+
+    /// <summary>The "data" of a GET of the HTTP API (/api/v1/...), or null while it does not answer yet; an API error fails the test with Prometheus' words.</summary>
+    public JsonElement? Api(string pathAndQuery)
+    {
+        if (_process.HasExited) throw new InvalidOperationException($"prometheus exited with {_process.ExitCode}:\n{Log}");
+        HttpResponseMessage resp;
+        try { resp = _client.GetAsync($"http://127.0.0.1:{Port}{pathAndQuery}").Result; }
+        catch (AggregateException e) when (e.InnerException is HttpRequestException or TaskCanceledException) { return null; }
+        using (resp)
+        {
+            var root = JsonDocument.Parse(resp.Content.ReadAsStringAsync().Result).RootElement;
+            Assert.True(root.GetProperty("status").GetString() == "success", $"GET {pathAndQuery}: {root}");
+            return root.GetProperty("data").Clone();
         }
     }
 
