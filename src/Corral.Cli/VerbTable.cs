@@ -8,7 +8,7 @@ internal static class VerbTable
 {
     public static readonly IReadOnlyList<VerbInfo> All =
     [
-        new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH] [--cgroup-layout auto|unified] [--no-tracing] [--no-default-target] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
+        new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH|self] [--cgroup-layout auto|unified] [--no-tracing] [--no-default-target] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
             "runs the supervisor in the foreground; --http serves the page, /metrics and the API over TCP"),
         new("list", "list [--json] [--no-legend]", "every unit: load, active and sub state, description"),
         new("list-units", "list-units [PATTERN...] [--state=STATE[,STATE]] [--all] [--json] [--no-legend]",

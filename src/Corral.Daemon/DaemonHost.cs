@@ -29,6 +29,8 @@ public static class DaemonHost
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
         using var reaper = new ChildReaper();
+        // Started by systemd (Type=notify): the address is taken before anything could inherit it.
+        var serviceManager = Linux.Notify.ServiceManagerNotifier.FromEnvironment();
         // Nothing is touched before this daemon is known to be the only one on its socket and state directory.
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!);
         Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
@@ -38,9 +40,13 @@ public static class DaemonHost
         using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http, options.HttpHosts);
         http?.Listen();
         var layout = CgroupLayout.Detect();
-        var cgroups = CgroupManagerFactory.Create(options.CgroupRoot, layout, options.CgroupUnifiedOnly);
+        // --cgroup-root self: the cgroup a service manager delegated to the daemon (systemd's
+        // Delegate=yes); the daemon moves into a leaf of it and the services go beside (EnsureRoot).
+        bool delegated = options.CgroupRoot == DaemonOptions.SelfCgroup;
+        var cgroups = CgroupManagerFactory.Create(delegated ? CgroupManagerFactory.OwnCgroup(layout) : options.CgroupRoot, layout, options.CgroupUnifiedOnly);
         Directory.CreateDirectory(cgroups.Root);
         locks.TakeCgroupRoot(cgroups.Root);
+        if (delegated) CgroupManagerFactory.EnterDaemonLeaf(cgroups.Root);
         cgroups.EnsureRoot();
         Console.Error.WriteLine($"corral: cgroups: {cgroups.Describe()}");
 
@@ -93,11 +99,13 @@ public static class DaemonHost
         if (http is not null)
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");
 
+        serviceManager.Ready($"supervising {manager.Runners().Count} units; control socket {options.SocketPath}");
         if (options.StartDefaultTarget) Boot(jobs);
 
         stop.Task.Wait();
+        serviceManager.Stopping("stopping every service");
         http?.Dispose(); // the page and the metrics go first: nothing to show while everything stops
-        return Shutdown(manager, jobs, server, cgroups);
+        return Shutdown(manager, jobs, server, cgroups, removeRoot: !delegated);
     }
 
     /// <summary>
@@ -110,7 +118,8 @@ public static class DaemonHost
         Console.Error.WriteLine(r.Ok ? "corral: default.target reached" : $"corral: default.target: {r.Error}");
     });
 
-    private static int Shutdown(Manager manager, Jobs.JobEngine jobs, ControlServer server, ICgroupManager cgroups)
+    /// <param name="removeRoot">false for a delegated cgroup: it is the service manager's to remove</param>
+    private static int Shutdown(Manager manager, Jobs.JobEngine jobs, ControlServer server, ICgroupManager cgroups, bool removeRoot)
     {
         Console.Error.WriteLine("corral: stopping all services");
         // In reverse dependency order first; then whatever is left (a restart that began meanwhile), all at once.
@@ -118,7 +127,7 @@ public static class DaemonHost
         manager.StopAllAsync().Wait();
         server.Dispose();
         manager.Dispose();
-        cgroups.TryRemoveRoot();
+        if (removeRoot) cgroups.TryRemoveRoot();
         return 0;
     }
 

@@ -11,6 +11,9 @@ public sealed record DaemonOptions
     public string LogDir { get; init; } = "/var/log/corral";
     /// <summary>Null: a "corral" cgroup under the v2 mount.</summary>
     public string? CgroupRoot { get; init; }
+
+    /// <summary>The <see cref="CgroupRoot"/> that names the cgroup the daemon was started in (delegated to it).</summary>
+    public const string SelfCgroup = "self";
     /// <summary>--cgroup-layout unified: the cgroup2 hierarchy alone, even on a hybrid host (its v1 controllers unused).</summary>
     public bool CgroupUnifiedOnly { get; init; }
     public required string ExecutorPath { get; init; }

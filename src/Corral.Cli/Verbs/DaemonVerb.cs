@@ -16,8 +16,8 @@ internal static class DaemonVerb
         if (!File.Exists(executor))
             throw new CliError($"daemon: executor {executor} not found (run ./build.sh, or give --executor PATH)");
         string? root = a.Get("--cgroup-root");
-        if (root is not null && !root.StartsWith('/'))
-            throw new CliError($"daemon: --cgroup-root '{root}' must be an absolute path");
+        if (root is not null && !root.StartsWith('/') && root != DaemonOptions.SelfCgroup)
+            throw new CliError($"daemon: --cgroup-root '{root}' must be an absolute path, or self (the cgroup the daemon was started in, delegated to it: systemd's Delegate=yes)");
         string layoutChoice = a.Get("--cgroup-layout") ?? "auto";
         if (layoutChoice is not ("auto" or "unified"))
             throw new CliError($"daemon: --cgroup-layout '{layoutChoice}' is not auto (v1 memory and pids hierarchies where mounted) or unified (the cgroup2 hierarchy alone)");

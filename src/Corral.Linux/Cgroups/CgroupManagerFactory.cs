@@ -5,6 +5,37 @@ public static class CgroupManagerFactory
     /// <summary>The default root: a "corral" cgroup directly under the v2 mount.</summary>
     public static string DefaultRoot(CgroupLayout layout) => Path.Combine(layout.UnifiedMount, "corral");
 
+    /// <summary>
+    /// The cgroup2 cgroup this process was started in (the "0::" line of /proc/self/cgroup), as a
+    /// service manager delegates it (systemd's Delegate=yes): the services go beneath it, the daemon
+    /// into a leaf of it. A daemon that already sits in its leaf (started again by exec) names the
+    /// cgroup above. The root cgroup is refused: it is the whole machine's.
+    /// </summary>
+    public static string OwnCgroup(CgroupLayout layout)
+    {
+        string? line = File.ReadAllLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
+        if (line is null) throw new CgroupException("--cgroup-root self: /proc/self/cgroup has no cgroup2 line (0::); this kernel mounts no cgroup2 hierarchy", null);
+        string path = line[3..].TrimEnd();
+        if (path.EndsWith(" (deleted)", StringComparison.Ordinal) || !path.StartsWith('/'))
+            throw new CgroupException($"--cgroup-root self: the daemon's cgroup '{path}' cannot be used", null);
+        if (Path.GetFileName(path) == CgroupV2Manager.DaemonLeafName) path = Path.GetDirectoryName(path)!;
+        if (path == "/")
+            throw new CgroupException("--cgroup-root self: the daemon runs in the root cgroup, which is the whole machine's; start it in a cgroup of its own (systemd: Delegate=yes) or give --cgroup-root a path", null);
+        return layout.UnifiedMount + path;
+    }
+
+    /// <summary>
+    /// Moves the daemon into the leaf <see cref="CgroupV2Manager.DaemonLeafName"/> of its delegated
+    /// cgroup: cgroup v2 lets only leaves hold processes once controllers are handed down, and the
+    /// service manager then sees the daemon and each service in cgroups of their own.
+    /// </summary>
+    public static void EnterDaemonLeaf(string root)
+    {
+        string leaf = Path.Combine(root, CgroupV2Manager.DaemonLeafName);
+        Directory.CreateDirectory(leaf);
+        CgroupFile.Write(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <param name="unifiedOnly">
     /// use the cgroup2 hierarchy alone even on a hybrid host, whose v1 hierarchies may belong to
     /// another manager (`corral daemon --cgroup-layout unified`)

@@ -77,6 +77,9 @@ public sealed class DaemonFixture : IDisposable
         _daemon.BeginOutputReadLine();
         Wait.Until(() => File.Exists(Socket) || _daemon.HasExited, TimeSpan.FromSeconds(20), "the daemon's socket");
         if (_daemon.HasExited) throw new InvalidOperationException($"daemon exited with {_daemon.ExitCode}: {File.ReadAllText(DaemonLog)}");
+        // The socket appears just before the daemon says it is ready; its stderr reaches the log
+        // through this process's reader, which may lag: a test that reads the start-up lines waits for them.
+        Wait.Until(() => _daemon.HasExited || File.ReadAllText(DaemonLog).Contains("corral: daemon ready on "), TimeSpan.FromSeconds(20), "the daemon's ready line in its log");
     }
 
     public int DaemonPid => _daemon!.Id;
