@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -198,12 +197,8 @@ public sealed partial class FleetAlertScenarios : Scenario
 
     private static (int Code, string Output) Promtool(params string[] args)
     {
-        var psi = new ProcessStartInfo(Corral.Tests.Shared.Promtool.Binary, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(60))) { p.Kill(); throw new TimeoutException($"promtool {string.Join(' ', args)}"); }
-        return (p.ExitCode, output + err.Result);
+        var (code, stdout, stderr) = Programs.Run(Corral.Tests.Shared.Promtool.Binary, args);
+        return (code, stdout + stderr);
     }
 
     [GeneratedRegex(@"\{\{ \$(?:labels\.([a-z_]+)|value) \}\}")]

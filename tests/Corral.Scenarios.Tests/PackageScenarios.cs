@@ -22,7 +22,7 @@ public sealed class PackageScenarios : Scenario
         string version = Path.GetFileName(deb).Split('_')[1];
         try
         {
-            var install = Run("apt-get", "install", "-y", "-q", "--no-install-recommends", deb);
+            var install = AptGet("install", "-y", "-q", "--no-install-recommends", deb);
             Assert.True(install.Code == 0, $"apt-get install: {install.Output}{install.Stderr}");
 
             var v = Run("/usr/bin/corral", "--version");
@@ -71,22 +71,15 @@ public sealed class PackageScenarios : Scenario
         }
         finally
         {
-            Run("apt-get", "purge", "-y", "-q", "corral");
+            AptGet("purge", "-y", "-q", "corral");
             File.Delete(deb);
         }
         foreach (var path in new[] { "/usr/bin/corral", "/usr/lib/corral", "/lib/systemd/system/corral.service", "/usr/share/man/man1/corral.1.gz" })
             Assert.False(File.Exists(path) || Directory.Exists(path), $"{path} is left after the purge");
     }
 
-    /// <summary>The exit code, what it wrote on stdout, and on stderr.</summary>
-    private static (int Code, string Output, string Stderr) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(); throw new TimeoutException($"{file} {string.Join(' ', args)}"); }
-        return (p.ExitCode, output, err.Result);
-    }
+    private static (int Code, string Output, string Stderr) Run(string program, params string[] args) => Programs.Run(program, args);
+
+    /// <summary>apt-get without questions.</summary>
+    private static (int Code, string Output, string Stderr) AptGet(params string[] args) => Programs.Run("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", .. args]);
 }

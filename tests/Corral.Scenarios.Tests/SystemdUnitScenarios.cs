@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Corral.Scenarios.Tests.Infrastructure;
@@ -91,13 +90,9 @@ public sealed class SystemdUnitScenarios : Scenario
     private static string CgroupOf(int pid) =>
         File.ReadAllLines($"/proc/{pid}/cgroup").First(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
 
-    private static (int Code, string Output) Run(string file, params string[] args)
+    private static (int Code, string Output) Run(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output + err.Result);
+        var (code, stdout, stderr) = Programs.Run(program, args);
+        return (code, stdout + stderr);
     }
 }

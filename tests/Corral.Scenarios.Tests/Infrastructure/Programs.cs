@@ -21,4 +21,19 @@ public static class Programs
         p.WaitForExit();
         return p.ExitCode;
     }
+
+    /// <summary>Run to its end (5 minutes at most, else the test fails): its exit status, standard output and standard error.</summary>
+    public static (int Code, string Output, string Stderr) Run(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(); // our own child
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within 5 minutes");
+        }
+        return (p.ExitCode, stdout, stderr.Result);
+    }
 }
