@@ -80,6 +80,23 @@ public sealed class SystemdUnitScenarios : Scenario
         Wait.Until(() => File.ReadAllText(F.DaemonLog).Contains("could not tell the service manager 'READY=1'"), TimeSpan.FromSeconds(10), "the daemon to say READY=1 could not be sent");
     }
 
+    [Fact]
+    public void Self_is_refused_where_the_daemon_sees_itself_in_the_root_cgroup_and_nothing_starts()
+    {
+        // A cgroup namespace of its own (entered from a cgroup of the test's) shows the daemon "0::/":
+        // the root cgroup is the whole machine's, never a service manager's delegation.
+        Directory.CreateDirectory(F.CgroupRoot);
+        F.WriteUnit("web", $"[Service]\nExecStart={F.Workload("sleep")}\n[Install]\nWantedBy=multi-user.target\n");
+        var (code, stdout, stderr) = Programs.Run(Path.Combine(Repo.Root, "bin", "corral-exec"), "--cgroup", F.CgroupRoot, "--",
+            "/usr/bin/unshare", "unshare", "--cgroup", Repo.Corral, "daemon", "--units", F.UnitDir, "--socket", F.Socket,
+            "--state-dir", Path.Combine(F.Dir, "state"), "--log-dir", F.LogDir, "--cgroup-root", "self");
+        Assert.True(code == 1, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains("corral: daemon: --cgroup-root self: the daemon runs in the root cgroup, which is the whole machine's", stderr);
+        Assert.False(File.Exists(F.Socket));
+        Assert.Empty(File.ReadAllText(Path.Combine(F.CgroupRoot, "cgroup.procs")).Trim());
+        Assert.Empty(Directory.GetDirectories(F.CgroupRoot));
+    }
+
     private static string Receive(Socket s)
     {
         var buf = new byte[4096];

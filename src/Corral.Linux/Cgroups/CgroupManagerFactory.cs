@@ -21,7 +21,12 @@ public static class CgroupManagerFactory
         if (Path.GetFileName(path) == CgroupV2Manager.DaemonLeafName) path = Path.GetDirectoryName(path)!;
         if (path == "/")
             throw new CgroupException("--cgroup-root self: the daemon runs in the root cgroup, which is the whole machine's; start it in a cgroup of its own (systemd: Delegate=yes) or give --cgroup-root a path", null);
-        return layout.UnifiedMount + path;
+        // In a cgroup namespace whose root is not the mount's, the line is relative to another
+        // cgroup than the path names: act only on the cgroup that is seen to hold this process.
+        string full = layout.UnifiedMount + path;
+        if (!File.Exists(Path.Combine(full, "cgroup.procs")) || !CgroupFile.ReadPids(Path.Combine(full, "cgroup.procs")).Contains(Environment.ProcessId))
+            throw new CgroupException($"--cgroup-root self: /proc/self/cgroup names {path}, but {full} does not hold this process (a cgroup namespace the cgroup2 mount does not match?); give --cgroup-root a path", null);
+        return full;
     }
 
     /// <summary>
