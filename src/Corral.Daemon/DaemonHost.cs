@@ -46,7 +46,7 @@ public static class DaemonHost
         var cgroups = CgroupManagerFactory.Create(delegated ? CgroupManagerFactory.OwnCgroup(layout) : options.CgroupRoot, layout, options.CgroupUnifiedOnly);
         Directory.CreateDirectory(cgroups.Root);
         locks.TakeCgroupRoot(cgroups.Root);
-        if (delegated) CgroupManagerFactory.EnterDaemonLeaf(cgroups.Root);
+        if (delegated) CgroupV2Manager.EnterDaemonLeaf(cgroups.Root);
         cgroups.EnsureRoot();
         Console.Error.WriteLine($"corral: cgroups: {cgroups.Describe()}");
 

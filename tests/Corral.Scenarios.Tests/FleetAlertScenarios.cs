@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Corral.Linux.Cgroups;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -41,11 +40,7 @@ public sealed partial class FleetAlertScenarios : Scenario
         Wait.Until(() => F.Prop("oom", "Result") == "oom-kill", TimeSpan.FromSeconds(20), "oom to be killed by the OOM killer");
         Wait.Until(() => int.Parse(F.Prop("loop", "NRestarts")) >= 5, TimeSpan.FromSeconds(20), "loop to restart five times");
         Assert.Equal(0, F.Cli("stop", "loop").ExitCode); // its count stays; its state is no longer a moving target
-        Wait.Until(() => CgroupPids("escape").Count >= 3, TimeSpan.FromSeconds(10), "escape's three processes");
-        int main = int.Parse(F.Prop("escape", "MainPID"));
-        int escapee = CgroupPids("escape").Where(p => p != main).Max();
-        string elsewhere = Directory.CreateDirectory(Path.Combine(F.CgroupRoot, "elsewhere")).FullName;
-        CgroupFile.Write(Path.Combine(elsewhere, "cgroup.procs"), escapee.ToString(CultureInfo.InvariantCulture));
+        MoveOneProcessOut("escape", 3);
         Assert.Equal("error", F.Prop("broken", "LoadState"));
         Dictionary<string, double> after = [];
         Wait.Until(() =>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Corral.Linux.Cgroups;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -33,11 +32,7 @@ public sealed partial class MetricsScenarios : Scenario
         Wait.Until(() => F.Prop("crash", "ActiveState") == "failed", TimeSpan.FromSeconds(10), "crash to fail");
         Wait.Until(() => F.Prop("flaky", "Result") == "start-limit-hit", TimeSpan.FromSeconds(20), "flaky to hit its start limit");
         // One process of escape's tree moves out of its cgroup.
-        Wait.Until(() => CgroupPids("escape").Count >= 3, TimeSpan.FromSeconds(10), "escape's three processes");
-        int main = int.Parse(F.Prop("escape", "MainPID"));
-        int escapee = CgroupPids("escape").Where(p => p != main).Max();
-        string elsewhere = Directory.CreateDirectory(Path.Combine(F.CgroupRoot, "elsewhere")).FullName;
-        CgroupFile.Write(Path.Combine(elsewhere, "cgroup.procs"), escapee.ToString());
+        MoveOneProcessOut("escape", 3);
 
         Dictionary<string, double> m = [];
         Wait.Until(() =>

@@ -29,18 +29,6 @@ public static class CgroupManagerFactory
         return full;
     }
 
-    /// <summary>
-    /// Moves the daemon into the leaf <see cref="CgroupV2Manager.DaemonLeafName"/> of its delegated
-    /// cgroup: cgroup v2 lets only leaves hold processes once controllers are handed down, and the
-    /// service manager then sees the daemon and each service in cgroups of their own.
-    /// </summary>
-    public static void EnterDaemonLeaf(string root)
-    {
-        string leaf = Path.Combine(root, CgroupV2Manager.DaemonLeafName);
-        Directory.CreateDirectory(leaf);
-        CgroupFile.Write(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
     /// <param name="unifiedOnly">
     /// use the cgroup2 hierarchy alone even on a hybrid host, whose v1 hierarchies may belong to
     /// another manager (`corral daemon --cgroup-layout unified`)

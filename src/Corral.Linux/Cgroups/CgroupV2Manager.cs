@@ -55,12 +55,22 @@ public sealed class CgroupV2Manager(string root, CgroupLayout layout) : CgroupMa
         if (own.Count == 0) return null;
         if (own.All(p => p == Environment.ProcessId))
         {
-            string leaf = Path.Combine(Root, DaemonLeafName);
-            Directory.CreateDirectory(leaf);
-            CgroupFile.Write(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString());
+            EnterDaemonLeaf(Root);
             return null;
         }
         return $"{Root} holds processes of its own ({string.Join(' ', own.Take(5))}{(own.Count > 5 ? " …" : "")}), and cgroup v2 lets a cgroup hand controllers to its children only when it holds none; give --cgroup-root a cgroup of its own";
+    }
+
+    /// <summary>
+    /// Moves the daemon into the leaf <see cref="DaemonLeafName"/> of <paramref name="root"/>: cgroup v2
+    /// lets only leaves hold processes once controllers are handed down, and a service manager that
+    /// delegated the root then sees the daemon and each service in cgroups of their own.
+    /// </summary>
+    public static void EnterDaemonLeaf(string root)
+    {
+        string leaf = Path.Combine(root, DaemonLeafName);
+        Directory.CreateDirectory(leaf);
+        CgroupFile.Write(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static HashSet<string> Words(string? text) =>

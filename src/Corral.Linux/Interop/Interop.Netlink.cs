@@ -26,9 +26,6 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "send", SetLastError = true)]
     internal static unsafe partial nint Send(int fd, byte* buf, nint len, int flags);
 
-    [LibraryImport(Libc, EntryPoint = "recv", SetLastError = true)]
-    internal static unsafe partial nint Recv(int fd, byte* buf, nint len, int flags);
-
     [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)]
     internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, int len);
 }

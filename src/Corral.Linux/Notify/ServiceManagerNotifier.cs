@@ -25,8 +25,6 @@ public sealed class ServiceManagerNotifier
         return new ServiceManagerNotifier(address[0] == '@' ? "\0" + address[1..] : address);
     }
 
-    public bool Active => _address is not null;
-
     public void Ready(string status) => Send($"READY=1\nSTATUS={status}\nMAINPID={Environment.ProcessId}\n");
 
     public void Stopping(string status) => Send($"STOPPING=1\nSTATUS={status}\n");

@@ -174,7 +174,6 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
                     }
                 }
                 total += n;
-                if (n == 0) return total;
                 RunPosted(); // an ask is answered during a burst too
                 if (n < BatchSize) return total;
             }

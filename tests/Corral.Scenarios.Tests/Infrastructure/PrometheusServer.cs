@@ -49,17 +49,8 @@ public sealed class PrometheusServer : IDisposable
     /// <summary>An instant query; the value of the first series, or null when there is none (yet).</summary>
     public string? Query(string promql)
     {
-        if (_process.HasExited) throw new InvalidOperationException($"prometheus exited with {_process.ExitCode}:\n{Log}");
-        try
-        {
-            string json = _client.GetStringAsync($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(promql)}").Result;
-            var data = JsonDocument.Parse(json).RootElement.GetProperty("data").GetProperty("result");
-            return data.GetArrayLength() == 0 ? null : data[0].GetProperty("value")[1].GetString();
-        }
-        catch (AggregateException e) when (e.InnerException is HttpRequestException or TaskCanceledException)
-        {
-            return null; // not listening yet
-        }
+        var result = Api($"/api/v1/query?query={Uri.EscapeDataString(promql)}")?.GetProperty("result");
+        return result is not { } r || r.GetArrayLength() == 0 ? null : r[0].GetProperty("value")[1].GetString();
     }
 
     /// <summary>The "data" of a GET of the HTTP API (/api/v1/...), or null while it does not answer yet; an API error fails the test with Prometheus' words.</summary>
@@ -71,6 +62,7 @@ public sealed class PrometheusServer : IDisposable
         catch (AggregateException e) when (e.InnerException is HttpRequestException or TaskCanceledException) { return null; }
         using (resp)
         {
+            if (resp.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable) return null; // still starting
             var root = JsonDocument.Parse(resp.Content.ReadAsStringAsync().Result).RootElement;
             Assert.True(root.GetProperty("status").GetString() == "success", $"GET {pathAndQuery}: {root}");
             return root.GetProperty("data").Clone();

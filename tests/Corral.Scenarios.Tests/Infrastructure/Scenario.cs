@@ -63,6 +63,20 @@ public abstract class Scenario : IDisposable
 
     protected List<int> CgroupPids(string unit) => F.Cgroups.ReadPids(F.CgroupOf(unit));
 
+    /// <summary>
+    /// Someone moves one of the unit's processes (not its main) out of its cgroup, into a cgroup
+    /// beside the service's under this test's own root, once the unit has <paramref name="processes"/>: the escapee's pid.
+    /// </summary>
+    protected int MoveOneProcessOut(string unit, int processes)
+    {
+        Wait.Until(() => CgroupPids(unit).Count >= processes, TimeSpan.FromSeconds(10), $"{unit}'s {processes} processes");
+        int main = int.Parse(F.Prop(unit, "MainPID"));
+        int escapee = CgroupPids(unit).Where(p => p != main).Max();
+        string elsewhere = Directory.CreateDirectory(Path.Combine(F.CgroupRoot, "elsewhere")).FullName;
+        Corral.Linux.Cgroups.CgroupFile.Write(Path.Combine(elsewhere, "cgroup.procs"), escapee.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return escapee;
+    }
+
     protected void AssertNoSurvivors()
     {
         var alive = Survivors.Alive(F.PidsDir);
