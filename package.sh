@@ -50,6 +50,14 @@ for script in postinst postrm; do
   printf '#!/bin/sh\nset -e\nif [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi\n' > "$root/DEBIAN/$script"
   chmod 755 "$root/DEBIAN/$script"
 done
+# An upgrade (configure with the version before as $2) re-executes a running daemon from the new
+# binary, its services kept: corral daemon-reexec, on the socket CORRAL_SOCKET names or the default.
+cat >> "$root/DEBIAN/postinst" <<'EOF'
+socket=${CORRAL_SOCKET:-/run/corral/corral.sock}
+if [ "$1" = configure ] && [ -n "$2" ] && [ -S "$socket" ]; then
+  /usr/bin/corral --socket "$socket" daemon-reexec || echo "corral: the running daemon could not re-execute the new version; restart it to run it" >&2
+fi
+EOF
 out="$PWD/corral_${version}_${arch}.deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >&2
 echo "$out"

@@ -81,6 +81,7 @@ internal static class Program
             "list-dependencies" => ListDependenciesVerb.Run(client, rest),
             "kill" => KillVerb.Run(client, rest),
             "daemon-reload" => DaemonReloadVerb.Run(client, rest),
+            "daemon-reexec" => DaemonReexecVerb.Run(client, rest),
             "reset-failed" => ResetFailedVerb.Run(client, rest),
             "verify" => VerifyVerb.Run(rest),
             "why" => WhyVerb.Run(client, rest),

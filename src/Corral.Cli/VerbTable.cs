@@ -37,6 +37,7 @@ internal static class VerbTable
         new("thaw", "thaw UNIT...", "lets a frozen unit run again", "thaw"),
         new("reset-failed", "reset-failed [UNIT...]", "failed units become inactive; their start-rate windows start afresh", "reset-failed"),
         new("daemon-reload", "daemon-reload", "rereads the unit directories; running services keep running", "daemon-reload"),
+        new("daemon-reexec", "daemon-reexec", "the daemon re-executes its program from disk (after an upgrade); services keep running, nothing is lost", "daemon-reexec"),
         new("verify", "verify FILE...", "loads unit files (and their drop-ins) without a daemon and prints every finding", "systemd-analyze verify"),
         new("why", "why UNIT [-n N] [--all] [--json]", "the last death(s) of the main process (--all: any process) and their cause"),
         new("events", "events [--unit U] [--cause CAUSE[,CAUSE]] [--since TIME] [-n N] [-f] [--all] [--json] [--deaths|--notices]",

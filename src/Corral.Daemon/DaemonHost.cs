@@ -28,17 +28,23 @@ public static class DaemonHost
     public static int Run(DaemonOptions options)
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
-        using var reaper = new ChildReaper();
+        // Until every run is taken over, exits nobody claimed wait: after a daemon-reexec the
+        // services are still this process's children, and a main process may have ended meanwhile.
+        using var reaper = ChildReaper.StartClaimed(out var adoptionClaim);
+        // Started by daemon-reexec: the previous image's sockets and event streams, still open.
+        var handover = Handover.Take();
         // Started by systemd (Type=notify): the address is taken before anything could inherit it.
         var serviceManager = Linux.Notify.ServiceManagerNotifier.FromEnvironment();
         // Nothing is touched before this daemon is known to be the only one on its socket and state directory.
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!);
         Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-        using var locks = InstanceLocks.TakeFiles(options.SocketPath, options.StateDir);
+        using var locks = InstanceLocks.TakeFiles(options.SocketPath, options.StateDir, reexecuted: handover is not null);
         LogDirectory.Prepare(options.LogDir);
+        var handed = handover is null ? null : Reexec.HandoverState.Take(options.StateDir);
+        if (handover is not null) Console.Error.WriteLine($"corral: re-executed: taking over {handover}");
         // Bound before anything starts: a port already taken is an error with nothing left running.
         using var http = options.Http is null ? null : new Web.HttpEndpoint(options.Http, options.HttpHosts);
-        http?.Listen();
+        if (http is not null && !(handover?.Claim("http") is { } httpFd && http.Continue(httpFd))) http.Listen();
         var layout = CgroupLayout.Detect();
         // --cgroup-root self: the cgroup a service manager delegated to the daemon (systemd's
         // Delegate=yes); the daemon moves into a leaf of it and the services go beside (EnsureRoot).
@@ -58,15 +64,21 @@ public static class DaemonHost
         // Signal senders come from a tracefs instance of our own; without it, records say why.
         ProcessTracker? tracker = null;
         string? noTracing = options.Tracing ? null : "tracing disabled (--no-tracing)";
-        using var tracer = options.Tracing
-            ? SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing, (pid, file) => tracker?.OnExec(pid, file))
-            : null;
+        int? traceFd = handover?.Claim("trace");
+        using var tracer = !options.Tracing ? null
+            : traceFd is { } tfd && handed?.TraceInstance is { } instance
+                ? SignalTracer.Continue(Path.Combine(options.StateDir, "tracefs"), handed.TraceMounted, instance, tfd, s => tracker?.OnSignal(s), (pid, file) => tracker?.OnExec(pid, file))
+                : SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing, (pid, file) => tracker?.OnExec(pid, file));
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
-        using var oomWatcher = OomKillWatcher.TryStart(out string? noKmsg);
+        string? noKmsg = null;
+        using var oomWatcher = handover?.Claim("kmsg") is { } kmsgFd ? OomKillWatcher.Continue(kmsgFd) : OomKillWatcher.TryStart(out noKmsg);
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
         // The connector's thread owns the lineage: its events and everyone's changes run there.
-        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer);
+        // An inherited connector starts paused: its unread events wait until the runs are taken over.
+        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer, handover?.Claim("connector"));
         using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
+        if (handed is not null) tracker.ImportLineage([.. handed.Processes.Select(p => p.ToTracked())]);
+        tracer?.Resume(); // a continued trace starts paused: its lines wait for the tracker
         var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
             { NotifySocketPath = NotifySocketOf(options) };
@@ -75,12 +87,14 @@ public static class DaemonHost
         ctx.Changes.Changed += jobs.OnUnitChanged;
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
         var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
-        using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram);
+        using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram, handover?.Claim("notify"));
         if (ClosedAncestor(ctx.NotifySocketPath!) is { } closed)
             Console.Error.WriteLine($"corral: warning: {closed} is closed to other users (no o+x): a service that runs as User= cannot reach NOTIFY_SOCKET={ctx.NotifySocketPath} " +
                 "and a Type=notify one of them never becomes ready; put the socket (--socket) in a directory others may search, as /run/corral is");
         manager.Reload();
-        manager.AdoptLeftRuns();
+        manager.AdoptLeftRuns(handed?.PartialLines);
+        adoptionClaim.Dispose();
+        connector.Resume(); // the events left unread by a previous image, now that their processes are known
         ctx.Runs.Beat();
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -92,7 +106,11 @@ public static class DaemonHost
             { Heartbeat = ctx.Runs.Beat, Sampler = history is null ? null : history.MaybeSample };
         var routes = new ApiRoutes(manager, jobs, store, monitor, options.LogDir) { History = history, Oom = new Monitoring.OomCandidates(cgroups) };
         using var server = new ControlServer(options.SocketPath, routes, SocketAccess(options));
-        server.Start();
+        if (handover?.Claim("control") is { } controlFd) server.Start(controlFd);
+        else server.Start();
+        handover?.CloseUnclaimed();
+        var reexec = new Reexec.DaemonReexec(options.StateDir, reaper, server, http, notify, output, connector, tracer, oomWatcher, tracker, manager, jobs);
+        routes.Reexec = reexec.PrepareAsync;
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
         http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http, Notify = ctx.Notifications }, feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root}");
@@ -102,7 +120,8 @@ public static class DaemonHost
         serviceManager.Ready($"supervising {manager.Runners().Count} units; control socket {options.SocketPath}");
         if (options.StartDefaultTarget) Boot(jobs);
 
-        stop.Task.Wait();
+        // Until SIGTERM: a daemon-reexec returns here only if its exec failed.
+        while (Task.WaitAny(stop.Task, reexec.Requested) == 1) reexec.Exec();
         serviceManager.Stopping("stopping every service");
         http?.Dispose(); // the page and the metrics go first: nothing to show while everything stops
         return Shutdown(manager, jobs, server, cgroups, removeRoot: !delegated);

@@ -17,7 +17,8 @@ internal sealed class InstanceLocks : IDisposable
     private readonly List<FileLock> _held = [];
 
     /// <summary>The socket's and the state directory's locks: &lt;socket&gt;.lock and &lt;state-dir&gt;/daemon.lock.</summary>
-    public static InstanceLocks TakeFiles(string socketPath, string stateDir)
+    /// <param name="reexecuted">this process listens on the socket already (daemon-reexec handed it over): it answers, and is this daemon</param>
+    public static InstanceLocks TakeFiles(string socketPath, string stateDir, bool reexecuted = false)
     {
         var locks = new InstanceLocks();
         try
@@ -25,7 +26,7 @@ internal sealed class InstanceLocks : IDisposable
             locks.TakeFile(socketPath + ".lock", $"the socket {socketPath}", socketPath);
             locks.TakeFile(Path.Combine(stateDir, "daemon.lock"), $"the state directory {stateDir}", null);
             // A daemon of a build without these locks would not hold them: one that answers is just as live.
-            if (File.Exists(socketPath) && Answers(socketPath))
+            if (!reexecuted && File.Exists(socketPath) && Answers(socketPath))
                 throw new DaemonStartException($"a corral daemon already answers on {socketPath}: {Advice(socketPath)}");
             return locks;
         }

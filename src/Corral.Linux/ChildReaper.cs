@@ -25,8 +25,20 @@ public sealed class ChildReaper : IDisposable
     /// <summary>Called for exits of pids no one registered: reparented orphans of services.</summary>
     public event Action<int, ExitStatus>? OrphanExited;
 
-    public ChildReaper()
+    public ChildReaper() : this(out _, claimed: false)
     {
+    }
+
+    /// <summary>
+    /// A reaper with a claim open from before its first reap (<paramref name="firstClaim"/>): a
+    /// process that already has children (the daemon after a daemon-reexec) parks every exit until
+    /// it has claimed what it knows and closes that claim.
+    /// </summary>
+    public static ChildReaper StartClaimed(out Claim firstClaim) => new(out firstClaim, claimed: true);
+
+    private ChildReaper(out Claim firstClaim, bool claimed)
+    {
+        firstClaim = claimed ? BeginClaim() : null!;
         // Inherited SIG_IGN for SIGCHLD makes the kernel reap by itself and every status is lost.
         Interop.Signal(Core.Signals.SignalNames.SigChld, Interop.SIG_DFL);
         if (Interop.Prctl(Interop.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -40,6 +52,12 @@ public sealed class ChildReaper : IDisposable
     {
         lock (_handlers) _claims++;
         return new Claim(this);
+    }
+
+    /// <summary>Whether an exit of this pid was reaped and waits, parked, for whoever claims it.</summary>
+    public bool HasParked(int pid)
+    {
+        lock (_handlers) return _parked.ContainsKey(pid);
     }
 
     /// <summary>What a spawner holds from before the spawn until the pid is registered.</summary>
@@ -91,7 +109,8 @@ public sealed class ChildReaper : IDisposable
         while (!_stopping)
         {
             info = default;
-            int r = Interop.Waitid(Interop.P_ALL, 0, ref info, Interop.WEXITED);
+            // Looked at first (WNOWAIT), reaped under the gate: once Hold returns nothing more is reaped.
+            int r = Interop.Waitid(Interop.P_ALL, 0, ref info, Interop.WEXITED | Interop.WNOWAIT);
             if (r < 0)
             {
                 int errno = Interop.LastErrno;
@@ -108,13 +127,45 @@ public sealed class ChildReaper : IDisposable
                 continue;
             }
             if (info.Pid == 0) continue;
-            var status = info.Code switch
+            lock (_holdGate)
             {
-                Interop.CLD_EXITED => ExitStatus.Exited(info.Status),
-                Interop.CLD_DUMPED => ExitStatus.Killed(info.Status, coreDumped: true),
-                _ => ExitStatus.Killed(info.Status),
-            };
-            Dispatch(info.Pid, status);
+                while (_held && !_stopping) Monitor.Wait(_holdGate);
+                if (_stopping) return;
+                int pid = info.Pid;
+                info = default;
+                if (Interop.Waitid(Interop.P_PID, pid, ref info, Interop.WEXITED | Interop.WNOHANG) < 0 || info.Pid != pid) continue;
+                var status = info.Code switch
+                {
+                    Interop.CLD_EXITED => ExitStatus.Exited(info.Status),
+                    Interop.CLD_DUMPED => ExitStatus.Killed(info.Status, coreDumped: true),
+                    _ => ExitStatus.Killed(info.Status),
+                };
+                // Handed on under the gate too: a status reaped before Hold has reached its handler when Hold returns.
+                Dispatch(pid, status);
+            }
+        }
+    }
+
+    private readonly object _holdGate = new();
+    private bool _held;
+
+    /// <summary>
+    /// From now on nothing is reaped: children that end stay zombies, with their status, for the
+    /// program image that follows (daemon-reexec keeps the pid, so they stay its children). When
+    /// this returns, every status reaped before has been handed to its handler.
+    /// </summary>
+    public void Hold()
+    {
+        lock (_holdGate) _held = true;
+    }
+
+    /// <summary>Reaping goes on (a daemon-reexec that did not happen).</summary>
+    public void Release()
+    {
+        lock (_holdGate)
+        {
+            _held = false;
+            Monitor.PulseAll(_holdGate);
         }
     }
 
@@ -148,6 +199,7 @@ public sealed class ChildReaper : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        lock (_holdGate) Monitor.PulseAll(_holdGate);
         _childrenMayExist.Release();
     }
 }

@@ -130,6 +130,16 @@ public sealed unsafe class OutputCollector : IDisposable
         byte* buf = stackalloc byte[65536];
         while (!_disposed)
         {
+            if (_paused)
+            {
+                // What the services write from now on waits in their pipes, which they hold open too.
+                _pauseSeen.Set();
+                var wake = new Interop.PollFd { Fd = _wakeFd, Events = Interop.POLLIN };
+                Interop.Poll(&wake, 1, -1);
+                ulong woken;
+                Interop.Read(_wakeFd, (byte*)&woken, 8);
+                continue;
+            }
             int n = Interop.EpollWait(_epfd, events, 32, -1);
             if (n < 0)
             {
@@ -149,6 +159,30 @@ public sealed unsafe class OutputCollector : IDisposable
                 if (_readers.TryGetValue(fd, out var r)) ReadOnce(fd, r.Sink, r.IsStderr, buf);
             }
         }
+    }
+
+    private volatile bool _paused;
+    private readonly ManualResetEventSlim _pauseSeen = new();
+
+    /// <summary>
+    /// Stops reading every pipe: what services write from now on stays in their pipes for the next
+    /// program image of the daemon (daemon-reexec), which takes them over as after a crash. When this
+    /// returns, every read so far has been handed to its sink.
+    /// </summary>
+    public void Pause()
+    {
+        _pauseSeen.Reset();
+        _paused = true;
+        ulong one = 1;
+        Interop.Write(_wakeFd, (byte*)&one, 8);
+        _pauseSeen.Wait(TimeSpan.FromSeconds(5));
+    }
+
+    public void Resume()
+    {
+        _paused = false;
+        ulong one = 1;
+        Interop.Write(_wakeFd, (byte*)&one, 8);
     }
 
     /// <summary>

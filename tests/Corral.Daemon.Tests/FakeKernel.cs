@@ -74,9 +74,11 @@ internal sealed class FakeKernel : IServiceProcesses, ICgroupManager, ICgroupWat
         return p;
     }
 
-    public IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit) => null;
+    public IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit, bool ended = false) => null;
 
     public IProcessHandle? Open(int pid) => null;
+
+    public bool EndedUnclaimed(int pid) => false;
 
     public bool Kill(int pid, int signal) => Signal(pid, signal);
 

@@ -42,6 +42,7 @@ public sealed class RouteTests
     [InlineData("GET", "/v1/deaths/latest", "LatestDeaths", false)]
     [InlineData("GET", "/v1/oom-candidates", "OomCandidates", false)]
     [InlineData("POST", "/v1/daemon-reload", "DaemonReload", true)]
+    [InlineData("POST", "/v1/daemon-reexec", "DaemonReexec", true)]
     [InlineData("POST", "/v1/reset-failed", "ResetFailedAll", true)]
     public void Reads_and_actions_are_told_apart_by_the_route(string method, string target, string kindName, bool action)
     {

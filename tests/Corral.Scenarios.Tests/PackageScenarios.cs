@@ -46,7 +46,8 @@ public sealed class PackageScenarios : Scenario
             using (var daemon = Process.Start(psi)!)
             {
                 daemon.OutputDataReceived += (_, _) => { };
-                daemon.ErrorDataReceived += (_, _) => { };
+                var daemonSaid = new System.Collections.Concurrent.ConcurrentQueue<string>();
+                daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) daemonSaid.Enqueue(e.Data); };
                 daemon.BeginOutputReadLine();
                 daemon.BeginErrorReadLine();
                 try
@@ -61,6 +62,18 @@ public sealed class PackageScenarios : Scenario
                         $"source /usr/share/bash-completion/completions/corral; COMP_WORDS=({words}); COMP_CWORD={cword}; _corral; echo \"${{COMPREPLY[*]}}\"").Output;
                     Assert.Equal(["start", "status", "stop"], Complete($"corral --socket {F.Socket} st", 3).Split(' ', StringSplitOptions.TrimEntries).Order());
                     Assert.Contains("web.service", Complete($"corral --socket {F.Socket} status ''", 4).Split(' ', StringSplitOptions.TrimEntries));
+
+                    // An upgrade (here the same package again: dpkg replaces every file) re-executes the
+                    // running daemon from the new binary: same process, same service, nothing restarted.
+                    string web = Run("/usr/bin/corral", "--socket", F.Socket, "show", "web", "-p", "MainPID", "--value").Output.Trim();
+                    var upgrade = Run("/usr/bin/env", $"CORRAL_SOCKET={F.Socket}", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--reinstall", deb);
+                    Assert.True(upgrade.Code == 0, $"apt-get install --reinstall: {upgrade.Output}{upgrade.Stderr}");
+                    Assert.False(daemon.HasExited);
+                    Assert.Contains(daemonSaid, l => l.StartsWith("corral: re-executing /usr/lib/corral/corral-daemon ", StringComparison.Ordinal));
+                    // Not "/usr/lib/corral/corral-daemon (deleted)": the process runs the file now installed.
+                    Assert.Equal("/usr/lib/corral/corral-daemon", new FileInfo($"/proc/{daemon.Id}/exe").LinkTarget);
+                    Assert.Equal(web, Run("/usr/bin/corral", "--socket", F.Socket, "show", "web", "-p", "MainPID", "--value").Output.Trim());
+                    Assert.Contains("active (running)", Run("/usr/bin/corral", "--socket", F.Socket, "status", "web").Output);
                 }
                 finally
                 {

@@ -52,6 +52,14 @@ public sealed class LineSplitter(int maxLine = LineSplitter.DefaultMaxLine)
         }
     }
 
+    /// <summary>What is held without its newline yet, taken out (to be fed to the splitter of the next program image).</summary>
+    public byte[] TakePending()
+    {
+        var held = _partial.AsSpan(0, _length).ToArray();
+        _length = 0;
+        return held;
+    }
+
     /// <summary>The stream ended: what is held without its newline becomes a line.</summary>
     public void Flush(Action<ReadOnlySpan<byte>> line)
     {

@@ -4,7 +4,7 @@ namespace Corral.Daemon.Api;
 internal enum ApiRouteKind
 {
     Units, Deaths, LatestDeaths, Notices, Unit, UnitLogs, UnitHistory, UnitProperties,
-    ResetFailedAll, DaemonReload, UnitAction, OomCandidates,
+    ResetFailedAll, DaemonReload, DaemonReexec, UnitAction, OomCandidates,
     Jobs, UnitDependencies, DefaultTarget, SetDefault,
 }
 
@@ -21,7 +21,7 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
         { "start", "stop", "restart", "reload", "kill", "reset-failed", "freeze", "thaw", "isolate", "enable", "disable", "reenable" };
 
     /// <summary>True for everything that changes something: it needs root on the socket and the token over HTTP.</summary>
-    public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload or ApiRouteKind.SetDefault;
+    public bool IsAction => Kind is ApiRouteKind.UnitAction or ApiRouteKind.ResetFailedAll or ApiRouteKind.DaemonReload or ApiRouteKind.DaemonReexec or ApiRouteKind.SetDefault;
 
     /// <summary>
     /// A read of the whole machine, beyond Corral's own units (every process's command line, in
@@ -36,6 +36,7 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
         ApiRouteKind.UnitAction => Verb!,
         ApiRouteKind.ResetFailedAll => "reset-failed",
         ApiRouteKind.DaemonReload => "daemon-reload",
+        ApiRouteKind.DaemonReexec => "daemon-reexec",
         ApiRouteKind.SetDefault => "set-default",
         _ => "read",
     };
@@ -57,6 +58,7 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
             [_, "oom-candidates"] when read => new(ApiRouteKind.OomCandidates),
             [_, "reset-failed"] when post => new(ApiRouteKind.ResetFailedAll),
             [_, "daemon-reload"] when post => new(ApiRouteKind.DaemonReload),
+            [_, "daemon-reexec"] when post => new(ApiRouteKind.DaemonReexec),
             [_, "jobs"] when read => new(ApiRouteKind.Jobs),
             [_, "default-target"] when read => new(ApiRouteKind.DefaultTarget),
             [_, "default-target", var name] when post => new(ApiRouteKind.SetDefault, name),

@@ -18,6 +18,9 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
     /// <summary>The machine's top OOM candidates (ps --machine).</summary>
     public Monitoring.OomCandidates? Oom { get; init; }
 
+    /// <summary>daemon-reexec's preparation (set by the daemon once everything it stops exists).</summary>
+    public Func<Task<(bool Ok, string Message)>>? Reexec { get; set; }
+
     /// <summary>GET /v1/units: every unit and the machine; also the live feed's units event.</summary>
     public string UnitsJson() => JsonSerializer.Serialize(new UnitList(manager.List()) { Machine = monitor.Machine() }, ApiJson.Default.UnitList);
 
@@ -58,6 +61,16 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                 Audit(req, route);
                 var diags = await manager.ReloadAsync();
                 return Ok(JsonSerializer.Serialize(new ReloadResponse(true, diags), ApiJson.Default.ReloadResponse));
+            case ApiRouteKind.DaemonReexec:
+            {
+                // Over HTTP the answer could not be known to be written before the exec (live feeds hold connections open).
+                if (req.RemoteAddress is not null)
+                    return HttpRequest.Response(403, Error("daemon-reexec is taken on the control socket only: run corral daemon-reexec on the host"));
+                Audit(req, route);
+                if (Reexec is null) return HttpRequest.Response(503, Error("the daemon is not ready to re-execute yet"));
+                var (ok, message) = await Reexec();
+                return HttpRequest.Response(ok ? 200 : 409, JsonSerializer.Serialize(new JobResponse(ok, message), ApiJson.Default.JobResponse));
+            }
             case ApiRouteKind.Jobs:
                 return Ok(JsonSerializer.Serialize(new JobList([.. jobs.Jobs]), ApiJson.Default.JobList));
             case ApiRouteKind.DefaultTarget:

@@ -16,6 +16,36 @@ internal sealed class ControlServer(string socketPath, ApiRoutes routes, Access 
     /// <summary>The socket's bound on connections: at most ConnectionLimiter.DefaultMaxOpen open at once, 10 s to send a request, 10 s for each write of the answer.</summary>
     public ConnectionLimiter Connections { get; } = new("socket", ConnectionLimiter.DefaultMaxOpen);
 
+    private CancellationTokenSource _accepting = new();
+
+    /// <summary>The listening socket (to hand over to the next program image: daemon-reexec).</summary>
+    public int ListenerFd => (int)_listener!.Handle;
+
+    /// <summary>
+    /// Starts answering on the listening socket the previous program image of this daemon handed
+    /// over (daemon-reexec): bound at the path and listening all along, its backlog holds every
+    /// client that connected meanwhile.
+    /// </summary>
+    public void Start(int inherited)
+    {
+        _listener = new Socket(new SafeSocketHandle(inherited, ownsHandle: true));
+        Accept();
+    }
+
+    /// <summary>
+    /// Stops accepting: clients that connect from now on wait in the backlog (for the next program
+    /// image, or <see cref="ResumeAccepting"/>); the connections accepted are still answered.
+    /// </summary>
+    public void StopAccepting() => _accepting.Cancel();
+
+    public void ResumeAccepting()
+    {
+        _accepting = new CancellationTokenSource();
+        Accept();
+    }
+
+    private void Accept() => _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
+
     public void Start()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
@@ -31,7 +61,7 @@ internal sealed class ControlServer(string socketPath, ApiRoutes routes, Access 
         Linux.FileOwner.Set(temporary, -1, access.SocketGid);
         _listener.Listen(256);
         File.Move(temporary, socketPath, overwrite: true);
-        _ = Connections.Run(_listener!, Serve, _cts.Token);
+        Accept();
     }
 
     private Task Serve(HttpConnection conn)

@@ -144,7 +144,27 @@ internal sealed class DeathRecorder : IDisposable
                 WriteAll(ready);
                 ready.Clear();
             }
+            if (_waiting.Count == 0 && _barriers.Count > 0)
+            {
+                foreach (var b in _barriers) b.Set();
+                _barriers.Clear();
+            }
         }
+    }
+
+    private sealed record Barrier(ManualResetEventSlim Passed)
+    {
+        public void Set() => Passed.Set();
+    }
+
+    private readonly List<Barrier> _barriers = [];
+
+    /// <summary>True once every death taken in before the call has been written (or false after <paramref name="limit"/>).</summary>
+    public bool WaitIdle(TimeSpan limit)
+    {
+        var passed = new ManualResetEventSlim();
+        Post(new Barrier(passed));
+        return passed.Wait(limit);
     }
 
     private bool TakeBlocking(out object? message)
@@ -174,6 +194,7 @@ internal sealed class DeathRecorder : IDisposable
             case KillWindowEnd w: _kills.EndWindow(w.Unit, w.At); break;
             case OomBaseline b: _oomSeen.TryAdd(b.Unit, b.Kills); break;
             case DeathRecord r: ready.Add(r); break;
+            case Barrier b: _barriers.Add(b); break;
         }
     }
 

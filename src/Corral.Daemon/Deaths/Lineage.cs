@@ -114,6 +114,20 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         if (t.Role == ProcessRoles.Process && Remove(pid)) onDeath(pid, t, status);
     }
 
+    /// <summary>Every process followed now (daemon-reexec hands them to the next program image).</summary>
+    public List<KeyValuePair<int, TrackedProcess>> Export() => [.. _procs];
+
+    /// <summary>
+    /// The processes the previous program image followed, before any event it left unread is taken
+    /// in: a process that forked or ended while the new image started is then known by its parent,
+    /// or by itself. One this image already follows is kept as it is.
+    /// </summary>
+    public void Import(IEnumerable<KeyValuePair<int, TrackedProcess>> processes)
+    {
+        foreach (var (pid, t) in processes)
+            if (!_procs.ContainsKey(pid)) Set(pid, t);
+    }
+
     /// <summary>A main or control process just spawned (named by what it is about to exec), or a running one that became main.</summary>
     public void Register(int pid, TrackedProcess t)
     {

@@ -303,6 +303,18 @@ internal sealed class ProcessTracker : IDisposable
         return answer;
     }
 
+    /// <summary>Every process followed now, for the next program image (daemon-reexec).</summary>
+    public List<KeyValuePair<int, TrackedProcess>> ExportLineage() => Ask(l => l.Export());
+
+    /// <summary>What the previous program image followed; see <see cref="Lineage.Import"/>.</summary>
+    public void ImportLineage(IReadOnlyList<KeyValuePair<int, TrackedProcess>> processes) => Ask(l => { l.Import(processes); return true; });
+
+    /// <summary>
+    /// Waits until every death handed to the recorder is written, up to <paramref name="limit"/>
+    /// (a death waits up to 250 ms for its signal's trace line): before the daemon execs a new image.
+    /// </summary>
+    public bool WaitRecorded(TimeSpan limit) => _recorder.WaitIdle(limit);
+
     /// <summary>Writes what is pending, then stops the recorder.</summary>
     public void Dispose()
     {

@@ -35,25 +35,50 @@ internal sealed class ConnectionLimiter(string name, int maxOpen)
     private int _open;
     private long _evictions, _acceptFailures;
 
+    /// <summary>Connections open now (accepted, not yet disposed).</summary>
+    public int Open
+    {
+        get { lock (_gate) return _open; }
+    }
+
+    /// <summary>Waits until at most <paramref name="left"/> connections are open, up to <paramref name="limit"/>; false if more still are.</summary>
+    public async Task<bool> WaitOpenAtMostAsync(int left, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (Open > left)
+        {
+            if (DateTime.UtcNow >= until) return false;
+            await Task.Delay(5);
+        }
+        return true;
+    }
+
     /// <summary>Idle connections closed to make room for newer ones since the daemon started.</summary>
     public long Evictions
     {
         get { lock (_gate) return _evictions; }
     }
 
-    /// <summary>Accepts until cancelled; each connection is served on the thread pool and disposed after.</summary>
-    public async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel)
+    /// <summary>
+    /// Accepts until cancelled (or until <paramref name="stopAccepting"/>, which leaves the listener
+    /// open, its backlog for whoever accepts next, and the connections already accepted served);
+    /// each connection is served on the thread pool and disposed after.
+    /// </summary>
+    public async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel, CancellationToken stopAccepting = default)
     {
         var backoff = TimeSpan.FromMilliseconds(10);
-        while (!cancel.IsCancellationRequested)
+        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancel, stopAccepting);
+        var acceptCancel = accepting.Token;
+        while (!acceptCancel.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(cancel);
+                // A connection the kernel hands over as the accept is cancelled is still served (below).
+                socket = await listener.AcceptAsync(acceptCancel);
                 backoff = TimeSpan.FromMilliseconds(10);
             }
-            catch (Exception) when (cancel.IsCancellationRequested) { return; }
+            catch (Exception) when (acceptCancel.IsCancellationRequested) { return; }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
                 long failures;
@@ -62,7 +87,7 @@ internal sealed class ConnectionLimiter(string name, int maxOpen)
                 // .NET names EMFILE and ENFILE alike ("Too many open files in system"): the daemon or the machine is out of descriptors.
                 if (failures == 1 || failures % 1000 == 0)
                     Console.Error.WriteLine($"corral: {Name}: cannot accept a connection, out of descriptors ({e.Message}); waiting {backoff.TotalMilliseconds} ms ({failures} times so far)");
-                try { await Task.Delay(backoff, cancel); } catch (OperationCanceledException) { return; }
+                try { await Task.Delay(backoff, acceptCancel); } catch (OperationCanceledException) { return; }
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
                 continue;
             }

@@ -21,10 +21,17 @@ internal interface IServiceProcesses
     /// opened, <paramref name="opened"/> told before its exit can be, and its exit claimed from the
     /// reaper. Null when it is gone already.
     /// </summary>
-    IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit);
+    /// <param name="ended">
+    /// also when it has ended and been reaped already while a claim was open (the reaper parked its
+    /// status): a daemon-reexec's new image finds the main processes that ended meanwhile so
+    /// </param>
+    IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit, bool ended = false);
 
     /// <summary>A process that is not Corral's child (taken over from a dead daemon): its exit is told by other means.</summary>
     IProcessHandle? Open(int pid);
+
+    /// <summary>Whether an exit of this pid, a child of the daemon's, was reaped and waits for its claim (see ClaimChild).</summary>
+    bool EndedUnclaimed(int pid);
 
     /// <summary>A signal by bare pid (a process of the cgroup just read from cgroup.procs); false when it is gone.</summary>
     bool Kill(int pid, int signal);
@@ -36,11 +43,12 @@ internal sealed class KernelProcesses(Spawner spawner, ChildReaper reaper) : ISe
     public IProcessHandle Spawn(SpawnRequest req, Action<IProcessHandle, ExitStatus> onExit, Action<int>? onSpawned = null) =>
         spawner.Spawn(req, onExit, onSpawned);
 
-    public IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit)
+    public IProcessHandle? ClaimChild(int pid, Action<int> opened, Action<IProcessHandle, ExitStatus> onExit, bool ended = false)
     {
         // Claimed before the pidfd is opened: an exit reaped meanwhile is parked, not lost.
         using var claim = reaper.BeginClaim();
-        var h = ProcessHandle.TryOpen(pid);
+        // Parked first: the pid of a process reaped already may name another process by now.
+        var h = ended && reaper.HasParked(pid) ? new ProcessHandle(pid, -1) : ProcessHandle.TryOpen(pid);
         if (h is null) return null;
         opened(pid);
         claim.Register(pid, status => onExit(h, status));
@@ -48,6 +56,8 @@ internal sealed class KernelProcesses(Spawner spawner, ChildReaper reaper) : ISe
     }
 
     public IProcessHandle? Open(int pid) => ProcessHandle.TryOpen(pid);
+
+    public bool EndedUnclaimed(int pid) => reaper.HasParked(pid);
 
     public bool Kill(int pid, int signal) => Signaller.TryKill(pid, signal);
 }

@@ -37,16 +37,20 @@ internal sealed class Mailbox(string name)
     public Task<T> Ask<T>(Func<T> work)
     {
         if (IsCurrent) return Task.FromResult(work());
-        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        if (!_parked && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
             var outer = t_current;
             t_current = this;
             try
             {
                 RunQueued(); // what was posted before this ask goes first
-                try { return Task.FromResult(work()); }
-                catch (Exception e) { return Task.FromException<T>(e); }
-                finally { RunQueued(); }
+                // Unless one of those parked the loop: then this work waits with what follows (below).
+                if (!_parked)
+                {
+                    try { return Task.FromResult(work()); }
+                    catch (Exception e) { return Task.FromException<T>(e); }
+                    finally { RunQueued(); }
+                }
             }
             finally
             {
@@ -79,9 +83,29 @@ internal sealed class Mailbox(string name)
         }
     }
 
+    private volatile bool _parked;
+
+    /// <summary>
+    /// Runs <paramref name="lastWork"/> on the loop after everything posted before, and then stops
+    /// the loop: what is posted afterwards is kept, unrun, until <see cref="Unpark"/> (or the
+    /// process execs a new image: daemon-reexec). Completes with what the last work answered.
+    /// </summary>
+    public Task<T> Park<T>(Func<T> lastWork) => Ask(() =>
+    {
+        _parked = true;
+        return lastWork();
+    });
+
+    public void Unpark()
+    {
+        _parked = false;
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);
+    }
+
     private void RunQueued()
     {
-        while (_queue.TryDequeue(out var work))
+        while (!_parked && _queue.TryDequeue(out var work))
         {
             try
             {
@@ -98,6 +122,7 @@ internal sealed class Mailbox(string name)
     private void Release()
     {
         Volatile.Write(ref _draining, 0);
+        if (_parked) return; // what is queued waits for Unpark
         // Posted between the last TryDequeue and the reset: drain again (unless another post already did).
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static m => m.Drain(), this, preferLocal: false);

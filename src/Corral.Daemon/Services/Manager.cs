@@ -202,7 +202,8 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     /// (their run records), then stops whatever else is found in unit cgroups under the root — the
     /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
     /// </summary>
-    public void AdoptLeftRuns()
+    /// <param name="partialLines">by unit, the starts of lines the previous program image had read (daemon-reexec)</param>
+    public void AdoptLeftRuns(IReadOnlyDictionary<string, Reexec.PartialLines>? partialLines = null)
     {
         var lastBeat = ctx.Runs.LastBeat();
         var adopted = new HashSet<string>(StringComparer.Ordinal);
@@ -215,15 +216,23 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
                 continue;
             }
             Console.Error.WriteLine($"corral: {r.Unit}: taking over its run ({r.State}, main pid {r.MainPid}) from the previous daemon");
-            runner.Adopt(r, lastBeat);
+            runner.Adopt(r, lastBeat, partialLines?.GetValueOrDefault(r.Unit) is { } p ? (p.Stdout, p.Stderr) : null);
             adopted.Add(r.Unit);
         }
         foreach (var name in ctx.Cgroups.UnitCgroupNames().Where(n => !adopted.Contains(n)))
         {
             if (!TryGetOrMakeRunner(name, out var runner, out _)) StopLeftover(name);
-            else if (ctx.Cgroups.IsPopulated(ctx.Cgroups.For(name))) AdoptUnrecorded(runner, lastBeat);
+            else if (ctx.Cgroups.IsPopulated(ctx.Cgroups.For(name)))
+            {
+                AdoptUnrecorded(runner, lastBeat);
+                adopted.Add(name);
+            }
             else ctx.Cgroups.TryRemove(ctx.Cgroups.For(name)); // an empty cgroup of a run that ended
         }
+        // Every process of the runs taken over, found with one look at /proc for all of them (one
+        // per unit cost a whole /proc walk each: half a second for 100 units on this machine).
+        var withCgroup = adopted.Where(u => Directory.Exists(ctx.Cgroups.For(u).Path)).ToList();
+        if (withCgroup.Count > 0) ctx.Tracker.Rescan(withCgroup);
     }
 
     /// <summary>A unit's cgroup with processes but no run record (its write failed, the disk was full): adopted, not stopped.</summary>

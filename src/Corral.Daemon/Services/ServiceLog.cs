@@ -71,6 +71,28 @@ internal sealed class ServiceLog(string path, string unit, Action<Notice>? notif
         TellNotices();
     }
 
+    /// <summary>
+    /// The start of a line each stream holds without its newline yet, taken out: for the daemon's
+    /// next program image (daemon-reexec), which reads the rest of the line from the pipe.
+    /// </summary>
+    public (byte[] Stdout, byte[] Stderr) TakePartialLines()
+    {
+        lock (_gate) return (_out.TakePending(), _err.TakePending());
+    }
+
+    /// <summary>The starts of lines the daemon's previous program image had read (<see cref="TakePartialLines"/>), before anything read from the pipes now.</summary>
+    public void RestorePartialLines(byte[] stdout, byte[] stderr)
+    {
+        lock (_gate)
+        {
+            _stderrNow = false;
+            _out.Feed(stdout, WriteLine);
+            _stderrNow = true;
+            _err.Feed(stderr, WriteLine);
+            Commit();
+        }
+    }
+
     /// <summary>The pipes closed (the run is over): a last line without its newline is written too.</summary>
     public void Flush()
     {

@@ -14,6 +14,27 @@ internal sealed partial class ServiceRunner
 {
     private RunRecord? _persisted;
 
+    /// <summary>The process, running or a zombie, is this daemon's child (a daemon-reexec kept it so).</summary>
+    private static bool IsOwnChild(int pid, ulong startTicks) =>
+        ProcReader.TryReadStat(pid, out var st) && st!.StartTimeTicks == startTicks && st.Ppid == Environment.ProcessId;
+
+    /// <summary>
+    /// Parks the unit's loop (daemon-reexec): once the task completes, everything posted before has
+    /// been handled and nothing posted after runs until <see cref="Unpark"/>. True when the unit is
+    /// then settled — no control process, no start or stop under way — so that a run record says all
+    /// the next program image needs to take it over.
+    /// </summary>
+    public Task<bool> ParkAsync() => _loop.Park(() => _control is null && _fsm.State is ServiceState.Dead or ServiceState.Failed
+        or ServiceState.Running or ServiceState.Exited or ServiceState.AutoRestart);
+
+    public void Unpark() => _loop.Unpark();
+
+    /// <summary>The starts of lines not ended yet in the unit's log (with its loop parked), for the next program image.</summary>
+    public (byte[] Stdout, byte[] Stderr)? TakePartialLines() => _view.Log?.TakePartialLines();
+
+    /// <summary>Gives back what <see cref="TakePartialLines"/> took (the exec did not happen).</summary>
+    public void RestorePartialLines(byte[] stdout, byte[] stderr) => _view.Log?.RestorePartialLines(stdout, stderr);
+
     /// <summary>Writes (or removes) the run record when what it says has changed. Called on the loop after each event.</summary>
     private void PersistRun()
     {
@@ -58,7 +79,8 @@ internal sealed partial class ServiceRunner
     /// run being stopped is stopped again, and a main process that ended meanwhile is recorded as such
     /// and handled as an exit (Restart= applies).
     /// </summary>
-    public void Adopt(RunRecord r, DateTimeOffset? lastBeat) => Adopt(r, lastBeat, guessed: false);
+    /// <param name="partialLines">the starts of lines the previous program image of this daemon had read (daemon-reexec)</param>
+    public void Adopt(RunRecord r, DateTimeOffset? lastBeat, (byte[] Stdout, byte[] Stderr)? partialLines = null) => Adopt(r, lastBeat, guessed: false, partialLines);
 
     /// <summary>
     /// A run of this unit whose record the previous daemon could not write (its disk was full): it
@@ -91,7 +113,7 @@ internal sealed partial class ServiceRunner
     }
 
     /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
-    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed) => _loop.Ask(() =>
+    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed, (byte[] Stdout, byte[] Stderr)? partialLines = null) => _loop.Ask(() =>
     {
         var cg = _ctx.Cgroups.For(Unit.Name);
         if (Directory.Exists(cg.Path))
@@ -102,6 +124,7 @@ internal sealed partial class ServiceRunner
         }
         _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
         _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
+        if (partialLines is var (partialOut, partialErr)) _log.RestorePartialLines(partialOut, partialErr);
         if (r.StdoutPipe is not null && r.StderrPipe is not null && _cgroup is not null)
         {
             // The main process first: it is the likeliest to hold both (a pid reused since cannot
@@ -112,8 +135,25 @@ internal sealed partial class ServiceRunner
         if (_pipes is null) OpenLogAndPipes();
         (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
 
-        bool mainAlive = r.MainPid > 0 && IsSame(r.MainPid, r.MainStart);
-        if (mainAlive && _ctx.Processes.Open(r.MainPid) is { } main)
+        // After a daemon-reexec the main process is still this process's child: running, a zombie, or
+        // (ended while the new image started) reaped already, its status parked by the reaper.
+        bool ownChild = r.MainPid > 0 && (IsOwnChild(r.MainPid, r.MainStart) || _ctx.Processes.EndedUnclaimed(r.MainPid));
+        bool mainAlive = ownChild || (r.MainPid > 0 && IsSame(r.MainPid, r.MainStart));
+        if (ownChild)
+        {
+            // daemon-reexec: the same process, so the main process is still its child, perhaps a
+            // zombie that ended while the new image started; its status comes from the reaper.
+            var h = _ctx.Processes.ClaimChild(r.MainPid, p => _ctx.Tracker.TrackRunning(p, Unit.Name, Core.Deaths.ProcessRoles.Main), OnProcessExit, ended: true);
+            if (h is not null)
+            {
+                _main = h;
+                _lastMainPid = h.Pid;
+                _lastMainExit = null;
+                ArmWatchdog();
+            }
+            else mainAlive = false;
+        }
+        else if (mainAlive && _ctx.Processes.Open(r.MainPid) is { } main)
         {
             _main = main;
             _lastMainPid = main.Pid;
@@ -130,7 +170,7 @@ internal sealed partial class ServiceRunner
             }
         }
         else mainAlive = false;
-        if (_cgroup is not null) _ctx.Tracker.Rescan([Unit.Name]);
+        // Its other processes are found by the one rescan that follows every takeover (Manager.AdoptLeftRuns).
 
         ServiceResultNames.TryParse(r.Result, out var result); // an unknown name (another version's) reads as success
         if (r.State == "auto-restart")

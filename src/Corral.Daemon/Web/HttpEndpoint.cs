@@ -40,6 +40,34 @@ internal sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? ho
     /// TIME_WAIT; never SO_REUSEPORT (what .NET's ReuseAddress sets on Linux), with which a second
     /// daemon would silently share the port.
     /// </summary>
+    /// <summary>The listening socket the previous program image of this daemon handed over (daemon-reexec), if it is still bound where --http says.</summary>
+    public bool Continue(int inherited)
+    {
+        var socket = new Socket(new SafeSocketHandle(inherited, ownsHandle: true));
+        if (socket.LocalEndPoint is not IPEndPoint bound || !bound.Address.Equals(address.Address) || (address.Port != 0 && bound.Port != address.Port))
+        {
+            socket.Dispose(); // --http changed: bound afresh
+            return false;
+        }
+        _listener = socket;
+        origin = new RequestOrigin(Bound, hostNames ?? []);
+        return true;
+    }
+
+    /// <summary>The listening socket (to hand over to the next program image).</summary>
+    public int ListenerFd => (int)_listener!.Handle;
+
+    private CancellationTokenSource _accepting = new();
+
+    /// <summary>Stops accepting; connections wait in the backlog (see ControlServer.StopAccepting).</summary>
+    public void StopAccepting() => _accepting.Cancel();
+
+    public void ResumeAccepting()
+    {
+        _accepting = new CancellationTokenSource();
+        _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
+    }
+
     public void Listen()
     {
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -62,7 +90,7 @@ internal sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? ho
     public void Start(ApiRoutes apiRoutes, HttpToken httpToken, MetricsWriter metricsWriter, LiveFeed liveFeed)
     {
         (routes, token, metrics, feed) = (apiRoutes, httpToken, metricsWriter, liveFeed);
-        _ = Connections.Run(_listener!, Serve, _cts.Token);
+        _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
     }
 
     public static string Format(IPEndPoint e) => e.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{e.Address}]:{e.Port}" : $"{e.Address}:{e.Port}";

@@ -4,7 +4,7 @@ namespace Corral.Linux;
 
 internal static partial class Interop
 {
-    internal const int F_GETFL = 3, F_SETFL = 4;
+    internal const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
 
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);

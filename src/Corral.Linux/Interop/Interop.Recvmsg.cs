@@ -5,7 +5,7 @@ namespace Corral.Linux;
 internal static partial class Interop
 {
     internal const int SO_PASSCRED = 16, SO_PASSPIDFD = 76, SCM_RIGHTS = 1, SCM_CREDENTIALS = 2, SCM_PIDFD = 4;
-    internal const int MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20, MSG_CMSG_CLOEXEC = 0x40000000;
+    internal const int MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000;
 
     /// <summary>struct iovec (x86_64, aarch64).</summary>
     [StructLayout(LayoutKind.Sequential)]

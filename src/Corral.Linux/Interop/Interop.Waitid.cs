@@ -4,7 +4,7 @@ namespace Corral.Linux;
 
 internal static partial class Interop
 {
-    internal const int P_ALL = 0, WEXITED = 4, WNOHANG = 1;
+    internal const int P_ALL = 0, P_PID = 1, WEXITED = 4, WNOHANG = 1, WNOWAIT = 0x01000000;
     internal const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
     /// <summary>siginfo_t is 128 bytes; for SIGCHLD si_pid is at 16, si_status at 24 on 64-bit Linux.</summary>

@@ -15,6 +15,17 @@ public sealed class OomKillWatcher : IDisposable
 
     private OomKillWatcher(int fd) => _reader = new PolledReader(fd, "kmsg", OnRecord);
 
+    /// <summary>/dev/kmsg as the previous program image of this process had it open (daemon-reexec): read on from where it stopped.</summary>
+    public static OomKillWatcher Continue(int fd) => new(fd);
+
+    /// <summary>The open /dev/kmsg (to hand over to the next program image).</summary>
+    public int Fd => _reader.Fd;
+
+    /// <summary>Reads what is there now, then nothing more until the next image reads on.</summary>
+    public void Pause() => _reader.Pause();
+
+    public void Resume() => _reader.Resume();
+
     public static OomKillWatcher? TryStart(out string? unavailable)
     {
         int fd = Interop.Open("/dev/kmsg", Interop.O_RDONLY | Interop.O_CLOEXEC | Interop.O_NONBLOCK);

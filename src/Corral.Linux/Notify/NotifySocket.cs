@@ -25,16 +25,25 @@ public sealed unsafe class NotifySocket : IDisposable
     public string Path { get; }
 
     /// <param name="onDatagram">called on the socket's thread, one datagram at a time, in the order received</param>
-    public NotifySocket(string path, Action<NotifyDatagram> onDatagram)
+    /// <param name="inherited">the socket, bound at <paramref name="path"/>, of the program image before this one (daemon-reexec): what was sent meanwhile is in its buffer</param>
+    public NotifySocket(string path, Action<NotifyDatagram> onDatagram, int? inherited = null)
     {
         Path = path;
         _onDatagram = onDatagram;
-        // The path is ours (the daemon holds the lock beside it): a socket left by a daemon that died is replaced.
-        File.Delete(path);
-        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+        if (_kick < 0) throw new ErrnoException("eventfd", Interop.LastErrno);
+        if (inherited is { } fd) _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        else
+        {
+            // The path is ours (the daemon holds the lock beside it): a socket left by a daemon that died is replaced.
+            File.Delete(path);
+            _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        }
         try
         {
-            _socket.Blocking = true; // one thread waits in recvmsg
+            // One thread waits in poll, with the kick beside the socket (Pause), and reads without blocking.
+            _socket.Blocking = false;
+            if (inherited is not null) goto bound;
             _socket.SetRawSocketOption(Interop.SOL_SOCKET, Interop.SO_PASSCRED, BitConverter.GetBytes(1));
             // And a pidfd of the sender (Linux 6.5 on): who the pid names can then be checked after /proc is read.
             try { _socket.SetRawSocketOption(Interop.SOL_SOCKET, Interop.SO_PASSPIDFD, BitConverter.GetBytes(1)); }
@@ -42,6 +51,7 @@ public sealed unsafe class NotifySocket : IDisposable
             _socket.Bind(new UnixDomainSocketEndPoint(path));
             // Services run as any user; what they may say is decided per message, by their pid.
             File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
+        bound:;
         }
         catch
         {
@@ -58,8 +68,19 @@ public sealed unsafe class NotifySocket : IDisposable
         byte[] payload = new byte[MaxBytes + 1];
         byte* control = stackalloc byte[ControlBytes];
         var fds = new List<int>();
+        var poll = stackalloc Interop.PollFd[2];
         while (!_disposed)
         {
+            poll[0] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
+            poll[1] = new Interop.PollFd { Fd = fd, Events = Interop.POLLIN };
+            if (_paused) _pauseSeen.Set();
+            if (Interop.Poll(poll, _paused ? 1UL : 2UL, -1) < 0 && Interop.LastErrno != Interop.EINTR) Thread.Sleep(10);
+            if (poll[0].Revents != 0)
+            {
+                ulong count;
+                Interop.Read(_kick, (byte*)&count, 8);
+            }
+            if (_paused || poll[1].Revents == 0) continue;
             NotifyDatagram? d;
             fds.Clear();
             fixed (byte* p = payload) d = Receive(fd, p, payload.Length, control, fds);
@@ -79,11 +100,11 @@ public sealed unsafe class NotifySocket : IDisposable
     {
         var iov = new Interop.IoVec { Base = buffer, Length = (nuint)length };
         var msg = new Interop.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = ControlBytes };
-        nint n = Interop.Recvmsg(fd, &msg, Interop.MSG_CMSG_CLOEXEC);
+        nint n = Interop.Recvmsg(fd, &msg, Interop.MSG_CMSG_CLOEXEC | Interop.MSG_DONTWAIT);
         if (n < 0)
         {
             int errno = Interop.LastErrno;
-            if (errno == Interop.EINTR) return null;
+            if (errno is Interop.EINTR or Interop.EAGAIN) return null;
             // The socket was shut down (Dispose), or worse: nothing more will come.
             Thread.Sleep(errno == Interop.EBADF || errno == Interop.EINVAL ? 1000 : 10);
             return null;
@@ -116,14 +137,45 @@ public sealed unsafe class NotifySocket : IDisposable
         return new NotifyDatagram(pid, uid, gid, bytes) { Oversized = oversized, FdsClosed = fds, NoCredentials = !creds, SenderPidFd = pidfd };
     }
 
+    private readonly int _kick;
+    private volatile bool _paused;
+    private readonly ManualResetEventSlim _pauseSeen = new();
+
+    /// <summary>The bound socket (to hand over to the next program image, see <see cref="Handover"/>).</summary>
+    public int Fd => (int)_socket.Handle;
+
+    /// <summary>
+    /// Stops reading: datagrams sent from now on wait in the socket's buffer (for the next program
+    /// image, or until <see cref="Resume"/>). When this returns the one being handled, if any, is done.
+    /// </summary>
+    public void Pause()
+    {
+        _pauseSeen.Reset();
+        _paused = true;
+        Kick();
+        _pauseSeen.Wait(TimeSpan.FromSeconds(5));
+    }
+
+    public void Resume()
+    {
+        _paused = false;
+        Kick();
+    }
+
+    private void Kick()
+    {
+        ulong one = 1;
+        Interop.Write(_kick, (byte*)&one, 8);
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        // A datagram socket's blocked recvmsg returns once it is shut down.
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+        Kick();
         _thread.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+        Interop.Close(_kick);
         try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -24,9 +24,23 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
     private volatile bool _ended;
     private long _overruns;
 
-    public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 32 << 20)
+    /// <param name="inherited">
+    /// the socket of the program image before this one (daemon-reexec), still subscribed, with the
+    /// events since in its buffer; the listener then starts paused (see <see cref="Resume"/>)
+    /// </param>
+    public ProcConnectorListener(Action<ProcEvent> onEvent, int receiveBufferBytes = 32 << 20, int? inherited = null)
     {
         _onEvent = onEvent;
+        if (inherited is { } fd)
+        {
+            _fd = fd;
+            _paused = true;
+            _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
+            if (_kick < 0) throw new ErrnoException("eventfd", Interop.LastErrno);
+            _thread = new Thread(Loop) { IsBackground = true, Name = "proc-connector" };
+            _thread.Start();
+            return;
+        }
         _fd = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, Interop.NETLINK_CONNECTOR);
         if (_fd < 0) throw new ErrnoException("socket(NETLINK_CONNECTOR)", Interop.LastErrno);
         int size = receiveBufferBytes;
@@ -49,6 +63,26 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         _thread = new Thread(Loop) { IsBackground = true, Name = "proc-connector" };
         _thread.Start();
     }
+
+    /// <summary>The subscribed socket (to hand over to the next program image, see <see cref="Handover"/>).</summary>
+    public int Fd => _fd;
+
+    private volatile bool _paused;
+
+    /// <summary>
+    /// Stops reading: events stay in the socket's buffer (for the next program image, or until
+    /// <see cref="Resume"/>). When this returns every event read so far has been handed on. Posted
+    /// work still runs.
+    /// </summary>
+    public void Pause()
+    {
+        using var seen = new ManualResetEventSlim();
+        Post(() => { _paused = true; seen.Set(); });
+        seen.Wait(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Reads again, from the first event not read.</summary>
+    public void Resume() => Post(() => _paused = false);
 
     /// <summary>How many times the kernel dropped events because the socket buffer was full.</summary>
     public long Overruns => Interlocked.Read(ref _overruns);
@@ -97,22 +131,23 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         var batch = new Batch();
         while (!_disposed)
         {
-            fds[0] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
-            fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
-            if (Interop.Poll(fds, 2, -1) < 0)
+            fds[0] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
+            fds[1] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
+            // Paused: only posted work wakes the thread.
+            if (Interop.Poll(fds, _paused ? 1UL : 2UL, -1) < 0)
             {
                 if (Interop.LastErrno == Interop.EINTR) continue;
                 break;
             }
             // Each look costs a system call, and a fork storm wakes this thread thousands of times a
             // second: the eventfd is read only when it was kicked, the socket only when it has data.
-            if (fds[1].Revents != 0)
+            if (fds[0].Revents != 0)
             {
                 ulong count;
                 Interop.Read(_kick, (byte*)&count, 8);
                 RunPosted();
             }
-            if (fds[0].Revents == 0) continue;
+            if (_paused || fds[1].Revents == 0) continue;
             int read = ReadAvailable(ref batch);
             if (read < 0) break;
             // A tree forking or being killed anywhere on the machine sends an event every few
@@ -149,7 +184,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
                 iov[i] = new Interop.IoVec { Base = data + i * DatagramBytes, Length = DatagramBytes };
                 msgs[i] = new Interop.MMsgHdr { Header = new Interop.MsgHdr { Iov = &iov[i], IovLength = 1 } };
             }
-            while (!_disposed)
+            while (!_disposed && !_paused)
             {
                 int n = Interop.Recvmmsg(_fd, msgs, BatchSize, MsgDontWait, null);
                 if (n < 0)
@@ -178,7 +213,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
                 if (n < BatchSize) return total;
             }
         }
-        return -1;
+        return _disposed ? -1 : total; // paused: the rest waits in the buffer
     }
 
     private void RunPosted()

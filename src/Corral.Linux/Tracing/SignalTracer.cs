@@ -20,17 +20,36 @@ public sealed class SignalTracer : IDisposable
     private readonly System.Text.StringBuilder _partial = new();
     private readonly PolledReader _reader;
 
-    private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal, Action<int, string>? onExec)
+    private SignalTracer(string mount, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal, Action<int, string>? onExec, bool paused = false)
     {
         _onExec = onExec;
         _mount = mount;
         _mountedByUs = mountedByUs;
         _instance = instance;
         _onSignal = onSignal;
-        _reader = new PolledReader(pipe, "signal-trace", OnData);
+        _reader = new PolledReader(pipe, "signal-trace", OnData, paused);
     }
 
     public string Instance => _instance;
+
+    /// <summary>Whether this daemon mounted tracefs on its state directory (and unmounts it at the end).</summary>
+    public bool MountedByUs => _mountedByUs;
+
+    /// <summary>The trace_pipe read (to hand over to the next program image, with the instance).</summary>
+    public int PipeFd => _reader.Fd;
+
+    /// <summary>Reads what the trace holds now, then nothing more: the lines that follow wait in the instance's buffer.</summary>
+    public void Pause() => _reader.Pause();
+
+    public void Resume() => _reader.Resume();
+
+    /// <summary>
+    /// The instance the previous program image of this process set up (daemon-reexec), its events
+    /// still enabled, with the lines traced since in its buffer; read from its open trace_pipe once
+    /// <see cref="Resume"/> says whoever takes the lines is there.
+    /// </summary>
+    public static SignalTracer Continue(string mountPoint, bool mountedByUs, string instance, int pipe, Action<SignalGenerated> onSignal, Action<int, string>? onExec = null) =>
+        new(mountPoint, mountedByUs, instance, pipe, onSignal, onExec, paused: true);
 
     /// <summary>Sets tracing up; on failure returns null and the reason, for the records to quote.</summary>
     /// <param name="onExec">
