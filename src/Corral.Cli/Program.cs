@@ -37,10 +37,10 @@ internal static class Program
     }
 
     /// <summary>The client's daemon verb: corral-daemon runs it with the same arguments, in this process.</summary>
-    private static int ExecDaemon(string[] rest)
+    private static int ExecDaemon(string verb, string[] rest)
     {
         string daemon = Path.Combine(AppContext.BaseDirectory, "corral-daemon");
-        var e = Linux.ProgramImage.Exec(daemon, ["corral-daemon", "daemon", .. rest]);
+        var e = Linux.ProgramImage.Exec(daemon, ["corral-daemon", verb, .. rest]);
         throw new CliError($"daemon: cannot run {daemon}: {e.Message} (run ./build.sh)");
     }
 
@@ -64,7 +64,8 @@ internal static class Program
         var client = new ApiClient(socket);
         return verb switch
         {
-            "daemon" => DaemonIncluded ? DaemonVerb.Run(rest) : ExecDaemon(rest),
+            "daemon" => DaemonIncluded ? DaemonVerb.Run(rest) : ExecDaemon(verb, rest),
+            "init" => DaemonIncluded ? InitVerb.Run(rest) : ExecDaemon(verb, rest),
             "list" => ListVerb.Run(client, "list", ["--all", .. rest], g),
             "list-units" => ListVerb.Run(client, verb, rest, g),
             "status" => StatusVerb.Run(client, rest),

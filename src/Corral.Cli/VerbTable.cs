@@ -10,6 +10,8 @@ internal static class VerbTable
     [
         new("daemon", "daemon [--units DIR]... [--socket PATH] [--socket-group GROUP] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH|self] [--cgroup-layout auto|unified] [--no-tracing] [--no-default-target] [--event-retention N] [--monitor-interval SPAN] [--pid-pressure PERCENT] [--proc-events-buffer SIZE] [--http ADDRESS:PORT [--http-token-file FILE] [--http-host NAME]...]",
             "runs the supervisor in the foreground; --http serves the page, /metrics and the API over TCP"),
+        new("init", "init [--units DIR]... [--grace SPAN] [--termination-log PATH] [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--cgroup-root PATH|self] [--no-tracing] [--] CMD ARGS...",
+            "a container's init (PID 1): CMD runs as main.service, orphans are reaped, signals handed on, SIGTERM stops all within the grace, the exit code is CMD's (docs/init.md)"),
         new("list", "list [--json] [--no-legend]", "every unit: load, active and sub state, description"),
         new("list-units", "list-units [PATTERN...] [--state=STATE[,STATE]] [--all] [--json] [--no-legend]",
             "units that are active, failed or did not load (--all: every unit), by glob pattern and state", "list-units"),

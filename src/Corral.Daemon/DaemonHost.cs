@@ -25,7 +25,8 @@ public static class DaemonHost
         return null;
     }
 
-    public static int Run(DaemonOptions options)
+    /// <param name="init">corral init: the daemon is a container's init, its command the unit main.service (Init/ContainerInit)</param>
+    public static int Run(DaemonOptions options, Init.InitOptions? init = null)
     {
         // First: the reaper resets SIGCHLD and makes us a subreaper before any child exists.
         // Until every run is taken over, exits nobody claimed wait: after a daemon-reexec the
@@ -39,6 +40,15 @@ public static class DaemonHost
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!);
         Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         using var locks = InstanceLocks.TakeFiles(options.SocketPath, options.StateDir, reexecuted: handover is not null);
+        if (init is not null)
+        {
+            // The container's command, as a unit of a directory of its own that comes first.
+            string initUnits = Path.Combine(options.StateDir, "init-units");
+            Directory.CreateDirectory(initUnits);
+            var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+            File.WriteAllText(Path.Combine(initUnits, Init.MainUnit.Name), Init.MainUnit.Text(init, environment, Environment.CurrentDirectory));
+            options = options with { UnitDirs = [initUnits, .. options.UnitDirs] };
+        }
         LogDirectory.Prepare(options.LogDir);
         var handed = handover is null ? null : Reexec.HandoverState.Take(options.StateDir);
         if (handover is not null) Console.Error.WriteLine($"corral: re-executed: taking over {handover}");
@@ -49,7 +59,9 @@ public static class DaemonHost
         // --cgroup-root self: the cgroup a service manager delegated to the daemon (systemd's
         // Delegate=yes); the daemon moves into a leaf of it and the services go beside (EnsureRoot).
         bool delegated = options.CgroupRoot == DaemonOptions.SelfCgroup;
-        var cgroups = CgroupManagerFactory.Create(delegated ? CgroupManagerFactory.OwnCgroup(layout) : options.CgroupRoot, layout, options.CgroupUnifiedOnly);
+        // A container's init (PID 1) may take its cgroup namespace's root: the container's own cgroup.
+        var cgroups = CgroupManagerFactory.Create(delegated ? CgroupManagerFactory.OwnCgroup(layout, rootAllowed: init is not null && Environment.ProcessId == 1) : options.CgroupRoot,
+            layout, options.CgroupUnifiedOnly);
         Directory.CreateDirectory(cgroups.Root);
         locks.TakeCgroupRoot(cgroups.Root);
         if (delegated) CgroupV2Manager.EnterDaemonLeaf(cgroups.Root);
@@ -65,23 +77,34 @@ public static class DaemonHost
         ProcessTracker? tracker = null;
         string? noTracing = options.Tracing ? null : "tracing disabled (--no-tracing)";
         int? traceFd = handover?.Claim("trace");
-        using var tracer = !options.Tracing ? null
+        // In a container's pid namespace the kernel's events name processes by pids it does not see.
+        string? nested = Linux.Procfs.PidNamespace.NestedReason();
+        if (nested is not null && options.Tracing) noTracing = nested;
+        using var tracer = !options.Tracing || nested is not null ? null
             : traceFd is { } tfd && handed?.TraceInstance is { } instance
                 ? SignalTracer.Continue(Path.Combine(options.StateDir, "tracefs"), handed.TraceMounted, instance, tfd, s => tracker?.OnSignal(s), (pid, file) => tracker?.OnExec(pid, file))
                 : SignalTracer.TryStart(Path.Combine(options.StateDir, "tracefs"), s => tracker?.OnSignal(s), out noTracing, (pid, file) => tracker?.OnExec(pid, file));
+        if (noTracing is not null && init is not null && options.Tracing) noTracing = $"in this container ({noTracing})";
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
         string? noKmsg = null;
         using var oomWatcher = handover?.Claim("kmsg") is { } kmsgFd ? OomKillWatcher.Continue(kmsgFd) : OomKillWatcher.TryStart(out noKmsg);
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
         // The connector's thread owns the lineage: its events and everyone's changes run there.
         // An inherited connector starts paused: its unread events wait until the runs are taken over.
-        using var connector = new ProcConnectorListener(e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); }, options.ProcEventsBuffer, handover?.Claim("connector"));
+        string? noConnector = null;
+        Action<Linux.ProcConnector.ProcEvent> onProcEvent = e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); };
+        // A container's init goes on without the connector (it needs CAP_NET_ADMIN): processes are then known by their spawns alone.
+        using var connector = nested is not null ? ProcConnectorListener.Without(onProcEvent, noConnector = nested)
+            : init is not null && handover is null ? ProcConnectorListener.TryStart(onProcEvent, options.ProcEventsBuffer, out noConnector)
+            : new ProcConnectorListener(onProcEvent, options.ProcEventsBuffer, handover?.Claim("connector"));
+        if (noConnector is not null)
+            Console.Error.WriteLine($"corral: process events unavailable{(init is not null || nested is not null ? " in this container" : "")} ({noConnector}): forks, escapes and zombies of services are not seen; deaths of main and control processes are still recorded");
         using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         if (handed is not null) tracker.ImportLineage([.. handed.Processes.Select(p => p.ToTracked())]);
         tracer?.Resume(); // a continued trace starts paused: its lines wait for the tracker
         var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
-            { NotifySocketPath = NotifySocketOf(options) };
+            { NotifySocketPath = NotifySocketOf(options), Echo = init is null ? null : new Init.ConsoleEcho(Init.MainUnit.Name) };
         using var manager = new Manager(options, ctx);
         var jobs = new Jobs.JobEngine(manager);
         ctx.Changes.Changed += jobs.OnUnitChanged;
@@ -99,7 +122,8 @@ public static class DaemonHost
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        // Under corral init SIGINT is the container's, handed on to its command (ContainerInit).
+        using var onInt = init is not null ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
         var history = http is null ? null : new Monitoring.UsageHistory();
         using var monitor = new Monitoring.HealthMonitor(manager, tracker, store, connector, options.PidPressureShare, options.MonitorInterval)
@@ -110,7 +134,8 @@ public static class DaemonHost
         else server.Start();
         handover?.CloseUnclaimed();
         var reexec = new Reexec.DaemonReexec(options.StateDir, reaper, server, http, notify, output, connector, tracer, oomWatcher, tracker, manager, jobs);
-        routes.Reexec = reexec.PrepareAsync;
+        routes.Reexec = init is null ? reexec.PrepareAsync
+            : () => Task.FromResult((false, "corral init does not re-execute: a container runs a new version by being replaced"));
         using var feed = http is null ? null : new Web.LiveFeed(routes, store, ctx.Changes);
         http?.Start(routes, options.HttpToken, new Web.MetricsWriter(manager, store, monitor) { Endpoint = http, Notify = ctx.Notifications }, feed!);
         Console.Error.WriteLine($"corral: daemon ready on {options.SocketPath}, cgroup root {cgroups.Root}");
@@ -118,6 +143,15 @@ public static class DaemonHost
             Console.Error.WriteLine($"corral: HTTP on http://{Web.HttpEndpoint.Format(http.Bound)}/ (actions {(options.HttpToken.Configured ? "with the token of --http-token-file" : "off: no --http-token-file")})");
 
         serviceManager.Ready($"supervising {manager.Runners().Count} units; control socket {options.SocketPath}");
+        if (init is not null)
+        {
+            int code = new Init.ContainerInit(init, manager, jobs, ctx).Run(stop.Task, options.StartDefaultTarget);
+            http?.Dispose();
+            server.Dispose();
+            manager.Dispose();
+            if (!delegated) cgroups.TryRemoveRoot();
+            return code;
+        }
         if (options.StartDefaultTarget) Boot(jobs);
 
         // Until SIGTERM: a daemon-reexec returns here only if its exec failed.

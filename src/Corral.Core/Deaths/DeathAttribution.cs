@@ -33,6 +33,7 @@ public static class DeathAttribution
         if (kernelSent || IsFault(sig)) return (DeathCause.Kernel, null);
         return (DeathCause.Unknown, noTracingReason is null
             ? $"sender unknown: tracing saw no {SignalNames.Format(sig)} sent to this process"
+            : noTracingReason.StartsWith("in this container", StringComparison.Ordinal) ? $"sender unknown: tracing unavailable {noTracingReason}"
             : $"sender unknown: tracing unavailable: {noTracingReason}");
     }
 }

@@ -23,6 +23,9 @@ internal sealed record ServiceContext(
     /// <summary>The daemon's notification socket, given to services as NOTIFY_SOCKET; null: none (their notifications cannot arrive).</summary>
     public string? NotifySocketPath { get; init; }
 
+    /// <summary>Under corral init: every line of output also goes to the container's own output.</summary>
+    public Init.ConsoleEcho? Echo { get; init; }
+
     /// <summary>Notification messages accepted and refused (/metrics).</summary>
     public NotifyCounters Notifications { get; } = new();
 }

@@ -51,7 +51,11 @@ internal sealed class ServiceLog(string path, string unit, Action<Notice>? notif
     public static string PathFor(string logDir, string unit) => System.IO.Path.Combine(logDir, unit + ".log");
 
     /// <summary>The unit's log in &lt;log-dir&gt; (which the daemon checked at start-up, see LogDirectory).</summary>
-    public static ServiceLog Open(string logDir, string unit, Action<Notice>? notify) => new(PathFor(logDir, unit), unit, notify);
+    public static ServiceLog Open(string logDir, string unit, Action<Notice>? notify, Init.ConsoleEcho? echo = null) =>
+        new(PathFor(logDir, unit), unit, notify) { Echo = echo };
+
+    /// <summary>Where each line is also written (corral init: the container's output).</summary>
+    public Init.ConsoleEcho? Echo { get; init; }
 
     /// <summary>LogMaxBytes= and LogBackups= of the unit now (re-read at each start).</summary>
     public void Configure(long maxBytes, int backups)
@@ -122,6 +126,7 @@ internal sealed class ServiceLog(string path, string unit, Action<Notice>? notif
 
     private void WriteLine(ReadOnlySpan<byte> text)
     {
+        Echo?.Line(unit, text, _stderrNow);
         long usec = Core.Text.Microseconds.Of(DateTimeOffset.UtcNow);
         if (usec <= _lastUsec) usec = _lastUsec + 1;
         _lastUsec = usec;

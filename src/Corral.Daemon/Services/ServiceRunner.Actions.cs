@@ -75,7 +75,7 @@ internal sealed partial class ServiceRunner
     /// <summary>The service's log, and new output pipes into it.</summary>
     private void OpenLogAndPipes()
     {
-        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
+        _log ??= ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n), _ctx.Echo);
         _pipes = _ctx.Output.Open(_log);
     }
 

@@ -122,7 +122,7 @@ internal sealed partial class ServiceRunner
             _watch = _ctx.Watcher.Watch(cg, OnCgroupChanged);
             _oomKillsAtStart = _ctx.Cgroups.OomKills(cg);
         }
-        _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n));
+        _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n), _ctx.Echo);
         _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
         if (partialLines is var (partialOut, partialErr)) _log.RestorePartialLines(partialOut, partialErr);
         if (r.StdoutPipe is not null && r.StderrPipe is not null && _cgroup is not null)

@@ -11,7 +11,11 @@ public static class CgroupManagerFactory
     /// into a leaf of it. A daemon that already sits in its leaf (started again by exec) names the
     /// cgroup above. The root cgroup is refused: it is the whole machine's.
     /// </summary>
-    public static string OwnCgroup(CgroupLayout layout)
+    /// <param name="rootAllowed">
+    /// the root of the cgroup namespace may be taken: a container's init (PID 1), whose cgroup
+    /// namespace's root is the container's own cgroup, not the machine's
+    /// </param>
+    public static string OwnCgroup(CgroupLayout layout, bool rootAllowed = false)
     {
         string? line = File.ReadAllLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
         if (line is null) throw new CgroupException("--cgroup-root self: /proc/self/cgroup has no cgroup2 line (0::); this kernel mounts no cgroup2 hierarchy", null);
@@ -19,11 +23,11 @@ public static class CgroupManagerFactory
         if (path.EndsWith(" (deleted)", StringComparison.Ordinal) || !path.StartsWith('/'))
             throw new CgroupException($"--cgroup-root self: the daemon's cgroup '{path}' cannot be used", null);
         if (Path.GetFileName(path) == CgroupV2Manager.DaemonLeafName) path = Path.GetDirectoryName(path)!;
-        if (path == "/")
+        if (path == "/" && !rootAllowed)
             throw new CgroupException("--cgroup-root self: the daemon runs in the root cgroup, which is the whole machine's; start it in a cgroup of its own (systemd: Delegate=yes) or give --cgroup-root a path", null);
         // In a cgroup namespace whose root is not the mount's, the line is relative to another
         // cgroup than the path names: act only on the cgroup that is seen to hold this process.
-        string full = layout.UnifiedMount + path;
+        string full = path == "/" ? layout.UnifiedMount : layout.UnifiedMount + path;
         if (!File.Exists(Path.Combine(full, "cgroup.procs")) || !CgroupFile.ReadPids(Path.Combine(full, "cgroup.procs")).Contains(Environment.ProcessId))
             throw new CgroupException($"--cgroup-root self: /proc/self/cgroup names {path}, but {full} does not hold this process (a cgroup namespace the cgroup2 mount does not match?); give --cgroup-root a path", null);
         return full;

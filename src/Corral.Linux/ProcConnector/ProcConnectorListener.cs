@@ -60,11 +60,36 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
             throw new ErrnoException("eventfd", e);
         }
         SendControl(McastListen);
+        if (ListenRefusal() is { } refused and not 0)
+        {
+            Interop.Close(_fd);
+            Interop.Close(_kick);
+            throw new ErrnoException("PROC_CN_MCAST_LISTEN (the process connector; CAP_NET_ADMIN is needed)", refused);
+        }
         _thread = new Thread(Loop) { IsBackground = true, Name = "proc-connector" };
         _thread.Start();
     }
 
-    /// <summary>The subscribed socket (to hand over to the next program image, see <see cref="Handover"/>).</summary>
+    /// <summary>
+    /// The listener, or — where the connector cannot be had (no CAP_NET_ADMIN, as in most containers) —
+    /// a loop with no socket that runs posted work only, and why in <paramref name="unavailable"/>:
+    /// processes are then known by their spawns and the reaper alone, not by their forks.
+    /// </summary>
+    public static ProcConnectorListener TryStart(Action<ProcEvent> onEvent, int receiveBufferBytes, out string? unavailable)
+    {
+        unavailable = null;
+        try { return new ProcConnectorListener(onEvent, receiveBufferBytes); }
+        catch (ErrnoException e)
+        {
+            unavailable = e.Message;
+            return Without(onEvent, unavailable);
+        }
+    }
+
+    /// <summary>A loop with no socket, running posted work only (see <see cref="TryStart"/>): the connector is not to be used here, for <paramref name="why"/>.</summary>
+    public static ProcConnectorListener Without(Action<ProcEvent> onEvent, string why) => new(onEvent, 0, inherited: -1);
+
+    /// <summary>The subscribed socket (to hand over to the next program image, see <see cref="Handover"/>); -1 without one.</summary>
     public int Fd => _fd;
 
     private volatile bool _paused;
@@ -82,7 +107,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
     }
 
     /// <summary>Reads again, from the first event not read.</summary>
-    public void Resume() => Post(() => _paused = false);
+    public void Resume() => Post(() => _paused = _fd < 0);
 
     /// <summary>How many times the kernel dropped events because the socket buffer was full.</summary>
     public long Overruns => Interlocked.Read(ref _overruns);
@@ -108,6 +133,27 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         ulong one = 1;
         if (!_disposed) Interop.Write(_kick, (byte*)&one, 8);
         if (_ended) RunPosted(); // it ended between the look and the queue: nobody else will run it
+    }
+
+    /// <summary>
+    /// The kernel's answer to the subscription (a PROC_EVENT_NONE message carrying an errno: EPERM
+    /// without CAP_NET_ADMIN), waited for at most 200 ms; null when none came. Events read before it
+    /// are dropped: nothing of Corral's runs yet.
+    /// </summary>
+    private int? ListenRefusal()
+    {
+        byte* buf = stackalloc byte[DatagramBytes];
+        long until = Environment.TickCount64 + 200;
+        while (true)
+        {
+            int left = (int)(until - Environment.TickCount64);
+            if (left <= 0) return null;
+            var fd = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
+            if (Interop.Poll(&fd, 1, left) <= 0) continue;
+            nint n = Interop.Read(_fd, buf, DatagramBytes); // poll said a datagram waits: the read does not block
+            if (n < 0) continue;
+            if (ProcEvent.TryParseAck(new ReadOnlySpan<byte>(buf, (int)n), out int err)) return err;
+        }
     }
 
     private void SendControl(uint op)

@@ -55,5 +55,15 @@ public readonly record struct ProcEvent(ProcEventKind Kind, int Pid, int ParentP
         }
     }
 
+    /// <summary>The kernel's answer to a subscription (PROC_EVENT_NONE): the errno it carries, 0 when accepted.</summary>
+    public static bool TryParseAck(ReadOnlySpan<byte> msg, out int err)
+    {
+        err = 0;
+        int p = NlmsgHeader + CnMsgHeader;
+        if (msg.Length < p + 20 || BinaryPrimitives.ReadUInt32LittleEndian(msg[p..]) != 0) return false;
+        err = U(msg[(p + 16)..], 0);
+        return true;
+    }
+
     private static int U(ReadOnlySpan<byte> data, int index) => (int)BinaryPrimitives.ReadUInt32LittleEndian(data[(index * 4)..]);
 }
