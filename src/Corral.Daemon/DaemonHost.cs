@@ -87,7 +87,9 @@ public static class DaemonHost
         if (noTracing is not null && init is not null && options.Tracing) noTracing = $"in this container ({noTracing})";
         if (noTracing is not null) Console.Error.WriteLine($"corral: signal senders will not be known: {noTracing}");
         string? noKmsg = null;
-        using var oomWatcher = handover?.Claim("kmsg") is { } kmsgFd ? OomKillWatcher.Continue(kmsgFd) : OomKillWatcher.TryStart(out noKmsg);
+        // The kernel's OOM reports name the machine's pids too: in a container they would be matched to the wrong process.
+        if (nested is not null) noKmsg = nested;
+        using var oomWatcher = handover?.Claim("kmsg") is { } kmsgFd ? OomKillWatcher.Continue(kmsgFd) : nested is not null ? null : OomKillWatcher.TryStart(out noKmsg);
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
         // The connector's thread owns the lineage: its events and everyone's changes run there.
         // An inherited connector starts paused: its unread events wait until the runs are taken over.

@@ -95,17 +95,21 @@ public sealed class InitScenarios : Scenario
     {
         string units = Directory.CreateDirectory(Path.Combine(F.Dir, "container-units")).FullName;
         string flag = Path.Combine(F.Dir, "side-ready");
+        // A oneshot is started once its command has run: the command can only see the flag if it came first.
         File.WriteAllText(Path.Combine(units, "side.service"),
-            $"[Service]\nExecStart=/bin/sh -c 'echo side says hi; touch {flag}; exec sleep 1000'\n[Install]\nWantedBy=multi-user.target\n");
+            $"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'echo side says hi; touch {flag}'\n[Install]\nWantedBy=multi-user.target\n");
+        File.WriteAllText(Path.Combine(units, "sidecar.service"), "[Service]\nExecStart=/bin/sleep 1000\n[Install]\nWantedBy=multi-user.target\n");
         File.WriteAllText(Path.Combine(units, "idle.service"), "[Service]\nExecStart=/bin/sleep 1000\n"); // not enabled: not started
         Directory.CreateDirectory(Path.Combine(units, "multi-user.target.wants"));
         File.CreateSymbolicLink(Path.Combine(units, "multi-user.target.wants", "side.service"), "../side.service");
+        File.CreateSymbolicLink(Path.Combine(units, "multi-user.target.wants", "sidecar.service"), "../sidecar.service");
         using var run = new InitRun(F, ["--units", units], ["/bin/sh", "-c", $"test -f {flag} && echo main saw the side ready"]);
         Assert.Equal(0, run.WaitForExit());
         Assert.Contains("side.service: side says hi\n", run.Stdout);
         Assert.Contains("\nmain saw the side ready\n", "\n" + run.Stdout);
         Assert.DoesNotContain("idle.service", run.Stdout + run.Stderr);
-        Assert.False(Directory.Exists(F.CgroupRoot), "the side unit is left running");
+        Assert.Matches(@"corral: init: the enabled units are up\n", run.Stderr);
+        Assert.False(Directory.Exists(F.CgroupRoot), "the sidecar is left running");
     }
 
     [Fact]

@@ -59,9 +59,12 @@ public sealed class InitRun : IDisposable
         }
     }
 
-    /// <summary>Waits until a line of the init's output (stdout or stderr) contains <paramref name="text"/>.</summary>
-    public void WaitFor(string text, int seconds = 20) =>
-        Wait.Until(() => Stdout.Contains(text) || Stderr.Contains(text) || _unshare.HasExited, TimeSpan.FromSeconds(seconds), $"'{text}' from corral init");
+    /// <summary>Waits until the command's output (the init's stdout: its own lines go to stderr) has a line that is <paramref name="line"/>.</summary>
+    public void WaitFor(string line, int seconds = 20)
+    {
+        Wait.Until(() => ("\n" + Stdout).Contains("\n" + line + "\n") || _unshare.HasExited, TimeSpan.FromSeconds(seconds), $"the line '{line}' from the command");
+        Assert.False(_unshare.HasExited, $"corral init exited before the command said '{line}': {Stdout}{Stderr}");
+    }
 
     /// <summary>The init's exit code (unshare exits with its child's), once it exited on its own within 60 s.</summary>
     public int WaitForExit()
