@@ -13,6 +13,7 @@
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
+ *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs]
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
@@ -27,6 +28,9 @@
 #include <string.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -243,6 +247,67 @@ static void close_inherited_fds(void)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap), 40 if it cannot be read. */
+static int last_cap(void)
+{
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	char buf[16] = { 0 };
+	if (fd < 0)
+		return 40;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	return n > 0 ? atoi(buf) : 40;
+}
+
+/* CapabilityBoundingSet=: every capability not kept leaves the bounding set (needs CAP_SETPCAP). */
+static void drop_bounding(unsigned long long keep)
+{
+	int last = last_cap();
+	for (int c = 0; c <= last && c < 64; c++) {
+		if ((keep & (1ULL << c)) || prctl(PR_CAPBSET_READ, c, 0, 0, 0) <= 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			char detail[32];
+			snprintf(detail, sizeof detail, "capability %d", c);
+			fail("CapabilityBoundingSet", errno, detail);
+		}
+	}
+}
+
+/*
+ * AmbientCapabilities=: each capability made inheritable, then raised into the ambient set, which
+ * survives execve for a program without file capabilities, also as another user (PR_SET_KEEPCAPS
+ * kept the permitted set across setuid). A capability this process does not hold cannot be raised.
+ */
+static void raise_ambient(unsigned long long caps)
+{
+	struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &header, data) < 0)
+		fail("capget", errno, NULL);
+	for (int c = 0; c < 64; c++) {
+		if (!(caps & (1ULL << c)))
+			continue;
+		char detail[32];
+		snprintf(detail, sizeof detail, "capability %d", c);
+		/* Not held (a host without it), or not in the bounding set (CapabilityBoundingSet= left it out). */
+		if (!(data[c / 32].permitted & (1U << (c % 32))) || prctl(PR_CAPBSET_READ, c, 0, 0, 0) <= 0)
+			fail("AmbientCapabilities", EPERM, detail);
+		data[c / 32].inheritable |= 1U << (c % 32);
+	}
+	if (syscall(SYS_capset, &header, data) < 0)
+		fail("AmbientCapabilities", errno, "capset");
+	for (int c = 0; c < 64; c++) {
+		if (!(caps & (1ULL << c)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+			char detail[32];
+			snprintf(detail, sizeof detail, "capability %d", c);
+			fail("AmbientCapabilities", errno, detail);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cgroups[MAX_CGROUPS];
@@ -258,6 +323,8 @@ int main(int argc, char **argv)
 	int ignore_sigpipe = 0;
 	long nice_value = LONG_MIN;
 	const char *sched = NULL, *ioprio = NULL;
+	unsigned long long cap_bounding = 0, cap_ambient = 0;
+	int has_bounding = 0, no_new_privs = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -266,6 +333,10 @@ int main(int argc, char **argv)
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
+		}
+		if (strcmp(a, "--no-new-privs") == 0) {
+			no_new_privs = 1;
+			continue;
 		}
 		if (!v)
 			fail("usage", EINVAL, a);
@@ -307,6 +378,11 @@ int main(int argc, char **argv)
 			sched = v;
 		} else if (strcmp(a, "--ioprio") == 0) {
 			ioprio = v;
+		} else if (strcmp(a, "--cap-bounding") == 0) {
+			cap_bounding = strtoull(v, NULL, 16);
+			has_bounding = 1;
+		} else if (strcmp(a, "--cap-ambient") == 0) {
+			cap_ambient = strtoull(v, NULL, 16);
 		} else if (strcmp(a, "--sigpipe") == 0) {
 			if (strcmp(v, "ignore") == 0)
 				ignore_sigpipe = 1;
@@ -364,7 +440,14 @@ int main(int argc, char **argv)
 			warn("IOSchedulingClass= (class %ld, priority %ld) cannot be applied: %s; the service runs with the default", cls, level, strerror(errno));
 	}
 
-	/* 4. Credentials: supplementary groups, then gid, then uid. */
+	/* 4. The bounding set, while the privilege to change it (CAP_SETPCAP) is still held. */
+	if (has_bounding)
+		drop_bounding(cap_bounding);
+	/* Ambient capabilities of another user: the permitted set must outlive the setuid. */
+	if (cap_ambient && uid >= 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		fail("prctl(PR_SET_KEEPCAPS)", errno, NULL);
+
+	/* 5. Credentials: supplementary groups, then gid, then uid; then the ambient set. */
 	if (ngroups >= 0 || gid >= 0) {
 		if (setgroups(ngroups > 0 ? (size_t)ngroups : 0, groups) < 0)
 			fail("setgroups", errno, NULL);
@@ -373,15 +456,17 @@ int main(int argc, char **argv)
 		fail("setgid", errno, NULL);
 	if (uid >= 0 && setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
 		fail("setuid", errno, NULL);
+	if (cap_ambient)
+		raise_ambient(cap_ambient);
 
-	/* 5. Working directory, checked with the service's own credentials. */
+	/* 6. Working directory, checked with the service's own credentials. */
 	if (chdir_to && chdir(chdir_to) < 0)
 		fail("chdir", errno, chdir_to);
 
 	if (umask_value >= 0)
 		umask((mode_t)umask_value);
 
-	/* 6. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
+	/* 7. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
 	if (env_pid) {
 		char buf[24];
 		snprintf(buf, sizeof buf, "%ld", (long)getpid());
@@ -391,6 +476,10 @@ int main(int argc, char **argv)
 
 	reset_signals(ignore_sigpipe);
 	close_inherited_fds();
+
+	/* 8. Last: from here on neither setuid bits nor file capabilities can give the service more. */
+	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail("NoNewPrivileges", errno, NULL);
 
 	execve(argv[i], &argv[i + 1], environ);
 	fail("execve", errno, argv[i]);

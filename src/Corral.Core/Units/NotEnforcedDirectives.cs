@@ -38,7 +38,7 @@ public static class NotEnforcedDirectives
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
         Add("Service", Sandboxing, "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateIPC",
-            "PrivateMounts", "NoNewPrivileges", "CapabilityBoundingSet", "AmbientCapabilities", "RestrictAddressFamilies", "RestrictNamespaces",
+            "PrivateMounts", "RestrictAddressFamilies", "RestrictNamespaces",
             "RestrictRealtime", "RestrictSUIDSGID", "RestrictFileSystems", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber",
             "SystemCallLog", "LockPersonality", "MemoryDenyWriteExecute", "ProtectClock", "ProtectControlGroups", "ProtectHostname",
             "ProtectKernelLogs", "ProtectKernelModules", "ProtectKernelTunables", "ProtectProc", "ProcSubset", "RemoveIPC", "ReadWritePaths",

@@ -86,6 +86,15 @@ public sealed record ServiceUnit
     /// <summary>Limit*= the unit sets, by the setrlimit(2) name without RLIMIT_ ("NOFILE"); the others get the defaults.</summary>
     public IReadOnlyDictionary<string, RLimit> Limits { get; init; } = new Dictionary<string, RLimit>();
     public int? OomScoreAdjust { get; init; }
+
+    /// <summary>CapabilityBoundingSet=: the bounding set the service keeps (a bit per capability); null: the daemon's, unchanged.</summary>
+    public ulong? CapabilityBoundingSet { get; init; }
+
+    /// <summary>AmbientCapabilities=: capabilities the service keeps across its exec, also as another user (User=).</summary>
+    public ulong AmbientCapabilities { get; init; }
+
+    /// <summary>NoNewPrivileges=: neither setuid bits nor file capabilities give the service more than it has.</summary>
+    public bool NoNewPrivileges { get; init; }
     /// <summary>Nice= (-20…19); null: the supervisor's.</summary>
     public int? Nice { get; init; }
     /// <summary>CPUSchedulingPolicy= as the kernel numbers it (SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5), with its priority and SCHED_RESET_ON_FORK.</summary>

@@ -35,6 +35,8 @@ public static partial class ServiceUnitLoader
         public readonly Dictionary<ExecDirectoryKind, int> DirectoryModes = [];
         public RuntimeDirectoryPreserve RuntimeDirectoryPreserve;
         public bool IgnoreSigpipe = true;
+        public ulong? CapabilityBoundingSet, AmbientCapabilities;
+        public bool NoNewPrivileges;
         public StandardInput StandardInput = StandardInput.Null;
         public readonly List<byte> StandardInputData = [];
         public StandardOutput StandardOutput = StandardOutput.Log, StandardError = StandardOutput.Inherit;
@@ -150,6 +152,9 @@ public static partial class ServiceUnitLoader
                 UnsetEnvironment = [.. UnsetEnvironment],
                 Limits = new Dictionary<string, RLimit>(Limits),
                 OomScoreAdjust = OomScoreAdjust,
+                CapabilityBoundingSet = CapabilityBoundingSet,
+                AmbientCapabilities = AmbientCapabilities ?? 0,
+                NoNewPrivileges = NoNewPrivileges,
                 Nice = Nice,
                 // fifo and rr without a priority get 1, the lowest the kernel takes for them (systemd passes 0, which it refuses).
                 CpuSchedulingPolicy = CpuSchedulingPolicy,

@@ -110,6 +110,9 @@ public static partial class ServiceUnitLoader
         [("Service", "UnsetEnvironment")] = (b, v, _) => AddNames(b.UnsetEnvironment, v, allowValue: true),
         [("Service", "UMask")] = (b, v, _) => b.UMask = TryOctal(v, out int m) && m <= 0x1ff
             ? m : throw new UnitValueException("is not an octal mode between 0000 and 0777"),
+        [("Service", "CapabilityBoundingSet")] = (b, v, _) => b.CapabilityBoundingSet = Capabilities.Merge(b.CapabilityBoundingSet, v),
+        [("Service", "AmbientCapabilities")] = (b, v, _) => b.AmbientCapabilities = Capabilities.Merge(b.AmbientCapabilities ?? 0, v),
+        [("Service", "NoNewPrivileges")] = (b, v, _) => b.NoNewPrivileges = ParseBool(v),
         [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
             int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -1000 && n <= 1000
                 ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),

@@ -14,6 +14,9 @@ public sealed class SpawnException(string step, int errno, string detail)
         "cgroup" => $"cannot join cgroup {detail}",
         "setuid" or "setgid" or "setgroups" => $"cannot set credentials ({step})",
         "posix_spawn" => $"cannot start the executor {detail}",
+        // "capability 24": named as the unit names it.
+        "CapabilityBoundingSet" or "AmbientCapabilities" when detail.StartsWith("capability ", StringComparison.Ordinal) && int.TryParse(detail[11..], out int cap) =>
+            $"{step}={Core.Units.Capabilities.Name(cap)} cannot be applied",
         _ => detail.Length > 0 ? $"{step} {detail}" : step,
     };
 }

@@ -23,6 +23,10 @@ public sealed record SpawnRequest
     public string? EnvPid { get; init; }
     /// <summary>IgnoreSIGPIPE=: the process starts with SIGPIPE ignored (else every signal at its default).</summary>
     public bool IgnoreSigpipe { get; init; }
+    /// <summary>CapabilityBoundingSet=: the bounding set kept (null: unchanged); AmbientCapabilities=; NoNewPrivileges=.</summary>
+    public ulong? CapabilityBoundingSet { get; init; }
+    public ulong AmbientCapabilities { get; init; }
+    public bool NoNewPrivileges { get; init; }
     /// <summary>Descriptors for 0, 1 and 2; -1 is /dev/null.</summary>
     public int StdinFd { get; init; } = -1;
     public int StdoutFd { get; init; } = -1;

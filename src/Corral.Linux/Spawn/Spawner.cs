@@ -94,6 +94,9 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.IoPriority is { } io) { a.Add("--ioprio"); a.Add(io); }
         if (r.EnvPid is { } envPid) { a.Add("--env-pid"); a.Add(envPid); }
         if (r.IgnoreSigpipe) { a.Add("--sigpipe"); a.Add("ignore"); }
+        if (r.CapabilityBoundingSet is { } bounding) { a.Add("--cap-bounding"); a.Add(bounding.ToString("x")); }
+        if (r.AmbientCapabilities != 0) { a.Add("--cap-ambient"); a.Add(r.AmbientCapabilities.ToString("x")); }
+        if (r.NoNewPrivileges) a.Add("--no-new-privs");
         a.Add("--status-fd"); a.Add("3");
         a.Add("--");
         a.Add(r.Executable);

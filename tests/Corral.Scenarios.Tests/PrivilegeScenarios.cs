@@ -1,0 +1,80 @@
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>
+/// #19 item 3, first part: CapabilityBoundingSet=, AmbientCapabilities= (with User=) and
+/// NoNewPrivileges=, each seen from inside the service in /proc/self/status.
+/// </summary>
+public sealed class PrivilegeScenarios : Scenario
+{
+    private const string Status = "ExecStart=/bin/grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status\nType=oneshot\n";
+
+    /// <summary>The service's status lines, by field, after a oneshot run.</summary>
+    private Dictionary<string, string> Fields(string unit)
+    {
+        var r = F.Cli("start", unit);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // "2026-12-02 20:01:47.849 UTC stdout CapBnd:\t0000000000000420"
+        return F.Cli("logs", unit).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 5)[4].Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+    }
+
+    private static ulong Hex(string s) => Convert.ToUInt64(s, 16);
+
+    /// <summary>This test's own bounding set (the daemon's is the same: it is started from here).</summary>
+    private static ulong OwnBounding() => Hex(File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapBnd:")).Split(':')[1].Trim());
+
+    [Fact]
+    public void CapabilityBoundingSet_keeps_what_is_listed_all_but_what_is_inverted_or_nothing()
+    {
+        F.WriteUnit("listed", $"[Service]\n{Status}CapabilityBoundingSet=CAP_NET_BIND_SERVICE kill\n");
+        F.WriteUnit("merged", $"[Service]\n{Status}CapabilityBoundingSet=CAP_KILL\nCapabilityBoundingSet=CAP_CHOWN\n");
+        F.WriteUnit("inverted", $"[Service]\n{Status}CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_NET_RAW\n");
+        F.WriteUnit("none", $"[Service]\n{Status}CapabilityBoundingSet=\n");
+        F.WriteUnit("unset", $"[Service]\n{Status}");
+        F.Start();
+        Assert.Equal(0x420UL, Hex(Fields("listed")["CapBnd"]));
+        Assert.Equal(0x21UL, Hex(Fields("merged")["CapBnd"]));
+        Assert.Equal(OwnBounding() & ~((1UL << 21) | (1UL << 13)), Hex(Fields("inverted")["CapBnd"]));
+        var none = Fields("none");
+        Assert.Equal((0UL, 0UL), (Hex(none["CapBnd"]), Hex(none["CapEff"])));
+        Assert.Equal(OwnBounding(), Hex(Fields("unset")["CapBnd"]));
+    }
+
+    [Fact]
+    public void AmbientCapabilities_give_a_service_of_another_user_exactly_those_capabilities()
+    {
+        F.WriteUnit("bind", $"[Service]\n{Status}User=nobody\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n");
+        F.WriteUnit("plain", $"[Service]\n{Status}User=nobody\n");
+        F.Start();
+        var bind = Fields("bind");
+        Assert.Equal((0x400UL, 0x400UL, 0x400UL), (Hex(bind["CapAmb"]), Hex(bind["CapEff"]), Hex(bind["CapPrm"])));
+        var plain = Fields("plain");
+        Assert.Equal((0UL, 0UL), (Hex(plain["CapAmb"]), Hex(plain["CapEff"])));
+    }
+
+    [Fact]
+    public void NoNewPrivileges_is_set_in_the_service_and_only_when_asked()
+    {
+        F.WriteUnit("locked", $"[Service]\n{Status}NoNewPrivileges=yes\n");
+        F.WriteUnit("open", $"[Service]\n{Status}");
+        F.Start();
+        Assert.Equal("1", Fields("locked")["NoNewPrivs"]);
+        Assert.Equal("0", Fields("open")["NoNewPrivs"]);
+    }
+
+    [Fact]
+    public void A_capability_that_cannot_be_had_fails_the_start_by_name_and_an_unknown_one_the_load()
+    {
+        F.WriteUnit("conflict", $"[Service]\n{Status}CapabilityBoundingSet=CAP_KILL\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n");
+        F.WriteUnit("bogus", $"[Service]\n{Status}CapabilityBoundingSet=CAP_KILL CAP_FLY\n");
+        F.Start();
+        var r = F.Cli("start", "conflict");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("AmbientCapabilities=CAP_NET_BIND_SERVICE cannot be applied: Operation not permitted", F.Cli("status", "conflict").Stdout + r.Stderr);
+        var bogus = F.Cli("start", "bogus");
+        Assert.NotEqual(0, bogus.ExitCode);
+        Assert.Contains("bogus.service:4: CapabilityBoundingSet=CAP_KILL CAP_FLY: 'CAP_FLY' is not a capability", bogus.Stderr);
+    }
+}
