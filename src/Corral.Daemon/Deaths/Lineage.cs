@@ -85,7 +85,7 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
     {
         if (_procs.TryGetValue(parentPid, out var parent))
         {
-            var child = parent with { Role = ProcessRoles.Process, StartedAt = DateTimeOffset.Now, StartTicks = start };
+            var child = parent with { Role = ProcessRoles.Process, StartedAt = DateTimeOffset.Now, StartTicks = start, ParentPid = parentPid, ParentStartTicks = parent.StartTicks };
             Set(pid, child);
             AdoptForksOf(pid, child, start);
             return;
@@ -272,7 +272,7 @@ internal sealed class Lineage(Action<int, TrackedProcess, ExitStatus> onDeath, A
         foreach (var (c, start) in children)
         {
             _unclaimedForks.Remove(c);
-            var child = parent with { Role = ProcessRoles.Process, StartTicks = start };
+            var child = parent with { Role = ProcessRoles.Process, StartTicks = start, ParentPid = pid, ParentStartTicks = parentStart };
             Set(c, child);
             AdoptForksOf(c, child, start);
         }

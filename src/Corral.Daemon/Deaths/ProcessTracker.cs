@@ -217,7 +217,10 @@ internal sealed class ProcessTracker : IDisposable
             if (!IsOutside(v2, cgroupPath)) continue;
             if (!ProcReader.TryReadStat(pid, out var st) || st!.State == 'Z') continue;
             // The pid was reused by another process after ours ended unseen: not ours, never reported.
-            if (!t.IsSameAs(st)) reused.Add((pid, t));
+            // Nor is a child of such a process: forked by a pid the lineage still took for one of
+            // ours (its exit and its successor's fork lost in an overrun), which is seen by that
+            // parent, alive, having started at another time than the one it was taken for.
+            if (!t.IsSameAs(st) || ForkedByAnother(t, st)) reused.Add((pid, t));
             else escaped.Add((pid, st.Comm, v2!));
         }
         if (reused.Count > 0) Run(l => { foreach (var (pid, t) in reused) l.Forget(pid, t); });
@@ -239,6 +242,10 @@ internal sealed class ProcessTracker : IDisposable
         handle.Dispose();
         return null;
     }
+
+    private static bool ForkedByAnother(TrackedProcess t, ProcStat st) =>
+        t.ParentPid > 1 && t.ParentStartTicks != 0 && st.Ppid == t.ParentPid
+        && ProcReader.TryReadStat(t.ParentPid, out var parent) && parent!.State != 'Z' && !StartTicks.IsOf(parent, t.ParentStartTicks);
 
     /// <summary>A v2 cgroup path (as /proc/PID/cgroup gives it) that is neither the service's cgroup nor below it; false when unknown.</summary>
     private static bool IsOutside(string? v2, string cgroupPath) =>

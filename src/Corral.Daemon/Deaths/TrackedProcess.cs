@@ -10,6 +10,10 @@ internal sealed record TrackedProcess(string Unit, string Role, string Comm, str
     /// <summary>A process's stat is of this very process (same start), or its start is not known.</summary>
     public bool IsSameAs(Linux.Procfs.ProcStat st) => Linux.Procfs.StartTicks.IsOf(st, StartTicks);
 
+    /// <summary>For a process followed from a fork: the parent it was forked by, and that parent's start as the lineage knew it (0: not known).</summary>
+    public int ParentPid { get; init; }
+    public ulong ParentStartTicks { get; init; }
+
     /// <summary>The process as /proc describes it now; <paramref name="inherit"/> (or "?") when it is gone.</summary>
     public static TrackedProcess Describe(int pid, string unit, string role, TrackedProcess? inherit) =>
         TryDescribe(pid, unit, role, inherit) ?? inherit ?? new TrackedProcess(unit, role, "?", null, null);
