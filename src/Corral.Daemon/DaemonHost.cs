@@ -93,10 +93,10 @@ public static class DaemonHost
         if (noKmsg is not null) Console.Error.WriteLine($"corral: OOM kills will be told by counters only, without the kernel's figures: {noKmsg}");
         // The connector's thread owns the lineage: its events and everyone's changes run there.
         // An inherited connector starts paused: its unread events wait until the runs are taken over.
-        string? noConnector = null;
+        string? noConnector = nested;
         Action<Linux.ProcConnector.ProcEvent> onProcEvent = e => { ids.OnProcEvent(e); tracker?.OnProcEvent(e); };
         // A container's init goes on without the connector (it needs CAP_NET_ADMIN): processes are then known by their spawns alone.
-        using var connector = nested is not null ? ProcConnectorListener.Without(onProcEvent, noConnector = nested)
+        using var connector = nested is not null ? ProcConnectorListener.Without(onProcEvent)
             : init is not null && handover is null ? ProcConnectorListener.TryStart(onProcEvent, options.ProcEventsBuffer, out noConnector)
             : new ProcConnectorListener(onProcEvent, options.ProcEventsBuffer, handover?.Claim("connector"));
         if (noConnector is not null)

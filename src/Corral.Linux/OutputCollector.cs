@@ -24,6 +24,7 @@ public sealed unsafe class OutputCollector : IDisposable
         if (_epfd < 0) throw new ErrnoException("epoll_create1", Interop.LastErrno);
         _wakeFd = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
         Add(_wakeFd);
+        _gate = new PauseGate(_wakeFd);
         _thread = new Thread(Loop) { IsBackground = true, Name = "output" };
         _thread.Start();
     }
@@ -130,14 +131,11 @@ public sealed unsafe class OutputCollector : IDisposable
         byte* buf = stackalloc byte[65536];
         while (!_disposed)
         {
-            if (_paused)
+            if (_gate.Paused)
             {
-                // What the services write from now on waits in their pipes, which they hold open too.
-                _pauseSeen.Set();
-                var wake = new Interop.PollFd { Fd = _wakeFd, Events = Interop.POLLIN };
-                Interop.Poll(&wake, 1, -1);
-                ulong woken;
-                Interop.Read(_wakeFd, (byte*)&woken, 8);
+                // What the services write meanwhile waits in their pipes, which they hold open too.
+                _gate.WaitWhilePaused(() => _disposed);
+                DrainAsked(); // a drain asked while paused: its wake-up was taken by the pause
                 continue;
             }
             int n = Interop.EpollWait(_epfd, events, 32, -1);
@@ -151,8 +149,7 @@ public sealed unsafe class OutputCollector : IDisposable
                 int fd = (int)events[i].Data;
                 if (fd == _wakeFd)
                 {
-                    ulong count;
-                    Interop.Read(_wakeFd, (byte*)&count, 8);
+                    Interop.EventfdClear(_wakeFd);
                     DrainAsked();
                     continue;
                 }
@@ -161,29 +158,16 @@ public sealed unsafe class OutputCollector : IDisposable
         }
     }
 
-    private volatile bool _paused;
-    private readonly ManualResetEventSlim _pauseSeen = new();
+    private readonly PauseGate _gate;
 
     /// <summary>
     /// Stops reading every pipe: what services write from now on stays in their pipes for the next
     /// program image of the daemon (daemon-reexec), which takes them over as after a crash. When this
     /// returns, every read so far has been handed to its sink.
     /// </summary>
-    public void Pause()
-    {
-        _pauseSeen.Reset();
-        _paused = true;
-        ulong one = 1;
-        Interop.Write(_wakeFd, (byte*)&one, 8);
-        _pauseSeen.Wait(TimeSpan.FromSeconds(5));
-    }
+    public void Pause() => _gate.Pause(TimeSpan.FromSeconds(5));
 
-    public void Resume()
-    {
-        _paused = false;
-        ulong one = 1;
-        Interop.Write(_wakeFd, (byte*)&one, 8);
-    }
+    public void Resume() => _gate.Resume();
 
     /// <summary>
     /// Once the task completes, everything a service wrote to its pipes before the call has been handed
@@ -195,8 +179,7 @@ public sealed unsafe class OutputCollector : IDisposable
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _drains.Enqueue((pipes, done));
-        ulong one = 1;
-        Interop.Write(_wakeFd, (byte*)&one, 8);
+        Interop.EventfdSignal(_wakeFd);
         if (_disposed) DrainAsked(); // no thread to do it any more
         return done.Task;
     }
@@ -249,8 +232,7 @@ public sealed unsafe class OutputCollector : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        ulong one = 1;
-        Interop.Write(_wakeFd, (byte*)&one, 8);
+        Interop.EventfdSignal(_wakeFd);
     }
 }
 

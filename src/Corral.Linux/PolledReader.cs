@@ -19,11 +19,11 @@ public sealed unsafe class PolledReader : IDisposable
     /// <param name="paused">read nothing until <see cref="Resume"/> (whoever takes the data is not there yet)</param>
     public PolledReader(int fd, string name, Action<ReadOnlySpan<byte>> onData, bool paused = false)
     {
-        _paused = paused;
         _fd = fd;
         _onData = onData;
         _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
         if (_kick < 0) throw new ErrnoException("eventfd", Interop.LastErrno);
+        _gate = new PauseGate(_kick, paused);
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -31,29 +31,14 @@ public sealed unsafe class PolledReader : IDisposable
     /// <summary>The descriptor read (to hand over to the next program image, see <see cref="Handover"/>).</summary>
     public int Fd => _fd;
 
-    private volatile bool _paused;
-    private readonly ManualResetEventSlim _pauseSeen = new();
+    private readonly PauseGate _gate;
 
     /// <summary>Reads what is there now, then nothing more until <see cref="Resume"/>: what comes meanwhile stays in the file.</summary>
-    public void Pause()
-    {
-        _paused = true;
-        Drain();
-        _pauseSeen.Wait(TimeSpan.FromSeconds(2));
-    }
+    public void Pause() => _gate.Pause(TimeSpan.FromSeconds(2));
 
-    public void Resume()
-    {
-        _pauseSeen.Reset();
-        _paused = false;
-        Drain();
-    }
+    public void Resume() => _gate.Resume();
 
-    public void Drain()
-    {
-        ulong one = 1;
-        Interop.Write(_kick, (byte*)&one, 8);
-    }
+    public void Drain() => Interop.EventfdSignal(_kick);
 
     private void Loop()
     {
@@ -61,19 +46,11 @@ public sealed unsafe class PolledReader : IDisposable
         var fds = stackalloc Interop.PollFd[2];
         while (!_disposed)
         {
-            while (_paused && !_disposed)
-            {
-                _pauseSeen.Set(); // Pause returns: nothing more is read until Resume
-                var wait = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
-                Interop.Poll(&wait, 1, -1);
-                ulong kicked;
-                Interop.Read(_kick, (byte*)&kicked, 8);
-            }
+            if (_gate.Paused) _gate.WaitWhilePaused(() => _disposed);
             fds[0] = new Interop.PollFd { Fd = _fd, Events = Interop.POLLIN };
             fds[1] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
             if (Interop.Poll(fds, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) break;
-            ulong count;
-            Interop.Read(_kick, (byte*)&count, 8);
+            Interop.EventfdClear(_kick);
             if (_disposed) break;
             bool read = false;
             while (true)
@@ -91,7 +68,7 @@ public sealed unsafe class PolledReader : IDisposable
                 break; // EAGAIN: nothing more for now
             }
             // Paused: everything there when Pause was asked has been read; the loop's top waits for Resume.
-            if (_paused) continue;
+            if (_gate.Paused) continue;
             // A burst of lines (a cgroup of a thousand killed) would wake this thread for each few:
             // after a pass that found data the next lines gather for a millisecond (as the process
             // connector's events do). A line after a quiet spell is still read at once, and so is

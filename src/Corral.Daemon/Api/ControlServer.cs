@@ -16,8 +16,6 @@ internal sealed class ControlServer(string socketPath, ApiRoutes routes, Access 
     /// <summary>The socket's bound on connections: at most ConnectionLimiter.DefaultMaxOpen open at once, 10 s to send a request, 10 s for each write of the answer.</summary>
     public ConnectionLimiter Connections { get; } = new("socket", ConnectionLimiter.DefaultMaxOpen);
 
-    private CancellationTokenSource _accepting = new();
-
     /// <summary>The listening socket (to hand over to the next program image: daemon-reexec).</summary>
     public int ListenerFd => (int)_listener!.Handle;
 
@@ -32,19 +30,7 @@ internal sealed class ControlServer(string socketPath, ApiRoutes routes, Access 
         Accept();
     }
 
-    /// <summary>
-    /// Stops accepting: clients that connect from now on wait in the backlog (for the next program
-    /// image, or <see cref="ResumeAccepting"/>); the connections accepted are still answered.
-    /// </summary>
-    public void StopAccepting() => _accepting.Cancel();
-
-    public void ResumeAccepting()
-    {
-        _accepting = new CancellationTokenSource();
-        Accept();
-    }
-
-    private void Accept() => _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
+    private void Accept() => Connections.Start(_listener!, Serve, _cts.Token);
 
     public void Start()
     {

@@ -59,12 +59,31 @@ internal sealed class ConnectionLimiter(string name, int maxOpen)
         get { lock (_gate) return _evictions; }
     }
 
+    private Socket? _listener;
+    private Func<HttpConnection, Task>? _serve;
+    private CancellationToken _cancel;
+    private CancellationTokenSource _accepting = new();
+
+    /// <summary>Accepts on <paramref name="listener"/> until <paramref name="cancel"/>; each connection is served on the thread pool and disposed after.</summary>
+    public void Start(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel)
+    {
+        (_listener, _serve, _cancel) = (listener, serve, cancel);
+        _ = Run(listener, serve, cancel, _accepting.Token);
+    }
+
     /// <summary>
-    /// Accepts until cancelled (or until <paramref name="stopAccepting"/>, which leaves the listener
-    /// open, its backlog for whoever accepts next, and the connections already accepted served);
-    /// each connection is served on the thread pool and disposed after.
+    /// Stops accepting (daemon-reexec): the listener stays open, clients that connect from now on wait
+    /// in its backlog for whoever accepts next, and the connections already accepted are answered.
     /// </summary>
-    public async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel, CancellationToken stopAccepting = default)
+    public void StopAccepting() => _accepting.Cancel();
+
+    public void ResumeAccepting()
+    {
+        _accepting = new CancellationTokenSource();
+        _ = Run(_listener!, _serve!, _cancel, _accepting.Token);
+    }
+
+    private async Task Run(Socket listener, Func<HttpConnection, Task> serve, CancellationToken cancel, CancellationToken stopAccepting)
     {
         var backoff = TimeSpan.FromMilliseconds(10);
         using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancel, stopAccepting);

@@ -60,8 +60,8 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
             return (false, $"cannot re-execute {_program}: it is not there, or not executable; the daemon goes on as it is");
         }
 
-        server.StopAccepting();
-        http?.StopAccepting();
+        server.Connections.StopAccepting();
+        http?.Connections.StopAccepting();
         // Requests already accepted are answered by this image (a start waits for its job, so they
         // end as the units settle); this request's own connection stays open.
         var until = DateTime.UtcNow + SettleLimit;
@@ -98,7 +98,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
         oom?.Pause();
         _partial = [];
         foreach (var r in _parked)
-            if (r.TakePartialLines() is var (o, e) && (o.Length > 0 || e.Length > 0)) _partial[r.Unit.Name] = new PartialLines(o, e);
+            if (r.TakePartialLines() is { IsEmpty: false } lines) _partial[r.Unit.Name] = lines;
         var state = new HandoverState
         {
             Processes = [.. tracker.ExportLineage().Select(kv => HandedProcess.From(kv.Key, kv.Value))],
@@ -150,7 +150,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
         oom?.Resume();
         connector.Resume();
         foreach (var r in _parked)
-            if (_partial.TryGetValue(r.Unit.Name, out var p)) r.RestorePartialLines(p.Stdout, p.Stderr);
+            if (_partial.TryGetValue(r.Unit.Name, out var lines)) r.RestorePartialLines(lines);
         _partial = [];
         ResumeUnits();
         _requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -168,8 +168,8 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
 
     private void ResumeAccepting()
     {
-        server.ResumeAccepting();
-        http?.ResumeAccepting();
+        server.Connections.ResumeAccepting();
+        http?.Connections.ResumeAccepting();
         Volatile.Write(ref _underWay, 0);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Corral.Daemon.Deaths;
+using Corral.Daemon.Services;
 
 namespace Corral.Daemon.Reexec;
 
@@ -74,8 +75,6 @@ internal sealed record HandedProcess(int Pid, string Unit, string Role, string C
 
     public KeyValuePair<int, TrackedProcess> ToTracked() => new(Pid, new TrackedProcess(Unit, Role, Comm, Cmdline, StartedAt, StartTicks));
 }
-
-internal sealed record PartialLines(byte[] Stdout, byte[] Stderr);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(HandoverState))]

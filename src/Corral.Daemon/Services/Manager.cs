@@ -203,7 +203,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
     /// </summary>
     /// <param name="partialLines">by unit, the starts of lines the previous program image had read (daemon-reexec)</param>
-    public void AdoptLeftRuns(IReadOnlyDictionary<string, Reexec.PartialLines>? partialLines = null)
+    public void AdoptLeftRuns(IReadOnlyDictionary<string, PartialLines>? partialLines = null)
     {
         var lastBeat = ctx.Runs.LastBeat();
         var adopted = new HashSet<string>(StringComparer.Ordinal);
@@ -216,7 +216,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
                 continue;
             }
             Console.Error.WriteLine($"corral: {r.Unit}: taking over its run ({r.State}, main pid {r.MainPid}) from the previous daemon");
-            runner.Adopt(r, lastBeat, partialLines?.GetValueOrDefault(r.Unit) is { } p ? (p.Stdout, p.Stderr) : null);
+            runner.Adopt(r, lastBeat, partialLines?.GetValueOrDefault(r.Unit));
             adopted.Add(r.Unit);
         }
         foreach (var name in ctx.Cgroups.UnitCgroupNames().Where(n => !adopted.Contains(n)))

@@ -79,20 +79,20 @@ internal sealed class ServiceLog(string path, string unit, Action<Notice>? notif
     /// The start of a line each stream holds without its newline yet, taken out: for the daemon's
     /// next program image (daemon-reexec), which reads the rest of the line from the pipe.
     /// </summary>
-    public (byte[] Stdout, byte[] Stderr) TakePartialLines()
+    public PartialLines TakePartialLines()
     {
-        lock (_gate) return (_out.TakePending(), _err.TakePending());
+        lock (_gate) return new PartialLines(_out.TakePending(), _err.TakePending());
     }
 
     /// <summary>The starts of lines the daemon's previous program image had read (<see cref="TakePartialLines"/>), before anything read from the pipes now.</summary>
-    public void RestorePartialLines(byte[] stdout, byte[] stderr)
+    public void RestorePartialLines(PartialLines lines)
     {
         lock (_gate)
         {
             _stderrNow = false;
-            _out.Feed(stdout, WriteLine);
+            _out.Feed(lines.Stdout, WriteLine);
             _stderrNow = true;
-            _err.Feed(stderr, WriteLine);
+            _err.Feed(lines.Stderr, WriteLine);
             Commit();
         }
     }

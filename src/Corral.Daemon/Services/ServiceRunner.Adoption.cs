@@ -30,10 +30,10 @@ internal sealed partial class ServiceRunner
     public void Unpark() => _loop.Unpark();
 
     /// <summary>The starts of lines not ended yet in the unit's log (with its loop parked), for the next program image.</summary>
-    public (byte[] Stdout, byte[] Stderr)? TakePartialLines() => _view.Log?.TakePartialLines();
+    public PartialLines? TakePartialLines() => _view.Log?.TakePartialLines();
 
     /// <summary>Gives back what <see cref="TakePartialLines"/> took (the exec did not happen).</summary>
-    public void RestorePartialLines(byte[] stdout, byte[] stderr) => _view.Log?.RestorePartialLines(stdout, stderr);
+    public void RestorePartialLines(PartialLines lines) => _view.Log?.RestorePartialLines(lines);
 
     /// <summary>Writes (or removes) the run record when what it says has changed. Called on the loop after each event.</summary>
     private void PersistRun()
@@ -80,7 +80,7 @@ internal sealed partial class ServiceRunner
     /// and handled as an exit (Restart= applies).
     /// </summary>
     /// <param name="partialLines">the starts of lines the previous program image of this daemon had read (daemon-reexec)</param>
-    public void Adopt(RunRecord r, DateTimeOffset? lastBeat, (byte[] Stdout, byte[] Stderr)? partialLines = null) => Adopt(r, lastBeat, guessed: false, partialLines);
+    public void Adopt(RunRecord r, DateTimeOffset? lastBeat, PartialLines? partialLines = null) => Adopt(r, lastBeat, guessed: false, partialLines);
 
     /// <summary>
     /// A run of this unit whose record the previous daemon could not write (its disk was full): it
@@ -113,7 +113,7 @@ internal sealed partial class ServiceRunner
     }
 
     /// <summary>On the loop, waited for: the daemon takes runs over one by one before it answers anyone.</summary>
-    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed, (byte[] Stdout, byte[] Stderr)? partialLines = null) => _loop.Ask(() =>
+    private void Adopt(RunRecord r, DateTimeOffset? lastBeat, bool guessed, PartialLines? partialLines = null) => _loop.Ask(() =>
     {
         var cg = _ctx.Cgroups.For(Unit.Name);
         if (Directory.Exists(cg.Path))
@@ -124,7 +124,7 @@ internal sealed partial class ServiceRunner
         }
         _log = ServiceLog.Open(_ctx.LogDir, Unit.Name, n => _ctx.Store.Add(n), _ctx.Echo);
         _log.Configure(Unit.LogMaxBytes, Unit.LogBackups);
-        if (partialLines is var (partialOut, partialErr)) _log.RestorePartialLines(partialOut, partialErr);
+        if (partialLines is not null) _log.RestorePartialLines(partialLines);
         if (r.StdoutPipe is not null && r.StderrPipe is not null && _cgroup is not null)
         {
             // The main process first: it is the likeliest to hold both (a pid reused since cannot

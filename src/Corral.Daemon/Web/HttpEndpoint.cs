@@ -57,17 +57,6 @@ internal sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? ho
     /// <summary>The listening socket (to hand over to the next program image).</summary>
     public int ListenerFd => (int)_listener!.Handle;
 
-    private CancellationTokenSource _accepting = new();
-
-    /// <summary>Stops accepting; connections wait in the backlog (see ControlServer.StopAccepting).</summary>
-    public void StopAccepting() => _accepting.Cancel();
-
-    public void ResumeAccepting()
-    {
-        _accepting = new CancellationTokenSource();
-        _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
-    }
-
     public void Listen()
     {
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -90,7 +79,7 @@ internal sealed class HttpEndpoint(IPEndPoint address, IReadOnlyList<string>? ho
     public void Start(ApiRoutes apiRoutes, HttpToken httpToken, MetricsWriter metricsWriter, LiveFeed liveFeed)
     {
         (routes, token, metrics, feed) = (apiRoutes, httpToken, metricsWriter, liveFeed);
-        _ = Connections.Run(_listener!, Serve, _cts.Token, _accepting.Token);
+        Connections.Start(_listener!, Serve, _cts.Token);
     }
 
     public static string Format(IPEndPoint e) => e.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{e.Address}]:{e.Port}" : $"{e.Address}:{e.Port}";

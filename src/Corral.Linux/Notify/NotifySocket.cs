@@ -32,6 +32,7 @@ public sealed unsafe class NotifySocket : IDisposable
         _onDatagram = onDatagram;
         _kick = Interop.Eventfd(0, Interop.EFD_CLOEXEC | Interop.EFD_NONBLOCK);
         if (_kick < 0) throw new ErrnoException("eventfd", Interop.LastErrno);
+        _gate = new PauseGate(_kick);
         if (inherited is { } fd) _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         else
         {
@@ -71,16 +72,12 @@ public sealed unsafe class NotifySocket : IDisposable
         var poll = stackalloc Interop.PollFd[2];
         while (!_disposed)
         {
+            if (_gate.Paused) _gate.WaitWhilePaused(() => _disposed);
             poll[0] = new Interop.PollFd { Fd = _kick, Events = Interop.POLLIN };
             poll[1] = new Interop.PollFd { Fd = fd, Events = Interop.POLLIN };
-            if (_paused) _pauseSeen.Set();
-            if (Interop.Poll(poll, _paused ? 1UL : 2UL, -1) < 0 && Interop.LastErrno != Interop.EINTR) Thread.Sleep(10);
-            if (poll[0].Revents != 0)
-            {
-                ulong count;
-                Interop.Read(_kick, (byte*)&count, 8);
-            }
-            if (_paused || poll[1].Revents == 0) continue;
+            if (Interop.Poll(poll, 2, -1) < 0 && Interop.LastErrno != Interop.EINTR) Thread.Sleep(10);
+            if (poll[0].Revents != 0) Interop.EventfdClear(_kick);
+            if (_gate.Paused || poll[1].Revents == 0) continue;
             NotifyDatagram? d;
             fds.Clear();
             fixed (byte* p = payload) d = Receive(fd, p, payload.Length, control, fds);
@@ -138,8 +135,7 @@ public sealed unsafe class NotifySocket : IDisposable
     }
 
     private readonly int _kick;
-    private volatile bool _paused;
-    private readonly ManualResetEventSlim _pauseSeen = new();
+    private readonly PauseGate _gate;
 
     /// <summary>The bound socket (to hand over to the next program image, see <see cref="Handover"/>).</summary>
     public int Fd => (int)_socket.Handle;
@@ -148,31 +144,15 @@ public sealed unsafe class NotifySocket : IDisposable
     /// Stops reading: datagrams sent from now on wait in the socket's buffer (for the next program
     /// image, or until <see cref="Resume"/>). When this returns the one being handled, if any, is done.
     /// </summary>
-    public void Pause()
-    {
-        _pauseSeen.Reset();
-        _paused = true;
-        Kick();
-        _pauseSeen.Wait(TimeSpan.FromSeconds(5));
-    }
+    public void Pause() => _gate.Pause(TimeSpan.FromSeconds(5));
 
-    public void Resume()
-    {
-        _paused = false;
-        Kick();
-    }
-
-    private void Kick()
-    {
-        ulong one = 1;
-        Interop.Write(_kick, (byte*)&one, 8);
-    }
+    public void Resume() => _gate.Resume();
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        Kick();
+        Interop.EventfdSignal(_kick);
         _thread.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
         Interop.Close(_kick);

@@ -82,12 +82,12 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         catch (ErrnoException e)
         {
             unavailable = e.Message;
-            return Without(onEvent, unavailable);
+            return Without(onEvent);
         }
     }
 
-    /// <summary>A loop with no socket, running posted work only (see <see cref="TryStart"/>): the connector is not to be used here, for <paramref name="why"/>.</summary>
-    public static ProcConnectorListener Without(Action<ProcEvent> onEvent, string why) => new(onEvent, 0, inherited: -1);
+    /// <summary>A loop with no socket, running posted work only (see <see cref="TryStart"/>): the connector is not to be used here.</summary>
+    public static ProcConnectorListener Without(Action<ProcEvent> onEvent) => new(onEvent, 0, inherited: -1);
 
     /// <summary>The subscribed socket (to hand over to the next program image, see <see cref="Handover"/>); -1 without one.</summary>
     public int Fd => _fd;
@@ -130,8 +130,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
             return;
         }
         _posted.Enqueue(work);
-        ulong one = 1;
-        if (!_disposed) Interop.Write(_kick, (byte*)&one, 8);
+        if (!_disposed) Interop.EventfdSignal(_kick);
         if (_ended) RunPosted(); // it ended between the look and the queue: nobody else will run it
     }
 
@@ -189,8 +188,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
             // second: the eventfd is read only when it was kicked, the socket only when it has data.
             if (fds[0].Revents != 0)
             {
-                ulong count;
-                Interop.Read(_kick, (byte*)&count, 8);
+                Interop.EventfdClear(_kick);
                 RunPosted();
             }
             if (_paused || fds[1].Revents == 0) continue;
@@ -276,8 +274,7 @@ public sealed unsafe class ProcConnectorListener : IDisposable, IEventLoop
         if (_disposed) return;
         _disposed = true;
         try { SendControl(McastIgnore); } catch (ErrnoException) { }
-        ulong one = 1;
-        Interop.Write(_kick, (byte*)&one, 8);
+        Interop.EventfdSignal(_kick);
         _thread.Join(TimeSpan.FromSeconds(2));
         _ended = true;
         Interop.Close(_fd);
