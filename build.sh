@@ -10,7 +10,7 @@ mkdir -p bin out
 echo "build.sh: compiling the executor and the test workload ($CC)"
 # The executor runs once for every process a service starts: linked statically (position-independent,
 # so ASLR still applies) it skips the dynamic loader, ~1 ms of each spawn here (docs/benchmarks.md).
-$CC -O2 -Wall -Wextra -Werror -static-pie -o bin/corral-exec native/corral-exec.c
+$CC -O2 -Wall -Wextra -Werror -static-pie -o bin/corral-exec native/corral-exec.c native/mounts.c native/namespaces.c
 $CC -O2 -Wall -Wextra -Werror -o bin/corral-workload tests/workload/workload.c
 echo "build.sh: building the .NET solution (the first time: NuGet restore, then compile; about a minute)"
 dotnet build Corral.slnx -c Release --nologo -v quiet -clp:ErrorsOnly

@@ -14,6 +14,7 @@
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
  *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs]
+ *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
@@ -35,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "exec.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -43,13 +45,15 @@
 #define MAX_CGROUPS 8
 #define MAX_GROUPS 64
 #define MAX_RLIMITS 16
+#define MAX_NAMESPACES 4
+#define MAX_MOUNTS 512
 
 extern char **environ;
 
 static int status_fd = 3;
 
 /* Report a failed step to the daemon as "STEP\tERRNO\tDETAIL\n" and exit. */
-static void fail(const char *step, int err, const char *detail)
+void fail(const char *step, int err, const char *detail)
 {
 	char buf[PATH_MAX + 128];
 	int n = snprintf(buf, sizeof buf, "%s\t%d\t%s\n", step, err, detail ? detail : "");
@@ -102,7 +106,7 @@ static void write_file(const char *path, const char *value, const char *step)
  * as systemd does for limits, the start goes on and says so, in the service's log and, as a
  * "WARN\tTEXT" line on the status pipe, to the daemon, which shows it in status.
  */
-static void warn(const char *fmt, ...)
+void warn(const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -325,6 +329,10 @@ int main(int argc, char **argv)
 	const char *sched = NULL, *ioprio = NULL;
 	unsigned long long cap_bounding = 0, cap_ambient = 0;
 	int has_bounding = 0, no_new_privs = 0;
+	const char *namespaces[MAX_NAMESPACES];
+	int nnamespaces = 0;
+	static struct mount_op mounts[MAX_MOUNTS];
+	int nmounts = 0;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -383,6 +391,14 @@ int main(int argc, char **argv)
 			has_bounding = 1;
 		} else if (strcmp(a, "--cap-ambient") == 0) {
 			cap_ambient = strtoull(v, NULL, 16);
+		} else if (strcmp(a, "--ns") == 0) {
+			if (nnamespaces == MAX_NAMESPACES)
+				fail("usage", E2BIG, a);
+			namespaces[nnamespaces++] = v;
+		} else if (strcmp(a, "--mount") == 0) {
+			if (nmounts == MAX_MOUNTS)
+				fail("usage", E2BIG, a);
+			mount_op_parse(&mounts[nmounts++], v);
 		} else if (strcmp(a, "--sigpipe") == 0) {
 			if (strcmp(v, "ignore") == 0)
 				ignore_sigpipe = 1;
@@ -440,14 +456,23 @@ int main(int argc, char **argv)
 			warn("IOSchedulingClass= (class %ld, priority %ld) cannot be applied: %s; the service runs with the default", cls, level, strerror(errno));
 	}
 
-	/* 4. The bounding set, while the privilege to change it (CAP_SETPCAP) is still held. */
+	/*
+	 * 4. Namespaces, then the file-system view (systemd's order): while still root, and before the
+	 * working directory and the program are looked up, which are found in the view the service gets.
+	 */
+	for (int k = 0; k < nnamespaces; k++)
+		setup_namespace(namespaces[k]);
+	if (nmounts > 0)
+		setup_mounts(mounts, nmounts);
+
+	/* 5. The bounding set, while the privilege to change it (CAP_SETPCAP) is still held. */
 	if (has_bounding)
 		drop_bounding(cap_bounding);
 	/* Ambient capabilities of another user: the permitted set must outlive the setuid. */
 	if (cap_ambient && uid >= 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		fail("prctl(PR_SET_KEEPCAPS)", errno, NULL);
 
-	/* 5. Credentials: supplementary groups, then gid, then uid; then the ambient set. */
+	/* 6. Credentials: supplementary groups, then gid, then uid; then the ambient set. */
 	if (ngroups >= 0 || gid >= 0) {
 		if (setgroups(ngroups > 0 ? (size_t)ngroups : 0, groups) < 0)
 			fail("setgroups", errno, NULL);
@@ -459,14 +484,14 @@ int main(int argc, char **argv)
 	if (cap_ambient)
 		raise_ambient(cap_ambient);
 
-	/* 6. Working directory, checked with the service's own credentials. */
+	/* 7. Working directory, checked with the service's own credentials. */
 	if (chdir_to && chdir(chdir_to) < 0)
 		fail("chdir", errno, chdir_to);
 
 	if (umask_value >= 0)
 		umask((mode_t)umask_value);
 
-	/* 7. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
+	/* 8. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
 	if (env_pid) {
 		char buf[24];
 		snprintf(buf, sizeof buf, "%ld", (long)getpid());
@@ -477,7 +502,7 @@ int main(int argc, char **argv)
 	reset_signals(ignore_sigpipe);
 	close_inherited_fds();
 
-	/* 8. Last: from here on neither setuid bits nor file capabilities can give the service more. */
+	/* 9. Last: from here on neither setuid bits nor file capabilities can give the service more. */
 	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail("NoNewPrivileges", errno, NULL);
 

@@ -37,17 +37,12 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateIPC",
-            "PrivateMounts", "RestrictAddressFamilies", "RestrictNamespaces",
-            "RestrictRealtime", "RestrictSUIDSGID", "RestrictFileSystems", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber",
-            "SystemCallLog", "LockPersonality", "MemoryDenyWriteExecute", "ProtectClock", "ProtectControlGroups", "ProtectHostname",
-            "ProtectKernelLogs", "ProtectKernelModules", "ProtectKernelTunables", "ProtectProc", "ProcSubset", "RemoveIPC", "ReadWritePaths",
-            "ReadOnlyPaths", "InaccessiblePaths", "ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories", "ExecPaths",
-            "NoExecPaths", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootDirectory", "RootImage", "RootImageOptions",
-            "MountAPIVFS", "MountFlags", "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow", "IPAddressAllow", "IPAddressDeny",
-            "IPAccounting", "SecureBits", "Personality", "SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "NetworkNamespacePath",
-            "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential",
-            "SetCredentialEncrypted", "ImportCredential");
+        Add("Service", Sandboxing, "PrivateUsers", "RestrictAddressFamilies", "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID",
+            "RestrictFileSystems", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "LockPersonality",
+            "MemoryDenyWriteExecute", "ProtectClock", "RemoveIPC", "RootDirectory", "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags",
+            "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow", "IPAddressAllow", "IPAddressDeny", "IPAccounting", "SecureBits",
+            "Personality", "SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "IPCNamespacePath", "LoadCredential",
+            "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted", "ImportCredential");
         Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",
             "MemorySwapMax", "MemoryLimit", "IOWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax",
             "BlockIOWeight", "Slice", "Delegate", "CPUAccounting", "MemoryAccounting", "IOAccounting", "TasksAccounting", "BlockIOAccounting",

@@ -95,6 +95,9 @@ public sealed record ServiceUnit
 
     /// <summary>NoNewPrivileges=: neither setuid bits nor file capabilities give the service more than it has.</summary>
     public bool NoNewPrivileges { get; init; }
+
+    /// <summary>The file-system view and namespaces the service runs in (PrivateTmp=, ProtectSystem=, PrivateNetwork=, ...).</summary>
+    public Sandbox Sandbox { get; init; } = Sandbox.None;
     /// <summary>Nice= (-20…19); null: the supervisor's.</summary>
     public int? Nice { get; init; }
     /// <summary>CPUSchedulingPolicy= as the kernel numbers it (SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5), with its priority and SCHED_RESET_ON_FORK.</summary>

@@ -37,6 +37,7 @@ public static partial class ServiceUnitLoader
         public bool IgnoreSigpipe = true;
         public ulong? CapabilityBoundingSet, AmbientCapabilities;
         public bool NoNewPrivileges;
+        public readonly SandboxBuilder Sandboxing = new();
         public StandardInput StandardInput = StandardInput.Null;
         public readonly List<byte> StandardInputData = [];
         public StandardOutput StandardOutput = StandardOutput.Log, StandardError = StandardOutput.Inherit;
@@ -155,6 +156,7 @@ public static partial class ServiceUnitLoader
                 CapabilityBoundingSet = CapabilityBoundingSet,
                 AmbientCapabilities = AmbientCapabilities ?? 0,
                 NoNewPrivileges = NoNewPrivileges,
+                Sandbox = Sandboxing.Build(),
                 Nice = Nice,
                 // fifo and rr without a priority get 1, the lowest the kernel takes for them (systemd passes 0, which it refuses).
                 CpuSchedulingPolicy = CpuSchedulingPolicy,

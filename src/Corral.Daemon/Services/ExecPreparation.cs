@@ -17,8 +17,9 @@ internal static class ExecPreparation
     /// <param name="notifySocket">the daemon's NOTIFY_SOCKET, given to every process of a unit NotifyAccess= lets speak</param>
     /// <param name="isMain">the main process: with WatchdogSec=, it gets WATCHDOG_USEC= and WATCHDOG_PID= (its own pid)</param>
     /// <param name="files">where files StandardInput=/StandardOutput=/StandardError= name are opened, for the caller to close once spawned</param>
+    /// <param name="sandbox">the run's files on the host (private /tmp, namespace pins); null: a unit without PrivateTmp=, PrivateNetwork=, PrivateIPC=</param>
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid,
-        string? notifySocket = null, bool isMain = false, StdioFiles? files = null)
+        string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
@@ -74,14 +75,34 @@ internal static class ExecPreparation
             IoPriority = u.IoSchedulingClass is { } cls ? $"{cls}:{(cls == 3 ? 0 : u.IoSchedulingPriority)}" : null,
             EnvPid = watched ? "WATCHDOG_PID" : null,
             IgnoreSigpipe = u.IgnoreSigpipe,
-            CapabilityBoundingSet = u.CapabilityBoundingSet,
-            AmbientCapabilities = u.AmbientCapabilities,
-            NoNewPrivileges = u.NoNewPrivileges,
+            // '+': full privileges, as systemd: neither credentials nor capabilities nor the sandbox apply.
+            CapabilityBoundingSet = privileged ? null
+                : u.Sandbox.DroppedCapabilities != 0 ? (u.CapabilityBoundingSet ?? Capabilities.All) & ~u.Sandbox.DroppedCapabilities
+                : u.CapabilityBoundingSet,
+            AmbientCapabilities = privileged ? 0 : u.AmbientCapabilities,
+            NoNewPrivileges = !privileged && u.NoNewPrivileges,
+            Namespaces = privileged ? [] : Namespaces(u.Sandbox, sandbox),
+            Mounts = privileged ? [] : MountPlan.For(u.Sandbox, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
+                u.Sandbox.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null).Select(m => m.ToArgument()).ToList(),
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,
         };
     }
+
+    /// <summary>The executor's namespace steps: PrivateNetwork= (or NetworkNamespacePath=), PrivateIPC=, ProtectHostname=.</summary>
+    private static List<string> Namespaces(Sandbox s, SandboxFiles? files)
+    {
+        var list = new List<string>();
+        if (s.PrivateNetwork) list.Add("net:" + Need(files).NetworkPin);
+        else if (s.NetworkNamespacePath is { } path) list.Add("netpath:" + path);
+        if (s.PrivateIpc) list.Add("ipc:" + Need(files).IpcPin);
+        if (s.ProtectHostname) list.Add("uts");
+        return list;
+    }
+
+    private static SandboxFiles Need(SandboxFiles? files) =>
+        files ?? throw new StartPreparationException("the run has no sandbox directory for PrivateTmp=, PrivateNetwork= or PrivateIPC=");
 
     /// <summary>
     /// User= and Group= resolved: the user's entry, and the gid (Group=, else the user's own group).

@@ -26,6 +26,9 @@ internal sealed record ServiceContext(
     /// <summary>Under corral init: every line of output also goes to the container's own output.</summary>
     public Init.ConsoleEcho? Echo { get; init; }
 
+    /// <summary>Where each sandboxed run keeps its private /tmp and namespace pins (STATE/sandbox).</summary>
+    public string SandboxRoot { get; init; } = Path.Combine(Path.GetTempPath(), "corral-sandbox");
+
     /// <summary>Notification messages accepted and refused (/metrics).</summary>
     public NotifyCounters Notifications { get; } = new();
 }

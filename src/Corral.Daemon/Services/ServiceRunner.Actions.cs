@@ -45,6 +45,7 @@ internal sealed partial class ServiceRunner
         var u = Unit;
         // First: a directory that cannot be made fails the start before anything of the run exists.
         ServiceDirectories.Make(u);
+        PrepareSandbox(u.Sandbox);
         // Create() reuses a cgroup a previous run left (left-over processes) and re-applies the limits.
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
         _watch ??= _ctx.Watcher.Watch(_cgroup, OnCgroupChanged);
@@ -54,6 +55,22 @@ internal sealed partial class ServiceRunner
         if (_pipes is null) OpenLogAndPipes();
         _log!.Configure(u.LogMaxBytes, u.LogBackups);
     }
+
+    /// <summary>A fresh private /tmp and namespace pins for the run (SandboxFiles); one that cannot be made fails the start.</summary>
+    private void PrepareSandbox(Sandbox s)
+    {
+        try
+        {
+            Sandbox().Prepare(s.PrivateTmp, s.PrivateNetwork, s.PrivateIpc);
+        }
+        catch (Exception e) when (e is ErrnoException || Core.FileErrors.Is(e))
+        {
+            string directive = s.PrivateTmp ? "PrivateTmp=yes" : s.PrivateNetwork ? "PrivateNetwork=yes" : "PrivateIPC=yes";
+            throw new StartPreparationException($"{directive}: {e.Message}");
+        }
+    }
+
+    private SandboxFiles Sandbox() => _sandboxFiles ??= new SandboxFiles(_ctx.SandboxRoot, Unit.Name);
 
     /// <summary>Restart=: the new run needs its cgroup like a started one; if it cannot have it, the spawn that follows fails.</summary>
     private void PrepareAutomaticRun()
@@ -128,7 +145,7 @@ internal sealed partial class ServiceRunner
         using var files = new StdioFiles();
         // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
         var unit0 = _jobEnvironment.Count == 0 ? Unit : Unit with { Environment = [.. Unit.Environment, .. _jobEnvironment] };
-        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files);
+        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files, Sandbox());
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
         var h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
         foreach (var w in h.SpawnWarnings)

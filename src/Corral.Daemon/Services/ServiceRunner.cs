@@ -27,6 +27,7 @@ internal sealed partial class ServiceRunner : IDisposable
     // so that show's ExecMainPID/Code/Status always describe one process, never two runs mixed.
     private ExitStatus? _lastMainExit;
     private ServiceCgroup? _cgroup;
+    private SandboxFiles? _sandboxFiles;
     private IDisposable? _watch;
     private OutputPipes? _pipes;
     private bool _disposed;
@@ -223,6 +224,12 @@ internal sealed partial class ServiceRunner : IDisposable
 
     private void ReleaseCgroup()
     {
+        // Nothing of the run is left: its private /tmp and namespace pins go too.
+        foreach (var failure in _sandboxFiles?.Release() ?? [])
+        {
+            LastError ??= failure;
+            Console.Error.WriteLine($"corral: {Unit.Name}: {failure}");
+        }
         if (_cgroup is null) return;
         // The death recorder may take the run's last death in after this: it then reads these instead.
         _ctx.Tracker.MemoryAtRelease(Unit.Name, _ctx.Cgroups.OomKills(_cgroup), _ctx.Cgroups.MemoryLimit(_cgroup), _ctx.Cgroups.MemoryPeak(_cgroup));

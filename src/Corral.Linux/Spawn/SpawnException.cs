@@ -17,6 +17,8 @@ public sealed class SpawnException(string step, int errno, string detail)
         // "capability 24": named as the unit names it.
         "CapabilityBoundingSet" or "AmbientCapabilities" when detail.StartsWith("capability ", StringComparison.Ordinal) && int.TryParse(detail[11..], out int cap) =>
             $"{step}={Core.Units.Capabilities.Name(cap)} cannot be applied",
+        // A directive of the unit (ReadWritePaths, PrivateNetwork, ...): "ReadWritePaths: /srv/data: ...".
+        _ when detail.Length > 0 && char.IsUpper(step[0]) => $"{step}: {detail}",
         _ => detail.Length > 0 ? $"{step} {detail}" : step,
     };
 }

@@ -27,6 +27,9 @@ public sealed record SpawnRequest
     public ulong? CapabilityBoundingSet { get; init; }
     public ulong AmbientCapabilities { get; init; }
     public bool NoNewPrivileges { get; init; }
+    /// <summary>Namespaces the executor makes or joins ("net:PIN", "ipc:PIN", "netpath:PATH", "uts"), then the file-system view's steps (MountStep.ToArgument()).</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+    public IReadOnlyList<string> Mounts { get; init; } = [];
     /// <summary>Descriptors for 0, 1 and 2; -1 is /dev/null.</summary>
     public int StdinFd { get; init; } = -1;
     public int StdoutFd { get; init; } = -1;

@@ -1,0 +1,28 @@
+/*
+ * What the executor's parts share: reporting a failed step (which ends the executor) and a warning
+ * the service starts despite. corral-exec.c holds main() and the steps of every service; mounts.c
+ * the file-system view; namespaces.c the other namespaces.
+ */
+#ifndef CORRAL_EXEC_H
+#define CORRAL_EXEC_H
+
+/* Writes "STEP\tERRNO\tDETAIL\n" to the status fd and exits 127. */
+void fail(const char *step, int err, const char *detail) __attribute__((noreturn));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * One step of the file-system view, as the daemon computed it (--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"):
+ * KIND bind|self|tmpfs|dev|proc|inaccessible|ro|rw|noexec|exec; FLAGS o (a missing path is skipped),
+ * R (read-only), n (not recursive). DIRECTIVE names the unit's setting in a failure.
+ */
+struct mount_op {
+	char *kind, *flags, *directive, *dst, *src;
+};
+
+void mount_op_parse(struct mount_op *op, const char *spec);
+/* A private mount namespace, then every op in the order given (the daemon sorted them). */
+void setup_mounts(struct mount_op *ops, int n);
+/* --ns KIND[:PATH]: net:PIN, ipc:PIN (made by the run's first process, joined by the others), netpath:PATH, uts. */
+void setup_namespace(const char *spec);
+
+#endif
