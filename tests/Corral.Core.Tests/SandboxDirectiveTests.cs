@@ -86,4 +86,13 @@ public sealed class SandboxDirectiveTests
         var s = LoadOk("PrivateDevices=yes\nProtectKernelModules=yes\nProtectKernelLogs=yes\n").Sandbox;
         Assert.Equal("CAP_SYS_MODULE CAP_SYS_RAWIO CAP_MKNOD CAP_SYSLOG", Capabilities.Format(s.DroppedCapabilities));
     }
+
+    [Fact]
+    public void The_notification_socket_is_bound_back_where_a_step_would_hide_it_and_only_there()
+    {
+        var s = LoadOk("PrivateTmp=yes\n").Sandbox;
+        var hidden = MountPlan.For(s, [], ("/state/tmp", "/state/var-tmp"), "/tmp/test/corral.sock.notify");
+        Assert.Equal(new MountStep("bind", "/tmp/test/corral.sock.notify", "NOTIFY_SOCKET", Source: "/tmp/test/corral.sock.notify", Recursive: false), hidden[2]);
+        Assert.DoesNotContain(MountPlan.For(s, [], ("/state/tmp", "/state/var-tmp"), "/run/corral/corral.sock.notify"), m => m.Directive == "NOTIFY_SOCKET");
+    }
 }

@@ -28,7 +28,8 @@ public static class MountPlan
 {
     /// <param name="writable">paths the unit's RuntimeDirectory= and its kin made: they stay writable, as in systemd</param>
     /// <param name="privateTmp">the run's own /tmp and /var/tmp on the host, when PrivateTmp=</param>
-    public static IReadOnlyList<MountStep> For(Sandbox s, IEnumerable<string> writable, (string Tmp, string VarTmp)? privateTmp)
+    /// <param name="notifySocket">the daemon's NOTIFY_SOCKET: where a step would hide it (PrivateTmp= over a test's /tmp), it is bound back in</param>
+    public static IReadOnlyList<MountStep> For(Sandbox s, IEnumerable<string> writable, (string Tmp, string VarTmp)? privateTmp, string? notifySocket = null)
     {
         if (!s.HasMountNamespace) return [];
         var steps = new List<(MountStep Step, int Strength)>();
@@ -123,6 +124,8 @@ public static class MountPlan
         foreach (var p in s.NoExecPaths) Flag("noexec", p.Path, "NoExecPaths", ReadOnly, p.Optional);
 
         var kept = Strongest(steps);
+        if (notifySocket is not null && kept.Any(m => m.Mounts && m.Kind != "self" && Under(notifySocket, m.Destination)))
+            kept.Add(new MountStep("bind", notifySocket, "NOTIFY_SOCKET", Source: notifySocket, Recursive: false));
         // PrivateMounts= alone: a namespace of its own and nothing changed in it (an rw step at / does nothing).
         if (kept.Count == 0) kept.Add(new MountStep("rw", "/", "PrivateMounts"));
         return [.. kept.Where(m => m.Mounts).OrderBy(m => Depth(m.Destination)),
@@ -150,6 +153,9 @@ public static class MountPlan
         }
         return kept;
     }
+
+    private static bool Under(string path, string dir) =>
+        dir == "/" || path == dir || path.StartsWith(dir + "/", StringComparison.Ordinal);
 
     private static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');
 }

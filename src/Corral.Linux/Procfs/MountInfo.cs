@@ -3,6 +3,9 @@ namespace Corral.Linux.Procfs;
 /// <summary>One line of /proc/self/mountinfo (proc(5)).</summary>
 public sealed record MountInfo(string MountPoint, string FsType, string Root, IReadOnlyList<string> SuperOptions)
 {
+    /// <summary>The mount's own options (ro or rw, nosuid, noexec …), as against its file system's.</summary>
+    public IReadOnlyList<string> MountOptions { get; init; } = [];
+
     /// <summary>Parses one line; octal escapes such as \040 in paths are decoded.</summary>
     public static bool TryParse(string line, out MountInfo? info)
     {
@@ -10,7 +13,7 @@ public sealed record MountInfo(string MountPoint, string FsType, string Root, IR
         var f = line.Split(' ');
         int dash = Array.IndexOf(f, "-");
         if (f.Length < 10 || dash < 6 || dash + 3 >= f.Length) return false;
-        info = new MountInfo(Unescape(f[4]), f[dash + 1], Unescape(f[3]), f[dash + 3].Split(','));
+        info = new MountInfo(Unescape(f[4]), f[dash + 1], Unescape(f[3]), f[dash + 3].Split(',')) { MountOptions = f[5].Split(',') };
         return true;
     }
 
