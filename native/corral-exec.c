@@ -14,7 +14,7 @@
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
  *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs]
- *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]...
+ *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--seccomp SPEC]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
@@ -399,6 +399,8 @@ int main(int argc, char **argv)
 			if (nmounts == MAX_MOUNTS)
 				fail("usage", E2BIG, a);
 			mount_op_parse(&mounts[nmounts++], v);
+		} else if (strcmp(a, "--seccomp") == 0) {
+			seccomp_option(v);
 		} else if (strcmp(a, "--sigpipe") == 0) {
 			if (strcmp(v, "ignore") == 0)
 				ignore_sigpipe = 1;
@@ -505,6 +507,9 @@ int main(int argc, char **argv)
 	/* 9. Last: from here on neither setuid bits nor file capabilities can give the service more. */
 	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail("NoNewPrivileges", errno, NULL);
+	/* 10. The system-call filter: from here on, only execve of what was just set up. */
+	if (seccomp_wanted())
+		install_seccomp();
 
 	execve(argv[i], &argv[i + 1], environ);
 	fail("execve", errno, argv[i]);

@@ -87,7 +87,7 @@ public sealed class DebianUnitScenarios : Scenario
         // privileges, its own /tmp and host name; what is not enforced yet, status names.
         Assert.Equal("+OK\r\n", Talk(6379, "SAVE\r\n", "\r\n"));
         var status = File.ReadAllLines($"/proc/{main}/status").Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
-        Assert.Equal(("0000000000000000", "1"), (status["CapBnd"], status["NoNewPrivs"]));
+        Assert.Equal(("0000000000000000", "1", "2"), (status["CapBnd"], status["NoNewPrivs"], status["Seccomp"]));
         Assert.NotEqual(new FileInfo("/proc/self/ns/mnt").LinkTarget, new FileInfo($"/proc/{main}/ns/mnt").LinkTarget);
         Assert.NotEqual(new FileInfo("/proc/self/ns/uts").LinkTarget, new FileInfo($"/proc/{main}/ns/uts").LinkTarget);
         var mounts = Corral.Linux.Procfs.MountInfo.ParseAll(File.ReadAllText($"/proc/{main}/mountinfo"));
@@ -95,8 +95,8 @@ public sealed class DebianUnitScenarios : Scenario
         Assert.Contains(mounts, m => m.MountPoint == "/tmp" && m.Root.EndsWith("/sandbox/redis-server.service/tmp"));
         Assert.Contains(mounts, m => m.MountPoint == "/var/lib/redis" && m.MountOptions.Contains("rw"));
         string warning = F.Cli("status", "redis-server").Stdout;
-        Assert.Contains("Warning: runs without: Documentation=, LockPersonality=, MemoryDenyWriteExecute=, PrivateUsers=, ProtectClock=", warning);
-        Assert.DoesNotContain("ProtectSystem=", warning);
+        Assert.Contains("Warning: runs without: Documentation=, PrivateUsers=, ProtectClock=, RemoveIPC=", warning);
+        Assert.DoesNotContain("SystemCallFilter=", warning);
 
         Assert.Equal(0, F.Cli("stop", "redis-server").ExitCode);
         Assert.Empty(Tree("redis-server"));

@@ -54,6 +54,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/mman.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +577,53 @@ static int do_notify(int argc, char **argv)
 	return 0;
 }
 
+
+/* One system call the sandbox may refuse: "NAME ok" or "NAME ERRNONAME" on stdout, at once (a filter may kill next). */
+static void probe(const char *name)
+{
+	long r = -1;
+	errno = 0;
+	if (strcmp(name, "mount") == 0)
+		r = mount("none", "/nonexistent-corral-probe", "tmpfs", 0, NULL);
+	else if (strcmp(name, "getppid") == 0)
+		r = getppid();
+	else if (strcmp(name, "personality") == 0)
+		r = personality(PER_LINUX32);
+	else if (strcmp(name, "mmap-wx") == 0)
+		r = mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0;
+	else if (strcmp(name, "socket-inet6") == 0)
+		r = socket(AF_INET6, SOCK_STREAM, 0);
+	else if (strcmp(name, "socket-unix") == 0)
+		r = socket(AF_UNIX, SOCK_STREAM, 0);
+	else if (strcmp(name, "socket-netlink") == 0)
+		r = socket(AF_NETLINK, SOCK_RAW, 0);
+	else if (strcmp(name, "unshare-net") == 0)
+		r = unshare(CLONE_NEWNET);
+	else if (strcmp(name, "unshare-uts") == 0)
+		r = unshare(CLONE_NEWUTS);
+	else if (strcmp(name, "sched-fifo") == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+		r = sched_setscheduler(0, SCHED_FIFO, &sp);
+	} else if (strncmp(name, "chmod-suid:", 11) == 0) {
+		int fd = open(name + 11, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		r = chmod(name + 11, 04755);
+		int e = errno;
+		unlink(name + 11);
+		errno = e;
+	} else {
+		printf("%s unknown\n", name);
+		fflush(stdout);
+		return;
+	}
+	if (r < 0)
+		printf("%s %s\n", name, strerrorname_np(errno));
+	else
+		printf("%s ok\n", name);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	/* Before anything else, so that nothing of ours disturbs what is measured. */
@@ -731,6 +782,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "sigtree") == 0) {
 		spawn(do_sigtree_child, NULL);
 		sleep_forever();
+	} else if (strcmp(mode, "calls") == 0) {
+		for (int k = i + 1; k < argc; k++)
+			probe(argv[k]);
+		return 0;
 	} else if (strcmp(mode, "forking") == 0 && arg) {
 		int ready[2];
 		if (pipe(ready) < 0)

@@ -13,6 +13,8 @@ public enum DeathCause
     Corral,
     /// <summary>A fault the process raised itself (SIGSEGV, SIGBUS, SIGABRT …).</summary>
     Kernel,
+    /// <summary>Its system-call filter (SystemCallFilter=): the record's reason names the call.</summary>
+    Seccomp,
     /// <summary>The evidence is missing; the record says which and why. Never a guess.</summary>
     Unknown,
 }
@@ -21,7 +23,7 @@ public static class DeathCauseNames
 {
     private static readonly Text.NameTable<DeathCause> Names = new(
         ("exit", DeathCause.Exit), ("signal", DeathCause.Signal), ("oom-kill", DeathCause.OomKill),
-        ("corral", DeathCause.Corral), ("kernel", DeathCause.Kernel), ("unknown", DeathCause.Unknown));
+        ("corral", DeathCause.Corral), ("kernel", DeathCause.Kernel), ("seccomp", DeathCause.Seccomp), ("unknown", DeathCause.Unknown));
 
     /// <summary>Every cause by its name, as records and filters spell it.</summary>
     public static readonly IReadOnlyList<string> All = Names.Names;

@@ -40,6 +40,7 @@ public static class DeathSentence
             DeathCause.Kernel when !DeathAttribution.IsFault(d.Status.Value) => $"{who} {how} from the kernel at {at}",
             DeathCause.Kernel => $"{who} {how}, a fault it raised itself, at {at}",
             DeathCause.OomKill => $"{who} {how} from the kernel OOM killer at {at}{OomDetail(d)}",
+            DeathCause.Seccomp => $"{who} {how} at {at}: {d.Reason}",
             _ => $"{who} {how} at {at}; {d.Reason ?? "cause unknown"}",
         };
     }

@@ -37,12 +37,11 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "PrivateUsers", "RestrictAddressFamilies", "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID",
-            "RestrictFileSystems", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog", "LockPersonality",
-            "MemoryDenyWriteExecute", "ProtectClock", "RemoveIPC", "RootDirectory", "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags",
-            "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow", "IPAddressAllow", "IPAddressDeny", "IPAccounting", "SecureBits",
-            "Personality", "SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "IPCNamespacePath", "LoadCredential",
-            "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted", "ImportCredential");
+        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "ProtectClock", "RemoveIPC", "RootDirectory",
+            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow",
+            "IPAddressAllow", "IPAddressDeny", "IPAccounting", "SecureBits", "Personality", "SELinuxContext", "AppArmorProfile",
+            "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
+            "ImportCredential");
         Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",
             "MemorySwapMax", "MemoryLimit", "IOWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax",
             "BlockIOWeight", "Slice", "Delegate", "CPUAccounting", "MemoryAccounting", "IOAccounting", "TasksAccounting", "BlockIOAccounting",

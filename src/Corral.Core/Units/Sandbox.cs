@@ -48,6 +48,9 @@ public sealed record Sandbox
     public bool ProtectHostname { get; init; }
     public string? NetworkNamespacePath { get; init; }
 
+    /// <summary>The system-call filter's directives (SystemCallFilter=, RestrictNamespaces=, ...).</summary>
+    public SyscallFilter Filter { get; init; } = SyscallFilter.None;
+
     public static readonly Sandbox None = new();
 
     /// <summary>Whether the service gets a mount namespace of its own.</summary>

@@ -14,6 +14,13 @@ public static partial class ServiceUnitLoader
         public readonly List<SandboxPath> ReadWrite = [], ReadOnly = [], Inaccessible = [], Exec = [], NoExec = [];
         public readonly List<BindMount> Binds = [];
         public readonly List<TemporaryFileSystem> Tmpfs = [];
+        public bool? AllowList;
+        public readonly HashSet<string> Calls = new(StringComparer.Ordinal);
+        public int? ErrorNumber;
+        public bool NativeOnly, MemoryDenyWriteExecute, RestrictRealtime, RestrictSuidSgid, LockPersonality;
+        public ulong DeniedNamespaces;
+        public bool? FamiliesAllowList;
+        public readonly HashSet<int> Families = [];
 
         public Sandbox Build() => new()
         {
@@ -23,6 +30,13 @@ public static partial class ServiceUnitLoader
             ReadWritePaths = [.. ReadWrite], ReadOnlyPaths = [.. ReadOnly], InaccessiblePaths = [.. Inaccessible],
             ExecPaths = [.. Exec], NoExecPaths = [.. NoExec], BindPaths = [.. Binds], TemporaryFileSystems = [.. Tmpfs],
             PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
+            Filter = new SyscallFilter
+            {
+                AllowList = AllowList, Calls = new HashSet<string>(Calls, StringComparer.Ordinal), ErrorNumber = ErrorNumber, NativeOnly = NativeOnly,
+                DeniedNamespaces = DeniedNamespaces, AddressFamilies = FamiliesAllowList is { } allow ? (allow, new HashSet<int>(Families)) : null,
+                MemoryDenyWriteExecute = MemoryDenyWriteExecute, RestrictRealtime = RestrictRealtime, RestrictSuidSgid = RestrictSuidSgid,
+                LockPersonality = LockPersonality,
+            },
         };
     }
 
@@ -92,6 +106,15 @@ public static partial class ServiceUnitLoader
                 b.Sandboxing.Tmpfs.Add(new TemporaryFileSystem(path, options));
             }
         };
+        d[("Service", "SystemCallFilter")] = (b, v, _) => SyscallDirectives.AddCalls(b.Sandboxing, Specifiers.Expand(v, b.Name));
+        d[("Service", "SystemCallErrorNumber")] = (b, v, _) => b.Sandboxing.ErrorNumber = SyscallDirectives.ErrorNumber(v);
+        d[("Service", "SystemCallArchitectures")] = (b, v, _) => b.Sandboxing.NativeOnly = SyscallDirectives.NativeOnly(v);
+        d[("Service", "RestrictNamespaces")] = (b, v, _) => b.Sandboxing.DeniedNamespaces = SyscallDirectives.DeniedNamespaces(b.Sandboxing.DeniedNamespaces, v);
+        d[("Service", "RestrictAddressFamilies")] = (b, v, _) => SyscallDirectives.AddFamilies(b.Sandboxing, v);
+        d[("Service", "MemoryDenyWriteExecute")] = (b, v, _) => b.Sandboxing.MemoryDenyWriteExecute = ParseBool(v);
+        d[("Service", "RestrictRealtime")] = (b, v, _) => b.Sandboxing.RestrictRealtime = ParseBool(v);
+        d[("Service", "RestrictSUIDSGID")] = (b, v, _) => b.Sandboxing.RestrictSuidSgid = ParseBool(v);
+        d[("Service", "LockPersonality")] = (b, v, _) => b.Sandboxing.LockPersonality = ParseBool(v);
         return d;
     }
 

@@ -215,7 +215,9 @@ internal sealed class DeathRecorder : IDisposable
         var d = w.Death;
         bool trace = d.Status.IsSignal && _noTracingReason is null && _evidence.For(d.Pid, d.Status) is null;
         bool oom = w.OomRose && _oom is not null && _oom.ReportFor(d.Pid) is null;
-        return (trace, oom);
+        // A SIGSYS may be a filter's kill: the kernel's audit line says which call (kauditd prints it a moment after).
+        bool seccomp = d.Status.IsSignal && d.Status.Value == Core.Signals.SignalNames.SigSys && _oom is not null && _oom.SeccompFor(d.Pid) is null;
+        return (trace, oom || seccomp);
     }
 
     private DeathRecord Record(Waiting w)
@@ -228,6 +230,8 @@ internal sealed class DeathRecorder : IDisposable
         var oom = OomFor(w);
         var (cause, reason) = DeathAttribution.Decide(status, kill, sender, _noTracingReason, Environment.ProcessId,
             evidence?.FromKernel ?? false, oom is not null);
+        if (status.IsSignal && status.Value == Core.Signals.SignalNames.SigSys && _oom?.SeccompFor(pid) is { } filtered)
+            (cause, reason) = (DeathCause.Seccomp, $"its system-call filter refused {filtered.CallName}");
         if (cause == DeathCause.Corral) kill ??= sent.LastOrDefault(k => k.Signal == status.Value);
         return new DeathRecord
         {

@@ -85,6 +85,7 @@ internal static class ExecPreparation
             Mounts = privileged ? [] : MountPlan.For(u.Sandbox, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
                 u.Sandbox.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
+            Seccomp = privileged ? [] : SeccompArguments(u.Sandbox.Filter),
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,
@@ -100,6 +101,28 @@ internal static class ExecPreparation
         if (s.PrivateIpc) list.Add("ipc:" + Need(files).IpcPin);
         if (s.ProtectHostname) list.Add("uts");
         return list;
+    }
+
+    /// <summary>The executor's --seccomp parts; an allow list always lets through what exec and exit need (systemd's rule), a deny list never takes them.</summary>
+    private static List<string> SeccompArguments(SyscallFilter f)
+    {
+        var a = new List<string>();
+        if (!f.Any) return a;
+        if (f.AllowList is { } allow)
+        {
+            var calls = allow ? f.Calls.Union(SyscallFilter.AlwaysAllowed) : f.Calls.Except(SyscallFilter.AlwaysAllowed);
+            a.Add((allow ? "allow:" : "deny:") + string.Join(',', calls.Order(StringComparer.Ordinal)));
+        }
+        if (f.ErrorNumber is { } e) a.Add("errno:" + e.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (f.NativeOnly) a.Add("native");
+        if (f.DeniedNamespaces != 0) a.Add("ns:" + f.DeniedNamespaces.ToString("x"));
+        if (f.AddressFamilies is var (only, families))
+            a.Add((only ? "af-allow:" : "af-deny:") + string.Join(',', families.Order()));
+        if (f.MemoryDenyWriteExecute) a.Add("mdwe");
+        if (f.RestrictRealtime) a.Add("realtime");
+        if (f.RestrictSuidSgid) a.Add("suid");
+        if (f.LockPersonality) a.Add("personality");
+        return a;
     }
 
     private static SandboxFiles Need(SandboxFiles? files) =>

@@ -30,6 +30,8 @@ public sealed record SpawnRequest
     /// <summary>Namespaces the executor makes or joins ("net:PIN", "ipc:PIN", "netpath:PATH", "uts"), then the file-system view's steps (MountStep.ToArgument()).</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
     public IReadOnlyList<string> Mounts { get; init; } = [];
+    /// <summary>The system-call filter's parts for the executor (allow:CALLS, errno:N, ns:HEX, ...; native/seccomp.c).</summary>
+    public IReadOnlyList<string> Seccomp { get; init; } = [];
     /// <summary>Descriptors for 0, 1 and 2; -1 is /dev/null.</summary>
     public int StdinFd { get; init; } = -1;
     public int StdoutFd { get; init; } = -1;

@@ -99,6 +99,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.NoNewPrivileges) a.Add("--no-new-privs");
         foreach (var ns in r.Namespaces) { a.Add("--ns"); a.Add(ns); }
         foreach (var m in r.Mounts) { a.Add("--mount"); a.Add(m); }
+        foreach (var s in r.Seccomp) { a.Add("--seccomp"); a.Add(s); }
         a.Add("--status-fd"); a.Add("3");
         a.Add("--");
         a.Add(r.Executable);
