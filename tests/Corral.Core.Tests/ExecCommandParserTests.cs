@@ -30,6 +30,14 @@ public sealed class ExecCommandParserTests
     }
 
     [Fact]
+    public void Bang_leaves_the_credentials_to_the_program_and_double_bang_is_read_without_effect()
+    {
+        Assert.Equal(ExecFlags.NoCredentials, Assert.Single(ExecCommandParser.Parse("!/usr/bin/id")).Flags);
+        var doubled = Assert.Single(ExecCommandParser.Parse("-!!/usr/bin/id"));
+        Assert.Equal((ExecFlags.IgnoreFailure, "/usr/bin/id"), (doubled.Flags, doubled.Path));
+    }
+
+    [Fact]
     public void A_lone_semicolon_separates_commands_and_an_escaped_one_does_not()
     {
         var cmds = ExecCommandParser.Parse("/bin/echo one ; /bin/echo two \\; three");

@@ -77,4 +77,18 @@ public sealed class PrivilegeScenarios : Scenario
         Assert.NotEqual(0, bogus.ExitCode);
         Assert.Contains("bogus.service:4: CapabilityBoundingSet=CAP_KILL CAP_FLY: 'CAP_FLY' is not a capability", bogus.Stderr);
     }
+
+    [Fact]
+    public void The_bang_prefix_leaves_the_credentials_to_the_program_and_the_double_bang_changes_nothing_on_this_kernel()
+    {
+        F.WriteUnit("bang", "[Service]\nType=oneshot\nUser=nobody\nNoNewPrivileges=yes\n"
+            + "ExecStart=!/usr/bin/id -u\nExecStart=!!/usr/bin/id -u\nExecStart=/usr/bin/id -u\n"
+            + "ExecStart=!/bin/sh -c 'echo $USER; grep NoNewPrivs /proc/self/status'\n");
+        F.Start();
+        var r = F.Cli("start", "bang");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var lines = F.Cli("logs", "bang").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 5)[4]);
+        // '!': root, but the rest of the unit still applies (the user's environment, no new privileges).
+        Assert.Equal(["0", "65534", "65534", "nobody", "NoNewPrivs:\t1"], lines);
+    }
 }

@@ -123,7 +123,7 @@ public sealed class TruthScenarios : Scenario
         var exits = F.Cli("events", "--cause", "exit", "--all", "--unit", "ticker").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(exits.Length >= 4);
         Assert.All(exits, l => Assert.Contains("ticker.service exit", l));
-        Assert.Contains("--cause 'bogus' is not one of exit, signal, oom-kill, corral, kernel, unknown", F.Cli("events", "--cause", "bogus").Stderr);
+        Assert.Contains("--cause 'bogus' is not one of exit, signal, oom-kill, corral, kernel, seccomp, unknown", F.Cli("events", "--cause", "bogus").Stderr);
 
         string future = DateTimeOffset.UtcNow.AddMinutes(5).ToString("yyyy-MM-dd HH:mm:ss");
         Assert.Equal("", F.Cli("events", "--since", future).Stdout);

@@ -13,7 +13,7 @@ namespace Corral.Cli.Verbs;
 /// oldest first; -f follows new ones. The clean exits (status 0) of processes other than a unit's
 /// main and control processes — a shell script's every date and sleep — are left out unless --all:
 /// they are the bulk of the records and tell nothing went wrong. --cause keeps the deaths of those
-/// causes (exit, signal, oom-kill, corral, kernel, unknown) and no notices.
+/// causes (exit, signal, oom-kill, corral, kernel, seccomp, unknown) and no notices.
 /// </summary>
 internal static class EventsVerb
 {

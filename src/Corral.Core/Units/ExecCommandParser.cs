@@ -35,7 +35,9 @@ public static class ExecCommandParser
             else if (c == '@') flags |= ExecFlags.CustomArgv0;
             else if (c == ':') flags |= ExecFlags.NoExpand;
             else if (c == '+') flags |= ExecFlags.FullPrivileges;
-            else if (c == '!' || c == '|') { } // ambient-capability and shell-lookup prefixes: accepted, no effect here
+            else if (c == '!' && p + 1 < first.Length && first[p + 1] == '!') p++; // "!!": no effect where ambient capabilities exist
+            else if (c == '!') flags |= ExecFlags.NoCredentials;
+            else if (c == '|') { } // shell lookup (systemd 258): accepted, no effect here
             else break;
         }
         string path = first[p..];

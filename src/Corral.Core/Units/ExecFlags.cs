@@ -13,4 +13,10 @@ public enum ExecFlags
     NoExpand = 4,
     /// <summary>"+": run with full privileges, ignoring User= and Group=.</summary>
     FullPrivileges = 8,
+    /// <summary>
+    /// "!": User=, Group= and SupplementaryGroups= are not applied (the program drops privileges
+    /// itself); the sandbox and capabilities still are. "!!" is the same on a kernel without ambient
+    /// capabilities only: every kernel Corral runs on has them (Linux 4.3), so "!!" changes nothing.
+    /// </summary>
+    NoCredentials = 16,
 }

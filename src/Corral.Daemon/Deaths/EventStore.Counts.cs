@@ -37,7 +37,7 @@ internal sealed partial class EventStore
 
     private void CountNotice(Notices.Notice n) => _noticeCounts[n.Kind] = _noticeCounts.GetValueOrDefault(n.Kind) + 1;
 
-    /// <summary>Deaths recorded by unit and cause (exit, signal, oom-kill, corral, kernel, unknown).</summary>
+    /// <summary>Deaths recorded by unit and cause (exit, signal, oom-kill, corral, kernel, seccomp, unknown).</summary>
     public List<(string Unit, string Cause, long Count)> DeathCounts()
     {
         return _deathCounts.Select(kv => (kv.Key.Unit, kv.Key.Cause, kv.Value)).ToList();

@@ -22,6 +22,8 @@ internal static class ExecPreparation
         string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
+        // '!' leaves the credentials to the program; everything else still applies.
+        bool ownCredentials = privileged || cmd.Flags.HasFlag(ExecFlags.NoCredentials);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
         var (user, gid) = privileged || users is null ? (null, null) : Credentials(u, users);
 
@@ -34,7 +36,7 @@ internal static class ExecPreparation
         var (stdin, stdout, stderr) = Stdio(u, pipes, files);
 
         List<int>? groups = null;
-        if (!privileged)
+        if (!ownCredentials)
         {
             if (user is not null || u.SupplementaryGroups.Count > 0)
             {
@@ -63,8 +65,8 @@ internal static class ExecPreparation
             Argv = argv,
             Environment = env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
             CgroupDirs = cg.AllPaths().ToList(),
-            Uid = user?.Uid,
-            Gid = gid,
+            Uid = ownCredentials ? null : user?.Uid,
+            Gid = ownCredentials ? null : gid,
             Groups = groups,
             WorkingDirectory = wd,
             UMask = u.UMask,

@@ -111,7 +111,7 @@ internal sealed class MetricsWriter(Manager manager, EventStore store, HealthMon
     private void WriteEvents(PrometheusText m, List<UnitStatus> units)
     {
         var deaths = store.DeathCounts();
-        m.Family("corral_deaths_total", "counter", "Process deaths recorded, by unit and cause: exit, signal, oom-kill, corral, kernel, unknown.");
+        m.Family("corral_deaths_total", "counter", "Process deaths recorded, by unit and cause: exit, signal, oom-kill, corral, kernel, seccomp, unknown.");
         foreach (var (unit, cause, n) in deaths.OrderBy(d => d.Unit, StringComparer.Ordinal).ThenBy(d => d.Cause, StringComparer.Ordinal))
             m.Sample(n, ("unit", unit), ("cause", cause));
 
