@@ -13,7 +13,7 @@
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
- *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs]
+ *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs] [--keyring private|shared] [--securebits N]
  *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--seccomp SPEC]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
@@ -312,6 +312,23 @@ static void raise_ambient(unsigned long long caps)
 	}
 }
 
+/*
+ * KeyringMode=: a session keyring of the service's own (made as its user, so it owns it), instead of
+ * the supervisor's, which every service would otherwise share; "shared" links its user's keyring in.
+ * A kernel or container without keyrings leaves the service the one it has, said as a warning.
+ */
+static void own_keyring(const char *mode)
+{
+	/* KEYCTL_JOIN_SESSION_KEYRING (1) with no name: a new anonymous keyring. */
+	if (syscall(SYS_keyctl, 1, NULL) < 0) {
+		warn("KeyringMode=%s cannot be applied: %s; the service keeps the supervisor's session keyring", mode, strerror(errno));
+		return;
+	}
+	/* KEYCTL_LINK (8) of KEY_SPEC_USER_KEYRING (-4) into KEY_SPEC_SESSION_KEYRING (-3). */
+	if (strcmp(mode, "shared") == 0 && syscall(SYS_keyctl, 8, -4, -3) < 0)
+		fail("KeyringMode", errno, "shared");
+}
+
 int main(int argc, char **argv)
 {
 	const char *cgroups[MAX_CGROUPS];
@@ -329,6 +346,8 @@ int main(int argc, char **argv)
 	const char *sched = NULL, *ioprio = NULL;
 	unsigned long long cap_bounding = 0, cap_ambient = 0;
 	int has_bounding = 0, no_new_privs = 0;
+	const char *keyring = NULL;
+	long securebits = 0;
 	const char *namespaces[MAX_NAMESPACES];
 	int nnamespaces = 0;
 	static struct mount_op mounts[MAX_MOUNTS];
@@ -399,6 +418,10 @@ int main(int argc, char **argv)
 			if (nmounts == MAX_MOUNTS)
 				fail("usage", E2BIG, a);
 			mount_op_parse(&mounts[nmounts++], v);
+		} else if (strcmp(a, "--keyring") == 0) {
+			keyring = v;
+		} else if (strcmp(a, "--securebits") == 0) {
+			securebits = parse_long(v, 10, "usage");
 		} else if (strcmp(a, "--seccomp") == 0) {
 			seccomp_option(v);
 		} else if (strcmp(a, "--sigpipe") == 0) {
@@ -470,6 +493,9 @@ int main(int argc, char **argv)
 	/* 5. The bounding set, while the privilege to change it (CAP_SETPCAP) is still held. */
 	if (has_bounding)
 		drop_bounding(cap_bounding);
+	/* SecureBits=, while CAP_SETPCAP is held (keep-caps is cleared by the exec, the locks stay). */
+	if (securebits && prctl(PR_SET_SECUREBITS, securebits, 0, 0, 0) < 0)
+		fail("SecureBits", errno, NULL);
 	/* Ambient capabilities of another user: the permitted set must outlive the setuid. */
 	if (cap_ambient && uid >= 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		fail("prctl(PR_SET_KEEPCAPS)", errno, NULL);
@@ -485,6 +511,8 @@ int main(int argc, char **argv)
 		fail("setuid", errno, NULL);
 	if (cap_ambient)
 		raise_ambient(cap_ambient);
+	if (keyring)
+		own_keyring(keyring);
 
 	/* 7. Working directory, checked with the service's own credentials. */
 	if (chdir_to && chdir(chdir_to) < 0)

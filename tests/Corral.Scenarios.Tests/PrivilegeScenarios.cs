@@ -91,4 +91,31 @@ public sealed class PrivilegeScenarios : Scenario
         // '!': root, but the rest of the unit still applies (the user's environment, no new privileges).
         Assert.Equal(["0", "65534", "65534", "nobody", "NoNewPrivs:\t1"], lines);
     }
+
+    [Fact]
+    public void KeyringMode_gives_each_service_a_session_keyring_of_its_own_unless_inherit_and_SecureBits_are_set_before_the_exec()
+    {
+        string probe = $"{Repo.Workload} calls keyring securebits";
+        F.WriteUnit("private", $"[Service]\nType=oneshot\nExecStart={probe}\n");
+        F.WriteUnit("inherit", $"[Service]\nType=oneshot\nKeyringMode=inherit\nExecStart={probe}\n");
+        F.WriteUnit("bits", $"[Service]\nType=oneshot\nSecureBits=noroot keep-caps-locked\nExecStart={probe}\n");
+        F.WriteUnit("badbits", $"[Service]\nType=oneshot\nSecureBits=noroot fly\nExecStart={probe}\n");
+        F.Start();
+        // The daemon's session keyring is this test's: it started the daemon.
+        string own = Programs.Output(Repo.Workload, "calls", "keyring").Trim();
+        List<string> Run(string unit)
+        {
+            var r = F.Cli("start", unit);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return F.Cli("logs", unit).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 5)[4]).TakeLast(2).ToList();
+        }
+        Assert.Equal([own, "securebits 0"], Run("inherit"));
+        string first = Run("private")[0], second = Run("private")[0];
+        Assert.StartsWith("keyring ", first);
+        Assert.NotEqual(own, first);
+        Assert.NotEqual(first, second); // each run its own, as each process of a systemd service
+        // keep-caps is cleared by the exec, its lock is not (capabilities(7)): noroot (1) | keep-caps-locked (32).
+        Assert.Equal("securebits 33", Run("bits")[1]);
+        Assert.Contains("badbits.service:3: SecureBits=noroot fly: 'fly' is not one of keep-caps", F.Cli("start", "badbits").Stderr);
+    }
 }

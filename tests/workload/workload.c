@@ -58,6 +58,8 @@
 #include <sys/personality.h>
 #include <sys/mman.h>
 #include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -597,7 +599,16 @@ static void probe(const char *name)
 		r = socket(AF_UNIX, SOCK_STREAM, 0);
 	else if (strcmp(name, "socket-netlink") == 0)
 		r = socket(AF_NETLINK, SOCK_RAW, 0);
-	else if (strcmp(name, "unshare-net") == 0)
+	else if (strcmp(name, "securebits") == 0) {
+		printf("securebits %d\n", prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
+		fflush(stdout);
+		return;
+	} else if (strcmp(name, "keyring") == 0) {
+		/* KEYCTL_GET_KEYRING_ID (0) of KEY_SPEC_SESSION_KEYRING (-3), not created if missing. */
+		printf("keyring %ld\n", syscall(SYS_keyctl, 0, -3, 0));
+		fflush(stdout);
+		return;
+	} else if (strcmp(name, "unshare-net") == 0)
 		r = unshare(CLONE_NEWNET);
 	else if (strcmp(name, "unshare-uts") == 0)
 		r = unshare(CLONE_NEWUTS);

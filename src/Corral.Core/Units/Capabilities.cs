@@ -18,6 +18,13 @@ public static class Capabilities
         "CAP_CHECKPOINT_RESTORE",
     ];
 
+    /// <summary>SecureBits= names and their bits (linux/securebits.h), in systemd's order.</summary>
+    public static readonly IReadOnlyDictionary<string, int> SecureBitNames = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["keep-caps"] = 1 << 4, ["keep-caps-locked"] = 1 << 5, ["no-setuid-fixup"] = 1 << 2, ["no-setuid-fixup-locked"] = 1 << 3,
+        ["noroot"] = 1 << 0, ["noroot-locked"] = 1 << 1,
+    };
+
     /// <summary>Every capability this table knows: bits 0 to 40.</summary>
     public static readonly ulong All = (1UL << Names.Length) - 1;
 

@@ -38,8 +38,8 @@ public static class NotEnforcedDirectives
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
         Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "ProtectClock", "RemoveIPC", "RootDirectory",
-            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "KeyringMode", "DevicePolicy", "DeviceAllow",
-            "IPAddressAllow", "IPAddressDeny", "IPAccounting", "SecureBits", "Personality", "SELinuxContext", "AppArmorProfile",
+            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "DevicePolicy", "DeviceAllow",
+            "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
             "ImportCredential");
         Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",

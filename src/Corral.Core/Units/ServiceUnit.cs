@@ -96,6 +96,12 @@ public sealed record ServiceUnit
     /// <summary>NoNewPrivileges=: neither setuid bits nor file capabilities give the service more than it has.</summary>
     public bool NoNewPrivileges { get; init; }
 
+    /// <summary>KeyringMode=: the session keyring the service gets: private (its own, systemd's default for system services), shared (its own, linked to its user's), inherit (the daemon's).</summary>
+    public string KeyringMode { get; init; } = "private";
+
+    /// <summary>SecureBits=: the securebits flags (capabilities(7)) set before the credentials change; 0: none.</summary>
+    public int SecureBits { get; init; }
+
     /// <summary>The file-system view and namespaces the service runs in (PrivateTmp=, ProtectSystem=, PrivateNetwork=, ...).</summary>
     public Sandbox Sandbox { get; init; } = Sandbox.None;
     /// <summary>Nice= (-20…19); null: the supervisor's.</summary>

@@ -37,6 +37,8 @@ public static partial class ServiceUnitLoader
         public bool IgnoreSigpipe = true;
         public ulong? CapabilityBoundingSet, AmbientCapabilities;
         public bool NoNewPrivileges;
+        public string KeyringMode = "private";
+        public int SecureBits;
         public readonly SandboxBuilder Sandboxing = new();
         public StandardInput StandardInput = StandardInput.Null;
         public readonly List<byte> StandardInputData = [];
@@ -156,6 +158,8 @@ public static partial class ServiceUnitLoader
                 CapabilityBoundingSet = CapabilityBoundingSet,
                 AmbientCapabilities = AmbientCapabilities ?? 0,
                 NoNewPrivileges = NoNewPrivileges,
+                KeyringMode = KeyringMode,
+                SecureBits = SecureBits,
                 Sandbox = Sandboxing.Build(),
                 Nice = Nice,
                 // fifo and rr without a priority get 1, the lowest the kernel takes for them (systemd passes 0, which it refuses).

@@ -113,6 +113,11 @@ public static partial class ServiceUnitLoader
         [("Service", "CapabilityBoundingSet")] = (b, v, _) => b.CapabilityBoundingSet = Capabilities.Merge(b.CapabilityBoundingSet, v),
         [("Service", "AmbientCapabilities")] = (b, v, _) => b.AmbientCapabilities = Capabilities.Merge(b.AmbientCapabilities ?? 0, v),
         [("Service", "NoNewPrivileges")] = (b, v, _) => b.NoNewPrivileges = ParseBool(v),
+        [("Service", "KeyringMode")] = (b, v, _) => b.KeyringMode = v is "inherit" or "private" or "shared"
+            ? v : throw new UnitValueException("is not one of inherit, private, shared"),
+        [("Service", "SecureBits")] = (b, v, _) => b.SecureBits = v.Length == 0 ? 0 : v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Aggregate(b.SecureBits, (bits, w) => bits | (Capabilities.SecureBitNames.TryGetValue(w, out int bit) ? bit
+                : throw new UnitValueException($"'{w}' is not one of {string.Join(", ", Capabilities.SecureBitNames.Keys)}"))),
         [("Service", "OOMScoreAdjust")] = (b, v, _) => b.OomScoreAdjust =
             int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n >= -1000 && n <= 1000
                 ? n : throw new UnitValueException("is not an integer between -1000 and 1000"),

@@ -83,6 +83,8 @@ internal static class ExecPreparation
                 : u.CapabilityBoundingSet,
             AmbientCapabilities = privileged ? 0 : u.AmbientCapabilities,
             NoNewPrivileges = !privileged && u.NoNewPrivileges,
+            Keyring = u.KeyringMode == "inherit" ? null : u.KeyringMode,
+            SecureBits = privileged ? 0 : u.SecureBits,
             Namespaces = privileged ? [] : Namespaces(u.Sandbox, sandbox),
             Mounts = privileged ? [] : MountPlan.For(u.Sandbox, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
                 u.Sandbox.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,

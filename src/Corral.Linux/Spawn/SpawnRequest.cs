@@ -27,6 +27,10 @@ public sealed record SpawnRequest
     public ulong? CapabilityBoundingSet { get; init; }
     public ulong AmbientCapabilities { get; init; }
     public bool NoNewPrivileges { get; init; }
+    /// <summary>KeyringMode=: "private" or "shared" makes the process a session keyring of its own; null leaves the daemon's.</summary>
+    public string? Keyring { get; init; }
+    /// <summary>SecureBits=: set with PR_SET_SECUREBITS before the credentials change; 0: left alone.</summary>
+    public int SecureBits { get; init; }
     /// <summary>Namespaces the executor makes or joins ("net:PIN", "ipc:PIN", "netpath:PATH", "uts"), then the file-system view's steps (MountStep.ToArgument()).</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
     public IReadOnlyList<string> Mounts { get; init; } = [];
