@@ -25,7 +25,7 @@ void setup_mounts(struct mount_op *ops, int n);
 /* --ns KIND[:PATH]: net:PIN, ipc:PIN (made by the run's first process, joined by the others), netpath:PATH, uts. */
 void setup_namespace(const char *spec);
 
-/* --seccomp SPEC: allow:CALLS, deny:CALLS, errno:N, native, ns:HEX, af-allow:FAMILIES, af-deny:FAMILIES, mdwe, realtime, suid, personality. */
+/* --seccomp SPEC: allow:CALLS, deny:CALLS, errno:N, native, ns:HEX, af-allow:FAMILIES, af-deny:FAMILIES, mdwe, realtime, suid, personality, clock:CALLS. */
 void seccomp_option(const char *spec);
 int seccomp_wanted(void);
 /* Builds the filter and installs it: the last step before execve. */

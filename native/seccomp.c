@@ -67,6 +67,7 @@ static struct {
 	int af_mode; /* 0 none, 1 allow list, 2 deny list */
 	char *families;
 	int mdwe, realtime, suid, personality;
+	char *clock; /* ProtectClock=: these calls fail with EPERM, in a filter of their own */
 } want = { .errno_value = -1 };
 
 static void emit(struct sock_filter insn)
@@ -243,6 +244,8 @@ void seccomp_option(const char *spec)
 	} else if (strncmp(spec, "af-allow:", 9) == 0 || strncmp(spec, "af-deny:", 8) == 0) {
 		want.af_mode = spec[3] == 'a' ? 1 : 2;
 		want.families = strdup(strchr(spec, ':') + 1);
+	} else if (strncmp(spec, "clock:", 6) == 0) {
+		want.clock = strdup(spec + 6);
 	} else if (strcmp(spec, "mdwe") == 0) {
 		want.mdwe = 1;
 	} else if (strcmp(spec, "realtime") == 0) {
@@ -258,11 +261,49 @@ void seccomp_option(const char *spec)
 
 int seccomp_wanted(void)
 {
-	return want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality;
+	return want.clock || want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality;
+}
+
+/* Installs the program built so far and starts the next one. */
+static void load(const char *directive)
+{
+	struct sock_fprog fprog = { .len = len, .filter = prog };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) {
+		/* Without CAP_SYS_ADMIN (User=) the kernel takes a filter only with no new privileges, which systemd implies then too. */
+		if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+			fail(directive, errno, "seccomp");
+	}
+	len = 0;
+}
+
+/*
+ * ProtectClock=: the calls that set the clocks fail with EPERM, whatever the unit's own filter says
+ * (the kernel runs every filter installed and takes the strictest answer). Installed first: the
+ * unit's allow list may not let seccomp(2) through for a second one.
+ */
+static void install_clock_filter(void)
+{
+	emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+	JEQ(NATIVE_ARCH, 1, 0);
+	RET(SECCOMP_RET_ALLOW);
+	LOAD_NR();
+	for (char *save = NULL, *tok = strtok_r(want.clock, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int nr = number_of(tok);
+		if (nr < 0)
+			continue;
+		JEQ((uint32_t)nr, 0, 1);
+		RET(REFUSE(EPERM));
+	}
+	RET(SECCOMP_RET_ALLOW);
+	load("ProtectClock");
 }
 
 void install_seccomp(void)
 {
+	if (want.clock)
+		install_clock_filter();
+	if (!(want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality))
+		return;
 	uint32_t filtered = want.errno_value >= 0 ? REFUSE((int)want.errno_value) : SECCOMP_RET_KILL_PROCESS;
 	/* A call of another ABI: refused like an unlisted call where the unit narrowed what may run. */
 	uint32_t foreign = want.native || want.mode == 1 ? filtered : SECCOMP_RET_ALLOW;
@@ -290,11 +331,5 @@ void install_seccomp(void)
 		RET(SECCOMP_RET_ALLOW);
 	}
 
-	struct sock_fprog fprog = { .len = len, .filter = prog };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0)
-		return;
-	/* Without CAP_SYS_ADMIN (User=) the kernel takes a filter only with no new privileges, which systemd implies then too. */
-	if (errno == EACCES && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0)
-		return;
-	fail("SystemCallFilter", errno, "seccomp");
+	load("SystemCallFilter");
 }

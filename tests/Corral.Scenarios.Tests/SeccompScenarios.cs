@@ -103,4 +103,20 @@ public sealed class SeccompScenarios : Scenario
         Assert.Contains("arch.service:3: SystemCallArchitectures=native x86: 'x86' cannot be allowed", F.Cli("start", "arch").Stderr);
         Assert.Contains("family.service:3: RestrictAddressFamilies=AF_UNIX AF_MARS: 'AF_MARS' is not an address family", F.Cli("start", "family").Stderr);
     }
+
+    [Fact]
+    public void ProtectClock_refuses_the_clock_calls_even_beside_an_allow_list_and_drops_the_capabilities()
+    {
+        F.WriteUnit("clock", $"[Service]\nType=oneshot\nProtectClock=yes\nExecStart={Calls("adjtimex", "getppid")}\n");
+        F.WriteUnit("both", $"[Service]\nType=oneshot\nProtectClock=yes\nSystemCallFilter=@system-service @clock\nExecStart={Calls("adjtimex", "getppid")}\n");
+        F.WriteUnit("free", $"[Service]\nType=oneshot\nExecStart={Calls("adjtimex")}\nExecStart=/bin/grep CapBnd /proc/self/status\n");
+        F.WriteUnit("caps", "[Service]\nType=oneshot\nProtectClock=yes\nExecStart=/bin/grep CapBnd /proc/self/status\n");
+        F.Start();
+        Assert.Equal(["adjtimex EPERM", "getppid ok"], Run("clock"));
+        // The unit's own list allows @clock: ProtectClock='s filter still refuses (the strictest answer wins).
+        Assert.Equal(["adjtimex EPERM", "getppid ok"], Run("both"));
+        Assert.Equal("adjtimex ok", Run("free")[0]);
+        ulong bounding = Convert.ToUInt64(Run("caps")[0].Split('\t')[1], 16);
+        Assert.Equal(0UL, bounding & ((1UL << 25) | (1UL << 35))); // CAP_SYS_TIME, CAP_WAKE_ALARM
+    }
 }

@@ -60,6 +60,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,7 +588,10 @@ static void probe(const char *name)
 	errno = 0;
 	if (strcmp(name, "mount") == 0)
 		r = mount("none", "/nonexistent-corral-probe", "tmpfs", 0, NULL);
-	else if (strcmp(name, "getppid") == 0)
+	else if (strcmp(name, "adjtimex") == 0) {
+		struct timex tx = { .modes = 0 }; /* a query: sets nothing */
+		r = adjtimex(&tx);
+	} else if (strcmp(name, "getppid") == 0)
 		r = getppid();
 	else if (strcmp(name, "personality") == 0)
 		r = personality(PER_LINUX32);

@@ -37,7 +37,7 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "ProtectClock", "RemoveIPC", "RootDirectory",
+        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "RemoveIPC", "RootDirectory",
             "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",

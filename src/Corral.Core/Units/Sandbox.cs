@@ -31,6 +31,8 @@ public sealed record Sandbox
     public bool ProtectKernelModules { get; init; }
     public bool ProtectKernelLogs { get; init; }
     public bool ProtectControlGroups { get; init; }
+    /// <summary>ProtectClock=: the clocks cannot be set (CAP_SYS_TIME, CAP_WAKE_ALARM dropped; @clock refused with EPERM).</summary>
+    public bool ProtectClock { get; init; }
     /// <summary>ProtectProc=: default, invisible, ptraceable or noaccess (procfs's hidepid=).</summary>
     public string ProtectProc { get; init; } = "default";
     /// <summary>ProcSubset=: all, or pid (procfs's subset=pid: only the process directories).</summary>
@@ -63,10 +65,12 @@ public sealed record Sandbox
 
     /// <summary>
     /// Capabilities the sandbox takes out of the bounding set, as systemd does: PrivateDevices= CAP_MKNOD
-    /// and CAP_SYS_RAWIO, ProtectKernelModules= CAP_SYS_MODULE, ProtectKernelLogs= CAP_SYSLOG.
+    /// and CAP_SYS_RAWIO, ProtectKernelModules= CAP_SYS_MODULE, ProtectKernelLogs= CAP_SYSLOG,
+    /// ProtectClock= CAP_SYS_TIME and CAP_WAKE_ALARM.
     /// </summary>
     public ulong DroppedCapabilities =>
         (PrivateDevices ? Capabilities.Merge(null, "CAP_MKNOD CAP_SYS_RAWIO") : 0)
         | (ProtectKernelModules ? Capabilities.Merge(null, "CAP_SYS_MODULE") : 0)
-        | (ProtectKernelLogs ? Capabilities.Merge(null, "CAP_SYSLOG") : 0);
+        | (ProtectKernelLogs ? Capabilities.Merge(null, "CAP_SYSLOG") : 0)
+        | (ProtectClock ? Capabilities.Merge(null, "CAP_SYS_TIME CAP_WAKE_ALARM") : 0);
 }

@@ -7,7 +7,7 @@ public static partial class ServiceUnitLoader
     {
         public ProtectSystem ProtectSystem;
         public ProtectHome ProtectHome;
-        public bool PrivateTmp, PrivateDevices, PrivateMounts, ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs, ProtectControlGroups;
+        public bool PrivateTmp, PrivateDevices, PrivateMounts, ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs, ProtectControlGroups, ProtectClock;
         public bool PrivateNetwork, PrivateIpc, ProtectHostname;
         public string ProtectProc = "default", ProcSubset = "all";
         public string? NetworkNamespacePath;
@@ -26,7 +26,7 @@ public static partial class ServiceUnitLoader
         {
             ProtectSystem = ProtectSystem, ProtectHome = ProtectHome, PrivateTmp = PrivateTmp, PrivateDevices = PrivateDevices,
             PrivateMounts = PrivateMounts, ProtectKernelTunables = ProtectKernelTunables, ProtectKernelModules = ProtectKernelModules,
-            ProtectKernelLogs = ProtectKernelLogs, ProtectControlGroups = ProtectControlGroups, ProtectProc = ProtectProc, ProcSubset = ProcSubset,
+            ProtectKernelLogs = ProtectKernelLogs, ProtectControlGroups = ProtectControlGroups, ProtectClock = ProtectClock, ProtectProc = ProtectProc, ProcSubset = ProcSubset,
             ReadWritePaths = [.. ReadWrite], ReadOnlyPaths = [.. ReadOnly], InaccessiblePaths = [.. Inaccessible],
             ExecPaths = [.. Exec], NoExecPaths = [.. NoExec], BindPaths = [.. Binds], TemporaryFileSystems = [.. Tmpfs],
             PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
@@ -73,6 +73,7 @@ public static partial class ServiceUnitLoader
         d[("Service", "ProtectKernelModules")] = (b, v, _) => b.Sandboxing.ProtectKernelModules = ParseBool(v);
         d[("Service", "ProtectKernelLogs")] = (b, v, _) => b.Sandboxing.ProtectKernelLogs = ParseBool(v);
         d[("Service", "ProtectControlGroups")] = (b, v, _) => b.Sandboxing.ProtectControlGroups = ParseBool(v);
+        d[("Service", "ProtectClock")] = (b, v, _) => b.Sandboxing.ProtectClock = ParseBool(v);
         d[("Service", "ProtectProc")] = (b, v, _) => b.Sandboxing.ProtectProc = v is "default" or "invisible" or "ptraceable" or "noaccess"
             ? v : throw new UnitValueException("is not one of default, invisible, ptraceable, noaccess");
         d[("Service", "ProcSubset")] = (b, v, _) => b.Sandboxing.ProcSubset = v is "all" or "pid"

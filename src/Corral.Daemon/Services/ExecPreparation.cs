@@ -89,7 +89,7 @@ internal static class ExecPreparation
             Mounts = privileged ? [] : MountPlan.For(u.Sandbox, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
                 u.Sandbox.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
-            Seccomp = privileged ? [] : SeccompArguments(u.Sandbox.Filter),
+            Seccomp = privileged ? [] : SeccompArguments(u.Sandbox),
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,
@@ -108,9 +108,11 @@ internal static class ExecPreparation
     }
 
     /// <summary>The executor's --seccomp parts; an allow list always lets through what exec and exit need (systemd's rule), a deny list never takes them.</summary>
-    private static List<string> SeccompArguments(SyscallFilter f)
+    private static List<string> SeccompArguments(Sandbox s)
     {
         var a = new List<string>();
+        if (s.ProtectClock) a.Add("clock:" + string.Join(',', SyscallGroups.Expand("@clock")!.Order(StringComparer.Ordinal)));
+        var f = s.Filter;
         if (!f.Any) return a;
         if (f.AllowList is { } allow)
         {
