@@ -41,7 +41,7 @@ public static class NotEnforcedDirectives
             "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
-            "ImportCredential");
+            "ImportCredential", "ExtensionDirectories", "ExtensionImages", "MountImages", "RootHash", "RootHashSignature", "RootVerity");
         Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",
             "MemorySwapMax", "MemoryLimit", "IOWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax",
             "BlockIOWeight", "Slice", "Delegate", "CPUAccounting", "MemoryAccounting", "IOAccounting", "TasksAccounting", "BlockIOAccounting",
@@ -50,9 +50,9 @@ public static class NotEnforcedDirectives
         Add("Service", Scheduling, "CPUAffinity", "NUMAPolicy", "NUMAMask", "CoredumpFilter", "TimerSlackNSec");
         Add("Service", Logging, "SyslogIdentifier", "SyslogFacility", "SyslogLevel", "SyslogLevelPrefix", "LogLevelMax", "LogExtraFields",
             "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace", "TTYPath", "TTYReset", "TTYVHangup",
-            "TTYVTDisallocate", "UtmpIdentifier", "UtmpMode");
+            "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode");
         Add("Service", Other, "Sockets", "FileDescriptorStoreMax", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
-            "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal");
+            "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal", "TimeoutCleanSec");
         return d;
     }
 
