@@ -11,7 +11,8 @@ echo "build.sh: compiling the executor and the test workload ($CC)"
 # The executor runs once for every process a service starts: linked statically (position-independent,
 # so ASLR still applies) it skips the dynamic loader, ~1 ms of each spawn here (docs/benchmarks.md).
 # The system-call filter resolves names with this machine's own table (the C library's headers).
-printf '#include <sys/syscall.h>\n' | $CC -dM -E - | sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' | sort -u \
+# Sorted bytewise (LC_ALL=C): the executor looks names up by binary search.
+printf '#include <sys/syscall.h>\n' | $CC -dM -E - | sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' | LC_ALL=C sort -u \
   | awk '{ printf "{ \"%s\", __NR_%s },\n", $1, $1 }' > out/syscall-table.h
 $CC -O2 -Wall -Wextra -Werror -static-pie -Iout -o bin/corral-exec native/corral-exec.c native/mounts.c native/namespaces.c native/seccomp.c
 $CC -O2 -Wall -Wextra -Werror -o bin/corral-workload tests/workload/workload.c
