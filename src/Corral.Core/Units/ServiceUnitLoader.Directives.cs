@@ -75,13 +75,13 @@ public static partial class ServiceUnitLoader
             if (!path.StartsWith('/')) throw new UnitValueException("must be an absolute path");
             b.EnvironmentFiles.Add(new EnvironmentFileRef(path, optional));
         },
-        [("Service", "RuntimeDirectoryPreserve")] = (b, v, _) => b.RuntimeDirectoryPreserve = v switch
-        {
-            "restart" => RuntimeDirectoryPreserve.Restart,
-            "1" or "yes" or "y" or "true" or "t" or "on" => RuntimeDirectoryPreserve.Yes,
-            "0" or "no" or "n" or "false" or "f" or "off" => RuntimeDirectoryPreserve.No,
-            _ => throw new UnitValueException("is not one of yes, no, restart"),
-        },
+        [("Service", "RuntimeDirectoryPreserve")] = (b, v, _) => b.RuntimeDirectoryPreserve = v == "restart" ? RuntimeDirectoryPreserve.Restart
+            : TryParseBool(v) switch
+            {
+                true => RuntimeDirectoryPreserve.Yes,
+                false => RuntimeDirectoryPreserve.No,
+                null => throw new UnitValueException("is not one of yes, no, restart"),
+            },
         [("Service", "IgnoreSIGPIPE")] = (b, v, _) => b.IgnoreSigpipe = ParseBool(v),
         [("Service", "StandardInput")] = (b, v, ctx) =>
         {

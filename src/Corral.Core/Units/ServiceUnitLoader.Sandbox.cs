@@ -119,13 +119,6 @@ public static partial class ServiceUnitLoader
         return d;
     }
 
-    private static bool? TryParseBool(string v) => v switch
-    {
-        "1" or "yes" or "y" or "true" or "t" or "on" => true,
-        "0" or "no" or "n" or "false" or "f" or "off" => false,
-        _ => null,
-    };
-
     /// <summary>A path of a sandboxing directive: absolute, no ".." component, no control character. Returns it normalized ("//a/./b/" is "/a/b").</summary>
     private static string CheckPath(string path)
     {

@@ -130,11 +130,15 @@ public static partial class ServiceUnitLoader
         public void Warn(string message) => Diagnostics.Add(new(Severity.Warning, File, Entry.Line, $"{Entry.Key}={Entry.Value}: {message}"));
     }
 
-    private static bool ParseBool(string v) => v switch
+    private static bool ParseBool(string v) =>
+        TryParseBool(v) ?? throw new UnitValueException("is not a boolean (yes/no, true/false, on/off, 1/0)");
+
+    /// <summary>systemd's booleans; null for anything else (a directive that also takes words, as ProtectSystem=).</summary>
+    private static bool? TryParseBool(string v) => v switch
     {
         "1" or "yes" or "y" or "true" or "t" or "on" => true,
         "0" or "no" or "n" or "false" or "f" or "off" => false,
-        _ => throw new UnitValueException("is not a boolean (yes/no, true/false, on/off, 1/0)"),
+        _ => null,
     };
 
     private static int ParseSignal(string v) => SignalNames.TryParse(v, out int s)
