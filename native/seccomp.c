@@ -268,9 +268,15 @@ void seccomp_option(const char *spec)
 	}
 }
 
+/* Whether the unit's own filter (beside ProtectClock='s) has anything to do. */
+static int unit_filter_wanted(void)
+{
+	return want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality;
+}
+
 int seccomp_wanted(void)
 {
-	return want.clock || want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality;
+	return want.clock || unit_filter_wanted();
 }
 
 /* Installs the program built so far and starts the next one. */
@@ -311,7 +317,7 @@ void install_seccomp(void)
 {
 	if (want.clock)
 		install_clock_filter();
-	if (!(want.mode || want.native || want.namespaces || want.af_mode || want.mdwe || want.realtime || want.suid || want.personality))
+	if (!unit_filter_wanted())
 		return;
 	uint32_t filtered = want.errno_value >= 0 ? REFUSE((int)want.errno_value) : SECCOMP_RET_KILL_PROCESS;
 	/* A call of another ABI: refused like an unlisted call where the unit narrowed what may run. */

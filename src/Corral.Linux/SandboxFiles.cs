@@ -23,13 +23,13 @@ public sealed class SandboxFiles(string root, string unit)
     {
         if (Release() is [var failure, ..]) throw new ErrnoException("remove", Interop.EBUSY, failure);
         if (!privateTmp && !network && !ipc) return;
-        Make(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Make(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        const UnixFileMode everyone = (UnixFileMode)0x3ff; // 1777: everyone's, each keeps their own files
+        const int rootOnly = 0x1c0, everyone = 0x3ff; // 0700; 1777: everyone's, each keeps their own files
+        ServiceDirectory.Create(Path.GetDirectoryName(root)!, Path.GetFileName(root), rootOnly, null, null);
+        ServiceDirectory.Create(root, unit, rootOnly, null, null);
         if (privateTmp)
         {
-            Make(Tmp, everyone);
-            Make(VarTmp, everyone);
+            ServiceDirectory.Create(Directory, "tmp", everyone, null, null);
+            ServiceDirectory.Create(Directory, "var-tmp", everyone, null, null);
         }
         if (network) Pin(NetworkPin);
         if (ipc) Pin(IpcPin);
@@ -45,21 +45,13 @@ public sealed class SandboxFiles(string root, string unit)
                 failures.Add($"{pin}: cannot unmount: {ErrnoException.Describe(Interop.LastErrno)}");
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            ServiceDirectory.Remove(root, unit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             failures.Add($"{Directory}: cannot remove: {e.Message}");
         }
         return failures;
-    }
-
-    private static void Make(string path, UnixFileMode mode)
-    {
-        if (Interop.Mkdirat(Interop.AT_FDCWD, path, (int)mode) < 0 && Interop.LastErrno != Interop.EEXIST)
-            throw new ErrnoException("mkdir", Interop.LastErrno, path);
-        // Exactly the mode asked for, whatever the umask made of it.
-        File.SetUnixFileMode(path, mode);
     }
 
     private static void Pin(string path)

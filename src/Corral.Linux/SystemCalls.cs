@@ -5,9 +5,13 @@ public static class SystemCalls
 {
     private static readonly Dictionary<int, string> Names = Load();
 
-    /// <summary>The name of this machine's call with that number; null on another architecture, or for a number it does not have.</summary>
-    public static string? NameOf(int nr) =>
-        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
+    /// <summary>AUDIT_ARCH_X86_64: how the kernel's audit names the ABI of x86_64's calls.</summary>
+    private const uint AuditArchX8664 = 0xc000003e;
+
+    /// <summary>The name of the call with that number in that ABI (as audit names it); null unless it is this x86_64 machine's own, or for a number it does not have.</summary>
+    public static string? NameOf(int nr, uint auditArch) =>
+        auditArch == AuditArchX8664
+        && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
         && Names.TryGetValue(nr, out var name) ? name : null;
 
     private static Dictionary<int, string> Load()

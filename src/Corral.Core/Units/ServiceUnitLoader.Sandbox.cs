@@ -146,7 +146,11 @@ public static partial class ServiceUnitLoader
         }
     }
 
-    /// <summary>BindPaths=: space-separated "[-]SOURCE[:DESTINATION[:OPTIONS]]", OPTIONS rbind (the default) or norbind; "\:" is a colon in a path.</summary>
+    /// <summary>
+    /// BindPaths=: space-separated "[-]SOURCE[:DESTINATION[:OPTIONS]]", OPTIONS rbind (the default) or
+    /// norbind. The value's own escapes are decoded first (WordSplitter: "\:" is already a plain
+    /// colon, a separator), so a colon inside a path is written "\\:".
+    /// </summary>
     private static void AddBinds(List<BindMount> list, string value, bool readOnly)
     {
         if (value.Length == 0) { list.Clear(); return; }

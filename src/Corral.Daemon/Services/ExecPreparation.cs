@@ -22,6 +22,8 @@ internal static class ExecPreparation
         string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
+        // '+': full privileges, as systemd: neither credentials nor capabilities nor the sandbox apply.
+        var box = privileged ? Sandbox.None : u.Sandbox;
         // '!' leaves the credentials to the program; everything else still applies.
         bool ownCredentials = privileged || cmd.Flags.HasFlag(ExecFlags.NoCredentials);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
@@ -77,19 +79,18 @@ internal static class ExecPreparation
             IoPriority = u.IoSchedulingClass is { } cls ? $"{cls}:{(cls == 3 ? 0 : u.IoSchedulingPriority)}" : null,
             EnvPid = watched ? "WATCHDOG_PID" : null,
             IgnoreSigpipe = u.IgnoreSigpipe,
-            // '+': full privileges, as systemd: neither credentials nor capabilities nor the sandbox apply.
             CapabilityBoundingSet = privileged ? null
-                : u.Sandbox.DroppedCapabilities != 0 ? (u.CapabilityBoundingSet ?? Capabilities.All) & ~u.Sandbox.DroppedCapabilities
+                : box.DroppedCapabilities != 0 ? (u.CapabilityBoundingSet ?? Capabilities.All) & ~box.DroppedCapabilities
                 : u.CapabilityBoundingSet,
             AmbientCapabilities = privileged ? 0 : u.AmbientCapabilities,
             NoNewPrivileges = !privileged && u.NoNewPrivileges,
             Keyring = u.KeyringMode == "inherit" ? null : u.KeyringMode,
             SecureBits = privileged ? 0 : u.SecureBits,
-            Namespaces = privileged ? [] : Namespaces(u.Sandbox, sandbox),
-            Mounts = privileged ? [] : MountPlan.For(u.Sandbox, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
-                u.Sandbox.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
+            Namespaces = Namespaces(box, sandbox),
+            Mounts = MountPlan.For(box, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
+                box.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
-            Seccomp = privileged ? [] : SeccompArguments(u.Sandbox),
+            Seccomp = SeccompArguments(box),
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,

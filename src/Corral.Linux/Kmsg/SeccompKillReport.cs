@@ -25,12 +25,5 @@ public sealed partial record SeccompKillReport(int Pid, string Comm, int SystemC
     }
 
     /// <summary>The call by name where this machine's own ABI made it ("mount"), else by number and ABI.</summary>
-    public string CallName => Arch == NativeArch && SystemCalls.NameOf(SystemCall) is { } name ? name : $"system call {SystemCall} of ABI {Arch:x}";
-
-    private static uint NativeArch => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => 0xc000003e,
-        System.Runtime.InteropServices.Architecture.Arm64 => 0xc00000b7,
-        _ => 0,
-    };
+    public string CallName => SystemCalls.NameOf(SystemCall, Arch) ?? $"system call {SystemCall} of ABI {Arch:x}";
 }
