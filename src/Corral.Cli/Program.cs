@@ -88,6 +88,7 @@ internal static class Program
             "why" => WhyVerb.Run(client, rest),
             "events" => EventsVerb.Run(client, rest),
             "ps" => PsVerb.Run(client, rest),
+            "security" => SecurityVerb.Run(client, rest),
             "logs" => LogsVerb.Run(client, rest),
             "help" => Help(rest),
             "version" => PrintVersion(),

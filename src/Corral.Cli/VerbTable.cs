@@ -46,6 +46,8 @@ internal static class VerbTable
             "deaths and notices by time; clean exits of processes other than main and control only with --all"),
         new("logs", "logs UNIT [-n N] [-f] [--since TIME] [--json]", "the service's output, each line with its time and stream", "journalctl -u"),
         new("ps", "ps UNIT [--json] | ps --machine [-n N] [--json]", "the unit's process tree with state, user, RSS, OOM score; --machine: the machine's first OOM victims and their units"),
+        new("security", "security [UNIT...] [--json] [--threshold N] [--no-legend]",
+            "each service's exposure as systemd-analyze security scores it, check by check, and as Corral runs it on this host (what it does not enforce, and why)", "systemd-analyze security"),
         new("help", "help [VERB]", "this text, or one verb's", "help"),
     ];
 

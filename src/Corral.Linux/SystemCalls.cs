@@ -14,6 +14,12 @@ public static class SystemCalls
         && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
         && Names.TryGetValue(nr, out var name) ? name : null;
 
+    private static readonly HashSet<string> Known = [.. Names.Values];
+
+    /// <summary>Whether this machine has a system call of that name (on an architecture other than x86_64 this table cannot tell: true).</summary>
+    public static bool Exists(string name) =>
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64 || Known.Contains(name);
+
     private static Dictionary<int, string> Load()
     {
         using var stream = typeof(SystemCalls).Assembly.GetManifestResourceStream("syscalls-x86_64.txt")

@@ -45,6 +45,10 @@ public sealed class SyscallFilterTests
         Assert.Contains("read", allow.Calls);
         Assert.Contains("getpid", allow.Calls);
         Assert.DoesNotContain("write", allow.Calls);
+        // An allow list starts from @default, as systemd's: what every process needs, which a later '~' line may take out.
+        Assert.Contains("futex", allow.Calls);
+        Assert.Contains("mmap", allow.Calls);
+        Assert.DoesNotContain("futex", Filter("SystemCallFilter=@basic-io\nSystemCallFilter=~futex\n").Calls);
         var deny = Filter("SystemCallFilter=~@mount\nSystemCallFilter=mount\n");
         Assert.False(deny.AllowList);
         Assert.Contains("umount2", deny.Calls);

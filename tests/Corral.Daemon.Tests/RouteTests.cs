@@ -32,6 +32,8 @@ public sealed class RouteTests
     [InlineData("post", "/v1/units/web/stop")]
     [InlineData("DELETE", "/v1/units/web")]
     [InlineData("GET", "/v2/units")]
+    [InlineData("POST", "/v1/units/web/security")]
+    [InlineData("POST", "/v1/security")]
     [InlineData("GET", "/metrics")]
     public void A_target_that_names_no_route_is_none(string method, string target) => Assert.Null(Route(method, target));
 
@@ -41,6 +43,8 @@ public sealed class RouteTests
     [InlineData("GET", "/v1/units/web/logs?n=5", "UnitLogs", false)]
     [InlineData("GET", "/v1/deaths/latest", "LatestDeaths", false)]
     [InlineData("GET", "/v1/oom-candidates", "OomCandidates", false)]
+    [InlineData("GET", "/v1/units/redis-server/security", "UnitSecurity", false)]
+    [InlineData("GET", "/v1/security", "Security", false)]
     [InlineData("POST", "/v1/daemon-reload", "DaemonReload", true)]
     [InlineData("POST", "/v1/daemon-reexec", "DaemonReexec", true)]
     [InlineData("POST", "/v1/reset-failed", "ResetFailedAll", true)]

@@ -1,7 +1,7 @@
 namespace Corral.Core.Units;
 
-/// <summary>A directive Corral knows from systemd, read from a unit, that it does not act on yet.</summary>
-public sealed record NotEnforcedDirective(string File, int Line, string Section, string Key, string Category)
+/// <summary>A directive Corral knows from systemd, read from a unit, that it does not act on yet (Value: as written, for `corral security`).</summary>
+public sealed record NotEnforcedDirective(string File, int Line, string Section, string Key, string Category, string Value = "")
 {
     public override string ToString() => $"{File}:{Line}: not enforced: {Key}= ({Category})";
 }
@@ -55,6 +55,31 @@ public static class NotEnforcedDirectives
             "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal", "TimeoutCleanSec");
         return d;
     }
+
+    private static readonly Dictionary<string, string> Reasons = new(StringComparer.Ordinal)
+    {
+        ["DynamicUser"] = "no transient users yet: the service runs as its User= (root when there is none)",
+        ["PrivateUsers"] = "no user namespace yet (its uid and gid maps must be written from outside the service)",
+        ["RemoveIPC"] = "not done yet: the user's System V and POSIX IPC objects outlive the service",
+        ["RootDirectory"] = "no root directory of its own yet: the service runs in the host's /",
+        ["RootImage"] = "no root image yet: the service runs in the host's /",
+        ["MountAPIVFS"] = "only with RootDirectory=, which is not built yet",
+        ["DevicePolicy"] = "no device policy: on cgroup v2 it is a BPF program on the service's cgroup, which Corral does not attach yet",
+        ["DeviceAllow"] = "no device policy: on cgroup v2 it is a BPF program on the service's cgroup, which Corral does not attach yet",
+        ["IPAddressAllow"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",
+        ["IPAddressDeny"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",
+        ["RestrictFileSystems"] = "needs a BPF LSM program, which Corral does not load yet",
+        ["SystemCallLog"] = "not yet: the filter refuses or kills, it does not log",
+        ["IPCNamespacePath"] = "not yet: PrivateIPC= makes the run's own namespace; joining another's is not built",
+        ["Delegate"] = "no delegated subtree yet: the service's cgroup stays Corral's",
+        ["SELinuxContext"] = "Corral has no SELinux integration",
+        ["AppArmorProfile"] = "Corral has no AppArmor integration",
+        ["SmackProcessLabel"] = "Corral has no SMACK integration",
+    };
+
+    /// <summary>Why Corral does not enforce a directive, in words for `corral security`; the category when there is nothing more to say.</summary>
+    public static string Why(string key) =>
+        Reasons.TryGetValue(key, out var why) ? why : Known.FirstOrDefault(k => k.Key.Key == key).Value ?? Other;
 
     /// <summary>Every known directive not enforced (a test checks that none of them is one Corral acts on).</summary>
     public static IEnumerable<(string Section, string Key, string Category)> All => Known.Select(kv => (kv.Key.Section, kv.Key.Key, kv.Value));

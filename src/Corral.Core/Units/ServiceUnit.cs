@@ -10,6 +10,8 @@ public sealed record ServiceUnit
     public required string FilePath { get; init; }
     /// <summary>"ProtectSystem=", "After=" …: systemd directives the unit sets that Corral does not enforce yet; it runs without them.</summary>
     public IReadOnlyList<string> RunsWithout { get; init; } = [];
+    /// <summary>The not-enforced directives' assignments in the order read (key, value as written): what systemd would do with them, for `corral security`.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> NotEnforcedSettings { get; init; } = [];
     /// <summary>The drop-ins applied on top of <see cref="FilePath"/>, in order.</summary>
     public IReadOnlyList<string> DropInPaths { get; init; } = [];
     public string Description { get; init; } = "";

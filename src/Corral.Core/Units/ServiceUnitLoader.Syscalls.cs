@@ -8,7 +8,9 @@ public static partial class ServiceUnitLoader
         /// <summary>
         /// SystemCallFilter=: names and @groups, space-separated, '~' first for a deny list. The first
         /// line decides which the filter is; a later line of the other kind takes its calls back out.
-        /// An empty value resets. A ":ERRNO" after a name is read and the filter's own errno used.
+        /// An allow list starts from @default, as systemd's does (what any process needs: exit,
+        /// mmap, futex, ...), so a later '~' line can take those out too. An empty value resets.
+        /// A ":ERRNO" after a name is read and the filter's own errno used.
         /// </summary>
         public static void AddCalls(SandboxBuilder s, string value)
         {
@@ -24,6 +26,7 @@ public static partial class ServiceUnitLoader
                 else if (SyscallGroups.IsSystemCall(name)) calls.Add(name);
                 else throw new UnitValueException($"'{name}' is not a system call (`systemd-analyze syscall-filter @known` lists them)");
             }
+            if (s.AllowList is null && !deny) s.Calls.UnionWith(SyscallGroups.Expand("@default")!);
             s.AllowList ??= !deny;
             if (s.AllowList == !deny) s.Calls.UnionWith(calls);
             else s.Calls.ExceptWith(calls);

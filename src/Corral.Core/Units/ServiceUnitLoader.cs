@@ -51,6 +51,7 @@ public static partial class ServiceUnitLoader
             {
                 DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
                 RunsWithout = [.. notEnforced.Select(n => n.Key + "=").Distinct()],
+                NotEnforcedSettings = [.. notEnforced.Select(n => new KeyValuePair<string, string>(n.Key, n.Value))],
             };
         }
         catch (UnitValueException ex)
@@ -84,7 +85,7 @@ public static partial class ServiceUnitLoader
                 // A systemd directive Corral does not act on yet: the service runs without it, and says so.
                 if (NotEnforcedDirectives.TryGet(e.Section, e.Key, out string category))
                 {
-                    notEnforced.Add(new NotEnforcedDirective(filePath, e.Line, e.Section, e.Key, category));
+                    notEnforced.Add(new NotEnforcedDirective(filePath, e.Line, e.Section, e.Key, category, e.Value));
                     continue;
                 }
                 diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown key {e.Key}= in [{e.Section}], ignored"));
@@ -134,7 +135,7 @@ public static partial class ServiceUnitLoader
         TryParseBool(v) ?? throw new UnitValueException("is not a boolean (yes/no, true/false, on/off, 1/0)");
 
     /// <summary>systemd's booleans; null for anything else (a directive that also takes words, as ProtectSystem=).</summary>
-    private static bool? TryParseBool(string v) => v switch
+    internal static bool? TryParseBool(string v) => v switch
     {
         "1" or "yes" or "y" or "true" or "t" or "on" => true,
         "0" or "no" or "n" or "false" or "f" or "off" => false,

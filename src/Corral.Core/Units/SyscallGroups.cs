@@ -28,6 +28,9 @@ public static class SyscallGroups
         return set;
     }
 
+    /// <summary>A group's members as systemd lists them, in its order (names and @groups); null for a name that is no group.</summary>
+    public static IReadOnlyList<string>? MembersOf(string group) => Groups.GetValueOrDefault(group);
+
     /// <summary>Whether any architecture has a system call of this name.</summary>
     public static bool IsSystemCall(string name) => Known.Contains(name);
 

@@ -5,7 +5,7 @@ internal enum ApiRouteKind
 {
     Units, Deaths, LatestDeaths, Notices, Unit, UnitLogs, UnitHistory, UnitProperties,
     ResetFailedAll, DaemonReload, DaemonReexec, UnitAction, OomCandidates,
-    Jobs, UnitDependencies, DefaultTarget, SetDefault,
+    Jobs, UnitDependencies, DefaultTarget, SetDefault, Security, UnitSecurity,
 }
 
 /// <summary>
@@ -67,6 +67,8 @@ internal sealed record ApiRoute(ApiRouteKind Kind, string? Unit = null, string? 
             [_, "units", var name, "logs"] when read => new(ApiRouteKind.UnitLogs, name),
             [_, "units", var name, "history"] when read => new(ApiRouteKind.UnitHistory, name),
             [_, "units", var name, "properties"] when read => new(ApiRouteKind.UnitProperties, name),
+            [_, "units", var name, "security"] when read => new(ApiRouteKind.UnitSecurity, name),
+            [_, "security"] when read => new(ApiRouteKind.Security),
             [_, "units", var name, var verb] when post && UnitVerbs.Contains(verb) => new(ApiRouteKind.UnitAction, name, verb),
             _ => null,
         };

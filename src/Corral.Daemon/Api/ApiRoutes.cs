@@ -107,6 +107,16 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                     ? Ok(JsonSerializer.Serialize(UnitProperties.Dictionary(status, wanted), ApiJson.Default.DictionaryStringString))
                     : HttpRequest.Response(200, UnitProperties.Render(status, wanted, req.Query.ContainsKey("value")), "text/plain; charset=utf-8");
             }
+            case ApiRouteKind.Security:
+                return Ok(JsonSerializer.Serialize(new SecurityOverview([.. manager.LoadedServices().Select(SecurityReports.Row)]), ApiJson.Default.SecurityOverview));
+            case ApiRouteKind.UnitSecurity:
+            {
+                var (load, error) = manager.LoadOf(route.Unit!);
+                if (error is not null || load is null) return HttpRequest.Response(404, Error(error ?? $"unit {route.Unit} not found"));
+                if (load.Target is not null) return HttpRequest.Response(404, Error($"{load.Name} is a target: it runs no process to assess"));
+                if (load.Unit is not { } unit) return HttpRequest.Response(409, Error(Manager.LoadFailed(load)));
+                return Ok(JsonSerializer.Serialize(SecurityReports.Of(unit, manager.Cgroups), ApiJson.Default.SecurityReport));
+            }
             default:
                 return await UnitAction(req, route);
         }

@@ -133,4 +133,13 @@ internal sealed partial class Manager
 
     /// <summary>The load of a unit by name (a file's, a made instance's, or one an instance's template makes now), for enable.</summary>
     public (UnitLoadResult? Load, string? Error) LoadOf(string name) => Find(Resolve(name));
+
+    /// <summary>Every service loaded from a file (templates and targets aside), by name: what `corral security` lists.</summary>
+    public List<ServiceUnit> LoadedServices()
+    {
+        lock (_gate) return [.. _loads.Values.Select(l => l.Unit).OfType<ServiceUnit>().OrderBy(u => u.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The cgroup manager, for what this host cannot enforce.</summary>
+    public Linux.Cgroups.ICgroupManager Cgroups => ctx.Cgroups;
 }

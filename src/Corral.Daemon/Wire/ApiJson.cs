@@ -22,4 +22,6 @@ namespace Corral.Daemon.Wire;
 [JsonSerializable(typeof(JobList))]
 [JsonSerializable(typeof(DependencyNode))]
 [JsonSerializable(typeof(DefaultTarget))]
+[JsonSerializable(typeof(SecurityReport))]
+[JsonSerializable(typeof(SecurityOverview))]
 public sealed partial class ApiJson : JsonSerializerContext;
