@@ -106,7 +106,7 @@ public static class DaemonHost
         tracer?.Resume(); // a continued trace starts paused: its lines wait for the tracker
         var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
-            { NotifySocketPath = NotifySocketOf(options), SandboxRoot = Path.Combine(options.StateDir, "sandbox"), Echo = init is null ? null : new Init.ConsoleEcho(Init.MainUnit.Name) };
+            { NotifySocketPath = NotifySocketOf(options), SandboxRoot = Path.Combine(options.StateDir, "sandbox"), DynamicUsers = new Linux.Users.DynamicUsers(Path.Combine(options.StateDir, "dynamic-uid")), Echo = init is null ? null : new Init.ConsoleEcho(Init.MainUnit.Name) };
         using var manager = new Manager(options, ctx);
         var jobs = new Jobs.JobEngine(manager);
         ctx.Changes.Changed += jobs.OnUnitChanged;

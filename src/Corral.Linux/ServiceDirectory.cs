@@ -61,6 +61,20 @@ public static class ServiceDirectory
         info.Delete(recursive: true);
     }
 
+    /// <summary>
+    /// Gives everything under a directory (itself included) to a new owner, each entry by its own
+    /// name and never through a symbolic link (a link is given as the link it is): a dynamic user's
+    /// state, kept from a run under another uid. Throws <see cref="ErrnoException"/> naming the entry.
+    /// </summary>
+    public static void ChownTree(string dir, int uid, int gid)
+    {
+        if (Interop.Lchown(dir, uid, gid) < 0) throw new ErrnoException("chown", Interop.LastErrno, dir);
+        // Recursion does not enter a linked directory: .NET lists a link and does not follow it.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, "*", options))
+            if (Interop.Lchown(entry, uid, gid) < 0) throw new ErrnoException("chown", Interop.LastErrno, entry);
+    }
+
     private static int OpenDirectory(int dirfd, string name, string path)
     {
         int fd = Interop.Openat(dirfd, name, Interop.O_RDONLY | Interop.O_DIRECTORY | Interop.O_NOFOLLOW | Interop.O_CLOEXEC);

@@ -54,7 +54,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/personality.h>
 #include <sys/mman.h>
 #include <sched.h>
@@ -612,6 +616,24 @@ static void probe(const char *name)
 		printf("keyring %ld\n", syscall(SYS_keyctl, 0, -3, 0));
 		fflush(stdout);
 		return;
+	} else if (strcmp(name, "ids") == 0) {
+		printf("ids %d %d\n", (int)getuid(), (int)getgid());
+		fflush(stdout);
+		return;
+	} else if (strcmp(name, "shm-sysv") == 0)
+		r = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	else if (strcmp(name, "msg-sysv") == 0)
+		r = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	else if (strcmp(name, "sem-sysv") == 0)
+		r = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	else if (strncmp(name, "shm-posix:", 10) == 0) {
+		r = shm_open(name + 10, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+		if (r >= 0)
+			close((int)r);
+	} else if (strncmp(name, "write:", 6) == 0) {
+		r = open(name + 6, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (r >= 0)
+			close((int)r);
 	} else if (strcmp(name, "unshare-net") == 0)
 		r = unshare(CLONE_NEWNET);
 	else if (strcmp(name, "unshare-uts") == 0)

@@ -12,9 +12,10 @@ public enum SecurityReading
 }
 
 /// <summary>
-/// What `systemd-analyze security` looks at in a service, read from a loaded unit. Two readings:
+/// What `systemd-analyze security` looks at in a service, read from a loaded unit (where DynamicUser=
+/// has already implied its strict file system, as the loader does it). Two readings:
 /// systemd's (the directives Corral only reads count too, with what systemd derives from them —
-/// DynamicUser= implying a strict file system, PrivateDevices= a closed device policy), and
+/// PrivateDevices= a closed device policy), and
 /// Corral's own (those directives do nothing; every mount namespace Corral makes is a slave, so a
 /// sandboxed service cannot install mounts on the host).
 /// </summary>
@@ -82,6 +83,8 @@ public sealed record SecurityFacts
         var facts = new SecurityFacts
         {
             User = u.User,
+            DynamicUser = u.DynamicUser,
+            RemoveIpc = u.RemoveIpc,
             HasSupplementaryGroups = u.SupplementaryGroups.Count > 0,
             PrivateDevices = s.PrivateDevices,
             // Corral makes every mount of a service's namespace a slave: nothing it mounts reaches the host.
@@ -141,7 +144,6 @@ public sealed record SecurityFacts
             return list;
         }
 
-        bool dynamicUser = Bool("DynamicUser");
         string devicePolicy = Last("DevicePolicy") is { Length: > 0 } p ? p : "auto";
         var deviceAllow = List("DeviceAllow", words: false)
             .Select(d => d.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries))
@@ -154,9 +156,7 @@ public sealed record SecurityFacts
 
         facts = facts with
         {
-            DynamicUser = dynamicUser,
             PrivateUsers = Bool("PrivateUsers"),
-            RemoveIpc = Bool("RemoveIPC"),
             OwnRoot = !IsHostRoot(Last("RootDirectory")) || !IsHostRoot(Last("RootImage")),
             // Delegate= takes a boolean or the controllers delegated (which means yes).
             Delegate = delegateValue is { Length: > 0 } dv && ServiceUnitLoader.TryParseBool(dv) != false,
@@ -166,17 +166,6 @@ public sealed record SecurityFacts
             IpAllowLocalhost = allowLocal,
             IpAllowOther = allowOther,
         };
-        // DynamicUser= implies what a user that may be reused later needs (systemd.exec(5)).
-        if (dynamicUser)
-            facts = facts with
-            {
-                PrivateTmp = true,
-                RemoveIpc = true,
-                ProtectSystem = ProtectSystem.Strict,
-                ProtectHome = facts.ProtectHome == ProtectHome.No ? ProtectHome.ReadOnly : facts.ProtectHome,
-                NoNewPrivileges = true,
-                RestrictSuidSgid = true,
-            };
         return facts;
     }
 

@@ -42,6 +42,13 @@ public static class ExecDirectoryKinds
     public static bool OwnedByService(this ExecDirectoryKind k) => k != ExecDirectoryKind.Configuration;
 
     /// <summary>
+    /// Whether, under DynamicUser=, the kind lives in BASE/private/PATH (0700 above it) with a link
+    /// BASE/PATH → private/PATH, as systemd does it: state, cache and logs outlive the run, and
+    /// another service given the same uid later must not reach them.
+    /// </summary>
+    public static bool PrivateForDynamicUser(this ExecDirectoryKind k) => k is ExecDirectoryKind.State or ExecDirectoryKind.Cache or ExecDirectoryKind.Logs;
+
+    /// <summary>
     /// One path of a *Directory= value, checked as systemd checks it: relative to the kind's base, no
     /// "." or ".." component, no control character. Returns it normalized ("a//b/" is "a/b").
     /// </summary>

@@ -37,8 +37,8 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "RemoveIPC", "RootDirectory",
-            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DynamicUser", "DevicePolicy", "DeviceAllow",
+        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "RootDirectory",
+            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
             "ImportCredential", "ExtensionDirectories", "ExtensionImages", "MountImages", "RootHash", "RootHashSignature", "RootVerity");
@@ -58,9 +58,7 @@ public static class NotEnforcedDirectives
 
     private static readonly Dictionary<string, string> Reasons = new(StringComparer.Ordinal)
     {
-        ["DynamicUser"] = "no transient users yet: the service runs as its User= (root when there is none)",
         ["PrivateUsers"] = "no user namespace yet (its uid and gid maps must be written from outside the service)",
-        ["RemoveIPC"] = "not done yet: the user's System V and POSIX IPC objects outlive the service",
         ["RootDirectory"] = "no root directory of its own yet: the service runs in the host's /",
         ["RootImage"] = "no root image yet: the service runs in the host's /",
         ["MountAPIVFS"] = "only with RootDirectory=, which is not built yet",

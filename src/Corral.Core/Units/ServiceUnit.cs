@@ -97,6 +97,25 @@ public sealed record ServiceUnit
 
     /// <summary>NoNewPrivileges=: neither setuid bits nor file capabilities give the service more than it has.</summary>
     public bool NoNewPrivileges { get; init; }
+    /// <summary>DynamicUser=: the service runs as a user allocated for it while it runs (uid 61184–65519), not in /etc/passwd, unless one of that name exists there.</summary>
+    public bool DynamicUser { get; init; }
+    /// <summary>RemoveIPC=: the System V and POSIX IPC objects of the service's user are removed when nothing of that user runs anymore (never root's).</summary>
+    public bool RemoveIpc { get; init; }
+
+    /// <summary>
+    /// The dynamic user's name: User= if set, else the unit's name without its suffix, each character
+    /// a user name cannot have made '-' ("getty@tty1" → "getty-tty1"), at most 31 characters.
+    /// </summary>
+    public string DynamicUserName
+    {
+        get
+        {
+            if (User is { } u) return u;
+            var name = new string([.. ShortName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '-')]);
+            if (name.Length == 0 || char.IsAsciiDigit(name[0]) || name[0] == '-') name = "_" + name;
+            return name.Length > 31 ? name[..31] : name;
+        }
+    }
 
     /// <summary>KeyringMode=: the session keyring the service gets: private (its own, systemd's default for system services), shared (its own, linked to its user's), inherit (the daemon's).</summary>
     public string KeyringMode { get; init; } = "private";

@@ -36,7 +36,7 @@ public static partial class ServiceUnitLoader
         public RuntimeDirectoryPreserve RuntimeDirectoryPreserve;
         public bool IgnoreSigpipe = true;
         public ulong? CapabilityBoundingSet, AmbientCapabilities;
-        public bool NoNewPrivileges;
+        public bool NoNewPrivileges, DynamicUser, RemoveIpc;
         public string KeyringMode = "private";
         public int SecureBits;
         public readonly SandboxBuilder Sandboxing = new();
@@ -100,6 +100,15 @@ public static partial class ServiceUnitLoader
                 throw new UnitValueException("StandardInput=data is set but neither StandardInputText= nor StandardInputData= gives any data");
             if (CpuSchedulingPolicy is null or 0 or 3 or 5 && CpuSchedulingPriority is > 0)
                 throw new UnitValueException("CPUSchedulingPriority= above 0 needs CPUSchedulingPolicy=fifo or rr");
+            if (DynamicUser)
+            {
+                // What systemd implies for a user that exists only while the service runs and may be another's later.
+                Sandboxing.PrivateTmp = true;
+                Sandboxing.ProtectSystem = ProtectSystem.Strict;
+                if (Sandboxing.ProtectHome == ProtectHome.No) Sandboxing.ProtectHome = ProtectHome.ReadOnly;
+                Sandboxing.RestrictSuidSgid = true;
+                NoNewPrivileges = RemoveIpc = true;
+            }
             if (PidFile is not null && type != ServiceType.Forking)
                 diagnostics.Add(new(Severity.Warning, PidFileAt.File, PidFileAt.Line, "PIDFile= is only used with Type=forking"));
             return new ServiceUnit
@@ -158,6 +167,8 @@ public static partial class ServiceUnitLoader
                 CapabilityBoundingSet = CapabilityBoundingSet,
                 AmbientCapabilities = AmbientCapabilities ?? 0,
                 NoNewPrivileges = NoNewPrivileges,
+                DynamicUser = DynamicUser,
+                RemoveIpc = RemoveIpc,
                 KeyringMode = KeyringMode,
                 SecureBits = SecureBits,
                 Sandbox = Sandboxing.Build(),

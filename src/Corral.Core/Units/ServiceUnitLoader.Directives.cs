@@ -113,6 +113,8 @@ public static partial class ServiceUnitLoader
         [("Service", "CapabilityBoundingSet")] = (b, v, _) => b.CapabilityBoundingSet = Capabilities.Merge(b.CapabilityBoundingSet, v),
         [("Service", "AmbientCapabilities")] = (b, v, _) => b.AmbientCapabilities = Capabilities.Merge(b.AmbientCapabilities ?? 0, v),
         [("Service", "NoNewPrivileges")] = (b, v, _) => b.NoNewPrivileges = ParseBool(v),
+        [("Service", "DynamicUser")] = (b, v, _) => b.DynamicUser = ParseBool(v),
+        [("Service", "RemoveIPC")] = (b, v, _) => b.RemoveIpc = ParseBool(v),
         [("Service", "KeyringMode")] = (b, v, _) => b.KeyringMode = v is "inherit" or "private" or "shared"
             ? v : throw new UnitValueException("is not one of inherit, private, shared"),
         [("Service", "SecureBits")] = (b, v, _) => b.SecureBits = v.Length == 0 ? 0 : v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)

@@ -18,8 +18,9 @@ internal static class ExecPreparation
     /// <param name="isMain">the main process: with WatchdogSec=, it gets WATCHDOG_USEC= and WATCHDOG_PID= (its own pid)</param>
     /// <param name="files">where files StandardInput=/StandardOutput=/StandardError= name are opened, for the caller to close once spawned</param>
     /// <param name="sandbox">the run's files on the host (private /tmp, namespace pins); null: a unit without PrivateTmp=, PrivateNetwork=, PrivateIPC=</param>
+    /// <param name="dynamicUser">DynamicUser=: the user lent to the run (DynamicUsers)</param>
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid,
-        string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null)
+        string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null, UserEntry? dynamicUser = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         // '+': full privileges, as systemd: neither credentials nor capabilities nor the sandbox apply.
@@ -27,9 +28,18 @@ internal static class ExecPreparation
         // '!' leaves the credentials to the program; everything else still applies.
         bool ownCredentials = privileged || cmd.Flags.HasFlag(ExecFlags.NoCredentials);
         UserDatabase? users = u.User is not null || u.Group is not null || u.SupplementaryGroups.Count > 0 ? UserDatabase.Load() : null; // read at each start: accounts added since are found
-        var (user, gid) = privileged || users is null ? (null, null) : Credentials(u, users);
+        var (user, gid) = privileged ? (null, null)
+            : dynamicUser is not null ? (dynamicUser, u.Group is { } g && users!.FindGroup(g) is { } staticGid ? staticGid : dynamicUser.Gid)
+            : users is null ? (null, null) : Credentials(u, users);
+        // A dynamic user's private directories: only its own are seen, under an empty BASE/private.
+        bool privateDirs = dynamicUser is not null && !privileged;
+        if (privateDirs)
+        {
+            var (tmpfs, binds) = ServiceDirectories.PrivateView(u);
+            box = box with { TemporaryFileSystems = [.. box.TemporaryFileSystems, .. tmpfs], BindPaths = [.. box.BindPaths, .. binds] };
+        }
 
-        var env = BuildEnvironment(u, user, mainPid);
+        var env = BuildEnvironment(u, user, mainPid, dynamic: dynamicUser is not null && user == dynamicUser);
         if (notifySocket is not null && u.NotifyAccess != NotifyAccess.None) env["NOTIFY_SOCKET"] = notifySocket;
         bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
         if (watched) env["WATCHDOG_USEC"] = Core.Text.Microseconds.Of(u.WatchdogSec).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -42,7 +52,7 @@ internal static class ExecPreparation
         {
             if (user is not null || u.SupplementaryGroups.Count > 0)
             {
-                groups = user is null ? [] : users!.MembershipsOf(user.Name).ToList();
+                groups = user is null || user == dynamicUser ? [] : users!.MembershipsOf(user.Name).ToList();
                 foreach (var sg in u.SupplementaryGroups)
                     groups.Add(users!.FindGroup(sg) ?? throw new StartPreparationException($"SupplementaryGroups={sg}: no such group in /etc/group"));
             }
@@ -87,7 +97,8 @@ internal static class ExecPreparation
             Keyring = u.KeyringMode == "inherit" ? null : u.KeyringMode,
             SecureBits = privileged ? 0 : u.SecureBits,
             Namespaces = Namespaces(box, sandbox),
-            Mounts = MountPlan.For(box, u.Directories.SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
+            Mounts = MountPlan.For(box, u.Directories.Where(kv => !(privateDirs && kv.Key.PrivateForDynamicUser()))
+                    .SelectMany(kv => kv.Value.Select(p => kv.Key.Base() + "/" + p)),
                 box.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
             Seccomp = SeccompArguments(box),
@@ -203,7 +214,8 @@ internal static class ExecPreparation
     /// then Environment=, then EnvironmentFile= (which overrides Environment=), $MAINPID for control
     /// processes, and last UnsetEnvironment= removes what it names (NAME, or NAME=VALUE exactly).
     /// </summary>
-    public static Dictionary<string, string> BuildEnvironment(ServiceUnit u, UserEntry? user, int? mainPid)
+    /// <param name="dynamic">the user is a dynamic one: its home is /, and it has no shell (as systemd gives it)</param>
+    public static Dictionary<string, string> BuildEnvironment(ServiceUnit u, UserEntry? user, int? mainPid, bool dynamic = false)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -215,7 +227,7 @@ internal static class ExecPreparation
             env["USER"] = user.Name;
             env["LOGNAME"] = user.Name;
             env["HOME"] = user.Home;
-            env["SHELL"] = "/bin/sh";
+            env["SHELL"] = dynamic ? "/usr/sbin/nologin" : "/bin/sh";
         }
         ServiceDirectories.AddToEnvironment(u, env);
         foreach (var name in u.PassEnvironment)

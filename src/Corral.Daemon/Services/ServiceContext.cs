@@ -29,6 +29,9 @@ internal sealed record ServiceContext(
     /// <summary>Where each sandboxed run keeps its private /tmp and namespace pins (STATE/sandbox).</summary>
     public string SandboxRoot { get; init; } = Path.Combine(Path.GetTempPath(), "corral-sandbox");
 
+    /// <summary>DynamicUser=: who holds which uid (STATE/dynamic-uid).</summary>
+    public Linux.Users.DynamicUsers DynamicUsers { get; init; } = new(Path.Combine(Path.GetTempPath(), "corral-dynamic-uid"));
+
     /// <summary>Notification messages accepted and refused (/metrics).</summary>
     public NotifyCounters Notifications { get; } = new();
 }

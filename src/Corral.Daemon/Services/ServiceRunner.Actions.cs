@@ -44,7 +44,7 @@ internal sealed partial class ServiceRunner
     {
         var u = Unit;
         // First: a directory that cannot be made fails the start before anything of the run exists.
-        ServiceDirectories.Make(u);
+        ServiceDirectories.Make(u, u.DynamicUser ? DynamicUser() : null);
         PrepareSandbox(u.Sandbox);
         // Create() reuses a cgroup a previous run left (left-over processes) and re-applies the limits.
         _cgroup = _ctx.Cgroups.Create(u.Name, u.TasksMax.Resolve(HostLimits.MaxTasks), u.MemoryMax.Resolve(HostLimits.TotalMemory));
@@ -71,6 +71,50 @@ internal sealed partial class ServiceRunner
     }
 
     private SandboxFiles Sandbox() => _sandboxFiles ??= new SandboxFiles(_ctx.SandboxRoot, Unit.Name);
+
+    /// <summary>DynamicUser=: the user lent to this run, lent now if it is not yet; one that cannot be had fails the start.</summary>
+    private Linux.Users.UserEntry DynamicUser()
+    {
+        try
+        {
+            return _dynamicUser ??= _ctx.DynamicUsers.Acquire(Unit.DynamicUserName, Linux.Users.UserDatabase.Load());
+        }
+        catch (Exception e) when (e is ErrnoException or InvalidOperationException || Core.FileErrors.Is(e))
+        {
+            throw new StartPreparationException($"DynamicUser=yes: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Nothing of the run is left: RemoveIPC= removes the user's IPC objects and a dynamic user is
+    /// given back — each only once no process of that user runs anywhere (another service may run
+    /// as the same user; systemd waits for the last of them too).
+    /// </summary>
+    private void EndUserRun()
+    {
+        var u = Unit;
+        if (!u.RemoveIpc && !u.DynamicUser) return;
+        int? uid;
+        try
+        {
+            uid = u.DynamicUser ? DynamicUser().Uid
+                : u.User is null ? null : ExecPreparation.Credentials(u, Linux.Users.UserDatabase.Load()).User?.Uid;
+        }
+        catch (StartPreparationException e)
+        {
+            Console.Error.WriteLine($"corral: {u.Name}: RemoveIPC=: {e.Message}");
+            return;
+        }
+        if (uid is not { } id || id == 0 || ProcReader.AnyProcessOf(id)) return;
+        if (u.RemoveIpc)
+            foreach (var failure in IpcObjects.RemoveOf(id))
+            {
+                LastError ??= $"RemoveIPC=: {failure}";
+                Console.Error.WriteLine($"corral: {u.Name}: RemoveIPC=: {failure}");
+            }
+        if (u.DynamicUser) _ctx.DynamicUsers.Release(id, u.DynamicUserName);
+        _dynamicUser = null;
+    }
 
     /// <summary>Restart=: the new run needs its cgroup like a started one; if it cannot have it, the spawn that follows fails.</summary>
     private void PrepareAutomaticRun()
@@ -145,7 +189,8 @@ internal sealed partial class ServiceRunner
         using var files = new StdioFiles();
         // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
         var unit0 = _jobEnvironment.Count == 0 ? Unit : Unit with { Environment = [.. Unit.Environment, .. _jobEnvironment] };
-        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files, Sandbox());
+        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files, Sandbox(),
+            Unit.DynamicUser && !cmd.Flags.HasFlag(Core.Units.ExecFlags.FullPrivileges) ? DynamicUser() : null);
         string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
         var h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
         foreach (var w in h.SpawnWarnings)

@@ -28,6 +28,8 @@ internal sealed partial class ServiceRunner : IDisposable
     private ExitStatus? _lastMainExit;
     private ServiceCgroup? _cgroup;
     private SandboxFiles? _sandboxFiles;
+    // DynamicUser=: the user lent to the current run (found again from DynamicUsers' files after a daemon restart).
+    private Linux.Users.UserEntry? _dynamicUser;
     private IDisposable? _watch;
     private OutputPipes? _pipes;
     private bool _disposed;
@@ -230,6 +232,7 @@ internal sealed partial class ServiceRunner : IDisposable
             LastError ??= failure;
             Console.Error.WriteLine($"corral: {Unit.Name}: {failure}");
         }
+        EndUserRun();
         if (_cgroup is null) return;
         // The death recorder may take the run's last death in after this: it then reads these instead.
         _ctx.Tracker.MemoryAtRelease(Unit.Name, _ctx.Cgroups.OomKills(_cgroup), _ctx.Cgroups.MemoryLimit(_cgroup), _ctx.Cgroups.MemoryPeak(_cgroup));

@@ -34,6 +34,15 @@ public static class ProcReader
     public static int? TryReadEffectiveUid(int pid) =>
         StatusField(pid, "Uid") is [_, var euid, ..] && int.TryParse(euid, out int v) ? v : null;
 
+    /// <summary>Whether any process of the machine has the uid as its real, effective, saved or file-system uid.</summary>
+    public static bool AnyProcessOf(int uid)
+    {
+        string id = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (int pid in AllPids())
+            if (StatusField(pid, "Uid") is { } ids && ids.Contains(id)) return true;
+        return false;
+    }
+
     /// <summary>The supplementary groups, from the Groups: line of /proc/PID/status; empty if the process is gone.</summary>
     public static IEnumerable<int> ReadGroups(int pid) =>
         (StatusField(pid, "Groups") ?? []).Select(g => int.TryParse(g, out int gid) ? gid : -1).Where(g => g >= 0);

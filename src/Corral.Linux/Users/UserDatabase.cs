@@ -45,6 +45,9 @@ public sealed class UserDatabase(IReadOnlyList<UserEntry> users, IReadOnlyList<G
 
     public string? UserName(int uid) => users.FirstOrDefault(u => u.Uid == uid)?.Name;
 
+    /// <summary>Whether /etc/group has a group with that gid.</summary>
+    public bool HasGid(int gid) => groups.Any(g => g.Gid == gid);
+
     public int? FindGroup(string nameOrId)
     {
         var byName = groups.FirstOrDefault(g => g.Name == nameOrId);
