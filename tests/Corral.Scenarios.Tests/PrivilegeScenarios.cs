@@ -79,6 +79,25 @@ public sealed class PrivilegeScenarios : Scenario
     }
 
     [Fact]
+    public void A_capability_the_host_does_not_give_the_daemon_fails_the_start_by_name()
+    {
+        // This machine keeps CAP_SYS_RESOURCE (24) from root (DESIGN.md); the daemon, started by this test, has what the test has.
+        bool hostHasIt = (OwnBounding() & (1UL << 24)) != 0;
+        F.WriteUnit("wants", $"[Service]\n{Status}User=nobody\nAmbientCapabilities=CAP_SYS_RESOURCE\n");
+        F.Start();
+        var r = F.Cli("start", "wants");
+        if (hostHasIt)
+        {
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("0000000001000000", Fields("wants")["CapAmb"]);
+            return;
+        }
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("AmbientCapabilities=CAP_SYS_RESOURCE cannot be applied: Operation not permitted", r.Stderr);
+        Assert.Contains("Result: resources", F.Cli("status", "wants").Stdout);
+    }
+
+    [Fact]
     public void The_bang_prefix_leaves_the_credentials_to_the_program_and_the_double_bang_changes_nothing_on_this_kernel()
     {
         F.WriteUnit("bang", "[Service]\nType=oneshot\nUser=nobody\nNoNewPrivileges=yes\n"
