@@ -13,7 +13,7 @@
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
- *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs] [--keyring private|shared] [--securebits N]
+ *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs] [--private-users] [--keyring private|shared] [--securebits N]
  *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--seccomp SPEC]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 	long nice_value = LONG_MIN;
 	const char *sched = NULL, *ioprio = NULL;
 	unsigned long long cap_bounding = 0, cap_ambient = 0;
-	int has_bounding = 0, no_new_privs = 0;
+	int has_bounding = 0, no_new_privs = 0, private_users = 0;
 	const char *keyring = NULL;
 	long securebits = 0;
 	const char *namespaces[MAX_NAMESPACES];
@@ -363,6 +363,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--no-new-privs") == 0) {
 			no_new_privs = 1;
+			continue;
+		}
+		if (strcmp(a, "--private-users") == 0) {
+			private_users = 1;
 			continue;
 		}
 		if (!v)
@@ -489,6 +493,9 @@ int main(int argc, char **argv)
 		setup_namespace(namespaces[k]);
 	if (nmounts > 0)
 		setup_mounts(mounts, nmounts);
+	/* PrivateUsers=: after the mounts and namespaces, made as the host's root; before the capabilities, which then are the new namespace's. */
+	if (private_users)
+		setup_private_users(uid, gid, groups, ngroups > 0 ? ngroups : 0);
 
 	/* 5. The bounding set, while the privilege to change it (CAP_SETPCAP) is still held. */
 	if (has_bounding)

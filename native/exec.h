@@ -25,6 +25,10 @@ void setup_mounts(struct mount_op *ops, int n);
 /* --ns KIND[:PATH]: net:PIN, ipc:PIN (made by the run's first process, joined by the others), netpath:PATH, uts. */
 void setup_namespace(const char *spec);
 
+/* --private-users: a user namespace where only root, UID, GID and the groups are themselves (the rest is nobody). */
+#include <sys/types.h>
+void setup_private_users(long uid, long gid, const gid_t *groups, int ngroups);
+
 /* --seccomp SPEC: allow:CALLS, deny:CALLS, errno:N, native, ns:HEX, af-allow:FAMILIES, af-deny:FAMILIES, mdwe, realtime, suid, personality, clock:CALLS. */
 void seccomp_option(const char *spec);
 int seccomp_wanted(void);

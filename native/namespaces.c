@@ -8,6 +8,12 @@
  * binds its /proc/self/ns entry onto the pin (in the host's mount namespace, before its own); every
  * later process of the run finds the pin a namespace and joins it. The daemon unmounts the pin when
  * the run ends; the namespace lives on as long as a process is in it.
+ *
+ * PrivateUsers= (a user namespace of the process's own, after the mounts and the other namespaces,
+ * which stay the host's root's): only root, the service's uid and gid and its supplementary groups
+ * are themselves inside; every other id is the overflow id (nobody). A process cannot write its own
+ * maps beyond a single line once inside, so a helper forked before the unshare writes them from the
+ * host's namespace, where it is still root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "exec.h"
 
@@ -89,4 +96,80 @@ void setup_namespace(const char *spec)
 	} else {
 		fail("usage", EINVAL, spec);
 	}
+}
+
+/* "0 0 1\nID ID 1\n…": root and each id given (once) mapped to itself. */
+static void id_map(char *buf, size_t size, const long *ids, int n)
+{
+	size_t len = (size_t)snprintf(buf, size, "0 0 1\n");
+	for (int i = 0; i < n; i++) {
+		int seen = ids[i] <= 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = ids[j] == ids[i];
+		if (!seen && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%ld %ld 1\n", ids[i], ids[i]);
+	}
+	if (len >= size)
+		fail("PrivateUsers", E2BIG, "the id map");
+}
+
+static int write_map(pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	ssize_t len = (ssize_t)strlen(map), w = write(fd, map, (size_t)len);
+	int e = w == len ? 0 : (w < 0 ? errno : EIO);
+	close(fd);
+	return e;
+}
+
+void setup_private_users(long uid, long gid, const gid_t *groups, int ngroups)
+{
+	char uids[64], gids[4096];
+	long uid_list[1] = { uid };
+	long gid_list[1 + 64];
+	int ngid = 0;
+	gid_list[ngid++] = gid;
+	for (int g = 0; g < ngroups && ngid < 65; g++)
+		gid_list[ngid++] = (long)groups[g];
+	id_map(uids, sizeof uids, uid_list, 1);
+	id_map(gids, sizeof gids, gid_list, ngid);
+
+	int go[2], result[2];
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0)
+		fail("PrivateUsers", errno, "pipe");
+	pid_t self = getpid();
+	pid_t helper = fork();
+	if (helper < 0)
+		fail("PrivateUsers", errno, "fork");
+	if (helper == 0) {
+		char c;
+		int e = read(go[0], &c, 1) == 1 ? 0 : ECANCELED;
+		if (!e)
+			e = write_map(self, "uid_map", uids);
+		if (!e)
+			e = write_map(self, "gid_map", gids);
+		if (write(result[1], &e, sizeof e) != (ssize_t)sizeof e)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	close(result[1]);
+	int e = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+	if (e == 0 && write(go[1], "u", 1) != 1)
+		e = errno;
+	close(go[1]); /* on failure: the helper reads nothing and ends */
+	int written = ECANCELED;
+	if (read(result[0], &written, sizeof written) != (ssize_t)sizeof written)
+		written = EIO;
+	close(result[0]);
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (e)
+		fail("PrivateUsers", e, "unshare(CLONE_NEWUSER)");
+	if (written)
+		fail("PrivateUsers", written, "writing the uid and gid maps");
 }

@@ -19,11 +19,11 @@ public sealed class NotEnforcedTests
     public void A_sandboxed_unit_loads_runs_without_its_sandbox_and_says_where_each_key_is()
     {
         var r = ServiceUnitLoader.Load("/u/x.service",
-            "[Unit]\nJoinsNamespaceOf=network.service\n[Service]\nExecStart=/bin/a\nPrivateUsers=yes\nPrivateUsers=yes\nNoSuchThing=1\n[Install]\nWantedBy=multi-user.target\nAlias=y.service\n");
+            "[Unit]\nJoinsNamespaceOf=network.service\n[Service]\nExecStart=/bin/a\nRestrictFileSystems=ext4\nRestrictFileSystems=ext4\nNoSuchThing=1\n[Install]\nWantedBy=multi-user.target\nAlias=y.service\n");
 
         Assert.NotNull(r.Unit);
-        Assert.Equal(["JoinsNamespaceOf=", "PrivateUsers="], r.Unit!.RunsWithout);
-        Assert.Equal("/u/x.service:5: not enforced: PrivateUsers= (sandboxing, issue #19)", r.NotEnforced[1].ToString());
+        Assert.Equal(["JoinsNamespaceOf=", "RestrictFileSystems="], r.Unit!.RunsWithout);
+        Assert.Equal("/u/x.service:5: not enforced: RestrictFileSystems= (sandboxing, issue #19)", r.NotEnforced[1].ToString());
         Assert.Equal("/u/x.service:2: not enforced: JoinsNamespaceOf= (dependencies)", r.NotEnforced[0].ToString());
         // Unknown keys stay warnings of their own; [Install] is never called unknown.
         var warning = Assert.Single(r.Diagnostics);

@@ -114,13 +114,15 @@ public sealed partial class SecurityScoreTests
     [Fact]
     public void Corral_reading_counts_what_it_does_not_enforce_as_unset_and_its_slave_mounts_as_private()
     {
-        var systemd = Assess("DynamicUser=yes\nPrivateUsers=yes\nIPAddressDeny=any", SecurityReading.Systemd);
-        var corral = Assess("DynamicUser=yes\nPrivateUsers=yes\nIPAddressDeny=any", SecurityReading.Corral);
+        const string unit = "DynamicUser=yes\nDevicePolicy=closed\nIPAddressDeny=any";
+        var systemd = Assess(unit, SecurityReading.Systemd);
+        var corral = Assess(unit, SecurityReading.Corral);
         Assert.Equal(0, Badness(systemd, "User=/DynamicUser="));
         Assert.Equal(0, Badness(corral, "User=/DynamicUser="));    // enforced: a transient user either way
         Assert.Equal(0, Badness(corral, "RemoveIPC="));            // implied by DynamicUser=, and enforced
-        Assert.Equal(1, Badness(corral, "PrivateUsers="));
-        Assert.Equal(0, Badness(systemd, "PrivateUsers="));
+        Assert.Equal(10, Badness(corral, "IPAddressDeny="));      // not enforced: no IP filter here
+        Assert.Equal(0, Badness(systemd, "IPAddressDeny="));
+        Assert.Equal(10, Badness(corral, "DeviceAllow="));
         Assert.Equal(1, Badness(systemd, "PrivateMounts="));      // systemd's offline reading: not implied
         Assert.Equal(0, Badness(corral, "PrivateMounts="));       // Corral: every mount of the namespace is a slave
         Assert.True(corral.ExposureTenths > systemd.ExposureTenths);

@@ -95,7 +95,7 @@ public sealed class DebianUnitScenarios : Scenario
         Assert.Contains(mounts, m => m.MountPoint == "/tmp" && m.Root.EndsWith("/sandbox/redis-server.service/tmp"));
         Assert.Contains(mounts, m => m.MountPoint == "/var/lib/redis" && m.MountOptions.Contains("rw"));
         string warning = F.Cli("status", "redis-server").Stdout;
-        Assert.Contains("Warning: runs without: Documentation=, PrivateUsers= (read", warning);
+        Assert.Contains("Warning: runs without: Documentation= (read", warning);
         Assert.DoesNotContain("SystemCallFilter=", warning);
 
         Assert.Equal(0, F.Cli("stop", "redis-server").ExitCode);

@@ -182,6 +182,29 @@ public sealed class SandboxScenarios : Scenario
     }
 
     [Fact]
+    public void PrivateUsers_leaves_only_root_and_the_services_own_ids_themselves_and_root_no_power_over_the_host()
+    {
+        // A file of an owner the service does not know: inside, every other id is nobody.
+        string owned = Path.Combine(F.Dir, "owned");
+        File.WriteAllText(owned, "");
+        FileOwnerOf(owned, 4242);
+        string map = "tr -s \" \" < /proc/self/uid_map; tr -s \" \" < /proc/self/gid_map; ";
+        F.WriteUnit("mapped", Oneshot($"{map}stat -c \"%%u %%g\" {owned} /etc/passwd; id -u; id -g", "User=nobody\nPrivateUsers=yes\n"));
+        File.SetUnixFileMode(owned, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        F.WriteUnit("rootish", Oneshot($"tr -s \" \" < /proc/self/uid_map; readlink /proc/self/ns/user; (echo x >> {owned}) 2>/dev/null && echo written || echo refused", "PrivateUsers=yes\n"));
+        F.Start();
+        Assert.Equal([" 0 0 1", " 65534 65534 1", " 0 0 1", " 65534 65534 1", "65534 65534", "0 0", "65534", "65534"], Run("mapped"));
+        var root = Run("rootish");
+        Assert.Equal(" 0 0 1", root[0]);
+        Assert.NotEqual(Programs.Output("/usr/bin/readlink", "/proc/self/ns/user").Trim(), root[1]);
+        // Root inside holds every capability, over what its namespace maps only: a file of another owner is not its to write.
+        Assert.Equal("refused", root[2]);
+        Assert.Equal("", File.ReadAllText(owned));
+    }
+
+    private static void FileOwnerOf(string path, int uid) => Corral.Linux.FileOwner.Set(path, uid, uid);
+
+    [Fact]
     public void NetworkNamespacePath_joins_the_namespace_named()
     {
         string pin = Path.Combine(F.Dir, "netns");

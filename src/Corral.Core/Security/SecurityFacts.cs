@@ -91,6 +91,7 @@ public sealed record SecurityFacts
             PrivateMounts = s.PrivateMounts || (reading == SecurityReading.Corral && s.HasMountNamespace),
             PrivateNetwork = s.PrivateNetwork,
             PrivateTmp = s.PrivateTmp,
+            PrivateUsers = s.PrivateUsers,
             ProtectControlGroups = s.ProtectControlGroups,
             ProtectKernelModules = s.ProtectKernelModules,
             ProtectKernelTunables = s.ProtectKernelTunables,
@@ -130,7 +131,6 @@ public sealed record SecurityFacts
             foreach (var (k, value) in settings) if (k == key) v = value.Trim();
             return v;
         }
-        bool Bool(string key) => Last(key) is { } v && ServiceUnitLoader.TryParseBool(v) == true;
         List<string> List(string key, bool words)
         {
             var list = new List<string>();
@@ -156,7 +156,6 @@ public sealed record SecurityFacts
 
         facts = facts with
         {
-            PrivateUsers = Bool("PrivateUsers"),
             OwnRoot = !IsHostRoot(Last("RootDirectory")) || !IsHostRoot(Last("RootImage")),
             // Delegate= takes a boolean or the controllers delegated (which means yes).
             Delegate = delegateValue is { Length: > 0 } dv && ServiceUnitLoader.TryParseBool(dv) != false,

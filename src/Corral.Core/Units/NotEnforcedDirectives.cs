@@ -37,7 +37,7 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "PrivateUsers", "RestrictFileSystems", "SystemCallLog", "RootDirectory",
+        Add("Service", Sandboxing, "RestrictFileSystems", "SystemCallLog", "RootDirectory",
             "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
@@ -58,7 +58,6 @@ public static class NotEnforcedDirectives
 
     private static readonly Dictionary<string, string> Reasons = new(StringComparer.Ordinal)
     {
-        ["PrivateUsers"] = "no user namespace yet (its uid and gid maps must be written from outside the service)",
         ["RootDirectory"] = "no root directory of its own yet: the service runs in the host's /",
         ["RootImage"] = "no root image yet: the service runs in the host's /",
         ["MountAPIVFS"] = "only with RootDirectory=, which is not built yet",

@@ -45,6 +45,8 @@ public sealed record Sandbox
     public IReadOnlyList<BindMount> BindPaths { get; init; } = [];
     public IReadOnlyList<TemporaryFileSystem> TemporaryFileSystems { get; init; } = [];
 
+    /// <summary>PrivateUsers=: a user namespace where only root and the service's own user and groups are themselves; every other id is nobody.</summary>
+    public bool PrivateUsers { get; init; }
     public bool PrivateNetwork { get; init; }
     public bool PrivateIpc { get; init; }
     public bool ProtectHostname { get; init; }

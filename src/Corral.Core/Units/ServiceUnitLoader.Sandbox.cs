@@ -8,7 +8,7 @@ public static partial class ServiceUnitLoader
         public ProtectSystem ProtectSystem;
         public ProtectHome ProtectHome;
         public bool PrivateTmp, PrivateDevices, PrivateMounts, ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs, ProtectControlGroups, ProtectClock;
-        public bool PrivateNetwork, PrivateIpc, ProtectHostname;
+        public bool PrivateNetwork, PrivateIpc, ProtectHostname, PrivateUsers;
         public string ProtectProc = "default", ProcSubset = "all";
         public string? NetworkNamespacePath;
         public readonly List<SandboxPath> ReadWrite = [], ReadOnly = [], Inaccessible = [], Exec = [], NoExec = [];
@@ -29,7 +29,7 @@ public static partial class ServiceUnitLoader
             ProtectKernelLogs = ProtectKernelLogs, ProtectControlGroups = ProtectControlGroups, ProtectClock = ProtectClock, ProtectProc = ProtectProc, ProcSubset = ProcSubset,
             ReadWritePaths = [.. ReadWrite], ReadOnlyPaths = [.. ReadOnly], InaccessiblePaths = [.. Inaccessible],
             ExecPaths = [.. Exec], NoExecPaths = [.. NoExec], BindPaths = [.. Binds], TemporaryFileSystems = [.. Tmpfs],
-            PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
+            PrivateUsers = PrivateUsers, PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
             Filter = new SyscallFilter
             {
                 AllowList = AllowList, Calls = new HashSet<string>(Calls, StringComparer.Ordinal), ErrorNumber = ErrorNumber, NativeOnly = NativeOnly,
@@ -66,6 +66,7 @@ public static partial class ServiceUnitLoader
             },
         };
         // "disconnected" (systemd 256) gives a /tmp of its own too; Corral's is always the run's own directory.
+        d[("Service", "PrivateUsers")] = (b, v, _) => b.Sandboxing.PrivateUsers = ParseBool(v);
         d[("Service", "PrivateTmp")] = (b, v, _) => b.Sandboxing.PrivateTmp = v == "disconnected" || ParseBool(v);
         d[("Service", "PrivateDevices")] = (b, v, _) => b.Sandboxing.PrivateDevices = ParseBool(v);
         d[("Service", "PrivateMounts")] = (b, v, _) => b.Sandboxing.PrivateMounts = ParseBool(v);

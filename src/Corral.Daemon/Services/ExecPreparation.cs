@@ -94,6 +94,7 @@ internal static class ExecPreparation
                 : u.CapabilityBoundingSet,
             AmbientCapabilities = privileged ? 0 : u.AmbientCapabilities,
             NoNewPrivileges = !privileged && u.NoNewPrivileges,
+            PrivateUsers = box.PrivateUsers,
             Keyring = u.KeyringMode == "inherit" ? null : u.KeyringMode,
             SecureBits = privileged ? 0 : u.SecureBits,
             Namespaces = Namespaces(box, sandbox),
