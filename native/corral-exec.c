@@ -14,7 +14,7 @@
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
  *                    [--env-pid NAME] [--sigpipe ignore|default]
  *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs] [--private-users] [--keyring private|shared] [--securebits N]
- *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--seccomp SPEC]...
+ *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--mount-propagation shared|slave|private] [--seccomp SPEC]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
  * The service's environment is this program's own environment.
  */
@@ -32,6 +32,7 @@
 #include <linux/capability.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -346,7 +347,7 @@ int main(int argc, char **argv)
 	const char *sched = NULL, *ioprio = NULL;
 	unsigned long long cap_bounding = 0, cap_ambient = 0;
 	int has_bounding = 0, no_new_privs = 0, private_users = 0;
-	const char *keyring = NULL;
+	const char *keyring = NULL, *propagation = NULL;
 	long securebits = 0;
 	const char *namespaces[MAX_NAMESPACES];
 	int nnamespaces = 0;
@@ -422,6 +423,8 @@ int main(int argc, char **argv)
 			if (nmounts == MAX_MOUNTS)
 				fail("usage", E2BIG, a);
 			mount_op_parse(&mounts[nmounts++], v);
+		} else if (strcmp(a, "--mount-propagation") == 0) {
+			propagation = v;
 		} else if (strcmp(a, "--keyring") == 0) {
 			keyring = v;
 		} else if (strcmp(a, "--securebits") == 0) {
@@ -493,6 +496,15 @@ int main(int argc, char **argv)
 		setup_namespace(namespaces[k]);
 	if (nmounts > 0)
 		setup_mounts(mounts, nmounts);
+	/* MountFlags=: once the view is made, how it and the host's share mounts from now on. */
+	if (propagation) {
+		unsigned long flag = strcmp(propagation, "shared") == 0 ? MS_SHARED
+			: strcmp(propagation, "private") == 0 ? MS_PRIVATE : MS_SLAVE;
+		if (nmounts == 0)
+			fail("usage", EINVAL, "--mount-propagation without a mount namespace");
+		if (mount(NULL, "/", NULL, MS_REC | flag, NULL) < 0)
+			fail("MountFlags", errno, propagation);
+	}
 	/* PrivateUsers=: after the mounts and namespaces, made as the host's root; before the capabilities, which then are the new namespace's. */
 	if (private_users)
 		setup_private_users(uid, gid, groups, ngroups > 0 ? ngroups : 0);

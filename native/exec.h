@@ -22,7 +22,7 @@ struct mount_op {
 void mount_op_parse(struct mount_op *op, const char *spec);
 /* A private mount namespace, then every op in the order given (the daemon sorted them). */
 void setup_mounts(struct mount_op *ops, int n);
-/* --ns KIND[:PATH]: net:PIN, ipc:PIN (made by the run's first process, joined by the others), netpath:PATH, uts. */
+/* --ns KIND[:PATH]: net:PIN, ipc:PIN (made by the run's first process, joined by the others), netpath:PATH, ipcpath:PATH, uts. */
 void setup_namespace(const char *spec);
 
 /* --private-users: a user namespace where only root, UID, GID and the groups are themselves (the rest is nobody). */

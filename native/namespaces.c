@@ -90,6 +90,11 @@ void setup_namespace(const char *spec)
 			fail("NetworkNamespacePath", errno, spec + 8);
 		/* setns refuses (EINVAL) a file that is not a network namespace. */
 		join(fd, CLONE_NEWNET, "NetworkNamespacePath", spec + 8);
+	} else if (strncmp(spec, "ipcpath:", 8) == 0) {
+		int fd = open(spec + 8, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("IPCNamespacePath", errno, spec + 8);
+		join(fd, CLONE_NEWIPC, "IPCNamespacePath", spec + 8);
 	} else if (strcmp(spec, "uts") == 0) {
 		if (unshare(CLONE_NEWUTS) < 0)
 			fail("ProtectHostname", errno, NULL);

@@ -205,6 +205,50 @@ public sealed class SandboxScenarios : Scenario
     private static void FileOwnerOf(string path, int uid) => Corral.Linux.FileOwner.Set(path, uid, uid);
 
     [Fact]
+    public void IPCNamespacePath_joins_the_namespace_named_and_a_file_of_no_namespace_fails_by_name()
+    {
+        string pin = Path.Combine(F.Dir, "ipcns");
+        File.WriteAllText(pin, "");
+        using (var p = System.Diagnostics.Process.Start("/usr/bin/unshare", [$"--ipc={pin}", "/bin/true"])) p.WaitForExit();
+        try
+        {
+            string ns = Programs.Output("/usr/bin/nsenter", $"--ipc={pin}", "/usr/bin/readlink", "/proc/self/ns/ipc").Trim();
+            F.WriteUnit("joined", Oneshot("readlink /proc/self/ns/ipc", $"IPCNamespacePath={pin}\n"));
+            F.WriteUnit("wrong", Oneshot("true", $"IPCNamespacePath={F.UnitDir}/joined.service\n"));
+            F.Start();
+            Assert.Equal([ns], Run("joined"));
+            var wrong = F.Cli("start", "wrong");
+            Assert.NotEqual(0, wrong.ExitCode);
+            Assert.Contains("IPCNamespacePath: ", F.Cli("status", "wrong").Stdout + wrong.Stderr);
+        }
+        finally
+        {
+            Mounts.DetachAllUnder(pin);
+        }
+    }
+
+    [Fact]
+    public void MountFlags_sets_how_the_services_view_shares_mounts_with_the_host()
+    {
+        // The optional fields of the view's root in mountinfo: "master:N" (slave), "shared:N", or none (private).
+        string script = Path.Combine(F.Dir, "root-propagation.sh");
+        File.WriteAllText(script, "awk '$5 == \"/\" { r = $0 } END { n = split(r, f, \" \"); t = \"\"; " +
+            "for (i = 7; i <= n && f[i] != \"-\"; i++) t = t \" \" substr(f[i], 1, index(f[i], \":\")); print \"root\" t }' /proc/self/mountinfo\n");
+        string root = $"[Service]\nType=oneshot\nExecStart=/bin/sh {script}\n";
+        F.WriteUnit("slave", root + "PrivateTmp=yes\nBindReadOnlyPaths=" + script + "\n");
+        F.WriteUnit("shared", root + "ProtectHome=yes\nMountFlags=shared\n");
+        F.WriteUnit("private", root + "MountFlags=private\n");
+        F.WriteUnit("bad", Oneshot("true", "MountFlags=sideways\n"));
+        F.Start();
+        Assert.Equal(["root shared:"], Run("shared"));
+        Assert.Equal(["root"], Run("private"));
+        Assert.Contains("bad.service:3: MountFlags=sideways is not one of shared, slave, private", F.Cli("start", "bad").Stderr);
+        // Slave by default: "master:" where the host's / is shared (a systemd host); on a host whose / is private
+        // (this one) a slave of it has no master. Never shared: nothing the service mounts reaches the host.
+        Assert.DoesNotContain("shared:", Run("slave").Single());
+    }
+
+    [Fact]
     public void NetworkNamespacePath_joins_the_namespace_named()
     {
         string pin = Path.Combine(F.Dir, "netns");

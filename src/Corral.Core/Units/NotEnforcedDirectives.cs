@@ -38,9 +38,9 @@ public static class NotEnforcedDirectives
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
         Add("Service", Sandboxing, "RestrictFileSystems", "SystemCallLog", "RootDirectory",
-            "RootImage", "RootImageOptions", "MountAPIVFS", "MountFlags", "DevicePolicy", "DeviceAllow",
+            "RootImage", "RootImageOptions", "MountAPIVFS", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
-            "SmackProcessLabel", "IPCNamespacePath", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
+            "SmackProcessLabel", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
             "ImportCredential", "ExtensionDirectories", "ExtensionImages", "MountImages", "RootHash", "RootHashSignature", "RootVerity");
         Add("Service", Resources, "CPUQuota", "CPUWeight", "CPUShares", "StartupCPUWeight", "MemoryHigh", "MemoryLow", "MemoryMin",
             "MemorySwapMax", "MemoryLimit", "IOWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax",
@@ -67,7 +67,6 @@ public static class NotEnforcedDirectives
         ["IPAddressDeny"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",
         ["RestrictFileSystems"] = "needs a BPF LSM program, which Corral does not load yet",
         ["SystemCallLog"] = "not yet: the filter refuses or kills, it does not log",
-        ["IPCNamespacePath"] = "not yet: PrivateIPC= makes the run's own namespace; joining another's is not built",
         ["Delegate"] = "no delegated subtree yet: the service's cgroup stays Corral's",
         ["SELinuxContext"] = "Corral has no SELinux integration",
         ["AppArmorProfile"] = "Corral has no AppArmor integration",

@@ -10,7 +10,7 @@ public static partial class ServiceUnitLoader
         public bool PrivateTmp, PrivateDevices, PrivateMounts, ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs, ProtectControlGroups, ProtectClock;
         public bool PrivateNetwork, PrivateIpc, ProtectHostname, PrivateUsers;
         public string ProtectProc = "default", ProcSubset = "all";
-        public string? NetworkNamespacePath;
+        public string? NetworkNamespacePath, IpcNamespacePath, MountPropagation;
         public readonly List<SandboxPath> ReadWrite = [], ReadOnly = [], Inaccessible = [], Exec = [], NoExec = [];
         public readonly List<BindMount> Binds = [];
         public readonly List<TemporaryFileSystem> Tmpfs = [];
@@ -30,6 +30,7 @@ public static partial class ServiceUnitLoader
             ReadWritePaths = [.. ReadWrite], ReadOnlyPaths = [.. ReadOnly], InaccessiblePaths = [.. Inaccessible],
             ExecPaths = [.. Exec], NoExecPaths = [.. NoExec], BindPaths = [.. Binds], TemporaryFileSystems = [.. Tmpfs],
             PrivateUsers = PrivateUsers, PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
+            IpcNamespacePath = IpcNamespacePath, MountPropagation = MountPropagation,
             Filter = new SyscallFilter
             {
                 AllowList = AllowList, Calls = new HashSet<string>(Calls, StringComparer.Ordinal), ErrorNumber = ErrorNumber, NativeOnly = NativeOnly,
@@ -84,6 +85,14 @@ public static partial class ServiceUnitLoader
         d[("Service", "ProtectHostname")] = (b, v, _) => b.Sandboxing.ProtectHostname = ParseBool(v);
         d[("Service", "NetworkNamespacePath")] = (b, v, _) => b.Sandboxing.NetworkNamespacePath =
             v.Length == 0 ? null : CheckPath(Specifiers.Expand(v, b.Name));
+        d[("Service", "IPCNamespacePath")] = (b, v, _) => b.Sandboxing.IpcNamespacePath =
+            v.Length == 0 ? null : CheckPath(Specifiers.Expand(v, b.Name));
+        d[("Service", "MountFlags")] = (b, v, _) => b.Sandboxing.MountPropagation = v switch
+        {
+            "" => null,
+            "shared" or "slave" or "private" => v,
+            _ => throw new UnitValueException("is not one of shared, slave, private"),
+        };
         foreach (var (key, list) in new (string, Func<SandboxBuilder, List<SandboxPath>>)[]
         {
             ("ReadWritePaths", s => s.ReadWrite), ("ReadOnlyPaths", s => s.ReadOnly), ("InaccessiblePaths", s => s.Inaccessible),

@@ -95,6 +95,7 @@ internal static class ExecPreparation
             AmbientCapabilities = privileged ? 0 : u.AmbientCapabilities,
             NoNewPrivileges = !privileged && u.NoNewPrivileges,
             PrivateUsers = box.PrivateUsers,
+            MountPropagation = box.HasMountNamespace ? box.MountPropagation : null,
             Keyring = u.KeyringMode == "inherit" ? null : u.KeyringMode,
             SecureBits = privileged ? 0 : u.SecureBits,
             Namespaces = Namespaces(box, sandbox),
@@ -109,13 +110,14 @@ internal static class ExecPreparation
         };
     }
 
-    /// <summary>The executor's namespace steps: PrivateNetwork= (or NetworkNamespacePath=), PrivateIPC=, ProtectHostname=.</summary>
+    /// <summary>The executor's namespace steps: PrivateNetwork= (or NetworkNamespacePath=), PrivateIPC= (or IPCNamespacePath=), ProtectHostname=.</summary>
     private static List<string> Namespaces(Sandbox s, SandboxFiles? files)
     {
         var list = new List<string>();
         if (s.PrivateNetwork) list.Add("net:" + Need(files).NetworkPin);
         else if (s.NetworkNamespacePath is { } path) list.Add("netpath:" + path);
         if (s.PrivateIpc) list.Add("ipc:" + Need(files).IpcPin);
+        else if (s.IpcNamespacePath is { } ipc) list.Add("ipcpath:" + ipc);
         if (s.ProtectHostname) list.Add("uts");
         return list;
     }

@@ -29,6 +29,8 @@ public sealed record SpawnRequest
     public bool NoNewPrivileges { get; init; }
     /// <summary>PrivateUsers=: a user namespace of its own, mapping only root, Uid/Gid and Groups to themselves.</summary>
     public bool PrivateUsers { get; init; }
+    /// <summary>MountFlags=: shared, slave or private, set on the whole view once it is made; null: slave.</summary>
+    public string? MountPropagation { get; init; }
     /// <summary>KeyringMode=: "private" or "shared" makes the process a session keyring of its own; null leaves the daemon's.</summary>
     public string? Keyring { get; init; }
     /// <summary>SecureBits=: set with PR_SET_SECUREBITS before the credentials change; 0: left alone.</summary>

@@ -98,6 +98,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.AmbientCapabilities != 0) { a.Add("--cap-ambient"); a.Add(r.AmbientCapabilities.ToString("x")); }
         if (r.NoNewPrivileges) a.Add("--no-new-privs");
         if (r.PrivateUsers) a.Add("--private-users");
+        if (r.MountPropagation is { } propagation) { a.Add("--mount-propagation"); a.Add(propagation); }
         if (r.Keyring is { } keyring) { a.Add("--keyring"); a.Add(keyring); }
         if (r.SecureBits != 0) { a.Add("--securebits"); a.Add(r.SecureBits.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         foreach (var ns in r.Namespaces) { a.Add("--ns"); a.Add(ns); }
