@@ -68,6 +68,8 @@ static struct {
 	char *families;
 	int mdwe, realtime, suid, personality;
 	char *clock; /* ProtectClock=: these calls fail with EPERM, in a filter of their own */
+	int log_mode; /* SystemCallLog=: 0 none, 1 these calls are logged, 2 all but these */
+	char *log_calls;
 } want = { .errno_value = -1 };
 
 static void emit(struct sock_filter insn)
@@ -253,6 +255,9 @@ void seccomp_option(const char *spec)
 	} else if (strncmp(spec, "af-allow:", 9) == 0 || strncmp(spec, "af-deny:", 8) == 0) {
 		want.af_mode = spec[3] == 'a' ? 1 : 2;
 		want.families = strdup(strchr(spec, ':') + 1);
+	} else if (strncmp(spec, "log:", 4) == 0 || strncmp(spec, "log-others:", 11) == 0) {
+		want.log_mode = spec[3] == ':' ? 1 : 2;
+		want.log_calls = strdup(strchr(spec, ':') + 1);
 	} else if (strncmp(spec, "clock:", 6) == 0) {
 		want.clock = strdup(spec + 6);
 	} else if (strcmp(spec, "mdwe") == 0) {
@@ -276,7 +281,7 @@ static int unit_filter_wanted(void)
 
 int seccomp_wanted(void)
 {
-	return want.clock || unit_filter_wanted();
+	return want.clock || want.log_mode || unit_filter_wanted();
 }
 
 /* Installs the program built so far and starts the next one. */
@@ -313,8 +318,33 @@ static void install_clock_filter(void)
 	load("ProtectClock");
 }
 
+/*
+ * SystemCallLog=: the calls named (or all but them) are let through and logged by the kernel's
+ * audit (to the kernel log when no audit daemon runs). A filter of its own, installed first: the
+ * kernel takes the strictest answer of all filters, so a call another filter refuses stays refused.
+ */
+static void install_log_filter(void)
+{
+	uint32_t named = want.log_mode == 1 ? SECCOMP_RET_LOG : SECCOMP_RET_ALLOW;
+	emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+	JEQ(NATIVE_ARCH, 1, 0);
+	RET(SECCOMP_RET_ALLOW);
+	LOAD_NR();
+	for (char *save = NULL, *tok = strtok_r(want.log_calls, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int nr = number_of(tok);
+		if (nr < 0)
+			continue;
+		JEQ((uint32_t)nr, 0, 1);
+		RET(named);
+	}
+	RET(want.log_mode == 1 ? SECCOMP_RET_ALLOW : SECCOMP_RET_LOG);
+	load("SystemCallLog");
+}
+
 void install_seccomp(void)
 {
+	if (want.log_mode)
+		install_log_filter();
 	if (want.clock)
 		install_clock_filter();
 	if (!unit_filter_wanted())

@@ -119,4 +119,27 @@ public sealed class SeccompScenarios : Scenario
         ulong bounding = Convert.ToUInt64(Run("caps")[0].Split('\t')[1], 16);
         Assert.Equal(0UL, bounding & ((1UL << 25) | (1UL << 35))); // CAP_SYS_TIME, CAP_WAKE_ALARM
     }
+
+    [Fact]
+    public void SystemCallLog_lets_the_calls_through_and_the_kernel_logs_each_with_the_process()
+    {
+        // getppid is 110 on x86_64; the kernel's audit writes one line per call, SECCOMP_RET_LOG's code 0x7ffc0000.
+        F.WriteUnit("logged", $"[Service]\nType=oneshot\nSystemCallLog=getppid\nSystemCallFilter=~@mount\nSystemCallErrorNumber=EPERM\nExecStart={Calls("pid", "getppid", "mount")}\n");
+        F.WriteUnit("quiet", $"[Service]\nType=oneshot\nExecStart={Calls("pid", "getppid")}\n");
+        F.WriteUnit("bad", "[Service]\nType=oneshot\nSystemCallLog=getppid nosuchcall\nExecStart=/bin/true\n");
+        F.Start();
+        var logged = Run("logged");
+        // The log filter lets getppid through; the unit's own filter still refuses mount.
+        Assert.Equal(["getppid ok", "mount EPERM"], logged.Skip(1).ToList());
+        string pid = logged[0].Split(' ')[1];
+        string quietPid = Run("quiet")[0].Split(' ')[1];
+        string Kernel() => Programs.Output("/usr/bin/dmesg");
+        Wait.Until(() => Kernel().Contains($" pid={pid} "), TimeSpan.FromSeconds(5), "the kernel's audit line of the logged call");
+        var line = Kernel().Split('\n').Last(l => l.Contains($" pid={pid} "));
+        Assert.Contains("type=1326", line);
+        Assert.Contains(" syscall=110 ", line);
+        Assert.Contains("code=0x7ffc0000", line);
+        Assert.DoesNotContain(Kernel().Split('\n'), l => l.Contains("type=1326") && l.Contains($" pid={quietPid} "));
+        Assert.Contains("bad.service:3: SystemCallLog=getppid nosuchcall: 'nosuchcall' is not a system call", F.Cli("start", "bad").Stderr);
+    }
 }

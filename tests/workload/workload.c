@@ -616,6 +616,10 @@ static void probe(const char *name)
 		printf("keyring %ld\n", syscall(SYS_keyctl, 0, -3, 0));
 		fflush(stdout);
 		return;
+	} else if (strcmp(name, "pid") == 0) {
+		printf("pid %d\n", (int)getpid());
+		fflush(stdout);
+		return;
 	} else if (strcmp(name, "ids") == 0) {
 		printf("ids %d %d\n", (int)getuid(), (int)getgid());
 		fflush(stdout);

@@ -37,7 +37,7 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "RestrictFileSystems", "SystemCallLog", "RootDirectory",
+        Add("Service", Sandboxing, "RestrictFileSystems", "RootDirectory",
             "RootImage", "RootImageOptions", "MountAPIVFS", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
@@ -66,7 +66,6 @@ public static class NotEnforcedDirectives
         ["IPAddressAllow"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",
         ["IPAddressDeny"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",
         ["RestrictFileSystems"] = "needs a BPF LSM program, which Corral does not load yet",
-        ["SystemCallLog"] = "not yet: the filter refuses or kills, it does not log",
         ["Delegate"] = "no delegated subtree yet: the service's cgroup stays Corral's",
         ["SELinuxContext"] = "Corral has no SELinux integration",
         ["AppArmorProfile"] = "Corral has no AppArmor integration",

@@ -19,7 +19,8 @@ public static partial class ServiceUnitLoader
         public int? ErrorNumber;
         public bool NativeOnly, MemoryDenyWriteExecute, RestrictRealtime, RestrictSuidSgid, LockPersonality;
         public ulong DeniedNamespaces;
-        public bool? FamiliesAllowList;
+        public bool? FamiliesAllowList, LogListed;
+        public readonly HashSet<string> LogCalls = new(StringComparer.Ordinal);
         public readonly HashSet<int> Families = [];
 
         public Sandbox Build() => new()
@@ -37,6 +38,7 @@ public static partial class ServiceUnitLoader
                 DeniedNamespaces = DeniedNamespaces, AddressFamilies = FamiliesAllowList is { } allow ? (allow, new HashSet<int>(Families)) : null,
                 MemoryDenyWriteExecute = MemoryDenyWriteExecute, RestrictRealtime = RestrictRealtime, RestrictSuidSgid = RestrictSuidSgid,
                 LockPersonality = LockPersonality,
+                LogListed = LogListed, LogCalls = new HashSet<string>(LogCalls, StringComparer.Ordinal),
             },
         };
     }
@@ -124,6 +126,7 @@ public static partial class ServiceUnitLoader
         d[("Service", "RestrictAddressFamilies")] = (b, v, _) => SyscallDirectives.AddFamilies(b.Sandboxing, v);
         d[("Service", "MemoryDenyWriteExecute")] = (b, v, _) => b.Sandboxing.MemoryDenyWriteExecute = ParseBool(v);
         d[("Service", "RestrictRealtime")] = (b, v, _) => b.Sandboxing.RestrictRealtime = ParseBool(v);
+        d[("Service", "SystemCallLog")] = (b, v, _) => SyscallDirectives.AddLogged(b.Sandboxing, v);
         d[("Service", "RestrictSUIDSGID")] = (b, v, _) => b.Sandboxing.RestrictSuidSgid = ParseBool(v);
         d[("Service", "LockPersonality")] = (b, v, _) => b.Sandboxing.LockPersonality = ParseBool(v);
         return d;

@@ -16,8 +16,32 @@ public static partial class ServiceUnitLoader
         {
             if (value.Length == 0) { s.AllowList = null; s.Calls.Clear(); return; }
             bool deny = value.StartsWith('~');
+            var calls = Names(value.TrimStart('~'));
+            if (s.AllowList is null && !deny) s.Calls.UnionWith(SyscallGroups.Expand("@default")!);
+            s.AllowList ??= !deny;
+            if (s.AllowList == !deny) s.Calls.UnionWith(calls);
+            else s.Calls.ExceptWith(calls);
+        }
+
+        /// <summary>
+        /// SystemCallLog=: names and @groups; with '~' first, every call but those. As SystemCallFilter=,
+        /// the first line decides which, a later line of the other kind takes calls back; empty resets.
+        /// </summary>
+        public static void AddLogged(SandboxBuilder s, string value)
+        {
+            if (value.Length == 0) { s.LogListed = null; s.LogCalls.Clear(); return; }
+            bool inverted = value.StartsWith('~');
+            var calls = Names(value.TrimStart('~'));
+            s.LogListed ??= !inverted;
+            if (s.LogListed == !inverted) s.LogCalls.UnionWith(calls);
+            else s.LogCalls.ExceptWith(calls);
+        }
+
+        /// <summary>Names and @groups expanded; an unknown one is an error naming it.</summary>
+        private static HashSet<string> Names(string words)
+        {
             var calls = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var word in value.TrimStart('~').Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var word in words.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             {
                 string name = word.Split(':')[0];
                 if (name.StartsWith('@'))
@@ -26,10 +50,7 @@ public static partial class ServiceUnitLoader
                 else if (SyscallGroups.IsSystemCall(name)) calls.Add(name);
                 else throw new UnitValueException($"'{name}' is not a system call (`systemd-analyze syscall-filter @known` lists them)");
             }
-            if (s.AllowList is null && !deny) s.Calls.UnionWith(SyscallGroups.Expand("@default")!);
-            s.AllowList ??= !deny;
-            if (s.AllowList == !deny) s.Calls.UnionWith(calls);
-            else s.Calls.ExceptWith(calls);
+            return calls;
         }
 
         private static readonly Dictionary<string, int> Errnos = new(StringComparer.Ordinal)

@@ -24,10 +24,13 @@ public sealed record SyscallFilter
     public bool RestrictRealtime { get; init; }
     public bool RestrictSuidSgid { get; init; }
     public bool LockPersonality { get; init; }
+    /// <summary>SystemCallLog=: null, nothing logged; true: the calls in LogCalls are logged; false: every call but those.</summary>
+    public bool? LogListed { get; init; }
+    public IReadOnlySet<string> LogCalls { get; init; } = new HashSet<string>();
 
     public static readonly SyscallFilter None = new();
 
-    public bool Any => AllowList is not null || NativeOnly || DeniedNamespaces != 0 || AddressFamilies is not null
+    public bool Any => AllowList is not null || LogListed is not null || NativeOnly || DeniedNamespaces != 0 || AddressFamilies is not null
         || MemoryDenyWriteExecute || RestrictRealtime || RestrictSuidSgid || LockPersonality;
 
     /// <summary>

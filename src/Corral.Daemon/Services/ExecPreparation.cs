@@ -135,6 +135,7 @@ internal static class ExecPreparation
             a.Add((allow ? "allow:" : "deny:") + string.Join(',', calls.Order(StringComparer.Ordinal)));
         }
         if (f.ErrorNumber is { } e) a.Add("errno:" + e.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (f.LogListed is { } listed) a.Add((listed ? "log:" : "log-others:") + string.Join(',', f.LogCalls.Order(StringComparer.Ordinal)));
         if (f.NativeOnly) a.Add("native");
         if (f.DeniedNamespaces != 0) a.Add("ns:" + f.DeniedNamespaces.ToString("x"));
         if (f.AddressFamilies is var (only, families))
