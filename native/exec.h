@@ -12,8 +12,9 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * One step of the file-system view, as the daemon computed it (--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"):
- * KIND bind|self|tmpfs|dev|proc|inaccessible|ro|rw|noexec|exec; FLAGS o (a missing path is skipped),
- * R (read-only), n (not recursive). DIRECTIVE names the unit's setting in a failure.
+ * KIND root|bind|self|tmpfs|dev|proc|inaccessible|ro|rw|noexec|exec; FLAGS o (a missing path is skipped),
+ * R (read-only), n (not recursive), A (root: MountAPIVFS=), D (root: a private /dev follows).
+ * DIRECTIVE names the unit's setting in a failure.
  */
 struct mount_op {
 	char *kind, *flags, *directive, *dst, *src;

@@ -265,29 +265,35 @@ static unsigned long tmpfs_options(const char *options, char *data, size_t size)
 }
 
 /* PrivateDevices=: a tmpfs with the API devices only, each the host's node bound in. */
-static void private_dev(const struct mount_op *op, const char *dev)
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_trees[] = { "shm", "mqueue", "hugepages" };
+static int node_fds[6], tree_fds[3];
+
+/* The host's pseudo-devices PrivateDevices= puts in its /dev, taken before any step (RootDirectory= leaves the host's /dev behind). */
+static void clone_dev_sources(const struct mount_op *op)
 {
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	static const char *const trees[] = { "shm", "mqueue", "hugepages" };
-	int node_fds[6], tree_fds[3];
 	char path[PATH_MAX + 32];
-	/* Taken before the tmpfs hides them. */
 	for (int k = 0; k < 6; k++) {
-		snprintf(path, sizeof path, "/dev/%s", nodes[k]);
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[k]);
 		node_fds[k] = clone_tree(path, 0);
 		if (node_fds[k] < 0 && errno != ENOENT)
 			fail(op->directive, errno, path);
 	}
 	for (int k = 0; k < 3; k++) {
-		snprintf(path, sizeof path, "/dev/%s", trees[k]);
+		snprintf(path, sizeof path, "/dev/%s", dev_trees[k]);
 		tree_fds[k] = clone_tree(path, 1);
 	}
+}
+
+static void private_dev(const struct mount_op *op, const char *dev)
+{
+	char path[PATH_MAX + 32];
 	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=0755,size=4m") < 0)
 		fail(op->directive, errno, dev);
 	for (int k = 0; k < 6; k++) {
 		if (node_fds[k] < 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dev, nodes[k]);
+		snprintf(path, sizeof path, "%s/%s", dev, dev_nodes[k]);
 		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 		if (fd < 0 || attach(node_fds[k], path) < 0)
 			fail(op->directive, errno, path);
@@ -297,7 +303,7 @@ static void private_dev(const struct mount_op *op, const char *dev)
 	for (int k = 0; k < 3; k++) {
 		if (tree_fds[k] < 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dev, trees[k]);
+		snprintf(path, sizeof path, "%s/%s", dev, dev_trees[k]);
 		if (mkdir(path, 0755) < 0 || attach(tree_fds[k], path) < 0)
 			fail(op->directive, errno, path);
 		close(tree_fds[k]);
@@ -395,6 +401,53 @@ static void apply_flag(const struct mount_op *op, const struct mount_op *ops, in
 		fail(op->directive, errno, top);
 }
 
+/*
+ * RootDirectory=: the directory becomes the service's /. Bound onto itself (pivot_root wants a mount),
+ * MountAPIVFS= (flag A) puts /proc, /sys, /dev (the host's, unless a PrivateDevices= step follows:
+ * flag D) and an empty /run in it, then pivot_root and the host's tree is let go. Every later step
+ * names paths of the new root; bind sources were taken from the host before.
+ */
+static void enter_root(const struct mount_op *op)
+{
+	char root[PATH_MAX], path[PATH_MAX + 16];
+	resolve_or_fail(op, op->dst, root);
+	struct stat st;
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+		fail(op->directive, errno ? errno : ENOTDIR, root);
+	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(op->directive, errno, root);
+	if (has(op, 'A')) {
+		struct { const char *name; int directory; } api[] = { { "proc", 1 }, { "sys", 1 }, { "dev", 1 }, { "run", 1 } };
+		for (size_t k = 0; k < sizeof api / sizeof api[0]; k++) {
+			snprintf(path, sizeof path, "%s/%s", root, api[k].name);
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				fail("MountAPIVFS", errno, path);
+		}
+		snprintf(path, sizeof path, "%s/proc", root);
+		if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			fail("MountAPIVFS", errno, path);
+		snprintf(path, sizeof path, "%s/sys", root);
+		if (mount("/sys", path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			fail("MountAPIVFS", errno, path);
+		if (!has(op, 'D')) {
+			snprintf(path, sizeof path, "%s/dev", root);
+			if (mount("/dev", path, NULL, MS_BIND | MS_REC, NULL) < 0)
+				fail("MountAPIVFS", errno, path);
+		}
+		snprintf(path, sizeof path, "%s/run", root);
+		if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755") < 0)
+			fail("MountAPIVFS", errno, path);
+	}
+	if (chdir(root) < 0)
+		fail(op->directive, errno, root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail(op->directive, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		fail(op->directive, errno, "the host's tree");
+	if (chdir("/") < 0)
+		fail(op->directive, errno, "/");
+}
+
 void setup_mounts(struct mount_op *ops, int n)
 {
 	if (unshare(CLONE_NEWNS) < 0)
@@ -417,6 +470,8 @@ void setup_mounts(struct mount_op *ops, int n)
 				fail(op->directive, errno, src);
 			if (has(op, 'R') && set_attr(fds[k], "", AT_EMPTY_PATH | (has(op, 'n') ? 0 : AT_RECURSIVE), ATTR_RDONLY) < 0)
 				fail(op->directive, errno, src);
+		} else if (strcmp(op->kind, "dev") == 0) {
+			clone_dev_sources(op);
 		} else if (strcmp(op->kind, "inaccessible") == 0) {
 			fds[k] = clone_tree("/dev/null", 0);
 			if (fds[k] >= 0 && set_attr(fds[k], "", AT_EMPTY_PATH, ATTR_RDONLY | ATTR_NODEV | ATTR_NOEXEC | ATTR_NOSUID) < 0)
@@ -450,8 +505,10 @@ void setup_mounts(struct mount_op *ops, int n)
 			unsigned long flags = tmpfs_options(op->src, data, sizeof data);
 			if (mount("tmpfs", dst, "tmpfs", flags, data) < 0)
 				fail(op->directive, errno, dst);
+		} else if (strcmp(op->kind, "root") == 0) {
+			enter_root(op);
 		} else if (strcmp(op->kind, "dev") == 0) {
-			if (resolve_or_fail(op, op->dst, dst))
+			if (destination(op, dst, 1))
 				private_dev(op, dst);
 		} else if (strcmp(op->kind, "proc") == 0) {
 			if (resolve_or_fail(op, op->dst, dst) && mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, op->src) < 0)

@@ -249,6 +249,43 @@ public sealed class SandboxScenarios : Scenario
     }
 
     [Fact]
+    public void RootDirectory_is_the_services_own_root_with_the_API_file_systems_when_asked_and_its_own_directories_bound_in()
+    {
+        // A root of the test's own: /usr bound in read-only from the host, Debian's merged /bin, /lib, /lib64 links.
+        string root = Path.Combine(F.Dir, "root");
+        Directory.CreateDirectory(Path.Combine(root, "usr"));
+        foreach (var link in new[] { "bin", "lib", "lib64", "sbin" })
+            if (new FileInfo("/" + link).LinkTarget is { } target) File.CreateSymbolicLink(Path.Combine(root, link), target);
+        string run = $"corral-root-{Guid.NewGuid():N}"[..20];
+        try
+        {
+            string script = $"ls /; test -e /etc/passwd && echo host etc || echo no etc; test -e /proc/self/status && echo proc || echo no proc; " +
+                $"echo x > /run/{run}/f && echo runtime writable; echo x > /tmp/f && echo tmp writable";
+            F.WriteUnit("bare", Oneshot(script, $"RootDirectory={root}\nBindReadOnlyPaths=/usr\nRuntimeDirectory={run}\nPrivateTmp=yes\n"));
+            F.WriteUnit("api", Oneshot("ls /; ls /dev/null; test -e /proc/self/status && echo proc", $"RootDirectory={root}\nBindReadOnlyPaths=/usr\nMountAPIVFS=yes\n"));
+            F.WriteUnit("missing", Oneshot("true", $"RootDirectory={root}/nothing\nBindReadOnlyPaths=/usr\n"));
+            F.WriteUnit("relative", Oneshot("true", "RootDirectory=srv/root\n"));
+            F.Start();
+            var bare = Run("bare");
+            Assert.Equal(["bin", "lib", "lib64", "run", "sbin", "tmp", "usr", "var", "no etc", "no proc", "runtime writable", "tmp writable"],
+                bare.Where(l => l != "").ToList());
+            // The same root: the mount points the first run made (tmp, var, as systemd makes them) stay in it.
+            var api = Run("api");
+            Assert.Equal(["bin", "dev", "lib", "lib64", "proc", "run", "sbin", "sys", "tmp", "usr", "var", "/dev/null", "proc"], api);
+            var missing = F.Cli("start", "missing");
+            Assert.NotEqual(0, missing.ExitCode);
+            Assert.Contains($"RootDirectory: {root}/nothing", F.Cli("status", "missing").Stdout + missing.Stderr);
+            Assert.Contains("relative.service:3: RootDirectory=srv/root", F.Cli("start", "relative").Stderr);
+            // Nothing of the views is left on the host's side.
+            Assert.Empty(OwnMounts());
+        }
+        finally
+        {
+            if (Directory.Exists($"/run/{run}")) Directory.Delete($"/run/{run}", recursive: true);
+        }
+    }
+
+    [Fact]
     public void NetworkNamespacePath_joins_the_namespace_named()
     {
         string pin = Path.Combine(F.Dir, "netns");

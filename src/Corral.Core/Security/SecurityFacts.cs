@@ -100,6 +100,7 @@ public sealed record SecurityFacts
             ProtectHostname = s.ProtectHostname,
             ProtectHome = s.ProtectHome,
             ProtectSystem = s.ProtectSystem,
+            OwnRoot = s.RootDirectory is not null,
             LockPersonality = f.LockPersonality,
             MemoryDenyWriteExecute = f.MemoryDenyWriteExecute,
             NoNewPrivileges = u.NoNewPrivileges,
@@ -156,7 +157,7 @@ public sealed record SecurityFacts
 
         facts = facts with
         {
-            OwnRoot = !IsHostRoot(Last("RootDirectory")) || !IsHostRoot(Last("RootImage")),
+            OwnRoot = facts.OwnRoot || !IsHostRoot(Last("RootImage")),
             // Delegate= takes a boolean or the controllers delegated (which means yes).
             Delegate = delegateValue is { Length: > 0 } dv && ServiceUnitLoader.TryParseBool(dv) != false,
             DevicesClosed = devicePolicy is "closed" or "strict",

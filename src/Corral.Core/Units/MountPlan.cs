@@ -9,9 +9,12 @@ namespace Corral.Core.Units;
 public sealed record MountStep(string Kind, string Destination, string Directive, bool Optional = false, string Source = "",
     bool ReadOnly = false, bool Recursive = true)
 {
+    /// <summary>More flags of the step's kind: A (root: MountAPIVFS=), D (root: a private /dev follows).</summary>
+    public string Flags { get; init; } = "";
+
     /// <summary>The executor's argument: "KIND\tFLAGS\tDIRECTIVE\tDESTINATION\tSOURCE" (no path holds a control character: the loader refused them).</summary>
     public string ToArgument() =>
-        $"{Kind}\t{(Optional ? "o" : "")}{(ReadOnly ? "R" : "")}{(Recursive ? "" : "n")}\t{Directive}\t{Destination}\t{Source}";
+        $"{Kind}\t{(Optional ? "o" : "")}{(ReadOnly ? "R" : "")}{(Recursive ? "" : "n")}{Flags}\t{Directive}\t{Destination}\t{Source}";
 
     /// <summary>Mounting steps come first, then the flags; each a parent before what lies under it.</summary>
     internal bool Mounts => Kind is not ("ro" or "rw" or "noexec" or "exec");
@@ -123,12 +126,21 @@ public static class MountPlan
         foreach (var p in s.ExecPaths) Flag("exec", p.Path, "ExecPaths", Writable, p.Optional);
         foreach (var p in s.NoExecPaths) Flag("noexec", p.Path, "NoExecPaths", ReadOnly, p.Optional);
 
+        // RootDirectory=: the unit's own directories, made on the host, are bound in at their paths.
+        if (s.RootDirectory is not null)
+            foreach (var dir in writable) steps.Add((new MountStep("bind", dir, "RootDirectory", Source: dir), Writable));
+
         var kept = Strongest(steps);
-        if (notifySocket is not null && kept.Any(m => m.Mounts && m.Kind != "self" && Under(notifySocket, m.Destination)))
+        if (notifySocket is not null && (s.RootDirectory is not null || kept.Any(m => m.Mounts && m.Kind != "self" && Under(notifySocket, m.Destination))))
             kept.Add(new MountStep("bind", notifySocket, "NOTIFY_SOCKET", Source: notifySocket, Recursive: false));
         // PrivateMounts= alone: a namespace of its own and nothing changed in it (an rw step at / does nothing).
-        if (kept.Count == 0) kept.Add(new MountStep("rw", "/", "PrivateMounts"));
-        return [.. kept.Where(m => m.Mounts).OrderBy(m => Depth(m.Destination)),
+        if (kept.Count == 0 && s.RootDirectory is null) kept.Add(new MountStep("rw", "/", "PrivateMounts"));
+        // The new root first: every other step names a path of it (a bind's source is the host's, taken before).
+        MountStep[] root = s.RootDirectory is { } r
+            ? [new MountStep("root", r, "RootDirectory") { Flags = (s.MountApiVfs ? "A" : "") + (s.PrivateDevices ? "D" : "") }]
+            : [];
+        return [.. root,
+                .. kept.Where(m => m.Mounts).OrderBy(m => Depth(m.Destination)),
                 .. kept.Where(m => !m.Mounts).OrderBy(m => Depth(m.Destination))];
     }
 

@@ -37,8 +37,8 @@ public static class NotEnforcedDirectives
             "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "OnFailureJobMode", "CollectMode", "RequiresMountsFor", "WantsMountsFor");
         Add("Unit", Other, "Documentation", "SourcePath", "FailureAction", "SuccessAction", "FailureActionExitStatus", "SuccessActionExitStatus",
             "JobTimeoutSec", "JobRunningTimeoutSec", "JobTimeoutAction", "JobTimeoutRebootArgument", "StartLimitAction", "RebootArgument");
-        Add("Service", Sandboxing, "RestrictFileSystems", "RootDirectory",
-            "RootImage", "RootImageOptions", "MountAPIVFS", "DevicePolicy", "DeviceAllow",
+        Add("Service", Sandboxing, "RestrictFileSystems",
+            "RootImage", "RootImageOptions", "DevicePolicy", "DeviceAllow",
             "IPAddressAllow", "IPAddressDeny", "IPAccounting", "Personality", "SELinuxContext", "AppArmorProfile",
             "SmackProcessLabel", "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
             "ImportCredential", "ExtensionDirectories", "ExtensionImages", "MountImages", "RootHash", "RootHashSignature", "RootVerity");
@@ -58,9 +58,7 @@ public static class NotEnforcedDirectives
 
     private static readonly Dictionary<string, string> Reasons = new(StringComparer.Ordinal)
     {
-        ["RootDirectory"] = "no root directory of its own yet: the service runs in the host's /",
         ["RootImage"] = "no root image yet: the service runs in the host's /",
-        ["MountAPIVFS"] = "only with RootDirectory=, which is not built yet",
         ["DevicePolicy"] = "no device policy: on cgroup v2 it is a BPF program on the service's cgroup, which Corral does not attach yet",
         ["DeviceAllow"] = "no device policy: on cgroup v2 it is a BPF program on the service's cgroup, which Corral does not attach yet",
         ["IPAddressAllow"] = "no IP filter: it is a BPF program on the service's cgroup, which Corral does not attach yet",

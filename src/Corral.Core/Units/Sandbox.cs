@@ -51,6 +51,10 @@ public sealed record Sandbox
     public bool PrivateIpc { get; init; }
     public bool ProtectHostname { get; init; }
     public string? NetworkNamespacePath { get; init; }
+    /// <summary>RootDirectory=: the directory that is the service's / (null: the host's).</summary>
+    public string? RootDirectory { get; init; }
+    /// <summary>MountAPIVFS=: /proc, /sys, /dev and an empty /run inside RootDirectory=.</summary>
+    public bool MountApiVfs { get; init; }
     /// <summary>IPCNamespacePath=: an IPC namespace to join (a file of one: /proc/PID/ns/ipc, or one bound elsewhere).</summary>
     public string? IpcNamespacePath { get; init; }
     /// <summary>MountFlags=: shared, slave or private — how the service's mount namespace and the host's share mounts after the view is made; null: slave.</summary>
@@ -63,7 +67,7 @@ public sealed record Sandbox
 
     /// <summary>Whether the service gets a mount namespace of its own.</summary>
     public bool HasMountNamespace =>
-        ProtectSystem != ProtectSystem.No || ProtectHome != ProtectHome.No || PrivateTmp || PrivateDevices || PrivateMounts || MountPropagation is not null
+        ProtectSystem != ProtectSystem.No || ProtectHome != ProtectHome.No || PrivateTmp || PrivateDevices || PrivateMounts || MountPropagation is not null || RootDirectory is not null
         || ProtectKernelTunables || ProtectKernelModules || ProtectKernelLogs || ProtectControlGroups
         || ProtectProc != "default" || ProcSubset != "all"
         || ReadWritePaths.Count + ReadOnlyPaths.Count + InaccessiblePaths.Count + ExecPaths.Count + NoExecPaths.Count

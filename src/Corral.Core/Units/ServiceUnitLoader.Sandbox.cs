@@ -10,7 +10,8 @@ public static partial class ServiceUnitLoader
         public bool PrivateTmp, PrivateDevices, PrivateMounts, ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs, ProtectControlGroups, ProtectClock;
         public bool PrivateNetwork, PrivateIpc, ProtectHostname, PrivateUsers;
         public string ProtectProc = "default", ProcSubset = "all";
-        public string? NetworkNamespacePath, IpcNamespacePath, MountPropagation;
+        public string? NetworkNamespacePath, IpcNamespacePath, MountPropagation, RootDirectory;
+        public bool MountApiVfs;
         public readonly List<SandboxPath> ReadWrite = [], ReadOnly = [], Inaccessible = [], Exec = [], NoExec = [];
         public readonly List<BindMount> Binds = [];
         public readonly List<TemporaryFileSystem> Tmpfs = [];
@@ -32,6 +33,7 @@ public static partial class ServiceUnitLoader
             ExecPaths = [.. Exec], NoExecPaths = [.. NoExec], BindPaths = [.. Binds], TemporaryFileSystems = [.. Tmpfs],
             PrivateUsers = PrivateUsers, PrivateNetwork = PrivateNetwork, PrivateIpc = PrivateIpc, ProtectHostname = ProtectHostname, NetworkNamespacePath = NetworkNamespacePath,
             IpcNamespacePath = IpcNamespacePath, MountPropagation = MountPropagation,
+            RootDirectory = RootDirectory, MountApiVfs = MountApiVfs,
             Filter = new SyscallFilter
             {
                 AllowList = AllowList, Calls = new HashSet<string>(Calls, StringComparer.Ordinal), ErrorNumber = ErrorNumber, NativeOnly = NativeOnly,
@@ -87,6 +89,10 @@ public static partial class ServiceUnitLoader
         d[("Service", "ProtectHostname")] = (b, v, _) => b.Sandboxing.ProtectHostname = ParseBool(v);
         d[("Service", "NetworkNamespacePath")] = (b, v, _) => b.Sandboxing.NetworkNamespacePath =
             v.Length == 0 ? null : CheckPath(Specifiers.Expand(v, b.Name));
+        // The host's / is no root directory of its own: as unset (systemd's empty_or_root).
+        d[("Service", "RootDirectory")] = (b, v, _) => b.Sandboxing.RootDirectory =
+            v.Length == 0 || CheckPath(Specifiers.Expand(v, b.Name)) == "/" ? null : CheckPath(Specifiers.Expand(v, b.Name));
+        d[("Service", "MountAPIVFS")] = (b, v, _) => b.Sandboxing.MountApiVfs = ParseBool(v);
         d[("Service", "IPCNamespacePath")] = (b, v, _) => b.Sandboxing.IpcNamespacePath =
             v.Length == 0 ? null : CheckPath(Specifiers.Expand(v, b.Name));
         d[("Service", "MountFlags")] = (b, v, _) => b.Sandboxing.MountPropagation = v switch

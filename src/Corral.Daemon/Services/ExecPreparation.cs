@@ -44,7 +44,9 @@ internal static class ExecPreparation
         bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
         if (watched) env["WATCHDOG_USEC"] = Core.Text.Microseconds.Of(u.WatchdogSec).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var argv = cmd.ExpandArgv(env);
-        string exe = Resolve(cmd.Path, u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath);
+        // RootDirectory=: the program and the working directory are the new root's.
+        string? root = box.RootDirectory;
+        string exe = Resolve(cmd.Path, u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath, root);
         var (stdin, stdout, stderr) = Stdio(u, pipes, files);
 
         List<int>? groups = null;
@@ -59,7 +61,7 @@ internal static class ExecPreparation
         }
 
         string? wd = u.WorkingDirectory == "~" ? user?.Home ?? "/root" : u.WorkingDirectory;
-        if (wd is not null && u.WorkingDirectoryOptional && !Directory.Exists(wd)) wd = null;
+        if (wd is not null && u.WorkingDirectoryOptional && !Directory.Exists(root is null ? wd : root + wd)) wd = null;
         // As systemd's system manager: without WorkingDirectory=, the root directory, never the daemon's own.
         wd ??= "/";
 
@@ -263,14 +265,14 @@ internal static class ExecPreparation
         return env;
     }
 
-    private static string Resolve(string path, IReadOnlyList<string> searchPath)
+    private static string Resolve(string path, IReadOnlyList<string> searchPath, string? root)
     {
         if (path.StartsWith('/')) return path;
         foreach (var dir in searchPath)
         {
             string candidate = Path.Combine(dir, path);
-            if (File.Exists(candidate)) return candidate;
+            if (File.Exists(root is null ? candidate : root + candidate)) return candidate;
         }
-        throw new StartPreparationException($"executable '{path}' not found in {string.Join(':', searchPath)}");
+        throw new StartPreparationException($"executable '{path}' not found in {string.Join(':', searchPath)}{(root is null ? "" : $" under RootDirectory={root}")}");
     }
 }
