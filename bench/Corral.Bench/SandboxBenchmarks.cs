@@ -32,16 +32,23 @@ internal static class SandboxBenchmarks
                 "[Unit]\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\nExecStart=/bin/true\nSystemCallFilter=@system-service\n" +
                 "SystemCallFilter=~@privileged @resources\nSystemCallArchitectures=native\nRestrictNamespaces=yes\nMemoryDenyWriteExecute=yes\n" +
                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\nLockPersonality=yes\nRestrictRealtime=yes\nRestrictSUIDSGID=yes\n");
+            // A user namespace alone (PrivateUsers=): the executor forks a helper that writes the maps.
+            File.WriteAllText(Path.Combine(dir, "users.service"),
+                "[Unit]\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\nExecStart=/bin/true\nUser=nobody\nPrivateUsers=yes\n");
+            File.WriteAllText(Path.Combine(dir, "nobody.service"),
+                "[Unit]\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\nExecStart=/bin/true\nUser=nobody\n");
         }, ["--no-default-target"]);
-        var units = new[] { "bare", "boxed", "viewonly", "filtered" };
+        var units = new[] { "bare", "boxed", "viewonly", "filtered", "nobody", "users" };
         var times = units.ToDictionary(u => u, _ => new List<double>());
         for (int r = 0; r < 3; r++) foreach (var u in units) d.Post(u, "start"); // warm
         for (int r = 0; r < runs; r++)
             foreach (var u in units) times[u].Add(Time(d, u));
         double b = Stats.Median(times["bare"]), s = Stats.Median(times["boxed"]), v = Stats.Median(times["viewonly"]), f = Stats.Median(times["filtered"]);
+        double n = Stats.Median(times["nobody"]), pu = Stats.Median(times["users"]);
         Console.WriteLine($"sandbox-start: oneshot /bin/true start to end ({runs} runs each, interleaved), bare median {Stats.Ms(b)} ms; " +
             $"with redis's hardening median {Stats.Ms(s)} ms (+{Stats.Ms(s - b)}); the same without PrivateNetwork= median {Stats.Ms(v)} ms (+{Stats.Ms(v - b)}); " +
-            $"redis's system-call filter alone median {Stats.Ms(f)} ms (+{Stats.Ms(f - b)})");
+            $"redis's system-call filter alone median {Stats.Ms(f)} ms (+{Stats.Ms(f - b)}); " +
+            $"User=nobody median {Stats.Ms(n)} ms, with PrivateUsers= median {Stats.Ms(pu)} ms (+{Stats.Ms(pu - n)})");
     }
 
     private static double Time(BenchDaemon d, string unit)
