@@ -113,7 +113,7 @@ public sealed class CliScenarios : Scenario
     public void Verify_reports_file_line_key_and_value_and_fails_on_errors()
     {
         string good = Path.Combine(F.Dir, "good.service");
-        File.WriteAllText(good, "[Unit]\nDescription=x\nJoinsNamespaceOf=other.service\n[Service]\nExecStart=/bin/true\nPrivateUsers=yes\nRestartt=always\n[X-Mine]\nAnything=1\n");
+        File.WriteAllText(good, "[Unit]\nDescription=x\nJoinsNamespaceOf=other.service\n[Service]\nExecStart=/bin/true\nRestrictFileSystems=ext4\nRestartt=always\n[X-Mine]\nAnything=1\n");
         string bad = Path.Combine(F.Dir, "bad.service");
         File.WriteAllText(bad, "[Service]\nExecStart=/bin/true\nTimeoutStopSec=soon\n");
 
@@ -121,7 +121,7 @@ public sealed class CliScenarios : Scenario
         Assert.Equal(0, ok.ExitCode);
         // Known systemd keys Corral does not enforce yet are listed apart from unknown ones (issue #14, item 8).
         Assert.Contains($"{good}:3: not enforced: JoinsNamespaceOf= (dependencies)", ok.Stderr);
-        Assert.Contains($"{good}:6: not enforced: PrivateUsers= (sandboxing, issue #19)", ok.Stderr);
+        Assert.Contains($"{good}:6: not enforced: RestrictFileSystems= (sandboxing, issue #19)", ok.Stderr);
         Assert.Contains($"{good}:7: warning: unknown key Restartt=", ok.Stderr);
         Assert.DoesNotContain("unknown key After=", ok.Stderr);
         Assert.DoesNotContain("X-Mine", ok.Stderr);

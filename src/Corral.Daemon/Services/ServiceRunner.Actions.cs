@@ -198,6 +198,20 @@ internal sealed partial class ServiceRunner
         return h;
     }
 
+    /// <summary>
+    /// Where a path the service names (PIDFile=) is on the host: under PrivateTmp= its /tmp and /var/tmp
+    /// are the run's own directories; under RootDirectory= every other path is in the root.
+    /// </summary>
+    private string PathOnHost(string path)
+    {
+        var s = Unit.Sandbox;
+        static bool Under(string p, string dir) => p == dir || p.StartsWith(dir + "/", StringComparison.Ordinal);
+        if (s.PrivateTmp && Under(path, "/tmp")) return Sandbox().Tmp + path["/tmp".Length..];
+        if (s.PrivateTmp && Under(path, "/var/tmp")) return Sandbox().VarTmp + path["/var/tmp".Length..];
+        if (s.RootDirectory is { } root && !Unit.Directories.Any(kv => kv.Value.Any(d => Under(path, kv.Key.Base() + "/" + d)))) return root + path;
+        return path;
+    }
+
     /// <summary>Type=forking: the starter has exited 0; its daemon is named by PIDFile= or is the one process left.</summary>
     private void AdoptForkedMain()
     {
@@ -205,11 +219,23 @@ internal sealed partial class ServiceRunner
         var procs = _ctx.Cgroups.ReadPids(_cgroup!);
         if (Unit.PidFile is { } pidFile)
         {
-            string? text = null;
-            try { text = File.ReadAllText(pidFile).Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            string? text = null, why = "not readable";
+            string onHost = PathOnHost(pidFile);
+            try
+            {
+                // The service writes this file: a link of its own is not followed, and a device or a huge file is not read.
+                if (FileFacts.OfPath(onHost) is { IsSymlink: true, Uid: not 0 } link)
+                    why = $"is a symbolic link owned by uid {link.Uid}, not root; not followed";
+                else
+                    text = BoundedFile.ReadText(onHost, 4096).Trim();
+            }
+            catch (Exception e) when (e is ErrnoException or UnreadableFileException || Core.FileErrors.Is(e))
+            {
+                if (e is UnreadableFileException) why = e.Message;
+            }
             if (text is null || !int.TryParse(text, out int p) || p <= 1)
             {
-                LastError = $"PID file {pidFile} {(text is null ? "not readable" : $"holds no valid pid: '{text}'")} after start";
+                LastError = $"PID file {pidFile} {(text is null ? why : $"holds no valid pid: '{(text.Length > 32 ? text[..32] + "…" : text)}'")} after start";
                 _pending.Enqueue(ServiceEvent.Failed(ServiceResult.Protocol));
                 return;
             }
