@@ -329,11 +329,13 @@ internal sealed partial class ServiceRunner
             LastError ??= failure;
             Console.Error.WriteLine($"corral: {Unit.Name}: {failure}");
         }
-        _log?.Flush(); // a last line without its newline
         // The output thread may not have read the run's last bytes yet (its processes are gone, so
         // they are all in the pipes): once it has, a last line without its newline is written too.
+        // Not before: what is held then may be the start of a line whose rest is still in the pipe,
+        // and it would be cut in two (seen under load: an 80 000-byte line split at 4 096).
         if (_pipes is { } pipes && _log is { } log)
             _ = _ctx.Output.DrainAsync(pipes).ContinueWith(_ => log.Flush(), TaskScheduler.Default);
+        else _log?.Flush();
     }
 }
 
