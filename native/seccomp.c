@@ -297,56 +297,41 @@ static void load(const char *directive)
 }
 
 /*
- * ProtectClock=: the calls that set the clocks fail with EPERM, whatever the unit's own filter says
- * (the kernel runs every filter installed and takes the strictest answer). Installed first: the
- * unit's allow list may not let seccomp(2) through for a second one.
+ * A filter of its own beside the unit's: the native ABI's calls named in CALLS (comma-separated)
+ * get NAMED, every other call OTHERS; another ABI's calls are let through (the unit's filter
+ * decides about those). The kernel runs every filter installed and takes the strictest answer.
  */
-static void install_clock_filter(void)
+static void install_list_filter(char *calls, uint32_t named, uint32_t others, const char *directive)
 {
 	emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
 	JEQ(NATIVE_ARCH, 1, 0);
 	RET(SECCOMP_RET_ALLOW);
 	LOAD_NR();
-	for (char *save = NULL, *tok = strtok_r(want.clock, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int nr = number_of(tok);
-		if (nr < 0)
-			continue;
-		JEQ((uint32_t)nr, 0, 1);
-		RET(REFUSE(EPERM));
-	}
-	RET(SECCOMP_RET_ALLOW);
-	load("ProtectClock");
-}
-
-/*
- * SystemCallLog=: the calls named (or all but them) are let through and logged by the kernel's
- * audit (to the kernel log when no audit daemon runs). A filter of its own, installed first: the
- * kernel takes the strictest answer of all filters, so a call another filter refuses stays refused.
- */
-static void install_log_filter(void)
-{
-	uint32_t named = want.log_mode == 1 ? SECCOMP_RET_LOG : SECCOMP_RET_ALLOW;
-	emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-	JEQ(NATIVE_ARCH, 1, 0);
-	RET(SECCOMP_RET_ALLOW);
-	LOAD_NR();
-	for (char *save = NULL, *tok = strtok_r(want.log_calls, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *tok = strtok_r(calls, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int nr = number_of(tok);
 		if (nr < 0)
 			continue;
 		JEQ((uint32_t)nr, 0, 1);
 		RET(named);
 	}
-	RET(want.log_mode == 1 ? SECCOMP_RET_ALLOW : SECCOMP_RET_LOG);
-	load("SystemCallLog");
+	RET(others);
+	load(directive);
 }
 
 void install_seccomp(void)
 {
-	if (want.log_mode)
-		install_log_filter();
+	/*
+	 * First the filters of their own, while seccomp(2) is still allowed (the unit's allow list may
+	 * not let it through for another). SystemCallLog=: the calls named (or all but them) are let
+	 * through and logged by the kernel's audit; a call another filter refuses stays refused.
+	 * ProtectClock=: the calls that set the clocks fail with EPERM, whatever the unit's filter says.
+	 */
+	if (want.log_mode == 1)
+		install_list_filter(want.log_calls, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW, "SystemCallLog");
+	else if (want.log_mode == 2)
+		install_list_filter(want.log_calls, SECCOMP_RET_ALLOW, SECCOMP_RET_LOG, "SystemCallLog");
 	if (want.clock)
-		install_clock_filter();
+		install_list_filter(want.clock, REFUSE(EPERM), SECCOMP_RET_ALLOW, "ProtectClock");
 	if (!unit_filter_wanted())
 		return;
 	uint32_t filtered = want.errno_value >= 0 ? REFUSE((int)want.errno_value) : SECCOMP_RET_KILL_PROCESS;
