@@ -197,6 +197,76 @@ public sealed class DependencyScenarios : Scenario
     }
 
     [Fact]
+    public void OnSuccess_starts_its_handler_when_the_unit_ends_well_and_not_when_it_fails()
+    {
+        string seen = Mark("success");
+        F.WriteUnit("tidy", "[Unit]\nOnSuccess=cheer.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n");
+        F.WriteUnit("sloppy", "[Unit]\nOnSuccess=cheer.service\n[Service]\nType=oneshot\nExecStart=/bin/false\n");
+        F.WriteUnit("cheer", $"[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo $$MONITOR_UNIT $$MONITOR_SERVICE_RESULT >> {seen}'\n");
+        F.Start();
+        F.Cli("start", "sloppy");
+        Assert.Equal("failed", F.Prop("sloppy", "ActiveState"));
+        Assert.Equal(0, F.Cli("start", "tidy").ExitCode);
+        Wait.Until(() => File.Exists(seen), TimeSpan.FromSeconds(10), "the success handler to run");
+        Thread.Sleep(300); // a handler the failed unit wrongly started would have written by now too
+        Assert.Equal(["tidy.service success"], File.ReadAllLines(seen));
+    }
+
+    [Fact]
+    public void Conflicts_stops_the_other_unit_either_way()
+    {
+        F.WriteUnit("day", $"[Unit]\nConflicts=night.service\n[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("night", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "day").ExitCode);
+        Assert.Equal(0, F.Cli("start", "night").ExitCode);
+        Assert.Equal(("inactive", "active"), (F.Prop("day", "ActiveState"), F.Prop("night", "ActiveState")));
+        // Conflicts= works both ways: the unit that does not name it is stopped too.
+        Assert.Equal(0, F.Cli("start", "day").ExitCode);
+        Assert.Equal(("active", "inactive"), (F.Prop("day", "ActiveState"), F.Prop("night", "ActiveState")));
+        Assert.Empty(CgroupPidsIfAny("night"));
+    }
+
+    [Fact]
+    public void PartOf_stops_and_restarts_the_part_with_its_whole_and_never_starts_it()
+    {
+        F.WriteUnit("whole", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("part", $"[Unit]\nPartOf=whole.service\nAfter=whole.service\n[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "whole").ExitCode);
+        Assert.Equal("inactive", F.Prop("part", "ActiveState")); // PartOf= starts nothing
+        Assert.Equal(0, F.Cli("start", "part").ExitCode);
+        string before = F.Prop("part", "MainPID");
+        Assert.Equal(0, F.Cli("restart", "whole").ExitCode);
+        Wait.Until(() => F.Prop("part", "ActiveState") == "active" && F.Prop("part", "MainPID") != before, TimeSpan.FromSeconds(10), "the part to be restarted");
+        Assert.Equal(0, F.Cli("stop", "whole").ExitCode);
+        Wait.Until(() => F.Prop("part", "ActiveState") == "inactive", TimeSpan.FromSeconds(10), "the part to stop with its whole");
+        AssertNoSurvivors();
+    }
+
+    [Fact]
+    public void Upholds_starts_the_upheld_unit_again_whenever_it_goes_down_while_the_upholder_runs()
+    {
+        F.WriteUnit("keeper", $"[Unit]\nUpholds=kept.service\n[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.WriteUnit("kept", $"[Service]\nExecStart={F.Workload("sleep")}\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "keeper").ExitCode);
+        Wait.Until(() => F.Prop("kept", "ActiveState") == "active", TimeSpan.FromSeconds(10), "the upheld unit to start");
+        int first = int.Parse(F.Prop("kept", "MainPID"));
+        Assert.True(Signaller.TryKill(first, 9));
+        Wait.Until(() => F.Prop("kept", "ActiveState") == "active" && F.Prop("kept", "MainPID") != first.ToString(), TimeSpan.FromSeconds(10),
+            "the upheld unit to be started again");
+        // Once the upholder is stopped, nothing brings it back.
+        Assert.Equal(0, F.Cli("stop", "keeper").ExitCode);
+        Assert.Equal(0, F.Cli("stop", "kept").ExitCode);
+        Thread.Sleep(300);
+        Assert.Equal("inactive", F.Prop("kept", "ActiveState"));
+        AssertNoSurvivors();
+    }
+
+    private List<int> CgroupPidsIfAny(string unit) => Directory.Exists(F.CgroupOf(unit).Path) ? CgroupPids(unit) : [];
+
+    [Fact]
     public void A_target_groups_units_isolate_stops_the_rest_and_set_default_changes_what_the_daemon_starts()
     {
         F.WriteUnit("app.target", "[Unit]\nDescription=the app\nWants=a.service b.service\nAllowIsolate=yes\n");
