@@ -166,7 +166,8 @@ public static class MountPlan
         return kept;
     }
 
-    private static bool Under(string path, string dir) =>
+    /// <summary>Whether the path is the directory or lies below it (a path compared as written, component by component).</summary>
+    public static bool Under(string path, string dir) =>
         dir == "/" || path == dir || path.StartsWith(dir + "/", StringComparison.Ordinal);
 
     private static int Depth(string path) => path == "/" ? 0 : path.Count(c => c == '/');

@@ -43,7 +43,7 @@ internal static class ServiceDirectories
     private static void MakePrivate(ExecDirectoryKind kind, string path, int mode, int uid, int gid)
     {
         string baseDir = kind.Base(), link = Path.Combine(baseDir, path), target = Path.Combine(baseDir, "private", path);
-        ServiceDirectory.Create(Path.GetDirectoryName(Path.Combine(baseDir, "private"))!, "private", RootOnly, null, null);
+        ServiceDirectory.Create(baseDir, "private", RootOnly, null, null);
         // A directory the unit had before DynamicUser= moves in, as systemd moves it.
         if (FileFacts.OfPath(link) is { IsDirectory: true } && FileFacts.OfPath(target) is null)
         {

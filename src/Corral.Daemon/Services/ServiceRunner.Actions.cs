@@ -205,10 +205,9 @@ internal sealed partial class ServiceRunner
     private string PathOnHost(string path)
     {
         var s = Unit.Sandbox;
-        static bool Under(string p, string dir) => p == dir || p.StartsWith(dir + "/", StringComparison.Ordinal);
-        if (s.PrivateTmp && Under(path, "/tmp")) return Sandbox().Tmp + path["/tmp".Length..];
-        if (s.PrivateTmp && Under(path, "/var/tmp")) return Sandbox().VarTmp + path["/var/tmp".Length..];
-        if (s.RootDirectory is { } root && !Unit.Directories.Any(kv => kv.Value.Any(d => Under(path, kv.Key.Base() + "/" + d)))) return root + path;
+        if (s.PrivateTmp && MountPlan.Under(path, "/tmp")) return Sandbox().Tmp + path["/tmp".Length..];
+        if (s.PrivateTmp && MountPlan.Under(path, "/var/tmp")) return Sandbox().VarTmp + path["/var/tmp".Length..];
+        if (s.RootDirectory is { } root && !Unit.Directories.Any(kv => kv.Value.Any(d => MountPlan.Under(path, kv.Key.Base() + "/" + d)))) return root + path;
         return path;
     }
 

@@ -15,8 +15,4 @@ internal static partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "semctl", SetLastError = true)]
     internal static partial int Semctl(int id, int semnum, int cmd);
-
-    /// <summary>lchown(2): a dynamic user's directories given to its new uid, never through a symbolic link.</summary>
-    [LibraryImport(Libc, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Lchown(string path, int owner, int group);
 }
