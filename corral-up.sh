@@ -22,9 +22,9 @@ else
   nohup bin/corral daemon --units "$PWD/examples/units" --http 127.0.0.1:9323 --http-token-file /etc/corral/http.token \
     >/var/log/corral/daemon.log 2>&1 &
   for _ in $(seq 100); do bin/corral list >/dev/null 2>&1 && break; sleep 0.1; done
-  # ticker and workers are enabled (their [Install] says multi-user.target): a restarted daemon brings them up again.
-  bin/corral enable --now ticker workers
-  bin/corral start nightly
+  # ticker and workers are enabled (their [Install] says multi-user.target), and nightly's timer
+  # (timers.target): a restarted daemon brings them up again. nightly runs at 03:00 (list-timers).
+  bin/corral enable --now ticker workers nightly.timer
 fi
 bin/corral status
 echo "daemon log: /var/log/corral/daemon.log; try: bin/corral status workers"

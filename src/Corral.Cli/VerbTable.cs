@@ -32,6 +32,8 @@ internal static class VerbTable
         new("is-enabled", "is-enabled UNIT... [-q]", "enabled, disabled or static; exit 0 if one is enabled or static", "is-enabled"),
         new("get-default", "get-default", "the target default.target names: what the daemon starts at its start", "get-default"),
         new("set-default", "set-default TARGET", "makes default.target that target", "set-default"),
+        new("list-timers", "list-timers [PATTERN...] [--all] [--json] [--no-legend]",
+            "active timers (--all: every loaded one): next elapse and time left, last trigger and time passed, the unit each starts", "list-timers"),
         new("list-jobs", "list-jobs [--json] [--no-legend]", "the jobs in flight, and what each waits for", "list-jobs"),
         new("list-dependencies", "list-dependencies [UNIT] [--reverse] [--all] [--json]", "the tree of units UNIT pulls in (--reverse: that pull it in)", "list-dependencies"),
         new("kill", "kill UNIT... [-s SIGNAL] [--kill-whom=main|control|all]", "a signal to the main, control or every process, once each", "kill"),

@@ -110,6 +110,7 @@ public static class DaemonHost
         using var manager = new Manager(options, ctx);
         var jobs = new Jobs.JobEngine(manager);
         ctx.Changes.Changed += jobs.OnUnitChanged;
+        ctx.Changes.Changed += manager.Timers.OnUnitChanged;
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
         var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
         using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram, handover?.Claim("notify"));
@@ -118,6 +119,7 @@ public static class DaemonHost
                 "and a Type=notify one of them never becomes ready; put the socket (--socket) in a directory others may search, as /run/corral is");
         manager.Reload();
         manager.AdoptLeftRuns(handed?.PartialLines);
+        manager.Timers.TakeOverAsync(manager.Timer, handed?.HandedAt).Wait();
         adoptionClaim.Dispose();
         connector.Resume(); // the events left unread by a previous image, now that their processes are known
         ctx.Runs.Beat();

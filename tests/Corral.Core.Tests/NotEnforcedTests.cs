@@ -10,7 +10,9 @@ public sealed class NotEnforcedTests
     {
         foreach (var (section, key, _) in NotEnforcedDirectives.All)
         {
-            var r = ServiceUnitLoader.Load("/u/x.service", $"[{section}]\n{key}=yes\n[Service]\nExecStart=/bin/a\n");
+            var r = section == "Timer"
+                ? ServiceUnitLoader.Load("/u/x.timer", $"[Timer]\n{key}=yes\nOnActiveSec=1\n")
+                : ServiceUnitLoader.Load("/u/x.service", $"[{section}]\n{key}=yes\n[Service]\nExecStart=/bin/a\n");
             Assert.True(r.NotEnforced.Any(n => n.Key == key), $"{key}= in [{section}] is listed as not enforced but Corral reads it as a directive");
         }
     }

@@ -16,8 +16,8 @@ internal static class ListVerb
             new HashSet<string> { "--json", "--all", "-a" });
         var types = a.GetAll("--type").SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
         foreach (var t in types)
-            if (t is not ("service" or "target"))
-                throw new CliError($"{verb}: --type '{t}': corral has service and target units only");
+            if (t is not ("service" or "target" or "timer"))
+                throw new CliError($"{verb}: --type '{t}': corral has service, target and timer units only");
         var states = a.GetAll("--state").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
         bool all = a.Has("--all") || a.Has("-a") || states.Count > 0 || a.Positional.Count > 0;
         var list = client.Get("/v1/units", ApiJson.Default.UnitList);
@@ -55,5 +55,5 @@ internal static class ListVerb
     private static bool Listed(UnitStatus u) => u.LoadState != "loaded" || u.ActiveState != "inactive";
 
     /// <summary>"web" is web.service, as for every verb; a pattern with a glob or a dot is taken as written.</summary>
-    private static string PatternOf(string p) => p.IndexOfAny(['*', '?', '[', '.']) >= 0 ? p : p + ".service";
+    public static string PatternOf(string p) => p.IndexOfAny(['*', '?', '[', '.']) >= 0 ? p : p + ".service";
 }

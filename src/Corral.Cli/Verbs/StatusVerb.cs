@@ -91,6 +91,16 @@ internal static class StatusVerb
             ? $"     Active: error: the unit file did not load; fix it and run corral daemon-reload"
             // A failed unit's sub-state is "failed" too: said once, as systemctl says it.
             : $"     Active: {s.ActiveState}{(s.ActiveState == "failed" ? "" : $" ({s.SubState})")}{frozen}{result}{since}");
+        if (s.Timer is { } timer)
+        {
+            if (s.ActiveState == "active")
+                Console.WriteLine($"    Trigger: {(timer.NextElapse is { } next ? $"{Core.Text.TimeText.Stamp(next)}; {Units.Left(next)}" : "n/a")}");
+            Console.WriteLine($"   Triggers: {timer.Unit}");
+            Console.WriteLine($"         On: {string.Join("; ", timer.Triggers)}");
+            if (timer.LastTrigger is { } last) Console.WriteLine($"       Last: {Core.Text.TimeText.Stamp(last)}; {Units.Ago(last)}");
+        }
+        if (s.TriggeredBy.Count > 0) Console.WriteLine($"TriggeredBy: {string.Join(' ', s.TriggeredBy)}");
+        if (s.StartedBy is not null && s.Timer is null) Console.WriteLine($" Started by: {s.StartedBy}");
         if (s.Job is not null) Console.WriteLine($"        Job: {s.Job}");
         if (s.MainPid > 0)
             Console.WriteLine($"   Main PID: {s.MainPid} ({s.MainCommand ?? "?"})");

@@ -53,6 +53,7 @@ public static class NotEnforcedDirectives
             "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode");
         Add("Service", Other, "Sockets", "FileDescriptorStoreMax", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
             "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal", "TimeoutCleanSec");
+        Add("Timer", Other, "WakeSystem", "OnClockChange", "OnTimezoneChange");
         return d;
     }
 

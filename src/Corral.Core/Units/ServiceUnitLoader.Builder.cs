@@ -6,9 +6,10 @@ namespace Corral.Core.Units;
 public static partial class ServiceUnitLoader
 {
     /// <summary>Mutable accumulation of directives; repeated list keys append, an empty value resets.</summary>
-    private sealed class Builder(string name, string filePath)
+    private sealed partial class Builder(string name, string filePath)
     {
         public string Name => name;
+        public string FilePath => filePath;
         public string Description = "";
         public readonly List<UnitCondition> Conditions = [], Asserts = [];
         public ServiceType? Type;

@@ -23,17 +23,34 @@ public static partial class ServiceUnitLoader
     {
         string name = unitName ?? Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
-        bool isTarget = UnitNames.IsTarget(name);
-        if (!UnitNames.IsService(name) && !isTarget)
-            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service or .target"));
+        bool isTarget = UnitNames.IsTarget(name), isTimer = UnitNames.IsTimer(name);
+        if (!UnitNames.IsService(name) && !isTarget && !isTimer)
+            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service, .target or .timer"));
+        string[] sections = isTarget ? ["Unit", "Install"] : isTimer ? ["Unit", "Timer", "Install"] : ["Unit", "Service", "Install", "X-Corral"];
 
         var sources = new List<(string Path, string Text)> { (filePath, text) };
         sources.AddRange(dropIns ?? []);
         var b = new Builder(name, filePath);
         var notEnforced = new List<NotEnforcedDirective>();
         foreach (var (path, source) in sources)
-            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics, notEnforced, isTarget);
+            ApplyEntries(b, path, UnitFileSyntax.Parse(path, source, diagnostics), diagnostics, notEnforced, sections);
 
+        if (isTimer)
+        {
+            Timers.TimerUnit? timer = null;
+            // A line already refused is the error to read: "no trigger left" after it would only repeat it.
+            if (!diagnostics.Any(d => d.Severity == Severity.Error))
+            {
+                try { timer = b.BuildTimer() with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] }; }
+                catch (UnitValueException ex) { diagnostics.Add(new(Severity.Error, filePath, 0, ex.Message)); }
+            }
+            return new UnitLoadResult(name, filePath, null, diagnostics)
+            {
+                Timer = diagnostics.Any(d => d.Severity == Severity.Error) ? null : timer,
+                DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
+                NotEnforced = notEnforced,
+            };
+        }
         if (isTarget)
         {
             var target = b.BuildTarget() with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] };
@@ -65,7 +82,7 @@ public static partial class ServiceUnitLoader
         };
     }
 
-    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics, List<NotEnforcedDirective> notEnforced, bool isTarget)
+    private static void ApplyEntries(Builder b, string filePath, IReadOnlyList<UnitEntry> entries, List<Diagnostic> diagnostics, List<NotEnforcedDirective> notEnforced, string[] sections)
     {
         var warnedSections = new HashSet<string>();
         foreach (var e in entries)
@@ -73,11 +90,11 @@ public static partial class ServiceUnitLoader
             // systemd skips X- sections, so Corral's own settings there leave the unit valid for systemd.
             if (e.Section.StartsWith("X-", StringComparison.Ordinal) && e.Section != "X-Corral")
                 continue;
-            // A target has no processes: [Unit] and [Install] only.
-            if (isTarget ? e.Section is not ("Unit" or "Install") : e.Section is not ("Unit" or "Service" or "Install" or "X-Corral"))
+            // A target has no processes: [Unit] and [Install] only; a timer adds [Timer].
+            if (!sections.Contains(e.Section))
             {
                 if (warnedSections.Add(e.Section))
-                    diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}]{(isTarget ? " in a target" : "")}, ignored"));
+                    diagnostics.Add(new(Severity.Warning, filePath, e.Line, $"unknown section [{e.Section}]{(sections.Contains("Service") ? "" : $" in a {Path.GetExtension(b.Name)[1..]}")}, ignored"));
                 continue;
             }
             if (!Directives.TryGetValue((e.Section, e.Key), out var apply))

@@ -12,21 +12,24 @@ public static class UnitNames
 {
     public const string ServiceSuffix = ".service";
     public const string TargetSuffix = ".target";
+    public const string TimerSuffix = ".timer";
 
     /// <summary>
     /// Every unit type systemd names, so a dependency on "syslog.socket" or "local-fs.target" is read
-    /// as a unit's name and not as a service "syslog.socket.service". Corral runs services and targets.
+    /// as a unit's name and not as a service "syslog.socket.service". Corral runs services, targets and timers.
     /// </summary>
     public static readonly IReadOnlyList<string> TypeSuffixes =
-        [ServiceSuffix, TargetSuffix, ".socket", ".timer", ".mount", ".automount", ".path", ".slice", ".scope", ".device", ".swap"];
+        [ServiceSuffix, TargetSuffix, ".socket", TimerSuffix, ".mount", ".automount", ".path", ".slice", ".scope", ".device", ".swap"];
 
     /// <summary>A name with any unit type's suffix.</summary>
     public static bool HasTypeSuffix(string name) => TypeSuffixes.Any(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
 
-    /// <summary>A unit Corral can load and run: a service or a target.</summary>
-    public static bool IsLoadable(string name) => IsService(name) || IsTarget(name);
+    /// <summary>A unit Corral can load and run: a service, a target or a timer.</summary>
+    public static bool IsLoadable(string name) => IsService(name) || IsTarget(name) || IsTimer(name);
 
     public static bool IsTarget(string name) => name.EndsWith(TargetSuffix, StringComparison.Ordinal);
+
+    public static bool IsTimer(string name) => name.EndsWith(TimerSuffix, StringComparison.Ordinal);
 
     /// <summary>systemd's limit: a unit name, suffix included, is shorter than 256 bytes.</summary>
     public const int MaxLength = 255;
@@ -70,7 +73,7 @@ public static class UnitNames
     private static string Sanitize(string s) => string.Concat(s.Select(c => c is >= ' ' and < (char)0x7f ? c.ToString() : "?"));
 
     /// <summary>"getty@.service": a template, which only its instances run.</summary>
-    public static bool IsTemplate(string name) => IsService(name) && Short(name).EndsWith('@');
+    public static bool IsTemplate(string name) => IsLoadable(name) && name[..name.LastIndexOf('.')].EndsWith('@');
 
     /// <summary>"getty@tty1.service" → template "getty@.service", instance "tty1".</summary>
     public static bool TryInstance(string name, out string template, out string instance)

@@ -56,6 +56,7 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
             case ApiRouteKind.ResetFailedAll:
                 Audit(req, route);
                 await Task.WhenAll(manager.Runners().Select(r => r.ResetFailedAsync()));
+                await manager.Timers.ResetAllFailedAsync();
                 return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
             case ApiRouteKind.DaemonReload:
                 Audit(req, route);
@@ -150,6 +151,15 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
             case "enable" or "disable" or "reenable":
                 Audit(req, route);
                 return await Enable(route.Verb!, route.Unit!);
+        }
+        string resolved = manager.Resolve(route.Unit!);
+        if ((UnitNames.IsTimer(resolved) || UnitNames.IsTarget(resolved)) && manager.LoadOf(resolved).Load is { Loaded: true })
+        {
+            if (route.Verb != "reset-failed")
+                return HttpRequest.Response(409, Error($"{resolved} is a {resolved[(resolved.LastIndexOf('.') + 1)..]}: it has no processes to {route.Verb}"));
+            Audit(req, route);
+            if (UnitNames.IsTimer(resolved)) await manager.Timers.ResetFailedAsync(resolved);
+            return JobAnswer(JobResult.Done);
         }
         if (!manager.TryGetOrMakeRunner(route.Unit!, out var runner, out var error))
             return HttpRequest.Response(404, Error(error!));

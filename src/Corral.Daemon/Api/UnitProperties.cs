@@ -17,10 +17,26 @@ internal static class UnitProperties
         static string Bool(bool b) => b ? "yes" : "no";
         List<KeyValuePair<string, Func<string>>> deps = [.. Jobs.DependencyProperties.Names.Select(n =>
             new KeyValuePair<string, Func<string>>(n, () => string.Join(' ', s.Dependencies.GetValueOrDefault(n) ?? [])))];
+        static string Stamp(DateTimeOffset? t) => t is { } x ? Core.Text.TimeText.Stamp(x) : "";
+        List<KeyValuePair<string, Func<string>>> timer = s.Timer is not { } ti ? [] :
+        [
+            new("Unit", () => ti.Unit),
+            new("TimersMonotonic", () => string.Join(' ', ti.Triggers.Where(t => !t.StartsWith("OnCalendar=", StringComparison.Ordinal)))),
+            new("TimersCalendar", () => string.Join(' ', ti.Triggers.Where(t => t.StartsWith("OnCalendar=", StringComparison.Ordinal)))),
+            new("NextElapseUSecRealtime", () => Stamp(ti.NextElapse)),
+            new("LastTriggerUSec", () => Stamp(ti.LastTrigger)),
+            new("AccuracyUSec", () => Span(ti.AccuracyUSec)),
+            new("RandomizedDelayUSec", () => Span(ti.RandomizedDelayUSec)),
+            new("Persistent", () => Bool(ti.Persistent)),
+            new("RemainAfterElapse", () => Bool(ti.RemainAfterElapse)),
+        ];
         return
         [
             new("Id", () => s.Name),
             .. deps,
+            new("Triggers", () => s.Timer?.Unit ?? ""),
+            new("TriggeredBy", () => string.Join(' ', s.TriggeredBy)),
+            .. timer,
             new("UnitFileState", () => s.UnitFileState ?? ""),
             new("Job", () => s.Job ?? ""),
             new("Description", () => s.Description),
@@ -61,6 +77,9 @@ internal static class UnitProperties
             new("AssertResult", () => Bool(s.UnmetAssert is null)),
             new("ConditionTimestamp", () => s.ConditionAt is { } ct ? Core.Text.TimeText.Stamp(ct) : ""),
             new("StateChangeTimestamp", () => s.StateSince is { } t ? Core.Text.TimeText.Stamp(t) : ""),
+            new("InactiveExitTimestamp", () => Stamp(s.InactiveExitTimestamp)),
+            new("InactiveEnterTimestamp", () => Stamp(s.InactiveEnterTimestamp)),
+            new("StartedBy", () => s.StartedBy ?? ""),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.
     }

@@ -21,6 +21,8 @@ internal sealed class Job
     public int? Uid { get; init; }
     public TimeSpan? Timeout { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+    /// <summary>What asked for this start when no request did (a timer's elapse).</summary>
+    public string? Cause { get; init; }
 
     public bool Running { get; set; }
     /// <summary>A unit this job required whose start failed: it will not run.</summary>

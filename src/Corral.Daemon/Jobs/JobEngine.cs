@@ -24,16 +24,22 @@ internal sealed partial class JobEngine
     {
         _manager = manager;
         manager.JobOf = unit => _view.FirstOrDefault(j => j.Unit == unit);
+        var timers = manager.Timers;
+        timers.StartUnit = (unit, cause) => StartAsync(unit, cause: cause);
+        timers.Activity = manager.Activity;
+        timers.LoadError = manager.LoadError;
+        timers.Changed = manager.NotifyChanged;
     }
 
     /// <summary>Every job now, oldest first.</summary>
     public IReadOnlyList<JobInfo> Jobs => _view;
 
-    public async Task<JobResult> StartAsync(string unit, int? uid = null, IReadOnlyList<KeyValuePair<string, string>>? environment = null)
+    /// <param name="cause">What asks for the start when no request does ("nightly.timer, due …"): the unit's run keeps it.</param>
+    public async Task<JobResult> StartAsync(string unit, int? uid = null, IReadOnlyList<KeyValuePair<string, string>>? environment = null, string? cause = null)
     {
         unit = Made(unit);
         return (await Run(unit, g => TransactionPlanner.Start(g, [unit], _manager.IsActive, _manager.LoadError),
-            new JobOptions("start", uid, null, environment ?? []))).Result;
+            new JobOptions("start", uid, null, environment ?? []) { Cause = cause })).Result;
     }
 
     public async Task<JobResult> StopAsync(string unit, TimeSpan? timeout, bool noBlock, string verb = "stop", int? uid = null)
@@ -86,13 +92,16 @@ internal sealed partial class JobEngine
     }
 
     private bool IgnoresIsolate(string unit) =>
-        _manager.Target(unit) is { } t ? t.IgnoreOnIsolate : _manager.TryGetRunner(unit, out var r) && r.Unit.IgnoreOnIsolate;
+        _manager.Target(unit) is { } t ? t.IgnoreOnIsolate : _manager.Timer(unit) is { } timer ? timer.IgnoreOnIsolate
+            : _manager.TryGetRunner(unit, out var r) && r.Unit.IgnoreOnIsolate;
 
     private sealed record JobOptions(string Verb, int? Uid, TimeSpan? Timeout, IReadOnlyList<KeyValuePair<string, string>> Environment)
     {
         public bool NoBlock { get; init; }
         /// <summary>Wait for every job of the transaction, not only the anchor's.</summary>
         public bool AwaitAll { get; init; }
+        /// <summary>What asked for the anchor's start, when no request did.</summary>
+        public string? Cause { get; init; }
     }
 
     /// <summary>Plans on the loop, launches every job, and returns the anchor's outcome (with the units the transaction took).</summary>
@@ -105,7 +114,7 @@ internal sealed partial class JobEngine
             TransactionPlan plan;
             try { plan = planner(graph); }
             catch (TransactionException e) { return (e.Message, null, [], []); }
-            var jobs = Materialize(plan, o);
+            var jobs = Materialize(plan, o, anchor);
             Publish();
             return (null, jobs.GetValueOrDefault(anchor), [.. jobs.Values], [.. plan.Jobs.Select(j => j.Unit)]);
         });
@@ -120,7 +129,7 @@ internal sealed partial class JobEngine
     }
 
     /// <summary>On the loop: the plan's jobs, joined with those already under way, each launched.</summary>
-    private Dictionary<string, Job> Materialize(TransactionPlan plan, JobOptions o)
+    private Dictionary<string, Job> Materialize(TransactionPlan plan, JobOptions o, string anchor)
     {
         var jobs = new Dictionary<string, Job>(StringComparer.Ordinal);
         var fresh = new List<Job>();
@@ -140,6 +149,7 @@ internal sealed partial class JobEngine
                 Id = ++_nextId, Unit = unit, Type = type, Uid = o.Uid, Timeout = o.Timeout,
                 Verb = type == JobType.Stop ? o.Verb : "start",
                 Environment = type == JobType.Start ? o.Environment : [],
+                Cause = type == JobType.Start && unit == anchor ? o.Cause : null,
             };
             jobs[unit] = _byUnit[unit] = job;
             fresh.Add(job);
@@ -187,6 +197,12 @@ internal sealed partial class JobEngine
     {
         if (job.Type == JobType.VerifyActive)
             return _manager.IsActive(job.Unit) ? JobResult.Done : JobResult.Fail($"Unit {job.Unit} is not active (Requisite=).");
+        if (UnitNames.IsTimer(job.Unit))
+        {
+            if (job.Type != JobType.Start) return await _manager.Timers.StopAsync(job.Unit);
+            return _manager.Timer(job.Unit) is { } timer ? await _manager.Timers.StartAsync(timer)
+                : JobResult.Fail($"Unit {job.Unit} {_manager.LoadError(job.Unit) ?? "not found"}.");
+        }
         if (UnitNames.IsTarget(job.Unit))
         {
             return await _loop.Ask(() =>
@@ -200,7 +216,7 @@ internal sealed partial class JobEngine
         {
             case JobType.Start:
                 if (!_manager.TryGetOrMakeRunner(job.Unit, out var runner, out var error)) return JobResult.Fail(error!);
-                return await runner.StartAsync(job.Uid, job.Environment);
+                return await runner.StartAsync(job.Uid, job.Environment, job.Cause);
             default:
                 if (!_manager.TryGetRunner(job.Unit, out var r)) return JobResult.Done;
                 return await r.StopAsync(job.Timeout, noBlock: false, job.Verb, job.Uid);

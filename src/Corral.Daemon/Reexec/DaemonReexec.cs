@@ -73,6 +73,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
             else
             {
                 reaper.Hold();
+                await manager.Timers.PauseAsync(); // no timer starts a unit while they are parked; the next image takes them over
                 notify.Pause();
                 output.Pause();
                 _parked = manager.Runners();
@@ -105,6 +106,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
             PartialLines = _partial,
             TraceInstance = tracer?.Instance,
             TraceMounted = tracer?.MountedByUs ?? false,
+            HandedAt = DateTimeOffset.UtcNow,
         };
         try
         {
@@ -161,6 +163,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
     {
         foreach (var r in _parked) r.Unpark();
         _parked = [];
+        manager.Timers.Resume();
         output.Resume();
         notify.Resume();
         reaper.Release();

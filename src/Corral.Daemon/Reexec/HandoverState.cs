@@ -18,6 +18,8 @@ internal sealed record HandoverState
     /// <summary>The trace instance's directory and whether the daemon mounted tracefs for it; null without tracing.</summary>
     public string? TraceInstance { get; init; }
     public bool TraceMounted { get; init; }
+    /// <summary>When the previous image stopped watching its timers: what elapsed since is made up by the new one.</summary>
+    public DateTimeOffset? HandedAt { get; init; }
 
     public static string PathIn(string stateDir) => Path.Combine(stateDir, "handover.json");
 

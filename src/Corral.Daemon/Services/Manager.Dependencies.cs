@@ -2,6 +2,7 @@ using Corral.Core.Jobs;
 using Corral.Core.State;
 using Corral.Core.Units;
 using Corral.Daemon.Jobs;
+using Corral.Daemon.Timers;
 using Corral.Daemon.Wire;
 
 namespace Corral.Daemon.Services;
@@ -19,6 +20,9 @@ internal sealed partial class Manager
 
     /// <summary>Whether each target is active; written by the job engine only.</summary>
     public TargetStates Targets { get; } = new(ctx.Clock);
+
+    /// <summary>Every timer's life (its own loop).</summary>
+    public TimerEngine Timers { get; } = new(ctx.Clock, new TimerFiles(Path.Combine(options.StateDir, "timers")), TimerEngine.ProcessStart(ctx.Clock));
 
     /// <summary>The job of a unit now, if any (the job engine's published view).</summary>
     public Func<string, JobInfo?>? JobOf { get; set; }
@@ -61,10 +65,11 @@ internal sealed partial class Manager
         return why is not null && why.StartsWith($"unit {name} ", StringComparison.Ordinal) ? why[$"unit {name} ".Length..] : why ?? "not found";
     }
 
-    /// <summary>A unit that runs or is on its way (active, activating, reloading, deactivating); a target that is active.</summary>
+    /// <summary>A unit that runs or is on its way (active, activating, reloading, deactivating); a target or a timer that is active.</summary>
     public bool IsActive(string name)
     {
         if (UnitNames.IsTarget(name)) return Targets.IsActive(name);
+        if (UnitNames.IsTimer(name)) return Timers.IsActive(name);
         return TryGetRunner(name, out var r) && !ServiceStateNames.IsInactive(r.State);
     }
 
@@ -79,7 +84,28 @@ internal sealed partial class Manager
     {
         List<string> names;
         lock (_gate) names = [.. _runners.Keys];
-        return [.. names.Where(IsActive).Concat(Targets.Active)];
+        return [.. names.Where(IsActive).Concat(Targets.Active).Concat(Timers.Active)];
+    }
+
+    /// <summary>The timer to start as a timer.</summary>
+    public Core.Timers.TimerUnit? Timer(string name)
+    {
+        name = Resolve(name);
+        lock (_gate) return _loads.TryGetValue(name, out var l) ? l.Timer : null;
+    }
+
+    /// <summary>What a timer needs of the unit it starts (a service's runner, or a target): null when it is neither.</summary>
+    public UnitActivity? Activity(string name)
+    {
+        if (UnitNames.IsTarget(name))
+        {
+            bool active = Targets.IsActive(name);
+            var since = Targets.Since(name);
+            return new UnitActivity(!active, active ? since : null, active ? null : since);
+        }
+        if (!TryGetRunner(name, out var r)) return Knows(name) ? new UnitActivity(true, null, null) : null;
+        var v = r.Activity;
+        return new UnitActivity(ServiceStateNames.IsInactive(v.State), v.ActivatedAt, v.DeactivatedAt);
     }
 
     private UnitStatus TargetStatus(TargetUnit target, UnitLoadResult load)
@@ -95,6 +121,33 @@ internal sealed partial class Manager
         };
     }
 
+    /// <summary>The loaded timers whose Unit= is this unit.</summary>
+    private List<string> TriggeredBy(string unit)
+    {
+        lock (_gate) return [.. _loads.Values.Where(l => l.Timer?.Unit == unit).Select(l => l.Name).Order(StringComparer.Ordinal)];
+    }
+
+    private UnitStatus TimerStatus(Core.Timers.TimerUnit timer, UnitLoadResult load)
+    {
+        var v = Timers.View(timer.Name);
+        string sub = v?.SubState ?? TimerStates.Dead;
+        return new UnitStatus
+        {
+            Name = timer.Name, Description = timer.Description, LoadState = "loaded", Type = "timer",
+            ActiveState = TimerStates.Active(sub), SubState = sub, Result = v?.Result ?? "success",
+            FragmentPath = timer.FilePath, DropInPaths = [.. load.DropInPaths], StateSince = v?.Since,
+            Job = JobOf?.Invoke(timer.Name)?.Describe(), UnitFileState = FileState(timer.Name, load),
+            Dependencies = DependencyProperties.Of(Graph(), timer.Name), LastError = v?.LastError, UnmetCondition = v?.UnmetCondition,
+            RunsWithout = [.. load.NotEnforced.Select(n => n.Key + "=").Distinct()],
+            Timer = new TimerInfo
+            {
+                Unit = timer.Unit, Triggers = [.. timer.Values.Select(x => x.ToString())], NextElapse = v?.Next, LastTrigger = v?.LastTrigger,
+                Persistent = timer.Persistent, AccuracyUSec = timer.Accuracy.Ticks / 10, RandomizedDelayUSec = timer.RandomizedDelay.Ticks / 10,
+                RemainAfterElapse = timer.RemainAfterElapse,
+            },
+        };
+    }
+
     private UnitStatus WithJob(UnitStatus s)
     {
         UnitLoadResult? load;
@@ -104,6 +157,7 @@ internal sealed partial class Manager
             Job = JobOf?.Invoke(s.Name)?.Describe(),
             UnitFileState = load is null ? null : FileState(s.Name, load),
             Dependencies = DependencyProperties.Of(Graph(), s.Name),
+            TriggeredBy = TriggeredBy(s.Name),
         };
     }
 

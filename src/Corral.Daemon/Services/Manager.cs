@@ -64,6 +64,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         }
         // Outside the lock: an update may run on this thread, with whatever the unit's loop had queued.
         await Task.WhenAll(updates.Select(u => u.Runner.UpdateUnitAsync(u.Unit)));
+        await Timers.UpdateAsync(loads.Values.Select(l => l.Timer).OfType<Core.Timers.TimerUnit>());
         foreach (var r in removed) r.Dispose(); // on its loop, outside the manager's lock
         foreach (var m in messages) Console.Error.WriteLine($"corral: {m}");
         return messages;
@@ -164,6 +165,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
             _loads.TryGetValue(name, out load);
         }
         if (load?.Target is { } target) return TargetStatus(target, load);
+        if (load?.Timer is { } timer) return TimerStatus(timer, load);
         if (runner is not null)
         {
             var s = WithJob(runner.Snapshot(withProcesses));
@@ -283,5 +285,6 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         List<ServiceRunner> runners;
         lock (_gate) runners = [.. _runners.Values];
         foreach (var r in runners) r.Dispose();
+        Timers.Dispose();
     }
 }

@@ -24,6 +24,8 @@ internal sealed record RunRecord
     /// <summary>The verb and caller behind a stop in progress, for the death records.</summary>
     public string? JobVerb { get; init; }
     public int? JobUid { get; init; }
+    /// <summary>What started the run when no request did (a timer).</summary>
+    public string? StartedBy { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

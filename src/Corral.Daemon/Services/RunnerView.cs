@@ -38,6 +38,10 @@ internal sealed record RunnerView(
     public string? UnmetCondition { get; init; }
     public string? UnmetAssert { get; init; }
     public DateTimeOffset? ConditionAt { get; init; }
+    /// <summary>What started this run when no request did (a timer), and when the unit last left and entered inactive.</summary>
+    public string? StartedBy { get; init; }
+    public DateTimeOffset? ActivatedAt { get; init; }
+    public DateTimeOffset? DeactivatedAt { get; init; }
     /// <summary>What this run's spawns could not give as asked.</summary>
     public IReadOnlyList<string> SpawnWarnings { get; init; } = [];
 }

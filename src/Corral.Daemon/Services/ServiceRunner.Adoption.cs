@@ -53,6 +53,7 @@ internal sealed partial class ServiceRunner
                 StdoutPipe = _pipes?.StdoutId, StderrPipe = _pipes?.StderrId,
                 NRestarts = _fsm.NRestarts, Result = ServiceResultNames.Format(_fsm.Result),
                 JobVerb = ServiceStateNames.IsStopping(s) ? _jobVerb : null, JobUid = ServiceStateNames.IsStopping(s) ? _jobUid : null,
+                StartedBy = _startedBy,
             };
         }
         if (now == _persisted) return;
@@ -134,6 +135,7 @@ internal sealed partial class ServiceRunner
         }
         if (_pipes is null) OpenLogAndPipes();
         (_jobVerb, _jobUid) = (r.JobVerb ?? "stop", r.JobUid);
+        _startedBy = r.StartedBy;
 
         // After a daemon-reexec the main process is still this process's child: running, a zombie, or
         // (ended while the new image started) reaped already, its status parked by the reaper.

@@ -11,7 +11,8 @@ namespace Corral.Daemon.Services;
 internal sealed partial class ServiceRunner
 {
     /// <param name="environment">Variables of this start job only ($MONITOR_* for an OnFailure= handler).</param>
-    public async Task<JobResult> StartAsync(int? uid = null, IReadOnlyList<KeyValuePair<string, string>>? environment = null)
+    /// <param name="startedBy">What started it when no request did ("nightly.timer, due …"): kept with the run it starts.</param>
+    public async Task<JobResult> StartAsync(int? uid = null, IReadOnlyList<KeyValuePair<string, string>>? environment = null, string? startedBy = null)
     {
         var (refused, reached) = await _loop.Ask<(JobResult?, Task?)>(() =>
         {
@@ -37,6 +38,7 @@ internal sealed partial class ServiceRunner
                 return (JobResult.Fail($"cannot prepare {Unit.Name}: {e.Message}"), null);
             }
             _jobEnvironment = environment ?? [];
+            _startedBy = startedBy;
             LastError = null;
             LeftOver = [];
             EscapedLeft = [];

@@ -50,6 +50,9 @@ internal sealed partial class ServiceRunner : IDisposable
     // The last start job's Condition*= or Assert*= that was not met (null: all were), and when it was tested.
     private string? _unmetCondition, _unmetAssert;
     private DateTimeOffset? _conditionAt;
+    // What started the run when no request did ("nightly.timer, due …"); when the unit last left and entered inactive.
+    private string? _startedBy;
+    private DateTimeOffset? _activatedAt, _deactivatedAt;
 
     public ServiceRunner(ServiceUnit unit, ServiceContext ctx)
     {
@@ -86,7 +89,11 @@ internal sealed partial class ServiceRunner : IDisposable
             StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused,
             SpawnWarnings = _spawnWarnings.Count == 0 ? [] : [.. _spawnWarnings],
             UnmetCondition = _unmetCondition ?? _fsm.UnmetCondition, UnmetAssert = _unmetAssert, ConditionAt = _conditionAt,
+            StartedBy = _startedBy, ActivatedAt = _activatedAt, DeactivatedAt = _deactivatedAt,
         };
+
+    /// <summary>The published view, for what a timer needs of the unit it starts.</summary>
+    public RunnerView Activity => _view;
 
     /// <summary>The service's cgroup as /proc/PID/cgroup names it, whether or not it exists now.</summary>
     private string CgroupPathInProc => _ctx.Cgroups.Layout.ProcPath(_ctx.Cgroups.For(Unit.Name).Path);
@@ -134,6 +141,8 @@ internal sealed partial class ServiceRunner : IDisposable
                     // Readers see the new state while its actions run: a spawn waits for its exec,
                     // and status must say "activating" meanwhile, not the state before the start.
                     _stateSince = _ctx.Clock.GetLocalNow();
+                    if (ServiceStateNames.IsInactive(before) && !ServiceStateNames.IsInactive(_fsm.State)) _activatedAt = _stateSince;
+                    else if (!ServiceStateNames.IsInactive(before) && ServiceStateNames.IsInactive(_fsm.State)) _deactivatedAt = _stateSince;
                     Publish();
                 }
                 foreach (var a in actions) Execute(a);

@@ -18,7 +18,7 @@ public sealed record UnitCatalogContents(Dictionary<string, UnitLoadResult> Unit
 }
 
 /// <summary>
-/// Finds unit files (NAME.service, NAME.target) in the unit directories and their drop-ins, as
+/// Finds unit files (NAME.service, NAME.target, NAME.timer) in the unit directories and their drop-ins, as
 /// systemd does (systemd.unit(5), "drop-in"): for "foo-bar@a.service" the directories foo-bar@a.service.d,
 /// foo-bar@.service.d (the template's, for every instance), foo-.service.d (each '-' prefix) and
 /// service.d (every service), in each unit directory in turn. Their *.conf files apply in the order
@@ -31,6 +31,8 @@ public static class UnitCatalog
     /// <summary>The target every machine has, provided by Corral when no unit directory has it.</summary>
     public const string MultiUser = "multi-user.target";
     public const string Default = "default.target";
+    /// <summary>What timers are enabled into (WantedBy=timers.target); Corral's multi-user.target wants it, as systemd's basic.target does.</summary>
+    public const string TimersTarget = "timers.target";
 
     /// <summary>
     /// Reads every unit. <paramref name="enabledDir"/> is Corral's own state of enablement
@@ -61,8 +63,10 @@ public static class UnitCatalog
                 into[name] = ServiceUnitLoader.LoadFile(file, DropIns(dirs, name));
             }
         }
+        if (!units.ContainsKey(TimersTarget) && !aliases.ContainsKey(TimersTarget))
+            units[TimersTarget] = BuiltIn(TimersTarget, "Timer Units", allowIsolate: false);
         if (!units.ContainsKey(MultiUser) && !aliases.ContainsKey(MultiUser))
-            units[MultiUser] = BuiltIn(MultiUser, "Multi-User System");
+            units[MultiUser] = BuiltIn(MultiUser, "Multi-User System", wants: [TimersTarget]);
         if (!units.ContainsKey(Default)) aliases.TryAdd(Default, MultiUser);
         var linked = LinkedDependencies(all);
         foreach (var (name, deps) in linked)
@@ -71,7 +75,8 @@ public static class UnitCatalog
     }
 
     private static IEnumerable<string> UnitFiles(string dir) =>
-        Directory.EnumerateFiles(dir, "*.service").Concat(Directory.EnumerateFiles(dir, "*.target")).Order(StringComparer.Ordinal);
+        Directory.EnumerateFiles(dir, "*.service").Concat(Directory.EnumerateFiles(dir, "*.target")).Concat(Directory.EnumerateFiles(dir, "*.timer"))
+            .Order(StringComparer.Ordinal);
 
     /// <summary>
     /// The unit a symlink names when its own name is another ("sshd.service" → ssh.service):
@@ -88,8 +93,15 @@ public static class UnitCatalog
         return targetName != Path.GetFileName(file) && UnitNames.Invalid(targetName) is null ? targetName : null;
     }
 
-    private static UnitLoadResult BuiltIn(string name, string description) =>
-        new(name, "", null, []) { Target = new TargetUnit { Name = name, Description = description, AllowIsolate = true } };
+    private static UnitLoadResult BuiltIn(string name, string description, bool allowIsolate = true, IReadOnlyList<string>? wants = null) =>
+        new(name, "", null, [])
+        {
+            Target = new TargetUnit
+            {
+                Name = name, Description = description, AllowIsolate = allowIsolate,
+                Dependencies = UnitDependencies.None.With(DependencyKind.Wants, wants ?? []),
+            },
+        };
 
     /// <summary>A unit's load with what its .wants/ and .requires/ directories add.</summary>
     public static UnitLoadResult WithLinks(UnitLoadResult load, UnitDependencies linked)

@@ -82,6 +82,15 @@ public sealed record UnitStatus
     public bool IsEnforced(string directive) => !NotEnforced.Any(n => n.Directive == directive);
     /// <summary>Bytes of the service's output dropped since the daemon started because its log could not be written (a full disk).</summary>
     public long LogBytesLost { get; init; }
+    /// <summary>What started the current (or last) run when it was not a request: "nightly.timer, due Thu 2026-12-03 03:00:00 UTC".</summary>
+    public string? StartedBy { get; init; }
+    /// <summary>When the unit last left inactive, and last became inactive (systemd's InactiveExitTimestamp=, InactiveEnterTimestamp=).</summary>
+    public DateTimeOffset? InactiveExitTimestamp { get; init; }
+    public DateTimeOffset? InactiveEnterTimestamp { get; init; }
+    /// <summary>The timers that start this unit (systemd's TriggeredBy=).</summary>
+    public List<string> TriggeredBy { get; init; } = [];
+    /// <summary>A timer's schedule; null for other units.</summary>
+    public TimerInfo? Timer { get; init; }
 }
 
 public sealed record Escapee(int Pid, string Comm, string Cgroup);
@@ -151,3 +160,18 @@ public sealed record OomCandidate(int Pid, string Comm, string Cmdline, int OomS
 }
 
 public sealed record OomCandidateList(List<OomCandidate> Processes);
+
+/// <summary>What a timer is set to do and when: list-timers' columns and status's Trigger: line.</summary>
+public sealed record TimerInfo
+{
+    public required string Unit { get; init; }
+    /// <summary>Each trigger as written: "OnCalendar=*-*-* 03:00:00", "OnBootSec=15min".</summary>
+    public List<string> Triggers { get; init; } = [];
+    /// <summary>The next elapse (with its random delay), while it waits; null otherwise.</summary>
+    public DateTimeOffset? NextElapse { get; init; }
+    public DateTimeOffset? LastTrigger { get; init; }
+    public bool Persistent { get; init; }
+    public long AccuracyUSec { get; init; }
+    public long RandomizedDelayUSec { get; init; }
+    public bool RemainAfterElapse { get; init; } = true;
+}
