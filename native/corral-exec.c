@@ -12,7 +12,7 @@
  * Usage: corral-exec [--cgroup DIR]... [--uid N] [--gid N] [--groups G,G,...]
  *                    [--chdir DIR] [--umask OCTAL] [--rlimit NAME=SOFT:HARD]...
  *                    [--oom-score-adj N] [--nice N] [--sched POLICY:PRIORITY:RESET] [--ioprio CLASS:LEVEL]
- *                    [--env-pid NAME] [--sigpipe ignore|default]
+ *                    [--env-pid NAME]... [--listen-fds FIRST:N] [--sigpipe ignore|default]
  *                    [--cap-bounding HEX] [--cap-ambient HEX] [--no-new-privs] [--private-users] [--keyring private|shared] [--securebits N]
  *                    [--ns SPEC]... [--mount "KIND\tFLAGS\tDIRECTIVE\tDST\tSRC"]... [--mount-propagation shared|slave|private] [--seccomp SPEC]...
  *                    [--status-fd N] -- PATH ARGV0 [ARG]...
@@ -340,7 +340,9 @@ int main(int argc, char **argv)
 	int ngroups = -1;
 	long uid = -1, gid = -1, oom = LONG_MIN;
 	const char *chdir_to = NULL;
-	const char *env_pid = NULL;
+	const char *env_pids[4];
+	int nenv_pids = 0;
+	long listen_first = -1, listen_count = 0;
 	long umask_value = -1;
 	int ignore_sigpipe = 0;
 	long nice_value = LONG_MIN;
@@ -403,7 +405,18 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--oom-score-adj") == 0) {
 			oom = parse_long(v, 10, "usage");
 		} else if (strcmp(a, "--env-pid") == 0) {
-			env_pid = v;
+			if (nenv_pids == 4)
+				fail("usage", E2BIG, a);
+			env_pids[nenv_pids++] = v;
+		} else if (strcmp(a, "--listen-fds") == 0) {
+			char *colon = strchr(v, ':');
+			if (!colon)
+				fail("usage", EINVAL, a);
+			*colon = '\0';
+			listen_first = parse_long(v, 10, "usage");
+			listen_count = parse_long(colon + 1, 10, "usage");
+			if (listen_first < 3 || listen_count < 1 || listen_count > 4096)
+				fail("usage", EINVAL, a);
 		} else if (strcmp(a, "--nice") == 0) {
 			nice_value = parse_long(v, 10, "usage");
 		} else if (strcmp(a, "--sched") == 0) {
@@ -540,16 +553,26 @@ int main(int argc, char **argv)
 	if (umask_value >= 0)
 		umask((mode_t)umask_value);
 
-	/* 8. A variable that must name this very process (WATCHDOG_PID=): only known after the spawn. */
-	if (env_pid) {
+	/* 8. Variables that must name this very process (WATCHDOG_PID=, LISTEN_PID=): only known after the spawn. */
+	for (int e = 0; e < nenv_pids; e++) {
 		char buf[24];
 		snprintf(buf, sizeof buf, "%ld", (long)getpid());
-		if (setenv(env_pid, buf, 1) < 0)
-			fail("setenv", errno, env_pid);
+		if (setenv(env_pids[e], buf, 1) < 0)
+			fail("setenv", errno, env_pids[e]);
 	}
 
 	reset_signals(ignore_sigpipe);
 	close_inherited_fds();
+	/* The sockets of its socket units, handed in at FIRST..FIRST+N-1 (above every other descriptor
+	 * the daemon placed, the status fd after them): moved down to 3..3+N-1, the only descriptors
+	 * above 2 the service keeps. Ascending, a target is never a socket not moved yet. */
+	for (long k = 0; k < listen_count; k++) {
+		int from = (int)(listen_first + k), to = (int)(3 + k);
+		if (from != to && dup2(from, to) < 0)
+			fail("dup2", errno, "a listening socket");
+		if (from == to && fcntl(to, F_SETFD, 0) < 0)
+			fail("fcntl", errno, "a listening socket");
+	}
 
 	/* 9. Last: from here on neither setuid bits nor file capabilities can give the service more. */
 	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

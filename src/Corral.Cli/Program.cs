@@ -80,6 +80,7 @@ internal static class Program
             "get-default" => EnableVerb.GetDefault(client, rest),
             "list-jobs" => ListJobsVerb.Run(client, rest, g),
             "list-timers" => ListTimersVerb.Run(client, rest, g),
+            "list-sockets" => ListSocketsVerb.Run(client, rest, g),
             "list-dependencies" => ListDependenciesVerb.Run(client, rest),
             "kill" => KillVerb.Run(client, rest),
             "daemon-reload" => DaemonReloadVerb.Run(client, rest),

@@ -34,6 +34,8 @@ internal static class VerbTable
         new("set-default", "set-default TARGET", "makes default.target that target", "set-default"),
         new("list-timers", "list-timers [PATTERN...] [--all] [--json] [--no-legend]",
             "active timers (--all: every loaded one): next elapse and time left, last trigger and time passed, the unit each starts", "list-timers"),
+        new("list-sockets", "list-sockets [PATTERN...] [--all] [--json] [--no-legend]",
+            "the addresses of active socket units (--all: every loaded one), each with its unit and the service it starts", "list-sockets"),
         new("list-jobs", "list-jobs [--json] [--no-legend]", "the jobs in flight, and what each waits for", "list-jobs"),
         new("list-dependencies", "list-dependencies [UNIT] [--reverse] [--all] [--json]", "the tree of units UNIT pulls in (--reverse: that pull it in)", "list-dependencies"),
         new("kill", "kill UNIT... [-s SIGNAL] [--kill-whom=main|control|all]", "a signal to the main, control or every process, once each", "kill"),

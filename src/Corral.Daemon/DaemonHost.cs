@@ -111,6 +111,8 @@ public static class DaemonHost
         var jobs = new Jobs.JobEngine(manager);
         ctx.Changes.Changed += jobs.OnUnitChanged;
         ctx.Changes.Changed += manager.Timers.OnUnitChanged;
+        ctx.Changes.Changed += manager.Sockets.OnUnitChanged;
+        ctx.SocketsFor = manager.Sockets.SocketsFor;
         // Bound before any run is taken over or started: a service's first READY=1 has somewhere to go.
         var router = new NotifyRouter(cgroups, unit => manager.TryGetRunner(unit, out var r) ? r : null, ctx.Notifications);
         using var notify = new Linux.Notify.NotifySocket(ctx.NotifySocketPath!, router.OnDatagram, handover?.Claim("notify"));

@@ -3,12 +3,14 @@ namespace Corral.Linux;
 /// <summary>Owner, group and mode (type bits included) of a file, from statx: of an open descriptor, or of a path without following a last symlink.</summary>
 public readonly record struct FileFacts(int Uid, int Gid, int Mode)
 {
-    private const int TypeMask = 0xF000, Regular = 0x8000, Directory = 0x4000, Symlink = 0xA000;
+    private const int TypeMask = 0xF000, Regular = 0x8000, Directory = 0x4000, Symlink = 0xA000, Socket = 0xC000, Fifo = 0x1000;
 
     public int Permissions => Mode & 0xFFF;
     public bool IsRegular => (Mode & TypeMask) == Regular;
     public bool IsDirectory => (Mode & TypeMask) == Directory;
     public bool IsSymlink => (Mode & TypeMask) == Symlink;
+    public bool IsSocket => (Mode & TypeMask) == Socket;
+    public bool IsFifo => (Mode & TypeMask) == Fifo;
     public bool WritableByOthers => (Mode & 0x2) != 0;
 
     /// <summary>The permissions as ls and chmod write them: 0640.</summary>

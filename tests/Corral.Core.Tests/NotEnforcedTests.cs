@@ -10,8 +10,8 @@ public sealed class NotEnforcedTests
     {
         foreach (var (section, key, _) in NotEnforcedDirectives.All)
         {
-            var r = section == "Timer"
-                ? ServiceUnitLoader.Load("/u/x.timer", $"[Timer]\n{key}=yes\nOnActiveSec=1\n")
+            var r = section == "Timer" ? ServiceUnitLoader.Load("/u/x.timer", $"[Timer]\n{key}=yes\nOnActiveSec=1\n")
+                : section == "Socket" ? ServiceUnitLoader.Load("/u/x.socket", $"[Socket]\n{key}=yes\nListenStream=/run/x\n")
                 : ServiceUnitLoader.Load("/u/x.service", $"[{section}]\n{key}=yes\n[Service]\nExecStart=/bin/a\n");
             Assert.True(r.NotEnforced.Any(n => n.Key == key), $"{key}= in [{section}] is listed as not enforced but Corral reads it as a directive");
         }

@@ -131,6 +131,42 @@ public sealed class DebianUnitScenarios : Scenario
     }
 
     [Fact]
+    public void Ssh_socket_starts_nothing_until_the_first_connection_then_one_sshd_serves_every_connection_on_the_socket()
+    {
+        RequireFree(22);
+        Install("ssh");
+        File.Copy("/lib/systemd/system/ssh.socket", Path.Combine(F.UnitDir, "ssh.socket"));
+        F.Start();
+
+        var start = F.Cli("start", "ssh.socket");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal(("active", "listening"), (F.Prop("ssh.socket", "ActiveState"), F.Prop("ssh.socket", "SubState")));
+        Assert.Equal("inactive", F.Prop("ssh", "ActiveState"));
+        Assert.Empty(Tree("ssh"));
+
+        using (var client = new TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, 22);
+            int local = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
+            client.ReceiveTimeout = 15_000;
+            var banner = new byte[64];
+            int n = client.GetStream().Read(banner);
+            Assert.StartsWith("SSH-2.0-OpenSSH", Encoding.ASCII.GetString(banner, 0, n));
+            Assert.Equal($"ssh.socket: connection from 127.0.0.1:{local} to [::]:22", F.Prop("ssh", "StartedBy"));
+        }
+        string main = F.Prop("ssh", "MainPID");
+        Assert.Equal("sshd", Comm(int.Parse(main)));
+        Assert.Equal("running", F.Prop("ssh.socket", "SubState"));
+        // The second connection: the same sshd, on the socket Corral bound (sshd took it as LISTEN_FDS=1).
+        Assert.StartsWith("SSH-2.0-OpenSSH", Talk(22, null, "\r\n"));
+        Assert.Equal(main, F.Prop("ssh", "MainPID"));
+
+        Assert.Equal(0, F.Cli("stop", "ssh", "ssh.socket").ExitCode);
+        Assert.Empty(Tree("ssh"));
+        Assert.Throws<SocketException>(() => Talk(22, null, "\r\n"));
+    }
+
+    [Fact]
     public void Nginx_a_forking_service_serves_200_and_a_reload_replaces_its_workers_and_keeps_its_master()
     {
         RequireFree(80);

@@ -36,6 +36,10 @@
  *                         child writes its pid to OUT,
  *                         forks a grandchild, and both sleep (an unrelated tree on a reused pid).
  *                         Bounded: three rounds of pid_max forks, and 60 s. Exit 3 when it gave up.
+ *   serve-fds             a socket-activated service: checks LISTEN_PID is its pid, then serves the
+ *                         LISTEN_FDS sockets from fd 3: answers each connection of a listening one
+ *                         with "pid=P fds=N names=NAMES fd=K extra=FDS\n" (FDS: its open fds above
+ *                         the passed ones, "-" if none), prints each datagram as "datagram fd=K: TEXT"
  *   notify STEP...        speak sd_notify's protocol on $NOTIFY_SOCKET, without libsystemd, step by step:
  *                         sleep:MS  send:TEXT (\n in TEXT is a newline)  barrier (wait until the manager
  *                         has handled what was sent)  send-child:TEXT (a child sends it, lives 3 s more)
@@ -507,6 +511,60 @@ static void on_hup(int sig)
 	errno = saved;
 }
 
+/* serve-fds: what a socket-activated daemon does with sd_listen_fds(), without libsystemd. */
+static int do_serve_fds(void)
+{
+	const char *pid_s = getenv("LISTEN_PID"), *n_s = getenv("LISTEN_FDS"), *names = getenv("LISTEN_FDNAMES");
+	if (!pid_s || !n_s || atol(pid_s) != (long)getpid()) {
+		printf("serve-fds: LISTEN_PID=%s is not my pid %ld\n", pid_s ? pid_s : "(unset)", (long)getpid());
+		fflush(stdout);
+		return 2;
+	}
+	int n = atoi(n_s);
+	char extra[256] = "";
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd >= 3 + n && fd != dirfd(d) && strlen(extra) < 200)
+			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s%d", extra[0] ? "," : "", fd);
+	}
+	if (d)
+		closedir(d);
+	printf("serve-fds: pid=%ld fds=%d names=%s extra=%s\n", (long)getpid(), n, names ? names : "", extra[0] ? extra : "-");
+	fflush(stdout);
+	struct pollfd p[64];
+	if (n < 1 || n > 64)
+		return 2;
+	for (int k = 0; k < n; k++)
+		p[k] = (struct pollfd){ .fd = 3 + k, .events = POLLIN };
+	for (;;) {
+		if (poll(p, (nfds_t)n, -1) < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (!(p[k].revents & POLLIN))
+				continue;
+			int listening = 0;
+			socklen_t len = sizeof listening;
+			if (getsockopt(p[k].fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening) {
+				int c = accept4(p[k].fd, NULL, NULL, SOCK_CLOEXEC);
+				if (c < 0)
+					continue;
+				dprintf(c, "pid=%ld fds=%d names=%s fd=%d extra=%s\n", (long)getpid(), n, names ? names : "", p[k].fd, extra[0] ? extra : "-");
+				close(c);
+			} else {
+				char buf[512];
+				ssize_t r = recv(p[k].fd, buf, sizeof buf - 1, 0);
+				if (r < 0)
+					continue;
+				buf[r] = '\0';
+				printf("datagram fd=%d: %s\n", p[k].fd, buf);
+				fflush(stdout);
+			}
+		}
+	}
+}
+
 static int do_notify(int argc, char **argv)
 {
 	for (int k = 0; k < argc; k++) {
@@ -714,6 +772,8 @@ int main(int argc, char **argv)
 	record();
 	if (strcmp(mode, "sleep") == 0) {
 		sleep_forever();
+	} else if (strcmp(mode, "serve-fds") == 0) {
+		return do_serve_fds();
 	} else if (strcmp(mode, "notify") == 0) {
 		return do_notify(argc - i - 1, argv + i + 1);
 	} else if (strcmp(mode, "exit") == 0 && arg) {

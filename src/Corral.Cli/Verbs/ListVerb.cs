@@ -16,8 +16,8 @@ internal static class ListVerb
             new HashSet<string> { "--json", "--all", "-a" });
         var types = a.GetAll("--type").SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
         foreach (var t in types)
-            if (t is not ("service" or "target" or "timer"))
-                throw new CliError($"{verb}: --type '{t}': corral has service, target and timer units only");
+            if (t is not ("service" or "target" or "timer" or "socket"))
+                throw new CliError($"{verb}: --type '{t}': corral has service, target, timer and socket units only");
         var states = a.GetAll("--state").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
         bool all = a.Has("--all") || a.Has("-a") || states.Count > 0 || a.Positional.Count > 0;
         var list = client.Get("/v1/units", ApiJson.Default.UnitList);

@@ -99,6 +99,17 @@ internal static class StatusVerb
             Console.WriteLine($"         On: {string.Join("; ", timer.Triggers)}");
             if (timer.LastTrigger is { } last) Console.WriteLine($"       Last: {Core.Text.TimeText.Stamp(last)}; {Units.Ago(last)}");
         }
+        if (s.Socket is { } socket)
+        {
+            bool first = true;
+            foreach (var l in socket.Listen)
+            {
+                Console.WriteLine($"{(first ? "     Listen: " : "             ")}{l.Address} ({l.Type})");
+                first = false;
+            }
+            Console.WriteLine($"   Triggers: {socket.Service}");
+            if (socket.LastTrigger is not null) Console.WriteLine($"       Last: {socket.LastTrigger} ({socket.Triggers} start{(socket.Triggers == 1 ? "" : "s")} so far)");
+        }
         if (s.TriggeredBy.Count > 0) Console.WriteLine($"TriggeredBy: {string.Join(' ', s.TriggeredBy)}");
         if (s.StartedBy is not null && s.Timer is null) Console.WriteLine($" Started by: {s.StartedBy}");
         if (s.Job is not null) Console.WriteLine($"        Job: {s.Job}");

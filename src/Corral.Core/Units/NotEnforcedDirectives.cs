@@ -54,6 +54,12 @@ public static class NotEnforcedDirectives
         Add("Service", Other, "Sockets", "FileDescriptorStoreMax", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
             "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal", "TimeoutCleanSec");
         Add("Timer", Other, "WakeSystem", "OnClockChange", "OnTimezoneChange");
+        Add("Socket", Other, "PassSecurity", "PassPacketInfo", "AcceptFileDescriptors", "KeepAlive", "KeepAliveTimeSec", "KeepAliveIntervalSec",
+            "KeepAliveProbes", "NoDelay", "Priority", "DeferAcceptSec", "IPTOS", "IPTTL", "Mark", "PipeSize", "MessageQueueMaxMessages",
+            "MessageQueueMessageSize", "Timestamping", "TCPCongestion", "Transparent", "Broadcast", "BindToDevice", "SmackLabel", "SmackLabelIPIn",
+            "SmackLabelIPOut", "SELinuxContextFromNet", "Writable", "FlushPending", "TriggerLimitIntervalSec", "TriggerLimitBurst",
+            "PollLimitIntervalSec", "PollLimitBurst", "ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost", "TimeoutSec",
+            "ListenNetlink", "ListenSpecial", "ListenMessageQueue", "ListenUSBFunction", "SocketProtocol");
         return d;
     }
 

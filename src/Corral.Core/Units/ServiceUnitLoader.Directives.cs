@@ -9,7 +9,7 @@ public static partial class ServiceUnitLoader
     private delegate void Apply(Builder b, string value, Context ctx);
 
     /// <summary>Every directive Corral reads, keyed by section and name; anything else warns.</summary>
-    private static readonly Dictionary<(string Section, string Key), Apply> Directives = WithTimer(WithSandbox(WithDependencies(WithLimits(new()
+    private static readonly Dictionary<(string Section, string Key), Apply> Directives = WithSocket(WithTimer(WithSandbox(WithDependencies(WithLimits(new()
     {
         [("Unit", "Description")] = (b, v, _) => b.Description = Specifiers.Expand(v, b.Name),
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
@@ -169,7 +169,7 @@ public static partial class ServiceUnitLoader
         [("Unit", "StartLimitInterval")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
         [("Service", "StartLimitInterval")] = (b, v, _) => b.StartLimitInterval = TimeSpanParser.Parse(v),
         [("Service", "StartLimitBurst")] = (b, v, _) => b.StartLimitBurst = StartBurst(v),
-    }))));
+    })))));
 
     private static int StartBurst(string v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int burst)
         ? burst : throw new UnitValueException("is not a number of starts");

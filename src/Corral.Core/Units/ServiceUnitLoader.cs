@@ -23,10 +23,11 @@ public static partial class ServiceUnitLoader
     {
         string name = unitName ?? Path.GetFileName(filePath);
         var diagnostics = new List<Diagnostic>();
-        bool isTarget = UnitNames.IsTarget(name), isTimer = UnitNames.IsTimer(name);
-        if (!UnitNames.IsService(name) && !isTarget && !isTimer)
-            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service, .target or .timer"));
-        string[] sections = isTarget ? ["Unit", "Install"] : isTimer ? ["Unit", "Timer", "Install"] : ["Unit", "Service", "Install", "X-Corral"];
+        bool isTarget = UnitNames.IsTarget(name), isTimer = UnitNames.IsTimer(name), isSocket = UnitNames.IsSocket(name);
+        if (!UnitNames.IsService(name) && !isTarget && !isTimer && !isSocket)
+            diagnostics.Add(new(Severity.Error, filePath, 0, "unit file name must end in .service, .target, .timer or .socket"));
+        string[] sections = isTarget ? ["Unit", "Install"] : isTimer ? ["Unit", "Timer", "Install"] : isSocket ? ["Unit", "Socket", "Install"]
+            : ["Unit", "Service", "Install", "X-Corral"];
 
         var sources = new List<(string Path, string Text)> { (filePath, text) };
         sources.AddRange(dropIns ?? []);
@@ -47,6 +48,21 @@ public static partial class ServiceUnitLoader
             return new UnitLoadResult(name, filePath, null, diagnostics)
             {
                 Timer = diagnostics.Any(d => d.Severity == Severity.Error) ? null : timer,
+                DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
+                NotEnforced = notEnforced,
+            };
+        }
+        if (isSocket)
+        {
+            Sockets.SocketUnit? socket = null;
+            if (!diagnostics.Any(d => d.Severity == Severity.Error))
+            {
+                try { socket = b.BuildSocket() with { DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)] }; }
+                catch (UnitValueException ex) { diagnostics.Add(new(Severity.Error, filePath, 0, ex.Message)); }
+            }
+            return new UnitLoadResult(name, filePath, null, diagnostics)
+            {
+                Socket = diagnostics.Any(d => d.Severity == Severity.Error) ? null : socket,
                 DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
                 NotEnforced = notEnforced,
             };

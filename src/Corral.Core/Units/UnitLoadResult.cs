@@ -15,13 +15,16 @@ public sealed record UnitLoadResult(string Name, string FilePath, ServiceUnit? U
     /// <summary>The timer, when the file is a NAME.timer without errors.</summary>
     public Timers.TimerUnit? Timer { get; init; }
 
-    /// <summary>Loaded without error, as a service, a target or a timer.</summary>
-    public bool Loaded => Unit is not null || Target is not null || Timer is not null;
+    /// <summary>The socket, when the file is a NAME.socket without errors.</summary>
+    public Sockets.SocketUnit? Socket { get; init; }
+
+    /// <summary>Loaded without error, as a service, a target, a timer or a socket.</summary>
+    public bool Loaded => Unit is not null || Target is not null || Timer is not null || Socket is not null;
 
     /// <summary>What the unit says about others (none when it did not load).</summary>
-    public UnitDependencies Dependencies => Unit?.Dependencies ?? Target?.Dependencies ?? Timer?.Dependencies ?? UnitDependencies.None;
+    public UnitDependencies Dependencies => Unit?.Dependencies ?? Target?.Dependencies ?? Timer?.Dependencies ?? Socket?.Dependencies ?? UnitDependencies.None;
 
-    public UnitInstall Install => Unit?.Install ?? Target?.Install ?? Timer?.Install ?? UnitInstall.None;
+    public UnitInstall Install => Unit?.Install ?? Target?.Install ?? Timer?.Install ?? Socket?.Install ?? UnitInstall.None;
 
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 

@@ -13,19 +13,22 @@ public static class UnitNames
     public const string ServiceSuffix = ".service";
     public const string TargetSuffix = ".target";
     public const string TimerSuffix = ".timer";
+    public const string SocketSuffix = ".socket";
 
     /// <summary>
     /// Every unit type systemd names, so a dependency on "syslog.socket" or "local-fs.target" is read
-    /// as a unit's name and not as a service "syslog.socket.service". Corral runs services, targets and timers.
+    /// as a unit's name and not as a service "syslog.socket.service". Corral runs services, targets, timers and sockets.
     /// </summary>
     public static readonly IReadOnlyList<string> TypeSuffixes =
-        [ServiceSuffix, TargetSuffix, ".socket", TimerSuffix, ".mount", ".automount", ".path", ".slice", ".scope", ".device", ".swap"];
+        [ServiceSuffix, TargetSuffix, SocketSuffix, TimerSuffix, ".mount", ".automount", ".path", ".slice", ".scope", ".device", ".swap"];
 
     /// <summary>A name with any unit type's suffix.</summary>
     public static bool HasTypeSuffix(string name) => TypeSuffixes.Any(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
 
-    /// <summary>A unit Corral can load and run: a service, a target or a timer.</summary>
-    public static bool IsLoadable(string name) => IsService(name) || IsTarget(name) || IsTimer(name);
+    /// <summary>A unit Corral can load and run: a service, a target, a timer or a socket.</summary>
+    public static bool IsLoadable(string name) => IsService(name) || IsTarget(name) || IsTimer(name) || IsSocket(name);
+
+    public static bool IsSocket(string name) => name.EndsWith(SocketSuffix, StringComparison.Ordinal);
 
     public static bool IsTarget(string name) => name.EndsWith(TargetSuffix, StringComparison.Ordinal);
 

@@ -57,6 +57,7 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                 Audit(req, route);
                 await Task.WhenAll(manager.Runners().Select(r => r.ResetFailedAsync()));
                 await manager.Timers.ResetAllFailedAsync();
+                await manager.Sockets.ResetFailedAsync(null);
                 return Ok(JsonSerializer.Serialize(new JobResponse(true, null), ApiJson.Default.JobResponse));
             case ApiRouteKind.DaemonReload:
                 Audit(req, route);
@@ -153,12 +154,13 @@ internal sealed class ApiRoutes(Manager manager, Jobs.JobEngine jobs, Deaths.Eve
                 return await Enable(route.Verb!, route.Unit!);
         }
         string resolved = manager.Resolve(route.Unit!);
-        if ((UnitNames.IsTimer(resolved) || UnitNames.IsTarget(resolved)) && manager.LoadOf(resolved).Load is { Loaded: true })
+        if ((UnitNames.IsTimer(resolved) || UnitNames.IsTarget(resolved) || UnitNames.IsSocket(resolved)) && manager.LoadOf(resolved).Load is { Loaded: true })
         {
             if (route.Verb != "reset-failed")
                 return HttpRequest.Response(409, Error($"{resolved} is a {resolved[(resolved.LastIndexOf('.') + 1)..]}: it has no processes to {route.Verb}"));
             Audit(req, route);
             if (UnitNames.IsTimer(resolved)) await manager.Timers.ResetFailedAsync(resolved);
+            if (UnitNames.IsSocket(resolved)) await manager.Sockets.ResetFailedAsync(resolved);
             return JobAnswer(JobResult.Done);
         }
         if (!manager.TryGetOrMakeRunner(route.Unit!, out var runner, out var error))

@@ -29,6 +29,11 @@ internal sealed partial class JobEngine
         timers.Activity = manager.Activity;
         timers.LoadError = manager.LoadError;
         timers.Changed = manager.NotifyChanged;
+        var sockets = manager.Sockets;
+        sockets.StartUnit = (unit, cause) => StartAsync(unit, cause: cause);
+        sockets.Activity = manager.Activity;
+        sockets.LoadError = manager.LoadError;
+        sockets.Changed = manager.NotifyChanged;
     }
 
     /// <summary>Every job now, oldest first.</summary>
@@ -92,7 +97,7 @@ internal sealed partial class JobEngine
     }
 
     private bool IgnoresIsolate(string unit) =>
-        _manager.Target(unit) is { } t ? t.IgnoreOnIsolate : _manager.Timer(unit) is { } timer ? timer.IgnoreOnIsolate
+        _manager.Target(unit) is { } t ? t.IgnoreOnIsolate : _manager.Timer(unit) is { } timer ? timer.IgnoreOnIsolate : _manager.Socket(unit) is { } socket ? socket.IgnoreOnIsolate
             : _manager.TryGetRunner(unit, out var r) && r.Unit.IgnoreOnIsolate;
 
     private sealed record JobOptions(string Verb, int? Uid, TimeSpan? Timeout, IReadOnlyList<KeyValuePair<string, string>> Environment)
@@ -201,6 +206,12 @@ internal sealed partial class JobEngine
         {
             if (job.Type != JobType.Start) return await _manager.Timers.StopAsync(job.Unit);
             return _manager.Timer(job.Unit) is { } timer ? await _manager.Timers.StartAsync(timer)
+                : JobResult.Fail($"Unit {job.Unit} {_manager.LoadError(job.Unit) ?? "not found"}.");
+        }
+        if (UnitNames.IsSocket(job.Unit))
+        {
+            if (job.Type != JobType.Start) return await _manager.Sockets.StopAsync(job.Unit);
+            return _manager.Socket(job.Unit) is { } socket ? await _manager.Sockets.StartAsync(socket)
                 : JobResult.Fail($"Unit {job.Unit} {_manager.LoadError(job.Unit) ?? "not found"}.");
         }
         if (UnitNames.IsTarget(job.Unit))

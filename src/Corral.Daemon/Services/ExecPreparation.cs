@@ -19,8 +19,10 @@ internal static class ExecPreparation
     /// <param name="files">where files StandardInput=/StandardOutput=/StandardError= name are opened, for the caller to close once spawned</param>
     /// <param name="sandbox">the run's files on the host (private /tmp, namespace pins); null: a unit without PrivateTmp=, PrivateNetwork=, PrivateIPC=</param>
     /// <param name="dynamicUser">DynamicUser=: the user lent to the run (DynamicUsers)</param>
+    /// <param name="sockets">the listening sockets of its socket units (the main process only): fds 3.., LISTEN_FDS=, LISTEN_FDNAMES=, LISTEN_PID=</param>
     public static SpawnRequest Build(ServiceUnit u, ExecCommand cmd, ServiceCgroup cg, OutputPipes pipes, int? mainPid,
-        string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null, UserEntry? dynamicUser = null)
+        string? notifySocket = null, bool isMain = false, StdioFiles? files = null, SandboxFiles? sandbox = null, UserEntry? dynamicUser = null,
+        Sockets.PassedSockets? sockets = null)
     {
         bool privileged = cmd.Flags.HasFlag(ExecFlags.FullPrivileges);
         // '+': full privileges, as systemd: neither credentials nor capabilities nor the sandbox apply.
@@ -42,6 +44,12 @@ internal static class ExecPreparation
         var env = BuildEnvironment(u, user, mainPid, dynamic: dynamicUser is not null && user == dynamicUser);
         if (notifySocket is not null && u.NotifyAccess != NotifyAccess.None) env["NOTIFY_SOCKET"] = notifySocket;
         bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
+        if (sockets is not null)
+        {
+            env["LISTEN_FDS"] = sockets.Fds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env["LISTEN_FDNAMES"] = string.Join(':', sockets.Names);
+            env.Remove("LISTEN_PID"); // the executor sets it to the process's own pid
+        }
         if (watched) env["WATCHDOG_USEC"] = Core.Text.Microseconds.Of(u.WatchdogSec).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var argv = cmd.ExpandArgv(env);
         // RootDirectory=: the program and the working directory are the new root's.
@@ -106,6 +114,7 @@ internal static class ExecPreparation
                 box.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
             Seccomp = SeccompArguments(box),
+            ListenFds = sockets?.Fds ?? [],
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,

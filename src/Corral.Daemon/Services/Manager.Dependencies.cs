@@ -2,6 +2,7 @@ using Corral.Core.Jobs;
 using Corral.Core.State;
 using Corral.Core.Units;
 using Corral.Daemon.Jobs;
+using Corral.Daemon.Sockets;
 using Corral.Daemon.Timers;
 using Corral.Daemon.Wire;
 
@@ -20,6 +21,9 @@ internal sealed partial class Manager
 
     /// <summary>Whether each target is active; written by the job engine only.</summary>
     public TargetStates Targets { get; } = new(ctx.Clock);
+
+    /// <summary>Every socket unit's life (its own loop) and its listening sockets.</summary>
+    public SocketEngine Sockets { get; } = new(ctx.Clock);
 
     /// <summary>Every timer's life (its own loop).</summary>
     public TimerEngine Timers { get; } = new(ctx.Clock, new TimerFiles(Path.Combine(options.StateDir, "timers")), TimerEngine.ProcessStart(ctx.Clock));
@@ -70,6 +74,7 @@ internal sealed partial class Manager
     {
         if (UnitNames.IsTarget(name)) return Targets.IsActive(name);
         if (UnitNames.IsTimer(name)) return Timers.IsActive(name);
+        if (UnitNames.IsSocket(name)) return Sockets.IsActive(name);
         return TryGetRunner(name, out var r) && !ServiceStateNames.IsInactive(r.State);
     }
 
@@ -84,7 +89,14 @@ internal sealed partial class Manager
     {
         List<string> names;
         lock (_gate) names = [.. _runners.Keys];
-        return [.. names.Where(IsActive).Concat(Targets.Active).Concat(Timers.Active)];
+        return [.. names.Where(IsActive).Concat(Targets.Active).Concat(Timers.Active).Concat(Sockets.Active)];
+    }
+
+    /// <summary>The socket unit to start as a socket.</summary>
+    public Core.Sockets.SocketUnit? Socket(string name)
+    {
+        name = Resolve(name);
+        lock (_gate) return _loads.TryGetValue(name, out var l) ? l.Socket : null;
     }
 
     /// <summary>The timer to start as a timer.</summary>
@@ -124,7 +136,27 @@ internal sealed partial class Manager
     /// <summary>The loaded timers whose Unit= is this unit.</summary>
     private List<string> TriggeredBy(string unit)
     {
-        lock (_gate) return [.. _loads.Values.Where(l => l.Timer?.Unit == unit).Select(l => l.Name).Order(StringComparer.Ordinal)];
+        lock (_gate) return [.. _loads.Values.Where(l => l.Timer?.Unit == unit || l.Socket?.Service == unit).Select(l => l.Name).Order(StringComparer.Ordinal)];
+    }
+
+    private UnitStatus SocketStatus(Core.Sockets.SocketUnit socket, UnitLoadResult load)
+    {
+        var v = Sockets.View(socket.Name);
+        string sub = v?.SubState ?? SocketStates.Dead;
+        return new UnitStatus
+        {
+            Name = socket.Name, Description = socket.Description, LoadState = "loaded", Type = "socket",
+            ActiveState = SocketStates.Active(sub), SubState = sub, Result = v?.Result ?? "success",
+            FragmentPath = socket.FilePath, DropInPaths = [.. load.DropInPaths], StateSince = v?.Since,
+            Job = JobOf?.Invoke(socket.Name)?.Describe(), UnitFileState = FileState(socket.Name, load),
+            Dependencies = DependencyProperties.Of(Graph(), socket.Name), LastError = v?.LastError, UnmetCondition = v?.UnmetCondition,
+            RunsWithout = [.. load.NotEnforced.Select(n => n.Key + "=").Distinct()],
+            Socket = new SocketInfo
+            {
+                Service = socket.Service, Listen = [.. socket.Listen.Select(l => new SocketListen(l.Listen, l.TypeName))],
+                Triggers = v?.Triggers ?? 0, LastTrigger = v?.LastTrigger, FileDescriptorName = socket.FileDescriptorName,
+            },
+        };
     }
 
     private UnitStatus TimerStatus(Core.Timers.TimerUnit timer, UnitLoadResult load)

@@ -65,6 +65,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         // Outside the lock: an update may run on this thread, with whatever the unit's loop had queued.
         await Task.WhenAll(updates.Select(u => u.Runner.UpdateUnitAsync(u.Unit)));
         await Timers.UpdateAsync(loads.Values.Select(l => l.Timer).OfType<Core.Timers.TimerUnit>());
+        await Sockets.UpdateAsync(loads.Values.Select(l => l.Socket).OfType<Core.Sockets.SocketUnit>());
         foreach (var r in removed) r.Dispose(); // on its loop, outside the manager's lock
         foreach (var m in messages) Console.Error.WriteLine($"corral: {m}");
         return messages;
@@ -166,6 +167,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         }
         if (load?.Target is { } target) return TargetStatus(target, load);
         if (load?.Timer is { } timer) return TimerStatus(timer, load);
+        if (load?.Socket is { } socket) return SocketStatus(socket, load);
         if (runner is not null)
         {
             var s = WithJob(runner.Snapshot(withProcesses));
@@ -286,5 +288,6 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         lock (_gate) runners = [.. _runners.Values];
         foreach (var r in runners) r.Dispose();
         Timers.Dispose();
+        Sockets.Dispose();
     }
 }

@@ -32,6 +32,9 @@ internal sealed record ServiceContext(
     /// <summary>DynamicUser=: who holds which uid (STATE/dynamic-uid).</summary>
     public Linux.Users.DynamicUsers DynamicUsers { get; init; } = new(Path.Combine(Path.GetTempPath(), "corral-dynamic-uid"));
 
+    /// <summary>The listening sockets of the socket units that start a service, for its main process (set once the socket engine exists).</summary>
+    public Func<string, Sockets.PassedSockets?>? SocketsFor { get; set; }
+
     /// <summary>Notification messages accepted and refused (/metrics).</summary>
     public NotifyCounters Notifications { get; } = new();
 }

@@ -189,10 +189,20 @@ internal sealed partial class ServiceRunner
         using var files = new StdioFiles();
         // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
         var unit0 = _jobEnvironment.Count == 0 ? Unit : Unit with { Environment = [.. Unit.Environment, .. _jobEnvironment] };
-        var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files, Sandbox(),
-            Unit.DynamicUser && !cmd.Flags.HasFlag(Core.Units.ExecFlags.FullPrivileges) ? DynamicUser() : null);
-        string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
-        var h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
+        // The main process gets the listening sockets of the socket units that start it (duplicates, closed once spawned).
+        var sockets = isMain ? _ctx.SocketsFor?.Invoke(Unit.Name) : null;
+        IProcessHandle h;
+        try
+        {
+            var req = ExecPreparation.Build(unit0, cmd, _cgroup!, _pipes!, _main?.Pid, _ctx.NotifySocketPath, isMain, files, Sandbox(),
+                Unit.DynamicUser && !cmd.Flags.HasFlag(Core.Units.ExecFlags.FullPrivileges) ? DynamicUser() : null, sockets);
+            string unit = Unit.Name, role = isMain ? Core.Deaths.ProcessRoles.Main : Core.Deaths.ProcessRoles.Control;
+            h = _ctx.Processes.Spawn(req, OnProcessExit, pid => _ctx.Tracker.Track(pid, unit, role, req.Executable, req.Argv, _oomKillsAtStart));
+        }
+        finally
+        {
+            foreach (int fd in sockets?.Fds ?? []) Linux.Descriptors.Close(fd);
+        }
         foreach (var w in h.SpawnWarnings)
             if (!_spawnWarnings.Contains(w)) _spawnWarnings.Add(w);
         return h;

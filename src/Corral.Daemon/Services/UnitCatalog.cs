@@ -33,6 +33,8 @@ public static class UnitCatalog
     public const string Default = "default.target";
     /// <summary>What timers are enabled into (WantedBy=timers.target); Corral's multi-user.target wants it, as systemd's basic.target does.</summary>
     public const string TimersTarget = "timers.target";
+    /// <summary>What socket units are enabled into (WantedBy=sockets.target); wanted by Corral's multi-user.target too.</summary>
+    public const string SocketsTarget = "sockets.target";
 
     /// <summary>
     /// Reads every unit. <paramref name="enabledDir"/> is Corral's own state of enablement
@@ -65,8 +67,10 @@ public static class UnitCatalog
         }
         if (!units.ContainsKey(TimersTarget) && !aliases.ContainsKey(TimersTarget))
             units[TimersTarget] = BuiltIn(TimersTarget, "Timer Units", allowIsolate: false);
+        if (!units.ContainsKey(SocketsTarget) && !aliases.ContainsKey(SocketsTarget))
+            units[SocketsTarget] = BuiltIn(SocketsTarget, "Socket Units", allowIsolate: false);
         if (!units.ContainsKey(MultiUser) && !aliases.ContainsKey(MultiUser))
-            units[MultiUser] = BuiltIn(MultiUser, "Multi-User System", wants: [TimersTarget]);
+            units[MultiUser] = BuiltIn(MultiUser, "Multi-User System", wants: [SocketsTarget, TimersTarget]);
         if (!units.ContainsKey(Default)) aliases.TryAdd(Default, MultiUser);
         var linked = LinkedDependencies(all);
         foreach (var (name, deps) in linked)
@@ -75,7 +79,7 @@ public static class UnitCatalog
     }
 
     private static IEnumerable<string> UnitFiles(string dir) =>
-        Directory.EnumerateFiles(dir, "*.service").Concat(Directory.EnumerateFiles(dir, "*.target")).Concat(Directory.EnumerateFiles(dir, "*.timer"))
+        Directory.EnumerateFiles(dir, "*.service").Concat(Directory.EnumerateFiles(dir, "*.target")).Concat(Directory.EnumerateFiles(dir, "*.timer")).Concat(Directory.EnumerateFiles(dir, "*.socket"))
             .Order(StringComparer.Ordinal);
 
     /// <summary>

@@ -89,6 +89,8 @@ public sealed record UnitStatus
     public DateTimeOffset? InactiveEnterTimestamp { get; init; }
     /// <summary>The timers that start this unit (systemd's TriggeredBy=).</summary>
     public List<string> TriggeredBy { get; init; } = [];
+    /// <summary>A socket unit's addresses and what it starts; null for other units.</summary>
+    public SocketInfo? Socket { get; init; }
     /// <summary>A timer's schedule; null for other units.</summary>
     public TimerInfo? Timer { get; init; }
 }
@@ -175,3 +177,17 @@ public sealed record TimerInfo
     public long RandomizedDelayUSec { get; init; }
     public bool RemainAfterElapse { get; init; } = true;
 }
+
+/// <summary>What a socket unit listens on and starts: list-sockets' columns and status's Listen: lines.</summary>
+public sealed record SocketInfo
+{
+    public required string Service { get; init; }
+    public List<SocketListen> Listen { get; init; } = [];
+    /// <summary>How many times it started its service, and the last cause ("ssh.socket: connection from 127.0.0.1:53412 to [::]:22").</summary>
+    public int Triggers { get; init; }
+    public string? LastTrigger { get; init; }
+    public string FileDescriptorName { get; init; } = "";
+}
+
+/// <summary>One listening address ("[::]:22", "/run/app.sock") and its type (Stream, Datagram, SequentialPacket, FIFO).</summary>
+public sealed record SocketListen(string Address, string Type);

@@ -4,7 +4,7 @@ namespace Corral.Linux;
 
 internal static partial class Interop
 {
-    internal const int AF_NETLINK = 16, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000, NETLINK_CONNECTOR = 11;
+    internal const int AF_NETLINK = 16, NETLINK_CONNECTOR = 11;
     internal const int SOL_SOCKET = 1, SO_RCVBUFFORCE = 33;
     internal const int ENOBUFS = 105;
 
@@ -16,9 +16,6 @@ internal static partial class Interop
         public uint Pid;
         public uint Groups;
     }
-
-    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
-    internal static partial int Socket(int domain, int type, int protocol);
 
     [LibraryImport(Libc, EntryPoint = "bind", SetLastError = true)]
     internal static partial int BindNetlink(int fd, ref SockaddrNl addr, int len);

@@ -41,6 +41,8 @@ public sealed record SpawnRequest
     /// <summary>The system-call filter's parts for the executor (allow:CALLS, errno:N, ns:HEX, ...; native/seccomp.c).</summary>
     public IReadOnlyList<string> Seccomp { get; init; } = [];
     /// <summary>Descriptors for 0, 1 and 2; -1 is /dev/null.</summary>
+    /// <summary>Listening sockets the process gets as fds 3, 4, … with LISTEN_PID= set to its own pid (LISTEN_FDS= is in the environment given).</summary>
+    public IReadOnlyList<int> ListenFds { get; init; } = [];
     public int StdinFd { get; init; } = -1;
     public int StdoutFd { get; init; } = -1;
     public int StderrFd { get; init; } = -1;

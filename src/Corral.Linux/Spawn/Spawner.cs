@@ -14,8 +14,14 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
 
     public ProcessHandle Spawn(SpawnRequest req, Action<ProcessHandle, Core.State.ExitStatus> onExit, Action<int>? onSpawned = null)
     {
-        var args = BuildExecutorArgs(req);
         var (statusRead, statusWrite) = Interop.Pipe2();
+        // Listening sockets go above every descriptor placed here, the status pipe after them, so no
+        // dup2 of the spawn's file actions overwrites a source a later one needs; the executor moves
+        // the sockets down to 3.. at its end.
+        int first = req.ListenFds.Count == 0 ? 3
+            : new[] { statusWrite, req.StdinFd, req.StdoutFd, req.StderrFd }.Concat(req.ListenFds).Max() + 1;
+        int statusFd = req.ListenFds.Count == 0 ? 3 : first + req.ListenFds.Count;
+        var args = BuildExecutorArgs(req, first, statusFd);
         ProcessHandle handle;
         try
         {
@@ -31,7 +37,8 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
                 else Interop.FileActionsAddOpen(fa, 1, "/dev/null", Interop.O_WRONLY, 0);
                 if (req.StderrFd >= 0) Interop.FileActionsAddDup2(fa, req.StderrFd, 2);
                 else Interop.FileActionsAddOpen(fa, 2, "/dev/null", Interop.O_WRONLY, 0);
-                Interop.FileActionsAddDup2(fa, statusWrite, 3);
+                for (int i = 0; i < req.ListenFds.Count; i++) Interop.FileActionsAddDup2(fa, req.ListenFds[i], first + i);
+                Interop.FileActionsAddDup2(fa, statusWrite, statusFd);
 
                 using var claim = reaper.BeginClaim();
                 int rc, pid;
@@ -78,7 +85,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         return handle;
     }
 
-    private static List<string> BuildExecutorArgs(SpawnRequest r)
+    private static List<string> BuildExecutorArgs(SpawnRequest r, int listenFirst, int statusFd)
     {
         var a = new List<string> { "corral-exec" };
         foreach (var dir in r.CgroupDirs) { a.Add("--cgroup"); a.Add(dir); }
@@ -93,6 +100,11 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         if (r.Scheduling is { } sched) { a.Add("--sched"); a.Add(sched); }
         if (r.IoPriority is { } io) { a.Add("--ioprio"); a.Add(io); }
         if (r.EnvPid is { } envPid) { a.Add("--env-pid"); a.Add(envPid); }
+        if (r.ListenFds.Count > 0)
+        {
+            a.Add("--env-pid"); a.Add("LISTEN_PID");
+            a.Add("--listen-fds"); a.Add($"{listenFirst}:{r.ListenFds.Count}");
+        }
         if (r.IgnoreSigpipe) { a.Add("--sigpipe"); a.Add("ignore"); }
         if (r.CapabilityBoundingSet is { } bounding) { a.Add("--cap-bounding"); a.Add(bounding.ToString("x")); }
         if (r.AmbientCapabilities != 0) { a.Add("--cap-ambient"); a.Add(r.AmbientCapabilities.ToString("x")); }
@@ -104,7 +116,7 @@ public sealed unsafe class Spawner(string executorPath, ChildReaper reaper)
         foreach (var ns in r.Namespaces) { a.Add("--ns"); a.Add(ns); }
         foreach (var m in r.Mounts) { a.Add("--mount"); a.Add(m); }
         foreach (var s in r.Seccomp) { a.Add("--seccomp"); a.Add(s); }
-        a.Add("--status-fd"); a.Add("3");
+        a.Add("--status-fd"); a.Add(statusFd.ToString(System.Globalization.CultureInfo.InvariantCulture));
         a.Add("--");
         a.Add(r.Executable);
         a.AddRange(r.Argv);

@@ -45,7 +45,7 @@ public sealed class DaemonFixture : IDisposable
     public string Workload(string args) => $"{Repo.Workload} --pids {PidsDir} --log {SignalLog} {args}";
 
     public void WriteUnit(string name, string body) =>
-        File.WriteAllText(Path.Combine(UnitDir, name.EndsWith(".service") || name.EndsWith(".target") || name.EndsWith(".timer") ? name : name + ".service"), body);
+        File.WriteAllText(Path.Combine(UnitDir, name.EndsWith(".service") || name.EndsWith(".target") || name.EndsWith(".timer") || name.EndsWith(".socket") ? name : name + ".service"), body);
 
     public void Start(params string[] extraArgs) => StartUnder([], extraArgs);
 

@@ -1,0 +1,273 @@
+using System.Collections.Immutable;
+using Corral.Core.Sockets;
+using Corral.Daemon.Services;
+using Corral.Daemon.Timers;
+using Corral.Linux.Sockets;
+
+namespace Corral.Daemon.Sockets;
+
+/// <summary>
+/// Every socket unit's life, on one loop. What moves a socket (Accept=no):
+///
+/// | state \ event     | start                         | readable             | its service went active | its service went inactive | its start job failed | stop |
+/// |-------------------|-------------------------------|----------------------|-------------------------|---------------------------|----------------------|------|
+/// | dead, failed      | bind all → listening (or failed, naming the address) | — | —                 | —                         | —                    | —    |
+/// | listening         | (already active)              | start service → running | running (started by hand: it gets the sockets) | — | —             | dead |
+/// | running           | (already active)              | —                    | —                       | listening (watched again) | failed when its start limit was hit or it cannot load; else listening | dead |
+///
+/// The descriptors are the loop's; a service's spawn gets duplicates (<see cref="SocketsFor"/>),
+/// so a stop that closes them meanwhile cannot hand it another file under the same number. One
+/// watcher thread (<see cref="ListenWatcher"/>) reports the first connection or datagram.
+/// </summary>
+internal sealed class SocketEngine(TimeProvider clock) : IDisposable
+{
+    private readonly ListenWatcher watcher = new();
+    private readonly Mailbox _loop = new("sockets");
+    private readonly Dictionary<string, SocketRun> _runs = new(StringComparer.Ordinal);
+    private volatile ImmutableDictionary<string, SocketView> _views = ImmutableDictionary<string, SocketView>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public Func<string, string, Task<JobResult>>? StartUnit { get; set; }
+    public Func<string, UnitActivity?>? Activity { get; set; }
+    public Func<string, string?>? LoadError { get; set; }
+    public Action<string>? Changed { get; set; }
+
+    public SocketView? View(string name) => _views.GetValueOrDefault(name);
+
+    public bool IsActive(string name) => _views.TryGetValue(name, out var v) && v.ActiveState == "active";
+
+    public IEnumerable<string> Active => _views.Values.Where(v => v.ActiveState == "active").Select(v => v.Name);
+
+    public Task<JobResult> StartAsync(SocketUnit socket) => _loop.Ask(() =>
+    {
+        if (_runs.TryGetValue(socket.Name, out var run) && run.Active) return JobResult.Done;
+        if (LoadError?.Invoke(socket.Service) is { } why)
+            return JobResult.Fail($"Refusing to start {socket.Name}: the service it starts, {socket.Service}, {why}.");
+        run ??= _runs[socket.Name] = new SocketRun(socket, clock.GetLocalNow());
+        run.Unit = socket;
+        run.UnmetCondition = null;
+        if (ConditionCheck.FirstUnmet(socket.Conditions) is { } c)
+        {
+            run.UnmetCondition = $"{c} was not met";
+            Publish(run);
+            return JobResult.Done with { Warnings = [$"{socket.Name}: start skipped: {run.UnmetCondition}"] };
+        }
+        if (ConditionCheck.FirstUnmet(socket.Asserts) is { } a)
+        {
+            run.UnmetCondition = $"{a} was not met";
+            Publish(run);
+            return JobResult.Fail($"Assertion failed on job for {socket.Name}: {run.UnmetCondition}. See 'corral status {socket.Name}'.");
+        }
+        try
+        {
+            Bind(run);
+        }
+        catch (ListenException e)
+        {
+            Close(run);
+            run.Result = "resources";
+            run.LastError = e.Message;
+            Set(run, SocketStates.Failed);
+            Console.Error.WriteLine($"corral: {socket.Name}: {e.Message}");
+            return JobResult.Fail($"Job for {socket.Name} failed: {e.Message}. See 'corral status {socket.Name}'.");
+        }
+        run.Result = "success";
+        run.LastError = null;
+        if (Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running); // the service runs already
+        else Listen(run);
+        return JobResult.Done;
+    });
+
+    /// <summary>Every address of the unit, in its order; the first that fails ends it (the caller closes what was bound).</summary>
+    private static void Bind(SocketRun run)
+    {
+        var s = run.Unit;
+        var users = s.SocketUser is not null || s.SocketGroup is not null ? Linux.Users.UserDatabase.Load() : null;
+        int? uid = s.SocketUser is { } u ? users!.FindUser(u)?.Uid ?? throw new ListenException($"SocketUser={u}: no such user") : null;
+        int? gid = s.SocketGroup is { } g ? users!.FindGroup(g) ?? throw new ListenException($"SocketGroup={g}: no such group") : null;
+        var options = new ListeningSocket.Options(s.Backlog, s.ReusePort, s.BindIpv6Only, s.FreeBind, s.PassCredentials, s.ReceiveBuffer, s.SendBuffer,
+            s.SocketMode, s.DirectoryMode, uid, gid);
+        run.Fds = [];
+        foreach (var spec in s.Listen) run.Fds.Add(ListeningSocket.Open(spec, options));
+        if (s.Listen.FirstOrDefault(l => l.Family is ListenFamily.Unix or ListenFamily.Fifo)?.Path is { } first)
+            foreach (var link in s.Symlinks)
+            {
+                try
+                {
+                    if (Linux.FileFacts.OfPath(link) is { IsSymlink: true }) File.Delete(link);
+                    File.CreateSymbolicLink(link, first);
+                }
+                catch (Exception e) when (Core.FileErrors.Is(e) || e is Linux.ErrnoException)
+                {
+                    throw new ListenException($"Symlinks={link}: {e.Message}");
+                }
+            }
+    }
+
+    /// <summary>Waits for the first connection or datagram on any of its sockets.</summary>
+    private void Listen(SocketRun run)
+    {
+        Set(run, SocketStates.Listening);
+        string name = run.Unit.Name;
+        for (int i = 0; i < run.Fds.Count; i++)
+        {
+            int index = i;
+            watcher.Watch(run.Fds[i], () => _loop.Post(() => OnReadable(name, index)));
+        }
+    }
+
+    private void Unwatch(SocketRun run)
+    {
+        foreach (int fd in run.Fds) watcher.Unwatch(fd);
+    }
+
+    private void OnReadable(string name, int index)
+    {
+        if (!_runs.TryGetValue(name, out var run) || run.Sub != SocketStates.Listening || index >= run.Fds.Count) return;
+        Unwatch(run);
+        var spec = run.Unit.Listen[index];
+        string cause = $"{name}: " + spec switch
+        {
+            { Kind: ListenKind.Stream, Family: ListenFamily.Inet } => PendingConnection.On(spec.Port) is { } peer ? $"connection from {peer} to {spec.Listen}" : $"connection to {spec.Listen}",
+            { Kind: ListenKind.Datagram } => $"datagram on {spec.Listen}",
+            { Kind: ListenKind.Fifo } => $"data in {spec.Listen}",
+            _ => $"connection on {spec.Listen}",
+        };
+        run.Triggers++;
+        run.LastTrigger = cause;
+        Set(run, SocketStates.Running);
+        string service = run.Unit.Service;
+        if (StartUnit is not { } start) return;
+        _ = Task.Run(async () =>
+        {
+            JobResult r;
+            try { r = await start(service, cause); }
+            catch (Exception e) { r = JobResult.Fail(e.Message); }
+            _loop.Post(() => OnJobDone(name, service, r));
+        });
+    }
+
+    /// <summary>The start job the socket made is over: a service that cannot start again fails the socket (else the pending connection would start it forever).</summary>
+    private void OnJobDone(string name, string service, JobResult r)
+    {
+        if (!_runs.TryGetValue(name, out var run) || run.Sub != SocketStates.Running) return;
+        string? why = r.Ok ? null : LoadError?.Invoke(service) is { } load ? $"{service} {load}"
+            : r.Error?.Contains("start-limit-hit", StringComparison.Ordinal) == true ? r.Error : null;
+        if (why is not null)
+        {
+            run.Result = LoadError?.Invoke(service) is null ? "service-start-limit-hit" : "resources";
+            run.LastError = why;
+            Close(run);
+            Set(run, SocketStates.Failed);
+            return;
+        }
+        if (Activity?.Invoke(service) is not { Inactive: false }) Listen(run);
+    }
+
+    /// <summary>Any thread: a unit changed; the sockets that start it look again.</summary>
+    public void OnUnitChanged(string unit) => _loop.Post(() =>
+    {
+        foreach (var run in _runs.Values.Where(r => r.Unit.Service == unit && r.Active).ToList())
+        {
+            bool inactive = Activity?.Invoke(unit) is not { Inactive: false };
+            if (run.Sub == SocketStates.Running && inactive) Listen(run);
+            else if (run.Sub == SocketStates.Listening && !inactive)
+            {
+                Unwatch(run); // started by hand, or by a dependency: it has the sockets
+                Set(run, SocketStates.Running);
+            }
+        }
+    });
+
+    public Task<JobResult> StopAsync(string name) => _loop.Ask(() =>
+    {
+        if (_runs.TryGetValue(name, out var run) && run.Active)
+        {
+            Close(run);
+            Set(run, SocketStates.Dead);
+        }
+        return JobResult.Done;
+    });
+
+    public Task ResetFailedAsync(string? name) => _loop.Ask(() =>
+    {
+        foreach (var run in _runs.Values.Where(r => r.Sub == SocketStates.Failed && (name is null || r.Unit.Name == name)).ToList())
+            Set(run, SocketStates.Dead);
+    });
+
+    /// <summary>daemon-reload: a new definition applies at the socket's next start.</summary>
+    public Task UpdateAsync(IEnumerable<SocketUnit> sockets) => _loop.Ask(() =>
+    {
+        foreach (var s in sockets)
+            if (_runs.TryGetValue(s.Name, out var run) && !run.Active) run.Unit = s;
+    });
+
+    /// <summary>
+    /// From the service's loop, as its main process is spawned: duplicates of the listening sockets
+    /// of every active socket unit that starts it, in the units' order and each unit's lines' order,
+    /// with their names. The caller closes them. Null when there are none.
+    /// </summary>
+    public PassedSockets? SocketsFor(string service) => _loop.Ask(() =>
+    {
+        var fds = new List<int>();
+        var names = new List<string>();
+        foreach (var run in _runs.Values.Where(r => r.Unit.Service == service && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal))
+            foreach (int fd in run.Fds)
+            {
+                int dup = Linux.Descriptors.Duplicate(fd);
+                if (dup < 0) continue;
+                fds.Add(dup);
+                names.Add(run.Unit.FileDescriptorName);
+            }
+        return fds.Count == 0 ? null : new PassedSockets(fds, names);
+    }).GetAwaiter().GetResult();
+
+    /// <summary>Closes what the unit bound; removes its files when RemoveOnStop= says so, and its Symlinks=.</summary>
+    private void Close(SocketRun run)
+    {
+        Unwatch(run);
+        foreach (int fd in run.Fds) Linux.Descriptors.Close(fd);
+        run.Fds = [];
+        var s = run.Unit;
+        if (s.RemoveOnStop)
+            foreach (var spec in s.Listen.Where(l => l.Family is ListenFamily.Unix or ListenFamily.Fifo))
+                TryRemove(spec.Path!, l => l.IsSocket || l.IsFifo);
+        foreach (var link in s.Symlinks) TryRemove(link, l => l.IsSymlink);
+    }
+
+    private static void TryRemove(string path, Func<Linux.FileFacts, bool> ours)
+    {
+        try
+        {
+            if (Linux.FileFacts.OfPath(path) is { } f && ours(f)) File.Delete(path);
+        }
+        catch (Exception e) when (Core.FileErrors.Is(e) || e is Linux.ErrnoException)
+        {
+            Console.Error.WriteLine($"corral: cannot remove {path}: {e.Message}");
+        }
+    }
+
+    private void Set(SocketRun run, string sub)
+    {
+        if (run.Sub != sub)
+        {
+            run.Sub = sub;
+            run.Since = clock.GetLocalNow();
+        }
+        Publish(run);
+    }
+
+    private void Publish(SocketRun run)
+    {
+        _views = _views.SetItem(run.Unit.Name, run.View());
+        Changed?.Invoke(run.Unit.Name);
+    }
+
+    public void Dispose()
+    {
+        _loop.Ask(() =>
+        {
+            foreach (var run in _runs.Values) Close(run);
+        }).Wait(TimeSpan.FromSeconds(5));
+        watcher.Dispose();
+    }
+}

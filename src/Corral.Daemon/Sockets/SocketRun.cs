@@ -1,0 +1,49 @@
+using Corral.Core.Sockets;
+
+namespace Corral.Daemon.Sockets;
+
+/// <summary>
+/// One socket unit's life, owned by the socket engine's loop. Its states are systemd's: dead
+/// (inactive: nothing bound), listening (bound, waiting for the first connection or datagram),
+/// running (its service was started and has not ended: the service holds the sockets too),
+/// failed (an address could not be bound, or its service could not be started).
+/// </summary>
+internal sealed class SocketRun(SocketUnit unit, DateTimeOffset since)
+{
+    public SocketUnit Unit { get; set; } = unit;
+    public string Sub { get; set; } = SocketStates.Dead;
+    public DateTimeOffset Since { get; set; } = since;
+    public string Result { get; set; } = "success";
+    /// <summary>One descriptor per Listen*= line, in their order; empty while dead or failed.</summary>
+    public List<int> Fds { get; set; } = [];
+    public string? LastError { get; set; }
+    public string? UnmetCondition { get; set; }
+    public int Triggers { get; set; }
+    public string? LastTrigger { get; set; }
+
+    public bool Active => Sub is SocketStates.Listening or SocketStates.Running;
+
+    public SocketView View() => new(Unit.Name, Sub, Since, Result, LastError, UnmetCondition, Triggers, LastTrigger);
+}
+
+public static class SocketStates
+{
+    public const string Dead = "dead", Listening = "listening", Running = "running", Failed = "failed";
+
+    public static string Active(string sub) => sub switch
+    {
+        Dead => "inactive",
+        Failed => "failed",
+        _ => "active",
+    };
+}
+
+/// <summary>A socket unit as its engine last published it.</summary>
+internal sealed record SocketView(string Name, string SubState, DateTimeOffset Since, string Result, string? LastError, string? UnmetCondition,
+    int Triggers, string? LastTrigger)
+{
+    public string ActiveState => SocketStates.Active(SubState);
+}
+
+/// <summary>The listening sockets a service gets (duplicates the caller closes once spawned), and their names for LISTEN_FDNAMES.</summary>
+internal sealed record PassedSockets(IReadOnlyList<int> Fds, IReadOnlyList<string> Names);

@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+
+namespace Corral.Linux;
+
+internal static partial class Interop
+{
+    // SetSockOpt is beside the netlink calls.
+    internal const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+
+    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Libc, EntryPoint = "bind", SetLastError = true)]
+    internal static unsafe partial int Bind(int fd, byte* addr, int len);
+
+    [LibraryImport(Libc, EntryPoint = "listen", SetLastError = true)]
+    internal static partial int Listen(int fd, int backlog);
+}

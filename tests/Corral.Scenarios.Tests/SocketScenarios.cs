@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Corral.Scenarios.Tests.Infrastructure;
+
+namespace Corral.Scenarios.Tests;
+
+/// <summary>
+/// #20 item 1 (Accept=no): socket units through the real daemon and CLI. Corral binds the
+/// addresses when the socket unit starts; nothing of the service runs until the first connection
+/// or datagram; the service gets the listening sockets from fd 3 on with LISTEN_FDS, LISTEN_PID
+/// (its own pid) and LISTEN_FDNAMES, and its run says what started it. The workload's serve-fds
+/// mode is such a service: it answers each connection with what it was given.
+/// </summary>
+public sealed class SocketScenarios : Scenario
+{
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static string Read(Socket s)
+    {
+        s.ReceiveTimeout = 10_000;
+        var text = new StringBuilder();
+        var buffer = new byte[1024];
+        int n;
+        while ((n = s.Receive(buffer)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        return text.ToString();
+    }
+
+    private static (string Answer, int LocalPort) AskTcp(int port)
+    {
+        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        c.Connect(IPAddress.Loopback, port);
+        int local = ((IPEndPoint)c.LocalEndPoint!).Port;
+        return (Read(c), local);
+    }
+
+    private static string AskUnix(string path)
+    {
+        using var c = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        c.Connect(new UnixDomainSocketEndPoint(path));
+        return Read(c);
+    }
+
+    [Fact]
+    public void Nothing_runs_until_the_first_connection_then_the_service_gets_every_socket_from_fd_3_and_says_what_started_it()
+    {
+        int port = FreePort();
+        string path = Path.Combine(F.Dir, "run", "app.sock"), dgram = $"corral-test-{Guid.NewGuid():N}";
+        F.WriteUnit("app.socket", $"[Unit]\nDescription=app's sockets\n[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n" +
+            $"ListenDatagram=@{dgram}\nSocketMode=0600\nDirectoryMode=0750\nFileDescriptorName=app\n");
+        // Without --log: the workload keeps that file open, and serve-fds counts every descriptor beyond the sockets.
+        F.WriteUnit("app", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
+        F.Start();
+
+        var start = F.Cli("start", "app.socket");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal(("active", "listening"), (F.Prop("app.socket", "ActiveState"), F.Prop("app.socket", "SubState")));
+        Assert.Equal("inactive", F.Prop("app", "ActiveState"));
+        Assert.Empty(CgroupPids("app"));
+        // Bound as asked: the socket file's mode, its directory's.
+        var facts = Corral.Linux.FileFacts.OfPath(path)!.Value;
+        Assert.True(facts.IsSocket);
+        Assert.Equal("0600", facts.Octal);
+        Assert.Equal("0750", Corral.Linux.FileFacts.OfPath(Path.GetDirectoryName(path)!)!.Value.Octal);
+        var sockets = F.Cli("list-sockets");
+        Assert.Contains($"127.0.0.1:{port}", sockets.Stdout);
+        Assert.Contains($"@{dgram}", sockets.Stdout);
+        Assert.Contains(path, sockets.Stdout);
+        Assert.Contains("3 sockets listed.", sockets.Stdout);
+
+        var (answer, local) = AskTcp(port);
+        Assert.Matches(@"^pid=\d+ fds=3 names=app:app:app fd=4 extra=-\n$", answer);
+        int pid = int.Parse(answer.Split(' ')[0][4..]);
+        Assert.Equal(pid.ToString(), F.Prop("app", "MainPID")); // LISTEN_PID was its own pid: the check in serve-fds passed
+        Assert.Equal($"app.socket: connection from 127.0.0.1:{local} to 127.0.0.1:{port}", F.Prop("app", "StartedBy"));
+        Assert.Equal(("active", "running"), (F.Prop("app.socket", "ActiveState"), F.Prop("app.socket", "SubState")));
+        Assert.Contains("TriggeredBy: app.socket", F.Cli("status", "app").Stdout);
+
+        // The same process serves the next connections, on the Unix socket too, and reads datagrams.
+        Assert.StartsWith($"pid={pid} fds=3 names=app:app:app fd=3 ", AskUnix(path));
+        using (var d = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified))
+            d.SendTo(Encoding.ASCII.GetBytes("hello"), new UnixDomainSocketEndPoint("\0" + dgram));
+        Wait.Until(() => F.Cli("logs", "app").Stdout.Contains("datagram fd=5: hello"), TimeSpan.FromSeconds(5), "the datagram in app's log");
+
+        // Stopped, the service is started again by the next connection: the socket listened all along.
+        Assert.Equal(0, F.Cli("stop", "app").ExitCode);
+        Wait.Until(() => F.Prop("app.socket", "SubState") == "listening", TimeSpan.FromSeconds(5), "app.socket to listen again");
+        var (again, _) = AskTcp(port);
+        Assert.DoesNotContain($"pid={pid} ", again);
+        Assert.Contains("fds=3", again);
+
+        // A service started by hand gets the sockets too, and the socket is running meanwhile.
+        Assert.Equal(0, F.Cli("stop", "app").ExitCode);
+        Wait.Until(() => F.Prop("app.socket", "SubState") == "listening", TimeSpan.FromSeconds(5), "app.socket to listen again");
+        Assert.Equal(0, F.Cli("start", "app").ExitCode);
+        Assert.Equal("running", F.Prop("app.socket", "SubState"));
+        Assert.Contains("fds=3", AskUnix(path));
+
+        // The socket stopped: nobody listens any more (the file stays, as without RemoveOnStop=).
+        Assert.Equal(0, F.Cli("stop", "app", "app.socket").ExitCode);
+        Assert.Equal("inactive", F.Prop("app.socket", "ActiveState"));
+        var refused = Assert.Throws<SocketException>(() => AskTcp(port));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        AssertNoSurvivors();
+    }
+
+    [Fact]
+    public void A_port_in_use_fails_the_socket_naming_address_and_errno_and_leaves_nothing_bound()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        string path = Path.Combine(F.Dir, "busy.sock");
+        F.WriteUnit("busy.socket", $"[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\nRemoveOnStop=yes\n");
+        F.WriteUnit("busy", $"[Service]\nExecStart={F.Workload("serve-fds")}\n");
+        F.WriteUnit("bad.socket", "[Socket]\nListenStream=[::1\n");
+        F.WriteUnit("odd.socket", "[Socket]\nListenStream=run/relative.sock\n");
+        F.WriteUnit("lonely.socket", "[Socket]\nListenStream=@corral-lonely\n");
+        F.Start();
+
+        var start = F.Cli("start", "busy.socket");
+        Assert.NotEqual(0, start.ExitCode);
+        Assert.Contains($"ListenStream=127.0.0.1:{port}: cannot listen on 127.0.0.1:{port}: Address already in use (errno 98)", start.Stderr);
+        Assert.Equal(("failed", "resources"), (F.Prop("busy.socket", "ActiveState"), F.Prop("busy.socket", "Result")));
+        Assert.Contains("Address already in use", F.Cli("status", "busy.socket").Stdout);
+        // The address bound before it is closed again: nothing listens there.
+        var refused = Assert.Throws<SocketException>(() => AskUnix(path));
+        Assert.True(refused.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable, refused.SocketErrorCode.ToString());
+        Assert.Equal("inactive", F.Prop("busy", "ActiveState"));
+
+        // Free again: reset-failed, and it starts.
+        taken.Stop();
+        Assert.Equal(0, F.Cli("reset-failed", "busy.socket").ExitCode);
+        Assert.Equal(0, F.Cli("start", "busy.socket").ExitCode);
+        Assert.Equal("listening", F.Prop("busy.socket", "SubState"));
+        Assert.Equal(0, F.Cli("stop", "busy.socket").ExitCode);
+        Assert.False(File.Exists(path), "RemoveOnStop=yes left the socket file");
+
+        var bad = F.Cli("start", "bad.socket");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains($"{Path.Combine(F.UnitDir, "bad.socket")}:2: ListenStream=[::1", bad.Stderr);
+        var odd = F.Cli("start", "odd.socket");
+        Assert.Contains("ListenStream=run/relative.sock", odd.Stderr);
+        var lonely = F.Cli("start", "lonely.socket");
+        Assert.NotEqual(0, lonely.ExitCode);
+        Assert.Contains("Refusing to start lonely.socket: the service it starts, lonely.service, not found", lonely.Stderr);
+        var kill = F.Cli("kill", "busy.socket");
+        Assert.NotEqual(0, kill.ExitCode);
+        Assert.Contains("busy.socket is a socket: it has no processes to kill", kill.Stderr);
+    }
+}
