@@ -90,7 +90,7 @@ internal sealed class BenchDaemon : IDisposable
 
     public void Post(string unit, string verb)
     {
-        var (status, body) = Api.Send("POST", $"/v1/units/{(unit.EndsWith(".target") ? unit : unit + ".service")}/{verb}");
+        var (status, body) = Api.Send("POST", $"/v1/units/{(unit.EndsWith(".target") || unit.EndsWith(".socket") || unit.EndsWith(".timer") ? unit : unit + ".service")}/{verb}");
         if (status != 200) throw new InvalidOperationException($"{verb} {unit}: {body}");
     }
 

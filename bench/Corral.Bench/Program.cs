@@ -6,7 +6,7 @@ using Corral.Linux.Cgroups;
 // the same run. Usage: bench/run.sh [runs]   (root; after ./build.sh)
 int runs = args.Length > 0 ? int.Parse(args[0]) : 5;
 string repo = args.Length > 1 ? args[1] : FindRepo();
-string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | monitor | foreign | web | faults | notify | deps | storm | peers | reexec | sandbox | all
+string only = args.Length > 2 ? args[2] : "all"; // stop | start | cli | deaths | monitor | foreign | web | faults | notify | deps | storm | peers | reexec | sandbox | sockets | all
 string workload = Path.Combine(repo, "bin", "corral-workload");
 Console.WriteLine($"# Corral benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {runs} runs each");
 
@@ -40,6 +40,7 @@ if (only is "all" or "storm") StormBenchmarks.ForkBomb(repo, workload, runs);
 if (only is "all" or "peers") PeerBenchmarks.All(repo, workload, runs);
 if (only is "all" or "reexec") ReexecBenchmarks.WithHundred(repo, workload, runs);
 if (only is "all" or "sandbox") SandboxBenchmarks.StartBareAndSandboxed(repo, runs * 20);
+if (only is "all" or "sockets") SocketBenchmarks.FirstConnection(repo, workload, runs * 10);
 if (only is "all" or "faults")
 {
     FaultBenchmarks.FullLogDisk(repo, workload, 60);

@@ -122,6 +122,8 @@ public static class DaemonHost
         manager.Reload();
         manager.AdoptLeftRuns(handed?.PartialLines);
         manager.Timers.TakeOverAsync(manager.Timer, handed?.HandedAt).Wait();
+        // The sockets a previous image had bound, taken as they are: no connection was refused meanwhile.
+        if (handed is not null && handover is not null) manager.Sockets.TakeOverAsync(handed.Sockets, manager.Socket, handover.Claim).Wait();
         adoptionClaim.Dispose();
         connector.Resume(); // the events left unread by a previous image, now that their processes are known
         ctx.Runs.Beat();

@@ -31,6 +31,14 @@ public sealed class SocketScenarios : Scenario
         return text.ToString();
     }
 
+    private static string Inode(string path)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        string inode = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return inode;
+    }
+
     private static (string Answer, int LocalPort) AskTcp(int port)
     {
         using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -152,5 +160,54 @@ public sealed class SocketScenarios : Scenario
         var kill = F.Cli("kill", "busy.socket");
         Assert.NotEqual(0, kill.ExitCode);
         Assert.Contains("busy.socket is a socket: it has no processes to kill", kill.Stderr);
+    }
+
+    [Fact]
+    public void Daemon_reexec_hands_the_listening_sockets_over_and_a_connection_made_meanwhile_starts_the_service()
+    {
+        int port = FreePort();
+        string path = Path.Combine(F.Dir, "keep.sock");
+        F.WriteUnit("keep.socket", $"[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n");
+        F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
+        string inode = Inode(path);
+
+        // Connections are made all through the re-exec: each one is taken by the kernel (the socket
+        // stays listening), none refused; they wait in its queue until the service starts.
+        var refused = new List<SocketError>();
+        var opened = new List<Socket>();
+        var stop = new CancellationTokenSource();
+        var client = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try { c.Connect(IPAddress.Loopback, port); lock (opened) opened.Add(c); }
+                catch (SocketException e) { lock (refused) refused.Add(e.SocketErrorCode); c.Dispose(); }
+                Thread.Sleep(20);
+            }
+        });
+        var r = F.Cli("daemon-reexec");
+        client.Start();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Wait.Until(() => F.Cli("list").ExitCode == 0, TimeSpan.FromSeconds(20), "the new image to answer");
+        Thread.Sleep(300);
+        stop.Cancel();
+        client.Join();
+        Assert.Empty(refused);
+        Assert.NotEmpty(opened);
+
+        // The same socket (the file was not bound again), and the first waiting connection started the service.
+        Assert.Equal(inode, Inode(path));
+        Wait.Until(() => F.Prop("keep", "ActiveState") == "active", TimeSpan.FromSeconds(10), "keep.service, started by a connection made during the re-exec");
+        Assert.StartsWith("keep.socket: connection from 127.0.0.1:", F.Prop("keep", "StartedBy"));
+        foreach (var c in opened)
+        {
+            Assert.Matches(@"^pid=\d+ fds=2 names=keep:keep fd=4 extra=-\n$", Read(c));
+            c.Dispose();
+        }
+        Assert.Contains("fd=3", AskUnix(path));
+        Assert.Equal("running", F.Prop("keep.socket", "SubState"));
     }
 }

@@ -36,6 +36,8 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
     private Dictionary<string, int> _fds = [];
     private List<ServiceRunner> _parked = [];
     private Dictionary<string, PartialLines> _partial = [];
+    // The socket units stopped watching for this hand-over (watched again if it does not happen).
+    private bool _socketsPaused;
 
     /// <summary>Completes when a request has been prepared: the main thread then calls <see cref="Exec"/>.</summary>
     public Task Requested => _requested.Task;
@@ -100,8 +102,11 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
         _partial = [];
         foreach (var r in _parked)
             if (r.TakePartialLines() is { IsEmpty: false } lines) _partial[r.Unit.Name] = lines;
+        var (socketFds, socketUnits) = await manager.Sockets.PauseAsync();
+        _socketsPaused = true;
         var state = new HandoverState
         {
+            Sockets = socketUnits,
             Processes = [.. tracker.ExportLineage().Select(kv => HandedProcess.From(kv.Key, kv.Value))],
             PartialLines = _partial,
             TraceInstance = tracer?.Instance,
@@ -126,6 +131,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
         if (tracer is not null) _fds["trace"] = tracer.PipeFd;
         if (oom is not null) _fds["kmsg"] = oom.Fd;
         if (http is not null) _fds["http"] = http.ListenerFd;
+        foreach (var (name, fd) in socketFds) _fds[name] = fd;
         _requested.TrySetResult();
         return (true, $"re-executing {_program}");
     }
@@ -148,6 +154,8 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
     private void Rollback()
     {
         HandoverState.Remove(stateDir);
+        if (_socketsPaused) manager.Sockets.Resume();
+        _socketsPaused = false;
         tracer?.Resume();
         oom?.Resume();
         connector.Resume();

@@ -20,6 +20,8 @@ internal sealed record HandoverState
     public bool TraceMounted { get; init; }
     /// <summary>When the previous image stopped watching its timers: what elapsed since is made up by the new one.</summary>
     public DateTimeOffset? HandedAt { get; init; }
+    /// <summary>The active socket units, whose descriptors are handed over as "socket/NAME/INDEX".</summary>
+    public Dictionary<string, Sockets.HandedSocket> Sockets { get; init; } = new(StringComparer.Ordinal);
 
     public static string PathIn(string stateDir) => Path.Combine(stateDir, "handover.json");
 

@@ -194,6 +194,57 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
             Set(run, SocketStates.Dead);
     });
 
+    /// <summary>
+    /// daemon-reexec: the sockets stop being watched (connections queue in the kernel meanwhile) and
+    /// every active unit's descriptors are named for the next image ("socket/NAME/INDEX"), with
+    /// what it needs to go on where this one stopped.
+    /// </summary>
+    public Task<(Dictionary<string, int> Fds, Dictionary<string, HandedSocket> Units)> PauseAsync() => _loop.Ask(() =>
+    {
+        var fds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var units = new Dictionary<string, HandedSocket>(StringComparer.Ordinal);
+        foreach (var run in _runs.Values.Where(r => r.Active))
+        {
+            Unwatch(run);
+            for (int i = 0; i < run.Fds.Count; i++) fds[HandoverName(run.Unit.Name, i)] = run.Fds[i];
+            units[run.Unit.Name] = new HandedSocket(run.Fds.Count, run.Triggers, run.LastTrigger);
+        }
+        return (fds, units);
+    });
+
+    /// <summary>The re-exec did not happen: every listening socket is watched again.</summary>
+    public void Resume() => _loop.Post(() =>
+    {
+        foreach (var run in _runs.Values.Where(r => r.Sub == SocketStates.Listening)) Listen(run);
+    });
+
+    private static string HandoverName(string unit, int index) => $"socket/{unit}/{index}";
+
+    /// <summary>
+    /// The new image: the sockets the previous one had bound, taken as they are (nothing is bound
+    /// again, no connection refused), for every unit that still has the same addresses; the rest
+    /// are closed by the caller's handover as unclaimed.
+    /// </summary>
+    public Task TakeOverAsync(IReadOnlyDictionary<string, HandedSocket> units, Func<string, SocketUnit?> definition, Func<string, int?> claim) => _loop.Ask(() =>
+    {
+        foreach (var (name, handed) in units)
+        {
+            if (definition(name) is not { } socket || socket.Listen.Count != handed.Fds) continue;
+            var fds = new List<int>();
+            for (int i = 0; i < handed.Fds; i++)
+                if (claim(HandoverName(name, i)) is { } fd) fds.Add(fd);
+            if (fds.Count != handed.Fds)
+            {
+                foreach (int fd in fds) Linux.Descriptors.Close(fd);
+                Console.Error.WriteLine($"corral: {name}: not every socket was handed over; it is inactive until started again");
+                continue;
+            }
+            var run = _runs[name] = new SocketRun(socket, clock.GetLocalNow()) { Fds = fds, Triggers = handed.Triggers, LastTrigger = handed.LastTrigger };
+            if (Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running);
+            else Listen(run);
+        }
+    });
+
     /// <summary>daemon-reload: a new definition applies at the socket's next start.</summary>
     public Task UpdateAsync(IEnumerable<SocketUnit> sockets) => _loop.Ask(() =>
     {

@@ -47,3 +47,6 @@ internal sealed record SocketView(string Name, string SubState, DateTimeOffset S
 
 /// <summary>The listening sockets a service gets (duplicates the caller closes once spawned), and their names for LISTEN_FDNAMES.</summary>
 internal sealed record PassedSockets(IReadOnlyList<int> Fds, IReadOnlyList<string> Names);
+
+/// <summary>An active socket unit as one image hands it to the next (daemon-reexec): how many descriptors, how often it started its service, the last cause.</summary>
+public sealed record HandedSocket(int Fds, int Triggers, string? LastTrigger);

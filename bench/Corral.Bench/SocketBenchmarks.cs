@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Corral.Bench;
+
+/// <summary>
+/// Issue #20: what socket activation costs the first client. From connect() to the service's first
+/// byte on an Accept=no socket whose service is not running (the daemon sees the connection, starts
+/// the service, which accepts it), beside the same on a socket whose service already runs, in the
+/// same daemon and the same run, alternately.
+/// </summary>
+internal static class SocketBenchmarks
+{
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Milliseconds from the start of connect() to the first byte read.</summary>
+    private static double FirstByte(int port)
+    {
+        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        c.ReceiveTimeout = 10_000;
+        var buffer = new byte[1];
+        var sw = Stopwatch.StartNew();
+        c.Connect(IPAddress.Loopback, port);
+        if (c.Receive(buffer) != 1) throw new InvalidOperationException($"no byte on port {port}");
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static string SubState(BenchDaemon d, string unit)
+    {
+        var (_, body) = d.Api.Send("GET", $"/v1/units/{unit}");
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("subState").GetString()!;
+    }
+
+    public static void FirstConnection(string repo, string workload, int rounds)
+    {
+        int cold = FreePort(), warm = FreePort();
+        using var d = new BenchDaemon(repo, dir =>
+        {
+            foreach (var (name, port) in new[] { ("cold", cold), ("warm", warm) })
+            {
+                File.WriteAllText(Path.Combine(dir, name + ".socket"), $"[Socket]\nListenStream=127.0.0.1:{port}\n");
+                File.WriteAllText(Path.Combine(dir, name + ".service"), $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={workload} serve-fds\n");
+            }
+        });
+        d.Post("cold.socket", "start");
+        d.Post("warm.socket", "start");
+        d.Post("warm", "start"); // already running: its first byte is the floor
+        var activation = new List<double>();
+        var running = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            activation.Add(FirstByte(cold));
+            running.Add(FirstByte(warm));
+            d.Post("cold", "stop");
+            var end = DateTime.UtcNow.AddSeconds(10);
+            while (SubState(d, "cold.socket") != "listening" && DateTime.UtcNow < end) Thread.Sleep(2);
+        }
+        double a = Stats.Median(activation), w = Stats.Median(running);
+        Console.WriteLine($"socket-first-byte: Accept=no, service started by the connection: median {Stats.Ms(a)} ms; service already running: median {Stats.Ms(w)} ms; activation costs {Stats.Ms(a - w)} ms ({rounds} each)");
+        Console.WriteLine($"  runs activation: {string.Join(' ', activation.Select(Stats.Ms))}");
+        Console.WriteLine($"  runs running: {string.Join(' ', running.Select(Stats.Ms))}");
+    }
+}
