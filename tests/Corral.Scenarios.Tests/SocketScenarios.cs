@@ -210,4 +210,96 @@ public sealed class SocketScenarios : Scenario
         Assert.Contains("fd=3", AskUnix(path));
         Assert.Equal("running", F.Prop("keep.socket", "SubState"));
     }
+
+    /// <summary>Sends a line on a new connection to 127.0.0.1:PORT and reads the answer to its end.</summary>
+    private static string Say(int port, string line)
+    {
+        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        c.Connect(IPAddress.Loopback, port);
+        c.Send(Encoding.ASCII.GetBytes(line + "\n"));
+        return Read(c);
+    }
+
+    [Fact]
+    public void Accept_yes_gives_each_connection_its_own_instance_with_the_connection_on_stdin_and_stdout()
+    {
+        int port = FreePort();
+        F.WriteUnit("echo.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n");
+        // %i is the instance (N-LOCAL-REMOTE); $$$$ the shell's pid; stdin and stdout are the connection.
+        F.WriteUnit("echo@.service", "[Service]\nExecStart=/bin/sh -c 'read line; echo \"%i $$$$ $$line\"; echo LISTEN_FDS=$$LISTEN_FDS LISTEN_FDNAMES=$$LISTEN_FDNAMES'\nStandardInput=socket\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "echo.socket").ExitCode);
+
+        var first = Say(port, "one").Split('\n');
+        var second = Say(port, "two").Split('\n');
+        Assert.Matches($@"^0-127\.0\.0\.1:{port}-127\.0\.0\.1:\d+ \d+ one$", first[0]);
+        Assert.Matches($@"^1-127\.0\.0\.1:{port}-127\.0\.0\.1:\d+ \d+ two$", second[0]);
+        Assert.NotEqual(first[0].Split(' ')[1], second[0].Split(' ')[1]); // two processes
+        Assert.Equal("LISTEN_FDS=1 LISTEN_FDNAMES=connection", first[1]); // the connection is fd 3 too, as systemd passes it
+        Assert.Equal(("active", "listening"), (F.Prop("echo.socket", "ActiveState"), F.Prop("echo.socket", "SubState")));
+        Wait.Until(() => F.Prop("echo.socket", "NConnections") == "0", TimeSpan.FromSeconds(5), "both instances to end");
+        Assert.Equal("2", F.Prop("echo.socket", "NAccepted"));
+
+        // Each instance's death is recorded like any other; the instance itself, dead, is let go.
+        string instance = $"echo@{first[0].Split(' ')[0]}.service";
+        var events = F.Cli("events", "--unit", instance, "--all");
+        Assert.True(events.ExitCode == 0, events.ToString());
+        Assert.Contains("exited with status 0", events.Stdout);
+        Assert.DoesNotContain("echo@", F.Cli("list-units", "--all").Stdout);
+
+        // Started by hand, an Accept=yes instance has no connection: refused by name.
+        var byHand = F.Cli("start", "echo@x.service");
+        Assert.NotEqual(0, byHand.ExitCode);
+        Assert.Contains("there is no connection", byHand.Stderr);
+        AssertNoSurvivors();
+    }
+
+    [Fact]
+    public void A_thousand_connections_at_once_to_MaxConnections_64_are_served_64_at_a_time_the_rest_refused_and_nothing_is_left()
+    {
+        int port = FreePort();
+        F.WriteUnit("slow.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\nMaxConnections=64\n");
+        F.WriteUnit("slow@.service", "[Service]\nExecStart=/bin/sh -c 'read line; sleep 1; echo ok'\nStandardInput=socket\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "slow.socket").ExitCode);
+
+        var clients = new List<Socket>();
+        for (int i = 0; i < 1000; i++)
+        {
+            var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            c.Connect(IPAddress.Loopback, port); // the kernel takes each (Backlog=4096)
+            c.Send("hi\n"u8.ToArray());
+            clients.Add(c);
+        }
+        int most = 0;
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < until)
+        {
+            int now = int.Parse(F.Prop("slow.socket", "NConnections"));
+            most = Math.Max(most, now);
+            long accepted = long.Parse(F.Prop("slow.socket", "NAccepted")), refused = long.Parse(F.Prop("slow.socket", "NRefused"));
+            if (accepted + refused >= 1000 && now == 0) break;
+            Thread.Sleep(50);
+        }
+        Assert.InRange(most, 1, 64);
+        long served = long.Parse(F.Prop("slow.socket", "NAccepted")), turnedAway = long.Parse(F.Prop("slow.socket", "NRefused"));
+        Assert.Equal(1000, served + turnedAway);
+        Assert.True(served >= 64 && turnedAway > 0, $"served {served}, refused {turnedAway}");
+        int ok = 0, closed = 0;
+        foreach (var c in clients)
+        {
+            // A refused connection is closed with the line it sent unread: the peer sees a reset, or the end.
+            string answer;
+            try { answer = Read(c); }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { answer = ""; }
+            if (answer == "ok\n") ok++;
+            else if (answer == "") closed++;
+            c.Dispose();
+        }
+        Assert.True((served, turnedAway) == (ok, closed), $"accepted {served}, refused {turnedAway}; answered {ok}, closed {closed}\n" +
+            string.Join('\n', File.ReadAllLines(F.DaemonLog).Where(l => !l.Contains("refused: 64 connections")).TakeLast(30)));
+        Assert.Equal(0, F.Cli("list").ExitCode);
+        Assert.Equal("listening", F.Prop("slow.socket", "SubState"));
+        AssertNoSurvivors();
+    }
 }

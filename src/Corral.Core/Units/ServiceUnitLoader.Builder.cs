@@ -44,6 +44,7 @@ public static partial class ServiceUnitLoader
         public StandardInput StandardInput = StandardInput.Null;
         public readonly List<byte> StandardInputData = [];
         public StandardOutput StandardOutput = StandardOutput.Log, StandardError = StandardOutput.Inherit;
+        public bool StandardOutputSet;
         public readonly List<string> ExecSearchPath = [], PassEnvironment = [], UnsetEnvironment = [];
         public readonly Dictionary<string, RLimit> Limits = [];
         public LimitValue TasksMax = LimitValue.Infinity, MemoryMax = LimitValue.Infinity;
@@ -97,6 +98,8 @@ public static partial class ServiceUnitLoader
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "RestartSteps= has no effect without a RestartMaxDelaySec= above RestartSec="));
             if (ZombieAction != Zombies.ZombieAction.None && ZombieMax is null)
                 diagnostics.Add(new(Severity.Warning, filePath, 0, "ZombieAction= has no effect without ZombieMax="));
+            // systemd.exec(5): with StandardInput=socket, StandardOutput= defaults to inherit (the connection too).
+            if (StandardInput.Kind == InputKind.Socket && !StandardOutputSet) StandardOutput = StandardOutput.Inherit;
             if (StandardInput.Kind == InputKind.Data && StandardInputData.Count == 0)
                 throw new UnitValueException("StandardInput=data is set but neither StandardInputText= nor StandardInputData= gives any data");
             if (CpuSchedulingPolicy is null or 0 or 3 or 5 && CpuSchedulingPriority is > 0)

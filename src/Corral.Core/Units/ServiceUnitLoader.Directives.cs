@@ -91,6 +91,7 @@ public static partial class ServiceUnitLoader
         [("Service", "StandardOutput")] = (b, v, ctx) =>
         {
             b.StandardOutput = StandardIo.ParseOutput("StandardOutput", Specifiers.Expand(v, b.Name), out var unsupported);
+            b.StandardOutputSet = true;
             if (unsupported is not null) ctx.Warn(unsupported);
         },
         [("Service", "StandardError")] = (b, v, ctx) =>

@@ -97,10 +97,13 @@ public static partial class ServiceUnitLoader
             if (Sockets.Listen.Count == 0)
                 throw new UnitValueException("socket has no ListenStream=, ListenDatagram=, ListenSequentialPacket= or ListenFIFO= setting, refusing to load");
             string stem = Name[..^UnitNames.SocketSuffix.Length];
-            if (Sockets.Accept)
-                throw new UnitValueException("Accept=yes (a service instance per connection) is not supported by Corral yet");
-            string service = Sockets.Service ?? stem + UnitNames.ServiceSuffix;
-            var before = new List<string> { service };
+            if (Sockets.Accept && Sockets.Service is not null)
+                throw new UnitValueException("Service= cannot be set with Accept=yes: each connection gets an instance of NAME@.service of the socket's own name");
+            if (Sockets.Accept && Sockets.Listen.Any(l => l.Kind is ListenKind.Datagram or ListenKind.Fifo))
+                throw new UnitValueException("Accept=yes takes connections: ListenDatagram= and ListenFIFO= have none");
+            // Accept=yes: the template whose instances serve the connections.
+            string service = Sockets.Service ?? stem + (Sockets.Accept ? "@" : "") + UnitNames.ServiceSuffix;
+            var before = Sockets.Accept ? new List<string>() : new List<string> { service };
             if (DefaultDependencies) before.Add("sockets.target");
             return new SocketUnit
             {

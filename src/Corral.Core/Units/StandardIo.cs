@@ -3,7 +3,7 @@ using System.Text;
 namespace Corral.Core.Units;
 
 /// <summary>Where a process's standard input comes from (StandardInput=).</summary>
-public enum InputKind { Null, Data, File }
+public enum InputKind { Null, Data, File, Socket }
 
 /// <summary>Where standard output or error goes (StandardOutput=, StandardError=).</summary>
 public enum OutputKind
@@ -15,6 +15,8 @@ public enum OutputKind
     Inherit,
     /// <summary>file:PATH — written from its start without truncating it.</summary>
     File,
+    /// <summary>socket: the connection an Accept=yes socket unit started the service for.</summary>
+    Socket,
     /// <summary>append:PATH</summary>
     Append,
     /// <summary>truncate:PATH</summary>
@@ -45,12 +47,13 @@ public static class StandardIo
         if (v == "null") return StandardInput.Null;
         if (v is "data") return new(InputKind.Data);
         if (v.StartsWith("file:", StringComparison.Ordinal)) return new(InputKind.File, AbsolutePath(v[5..]));
-        if (v is "tty" or "tty-force" or "tty-fail" or "socket" || v.StartsWith("fd", StringComparison.Ordinal))
+        if (v is "socket") return new(InputKind.Socket);
+        if (v is "tty" or "tty-force" or "tty-fail" || v.StartsWith("fd", StringComparison.Ordinal))
         {
-            unsupported = $"StandardInput={v} is not supported by Corral (no terminals or socket activation yet); the service reads /dev/null";
+            unsupported = $"StandardInput={v} is not supported by Corral (no terminals or named descriptors yet); the service reads /dev/null";
             return StandardInput.Null;
         }
-        throw new UnitValueException("is not one of null, data, file:PATH (or tty, socket, fd:NAME, which Corral does not give)");
+        throw new UnitValueException("is not one of null, data, file:PATH, socket (or tty, fd:NAME, which Corral does not give)");
     }
 
     /// <summary>An output; tty, socket and fd: go to the log, said in <paramref name="unsupported"/>.</summary>
@@ -65,12 +68,13 @@ public static class StandardIo
         }
         foreach (var (prefix, kind) in new[] { ("file:", OutputKind.File), ("append:", OutputKind.Append), ("truncate:", OutputKind.Truncate) })
             if (v.StartsWith(prefix, StringComparison.Ordinal)) return new(kind, AbsolutePath(v[prefix.Length..]));
-        if (v is "tty" or "socket" || v.StartsWith("fd", StringComparison.Ordinal))
+        if (v is "socket") return new(OutputKind.Socket);
+        if (v is "tty" || v.StartsWith("fd", StringComparison.Ordinal))
         {
-            unsupported = $"{key}={v} is not supported by Corral (no terminals or socket activation yet); the output goes to the unit's log";
+            unsupported = $"{key}={v} is not supported by Corral (no terminals or named descriptors yet); the output goes to the unit's log";
             return StandardOutput.Log;
         }
-        throw new UnitValueException("is not one of inherit, null, journal, syslog, kmsg, file:PATH, append:PATH, truncate:PATH");
+        throw new UnitValueException("is not one of inherit, null, journal, syslog, kmsg, socket, file:PATH, append:PATH, truncate:PATH");
     }
 
     /// <summary>StandardInputText=: one line, C escapes already undone by the word rules, with its newline.</summary>

@@ -30,13 +30,23 @@ internal static class UnitProperties
             new("Persistent", () => Bool(ti.Persistent)),
             new("RemainAfterElapse", () => Bool(ti.RemainAfterElapse)),
         ];
+        List<KeyValuePair<string, Func<string>>> socket = s.Socket is not { } so ? [] :
+        [
+            new("Accept", () => Bool(so.Accept)),
+            new("Listen", () => string.Join(' ', so.Listen.Select(l => $"{l.Type}:{l.Address}"))),
+            new("FileDescriptorName", () => so.FileDescriptorName),
+            new("NAccepted", () => so.Accepted.ToString()),
+            new("NConnections", () => so.Connections.ToString()),
+            new("NRefused", () => so.Refused.ToString()),
+        ];
         return
         [
             new("Id", () => s.Name),
             .. deps,
-            new("Triggers", () => s.Timer?.Unit ?? ""),
+            new("Triggers", () => s.Timer?.Unit ?? s.Socket?.Service ?? ""),
             new("TriggeredBy", () => string.Join(' ', s.TriggeredBy)),
             .. timer,
+            .. socket,
             new("UnitFileState", () => s.UnitFileState ?? ""),
             new("Job", () => s.Job ?? ""),
             new("Description", () => s.Description),

@@ -34,6 +34,7 @@ internal sealed partial class JobEngine
         sockets.Activity = manager.Activity;
         sockets.LoadError = manager.LoadError;
         sockets.Changed = manager.NotifyChanged;
+        sockets.Forget = manager.Forget;
     }
 
     /// <summary>Every job now, oldest first.</summary>

@@ -44,7 +44,7 @@ internal static class ExecPreparation
         var env = BuildEnvironment(u, user, mainPid, dynamic: dynamicUser is not null && user == dynamicUser);
         if (notifySocket is not null && u.NotifyAccess != NotifyAccess.None) env["NOTIFY_SOCKET"] = notifySocket;
         bool watched = isMain && u.WatchdogSec > TimeSpan.Zero;
-        if (sockets is not null)
+        if (sockets is not null && isMain)
         {
             env["LISTEN_FDS"] = sockets.Fds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             env["LISTEN_FDNAMES"] = string.Join(':', sockets.Names);
@@ -55,7 +55,7 @@ internal static class ExecPreparation
         // RootDirectory=: the program and the working directory are the new root's.
         string? root = box.RootDirectory;
         string exe = Resolve(cmd.Path, u.ExecSearchPath.Count > 0 ? u.ExecSearchPath : SearchPath, root);
-        var (stdin, stdout, stderr) = Stdio(u, pipes, files);
+        var (stdin, stdout, stderr) = Stdio(u, pipes, files, sockets?.Connection, isMain);
 
         List<int>? groups = null;
         if (!ownCredentials)
@@ -114,7 +114,7 @@ internal static class ExecPreparation
                 box.PrivateTmp ? (Need(sandbox).Tmp, sandbox!.VarTmp) : null,
                 u.NotifyAccess != NotifyAccess.None ? notifySocket : null).Select(m => m.ToArgument()).ToList(),
             Seccomp = SeccompArguments(box),
-            ListenFds = sockets?.Fds ?? [],
+            ListenFds = isMain ? sockets?.Fds ?? [] : [],
             StdinFd = stdin,
             StdoutFd = stdout,
             StderrFd = stderr,
@@ -181,8 +181,19 @@ internal static class ExecPreparation
     /// StandardError= say. The log keeps its two pipes, so that it still tells the streams apart when
     /// both go to it; "inherit" shares the other stream's descriptor otherwise.
     /// </summary>
-    private static (int In, int Out, int Err) Stdio(ServiceUnit u, OutputPipes pipes, StdioFiles? files)
+    private static (int In, int Out, int Err) Stdio(ServiceUnit u, OutputPipes pipes, StdioFiles? files, int? connection, bool isMain)
     {
+        bool wantsSocket = u.StandardInput.Kind == InputKind.Socket || u.StandardOutput.Kind == OutputKind.Socket || u.StandardError.Kind == OutputKind.Socket;
+        // A control process after the connection was handed on (ExecStopPost=): /dev/null and the log instead.
+        if (wantsSocket && connection is null && !isMain)
+            u = u with
+            {
+                StandardInput = u.StandardInput.Kind == InputKind.Socket ? StandardInput.Null : u.StandardInput,
+                StandardOutput = u.StandardOutput.Kind is OutputKind.Socket or OutputKind.Inherit ? StandardOutput.Log : u.StandardOutput,
+                StandardError = u.StandardError.Kind == OutputKind.Socket ? StandardOutput.Inherit : u.StandardError,
+            };
+        else if (wantsSocket && connection is null)
+            throw new StartPreparationException("StandardInput=socket (or StandardOutput=/StandardError=socket): there is no connection: the service is started by an Accept=yes socket for each connection, not by hand");
         bool needsFiles = u.StandardInput.Kind != InputKind.Null || u.StandardOutput.Path is not null || u.StandardError.Path is not null;
         if (needsFiles && files is null) throw new StartPreparationException("standard input or output names a file, and nothing was given to open it in");
         int input;
@@ -192,6 +203,7 @@ internal static class ExecPreparation
             {
                 InputKind.File => files!.OpenRead(u.StandardInput.Path!),
                 InputKind.Data => files!.Data(u.StandardInputData),
+                InputKind.Socket => connection!.Value,
                 _ => -1,
             };
         }
@@ -199,13 +211,13 @@ internal static class ExecPreparation
         {
             throw new StartPreparationException($"StandardInput={(u.StandardInput.Path is { } p ? "file:" + p : "data")}: {e.Message}");
         }
-        int output = Output("StandardOutput", u.StandardOutput, pipes.StdoutWrite, inherited: input, files);
+        int output = Output("StandardOutput", u.StandardOutput, pipes.StdoutWrite, inherited: input, files, connection);
         int error = Output("StandardError", u.StandardError, pipes.StderrWrite,
-            inherited: u.StandardOutput.Kind == OutputKind.Log ? pipes.StderrWrite : output, files);
+            inherited: u.StandardOutput.Kind == OutputKind.Log ? pipes.StderrWrite : output, files, connection);
         return (input, output, error);
     }
 
-    private static int Output(string key, StandardOutput o, int log, int inherited, StdioFiles? files)
+    private static int Output(string key, StandardOutput o, int log, int inherited, StdioFiles? files, int? connection)
     {
         try
         {
@@ -214,6 +226,7 @@ internal static class ExecPreparation
                 OutputKind.Log => log,
                 OutputKind.Null => -1,
                 OutputKind.Inherit => inherited,
+                OutputKind.Socket => connection!.Value,
                 _ => files!.OpenWrite(o.Path!, append: o.Kind == OutputKind.Append, truncate: o.Kind == OutputKind.Truncate),
             };
         }

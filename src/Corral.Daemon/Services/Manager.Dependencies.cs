@@ -11,8 +11,18 @@ namespace Corral.Daemon.Services;
 /// <summary>What the job engine asks of the manager: names through aliases, the dependency graph, who is active, targets.</summary>
 internal sealed partial class Manager
 {
-    // The graph of the loaded units; made again after a reload or once a new instance is made.
+    // The graph of the loaded units; made again after a reload or once a new instance is made. The
+    // generation moves with every change: a graph built from the units before a change (on another
+    // thread, outside the lock) is not kept after it, or a new instance would be missing from it.
     private DependencyGraph? _graph;
+    private long _graphGeneration;
+
+    /// <summary>Under the lock: the units changed; the graph is made again when next asked for.</summary>
+    private void InvalidateGraph()
+    {
+        _graph = null;
+        _graphGeneration++;
+    }
 
     /// <summary>Corral's own enablement: the links enable, disable and set-default make (never /etc/systemd).</summary>
     public string EnabledDir => Path.Combine(options.StateDir, "enabled");
@@ -48,15 +58,18 @@ internal sealed partial class Manager
     public DependencyGraph Graph()
     {
         Dictionary<string, UnitDependencies> deps;
+        long generation;
         lock (_gate)
         {
             if (_graph is not null) return _graph;
+            generation = _graphGeneration;
             deps = _loads.Where(kv => kv.Value.Loaded).ToDictionary(kv => kv.Key, kv => kv.Value.Dependencies, StringComparer.Ordinal);
         }
         foreach (var name in deps.Values.SelectMany(d => d.All.Select(x => x.Unit)).Distinct().Where(n => !deps.ContainsKey(n) && n.Contains('@')).ToList())
             if (Find(name).Load is { Loaded: true } instance) deps[name] = instance.Dependencies;
         var graph = new DependencyGraph(deps, UnitNames.IsTarget);
-        lock (_gate) _graph ??= graph;
+        lock (_gate)
+            if (generation == _graphGeneration) _graph ??= graph;
         return graph;
     }
 
@@ -155,6 +168,7 @@ internal sealed partial class Manager
             {
                 Service = socket.Service, Listen = [.. socket.Listen.Select(l => new SocketListen(l.Listen, l.TypeName))],
                 Triggers = v?.Triggers ?? 0, LastTrigger = v?.LastTrigger, FileDescriptorName = socket.FileDescriptorName,
+                Accept = socket.Accept, Accepted = v?.Triggers ?? 0, Connections = v?.Connections ?? 0, Refused = v?.Refused ?? 0,
             },
         };
     }

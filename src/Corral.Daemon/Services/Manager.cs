@@ -42,7 +42,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
             _templates.Clear();
             _aliases = catalog.Aliases;
             _linked = catalog.Linked;
-            _graph = null;
+            InvalidateGraph();
             _fileStates.Clear();
             _fileStatesGeneration++;
             foreach (var (name, template) in catalog.Templates) _templates[name] = template;
@@ -105,7 +105,7 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
                 runner = new ServiceRunner(load.Unit, ctx);
                 _runners[name] = runner;
                 _loads[name] = load;
-                _graph = null; // a new instance: its dependencies join the graph
+                InvalidateGraph(); // a new instance: its dependencies join the graph
             }
         }
         error = null;
@@ -267,6 +267,24 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
             for (int i = 0; i < 50 && ctx.Cgroups.IsPopulated(cg); i++) await Task.Delay(100);
             ctx.Cgroups.TryRemove(cg);
         });
+    }
+
+    /// <summary>
+    /// An instance an Accept=yes socket made for one connection, dead again: its runner and load go
+    /// (systemd collects such units). A failed one stays, for status and reset-failed, as systemd's
+    /// default CollectMode=inactive keeps it.
+    /// </summary>
+    public void Forget(string name)
+    {
+        ServiceRunner? r;
+        lock (_gate)
+        {
+            if (!UnitNames.TryInstance(name, out _, out _) || !_runners.TryGetValue(name, out r) || r.State != Core.State.ServiceState.Dead) return;
+            _runners.Remove(name);
+            _loads.Remove(name);
+            InvalidateGraph();
+        }
+        r.Dispose();
     }
 
     /// <summary>Every runner now (a copy: the monitor walks it without holding the manager's lock).</summary>

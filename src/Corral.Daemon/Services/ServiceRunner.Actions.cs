@@ -190,7 +190,9 @@ internal sealed partial class ServiceRunner
         // The start job's own variables ($MONITOR_* of an OnFailure= handler) come after the unit's Environment=.
         var unit0 = _jobEnvironment.Count == 0 ? Unit : Unit with { Environment = [.. Unit.Environment, .. _jobEnvironment] };
         // The main process gets the listening sockets of the socket units that start it (duplicates, closed once spawned).
-        var sockets = isMain ? _ctx.SocketsFor?.Invoke(Unit.Name) : null;
+        bool wantsConnection = Unit.StandardInput.Kind == Core.Units.InputKind.Socket || Unit.StandardOutput.Kind == Core.Units.OutputKind.Socket
+            || Unit.StandardError.Kind == Core.Units.OutputKind.Socket;
+        var sockets = isMain || wantsConnection ? _ctx.SocketsFor?.Invoke(Unit.Name) : null;
         IProcessHandle h;
         try
         {

@@ -30,6 +30,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     public Func<string, UnitActivity?>? Activity { get; set; }
     public Func<string, string?>? LoadError { get; set; }
     public Action<string>? Changed { get; set; }
+    /// <summary>Accept=yes: an instance that served its connection and is inactive: the manager may let it go.</summary>
+    public Action<string>? Forget { get; set; }
 
     public SocketView? View(string name) => _views.GetValueOrDefault(name);
 
@@ -40,7 +42,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     public Task<JobResult> StartAsync(SocketUnit socket) => _loop.Ask(() =>
     {
         if (_runs.TryGetValue(socket.Name, out var run) && run.Active) return JobResult.Done;
-        if (LoadError?.Invoke(socket.Service) is { } why)
+        // Accept=yes names a template: it must make an instance.
+        if (LoadError?.Invoke(socket.Accept ? socket.Service.Replace("@.service", "@0.service") : socket.Service) is { } why)
             return JobResult.Fail($"Refusing to start {socket.Name}: the service it starts, {socket.Service}, {why}.");
         run ??= _runs[socket.Name] = new SocketRun(socket, clock.GetLocalNow());
         run.Unit = socket;
@@ -72,7 +75,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         }
         run.Result = "success";
         run.LastError = null;
-        if (Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running); // the service runs already
+        if (!socket.Accept && Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running); // the service runs already
         else Listen(run);
         return JobResult.Done;
     });
@@ -123,6 +126,11 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     private void OnReadable(string name, int index)
     {
         if (!_runs.TryGetValue(name, out var run) || run.Sub != SocketStates.Listening || index >= run.Fds.Count) return;
+        if (run.Unit.Accept)
+        {
+            Take(run, index);
+            return;
+        }
         Unwatch(run);
         var spec = run.Unit.Listen[index];
         string cause = $"{name}: " + spec switch
@@ -146,6 +154,70 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         });
     }
 
+    /// <summary>
+    /// Accept=yes: the connection waiting on the socket gets an instance of its own
+    /// (NAME@N-LOCAL-REMOTE.service), started with the connection as fd 3 (and as its standard input
+    /// and output when it asks for StandardInput=socket) — unless MaxConnections= instances serve one
+    /// already, or MaxConnectionsPerSource= from that peer: then the connection is closed at once, as
+    /// systemd does. The socket goes on listening.
+    /// </summary>
+    private void Take(SocketRun run, int index)
+    {
+        var spec = run.Unit.Listen[index];
+        var c = Connection.Accept(run.Fds[index], run.Accepted);
+        string name = run.Unit.Name;
+        int listener = run.Fds[index];
+        watcher.Watch(listener, () => _loop.Post(() => OnReadable(name, index)));
+        if (c is null) return;
+        string? refusal = run.Serving.Count >= run.Unit.MaxConnections ? $"MaxConnections={run.Unit.MaxConnections}"
+            : run.Unit.MaxConnectionsPerSource > 0 && run.Serving.Values.Count(s => s.Source == c.Source) >= run.Unit.MaxConnectionsPerSource
+                ? $"MaxConnectionsPerSource={run.Unit.MaxConnectionsPerSource} ({c.Source})" : null;
+        if (refusal is not null)
+        {
+            Linux.Descriptors.Close(c.Fd);
+            if (run.Refused++ % 100 == 0)
+                Console.Error.WriteLine($"corral: {name}: connection from {c.Peer} refused: {run.Serving.Count} connections are served, the most {refusal} allows ({run.Refused} refused so far)");
+            Publish(run);
+            return;
+        }
+        run.Accepted++;
+        string instance = run.Unit.Service.Replace("@.service", $"@{c.Instance}.service");
+        run.Serving[instance] = new Served(c.Fd, c.Source);
+        string cause = $"{name}: connection from {c.Peer} to {spec.Listen}";
+        run.Triggers++;
+        run.LastTrigger = cause;
+        Publish(run);
+        if (StartUnit is not { } start) return;
+        _ = Task.Run(async () =>
+        {
+            JobResult r;
+            try { r = await start(instance, cause); }
+            catch (Exception e) { r = JobResult.Fail(e.Message); }
+            _loop.Post(() => OnInstanceStarted(name, instance, r));
+        });
+    }
+
+    /// <summary>Accept=yes: the instance's start job is over: its processes hold the connection; the engine's copy goes.</summary>
+    private void OnInstanceStarted(string name, string instance, JobResult r)
+    {
+        if (!_runs.TryGetValue(name, out var run) || !run.Serving.TryGetValue(instance, out var served)) return;
+        if (served.Fd >= 0) Linux.Descriptors.Close(served.Fd);
+        served.Fd = -1;
+        served.Started = true;
+        if (!r.Ok) Console.Error.WriteLine($"corral: {name}: {r.Error}");
+        Release(run, instance);
+    }
+
+    /// <summary>An instance that is inactive again (or never started) no longer counts against the limits.</summary>
+    private void Release(SocketRun run, string instance)
+    {
+        if (!run.Serving.TryGetValue(instance, out var served) || !served.Started) return;
+        if (Activity?.Invoke(instance) is { Inactive: false }) return;
+        run.Serving.Remove(instance);
+        if (Forget is { } forget) _ = Task.Run(() => forget(instance)); // off the loop: it waits for the instance's own loop
+        Publish(run);
+    }
+
     /// <summary>The start job the socket made is over: a service that cannot start again fails the socket (else the pending connection would start it forever).</summary>
     private void OnJobDone(string name, string service, JobResult r)
     {
@@ -166,6 +238,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     /// <summary>Any thread: a unit changed; the sockets that start it look again.</summary>
     public void OnUnitChanged(string unit) => _loop.Post(() =>
     {
+        foreach (var served in _runs.Values.Where(r => r.Unit.Accept && r.Serving.ContainsKey(unit)).ToList())
+            Release(served, unit);
         foreach (var run in _runs.Values.Where(r => r.Unit.Service == unit && r.Active).ToList())
         {
             bool inactive = Activity?.Invoke(unit) is not { Inactive: false };
@@ -261,7 +335,11 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     {
         var fds = new List<int>();
         var names = new List<string>();
-        foreach (var run in _runs.Values.Where(r => r.Unit.Service == service && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal))
+        // An Accept=yes instance: its connection, alone.
+        foreach (var run in _runs.Values.Where(r => r.Unit.Accept))
+            if (run.Serving.TryGetValue(service, out var served) && served.Fd >= 0 && Linux.Descriptors.Duplicate(served.Fd) is var dup and >= 0)
+                return new PassedSockets([dup], ["connection"]) { Connection = dup };
+        foreach (var run in _runs.Values.Where(r => !r.Unit.Accept && r.Unit.Service == service && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal))
             foreach (int fd in run.Fds)
             {
                 int dup = Linux.Descriptors.Duplicate(fd);
@@ -275,6 +353,11 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     /// <summary>Closes what the unit bound; removes its files when RemoveOnStop= says so, and its Symlinks=.</summary>
     private void Close(SocketRun run)
     {
+        foreach (var served in run.Serving.Values.Where(s => s.Fd >= 0))
+        {
+            Linux.Descriptors.Close(served.Fd);
+            served.Fd = -1;
+        }
         Unwatch(run);
         foreach (int fd in run.Fds) Linux.Descriptors.Close(fd);
         run.Fds = [];

@@ -20,10 +20,17 @@ internal sealed class SocketRun(SocketUnit unit, DateTimeOffset since)
     public string? UnmetCondition { get; set; }
     public int Triggers { get; set; }
     public string? LastTrigger { get; set; }
+    /// <summary>Accept=yes: connections taken so far (the instances' numbers), refused for a limit, and the instances serving one now.</summary>
+    public long Accepted { get; set; }
+    public long Refused { get; set; }
+    public Dictionary<string, Served> Serving { get; } = new(StringComparer.Ordinal);
 
     public bool Active => Sub is SocketStates.Listening or SocketStates.Running;
 
-    public SocketView View() => new(Unit.Name, Sub, Since, Result, LastError, UnmetCondition, Triggers, LastTrigger);
+    public SocketView View() => new(Unit.Name, Sub, Since, Result, LastError, UnmetCondition, Triggers, LastTrigger)
+    {
+        Connections = Serving.Count, Refused = Refused,
+    };
 }
 
 public static class SocketStates
@@ -42,11 +49,31 @@ public static class SocketStates
 internal sealed record SocketView(string Name, string SubState, DateTimeOffset Since, string Result, string? LastError, string? UnmetCondition,
     int Triggers, string? LastTrigger)
 {
+    /// <summary>Accept=yes: instances serving a connection now, and connections refused for MaxConnections=/MaxConnectionsPerSource=.</summary>
+    public int Connections { get; init; }
+    public long Refused { get; init; }
+
     public string ActiveState => SocketStates.Active(SubState);
 }
 
 /// <summary>The listening sockets a service gets (duplicates the caller closes once spawned), and their names for LISTEN_FDNAMES.</summary>
-internal sealed record PassedSockets(IReadOnlyList<int> Fds, IReadOnlyList<string> Names);
+internal sealed record PassedSockets(IReadOnlyList<int> Fds, IReadOnlyList<string> Names)
+{
+    /// <summary>Accept=yes: the connection (also Fds[0]), for StandardInput=socket and StandardOutput=socket.</summary>
+    public int? Connection { get; init; }
+}
 
 /// <summary>An active socket unit as one image hands it to the next (daemon-reexec): how many descriptors, how often it started its service, the last cause.</summary>
 public sealed record HandedSocket(int Fds, int Triggers, string? LastTrigger);
+
+/// <summary>
+/// Accept=yes: one connection and the instance serving it. The engine keeps the connection until the
+/// instance's start job is over (its processes have their own copies by then); the instance counts
+/// against the limits until it is inactive again.
+/// </summary>
+internal sealed class Served(int fd, string source)
+{
+    public int Fd { get; set; } = fd;
+    public string Source { get; } = source;
+    public bool Started { get; set; }
+}

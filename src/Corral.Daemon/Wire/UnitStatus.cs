@@ -187,6 +187,11 @@ public sealed record SocketInfo
     public int Triggers { get; init; }
     public string? LastTrigger { get; init; }
     public string FileDescriptorName { get; init; } = "";
+    public bool Accept { get; init; }
+    /// <summary>Accept=yes: connections taken, served now, refused for a limit (systemd's NAccepted, NConnections, NRefused).</summary>
+    public long Accepted { get; init; }
+    public int Connections { get; init; }
+    public long Refused { get; init; }
 }
 
 /// <summary>One listening address ("[::]:22", "/run/app.sock") and its type (Stream, Datagram, SequentialPacket, FIFO).</summary>

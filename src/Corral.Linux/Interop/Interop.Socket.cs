@@ -15,4 +15,13 @@ internal static partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "listen", SetLastError = true)]
     internal static partial int Listen(int fd, int backlog);
+
+    [LibraryImport(Libc, EntryPoint = "accept4", SetLastError = true)]
+    internal static unsafe partial int Accept4(int fd, byte* addr, int* len, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "getsockname", SetLastError = true)]
+    internal static unsafe partial int GetSockName(int fd, byte* addr, int* len);
+
+    [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, int* len);
 }
