@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Corral.Cli.Rendering;
 using Corral.Daemon.Wire;
 
 namespace Corral.Cli.Verbs;
@@ -22,11 +23,7 @@ internal static class ListSocketsVerb
         }
         var rows = sockets.SelectMany(u => u.Socket!.Listen.Select(l => new[] { l.Address, u.Name, u.Socket.Service }))
             .OrderBy(r => r[0], StringComparer.Ordinal).ToList();
-        string[] head = ["LISTEN", "UNIT", "ACTIVATES"];
-        var widths = head.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        string Line(string[] cells) => string.Join(' ', cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-        if (!g.NoLegend) Console.WriteLine(Line(head));
-        foreach (var r in rows) Console.WriteLine(Line(r));
+        Table.Print(["LISTEN", "UNIT", "ACTIVATES"], rows, !g.NoLegend);
         if (g.NoLegend) return 0;
         Console.WriteLine();
         Console.WriteLine($"{rows.Count} sockets listed.");

@@ -34,11 +34,7 @@ internal static class ListTimersVerb
             u.Name,
             u.Timer.Unit,
         }).ToList();
-        string[] head = ["NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"];
-        var widths = head.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        string Line(string[] cells) => string.Join(' ', cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-        if (!g.NoLegend) Console.WriteLine(Line(head));
-        foreach (var r in rows) Console.WriteLine(Line(r));
+        Table.Print(["NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"], rows, !g.NoLegend);
         if (g.NoLegend) return 0;
         Console.WriteLine();
         Console.WriteLine($"{rows.Count} timers listed.");

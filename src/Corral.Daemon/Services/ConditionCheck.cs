@@ -15,6 +15,27 @@ internal static class ConditionCheck
     public static UnitCondition? FirstUnmet(IReadOnlyList<UnitCondition> conditions) =>
         conditions.Count == 0 ? null : UnitCondition.FirstUnmet(conditions, c => Test(c) != c.Negate);
 
+    /// <summary>
+    /// The start job of a unit without processes (a timer, a socket): null when it may go on; else
+    /// the job's answer — done with a warning for an unmet condition (the start is skipped), failed
+    /// for an unmet assertion — and what was not met, for its status.
+    /// </summary>
+    public static JobResult? Refusal(string unit, IReadOnlyList<UnitCondition> conditions, IReadOnlyList<UnitCondition> asserts, out string? unmet)
+    {
+        unmet = null;
+        if (FirstUnmet(conditions) is { } c)
+        {
+            unmet = $"{c} was not met";
+            return JobResult.Done with { Warnings = [$"{unit}: start skipped: {unmet}"] };
+        }
+        if (FirstUnmet(asserts) is { } a)
+        {
+            unmet = $"{a} was not met";
+            return JobResult.Fail($"Assertion failed on job for {unit}: {unmet}. See 'corral status {unit}'.");
+        }
+        return null;
+    }
+
     /// <summary>The test itself, before '!' is applied.</summary>
     public static bool Test(UnitCondition c)
     {

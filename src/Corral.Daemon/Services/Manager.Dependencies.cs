@@ -152,18 +152,24 @@ internal sealed partial class Manager
         lock (_gate) return [.. _loads.Values.Where(l => l.Timer?.Unit == unit || l.Socket?.Service == unit).Select(l => l.Name).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>What status says of a unit with no process of its own that starts another (a socket, a timer): its engine's view.</summary>
+    private UnitStatus Starter(string name, string description, string type, string filePath, UnitLoadResult load,
+        string sub, string activeState, string? result, DateTimeOffset? since, string? lastError, string? unmet) => new()
+    {
+        Name = name, Description = description, LoadState = "loaded", Type = type,
+        ActiveState = activeState, SubState = sub, Result = result ?? "success",
+        FragmentPath = filePath, DropInPaths = [.. load.DropInPaths], StateSince = since,
+        Job = JobOf?.Invoke(name)?.Describe(), UnitFileState = FileState(name, load),
+        Dependencies = DependencyProperties.Of(Graph(), name), LastError = lastError, UnmetCondition = unmet,
+        RunsWithout = [.. load.NotEnforced.Select(n => n.Key + "=").Distinct()],
+    };
+
     private UnitStatus SocketStatus(Core.Sockets.SocketUnit socket, UnitLoadResult load)
     {
         var v = Sockets.View(socket.Name);
         string sub = v?.SubState ?? SocketStates.Dead;
-        return new UnitStatus
+        return Starter(socket.Name, socket.Description, "socket", socket.FilePath, load, sub, SocketStates.Active(sub), v?.Result, v?.Since, v?.LastError, v?.UnmetCondition) with
         {
-            Name = socket.Name, Description = socket.Description, LoadState = "loaded", Type = "socket",
-            ActiveState = SocketStates.Active(sub), SubState = sub, Result = v?.Result ?? "success",
-            FragmentPath = socket.FilePath, DropInPaths = [.. load.DropInPaths], StateSince = v?.Since,
-            Job = JobOf?.Invoke(socket.Name)?.Describe(), UnitFileState = FileState(socket.Name, load),
-            Dependencies = DependencyProperties.Of(Graph(), socket.Name), LastError = v?.LastError, UnmetCondition = v?.UnmetCondition,
-            RunsWithout = [.. load.NotEnforced.Select(n => n.Key + "=").Distinct()],
             Socket = new SocketInfo
             {
                 Service = socket.Service, Listen = [.. socket.Listen.Select(l => new SocketListen(l.Listen, l.TypeName))],
@@ -177,14 +183,8 @@ internal sealed partial class Manager
     {
         var v = Timers.View(timer.Name);
         string sub = v?.SubState ?? TimerStates.Dead;
-        return new UnitStatus
+        return Starter(timer.Name, timer.Description, "timer", timer.FilePath, load, sub, TimerStates.Active(sub), v?.Result, v?.Since, v?.LastError, v?.UnmetCondition) with
         {
-            Name = timer.Name, Description = timer.Description, LoadState = "loaded", Type = "timer",
-            ActiveState = TimerStates.Active(sub), SubState = sub, Result = v?.Result ?? "success",
-            FragmentPath = timer.FilePath, DropInPaths = [.. load.DropInPaths], StateSince = v?.Since,
-            Job = JobOf?.Invoke(timer.Name)?.Describe(), UnitFileState = FileState(timer.Name, load),
-            Dependencies = DependencyProperties.Of(Graph(), timer.Name), LastError = v?.LastError, UnmetCondition = v?.UnmetCondition,
-            RunsWithout = [.. load.NotEnforced.Select(n => n.Key + "=").Distinct()],
             Timer = new TimerInfo
             {
                 Unit = timer.Unit, Triggers = [.. timer.Values.Select(x => x.ToString())], NextElapse = v?.Next, LastTrigger = v?.LastTrigger,

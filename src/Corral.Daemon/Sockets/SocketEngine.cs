@@ -48,17 +48,11 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         run ??= _runs[socket.Name] = new SocketRun(socket, clock.GetLocalNow());
         run.Unit = socket;
         run.UnmetCondition = null;
-        if (ConditionCheck.FirstUnmet(socket.Conditions) is { } c)
+        if (ConditionCheck.Refusal(socket.Name, socket.Conditions, socket.Asserts, out var unmet) is { } refusal)
         {
-            run.UnmetCondition = $"{c} was not met";
+            run.UnmetCondition = unmet;
             Publish(run);
-            return JobResult.Done with { Warnings = [$"{socket.Name}: start skipped: {run.UnmetCondition}"] };
-        }
-        if (ConditionCheck.FirstUnmet(socket.Asserts) is { } a)
-        {
-            run.UnmetCondition = $"{a} was not met";
-            Publish(run);
-            return JobResult.Fail($"Assertion failed on job for {socket.Name}: {run.UnmetCondition}. See 'corral status {socket.Name}'.");
+            return refusal;
         }
         try
         {

@@ -89,17 +89,11 @@ internal sealed class TimerEngine : IDisposable
             return JobResult.Fail($"Refusing to start {timer.Name}: the unit it starts, {timer.Unit}, {why}.");
         run ??= _runs[timer.Name] = new TimerRun(timer, _clock.GetLocalNow());
         run.Unit = timer;
-        if (ConditionCheck.FirstUnmet(timer.Conditions) is { } c)
+        if (ConditionCheck.Refusal(timer.Name, timer.Conditions, timer.Asserts, out var unmet) is { } refusal)
         {
-            run.UnmetCondition = $"{c} was not met";
+            run.UnmetCondition = unmet;
             Publish(run);
-            return JobResult.Done with { Warnings = [$"{timer.Name}: start skipped: {run.UnmetCondition}"] };
-        }
-        if (ConditionCheck.FirstUnmet(timer.Asserts) is { } a)
-        {
-            run.UnmetCondition = $"{a} was not met";
-            Publish(run);
-            return JobResult.Fail($"Assertion failed on job for {timer.Name}: {run.UnmetCondition}. See 'corral status {timer.Name}'.");
+            return refusal;
         }
         var now = Now();
         run.UnmetCondition = null;
