@@ -25,7 +25,7 @@ public sealed class RunnerNotifyTests : IDisposable
     /// <summary>A notification from <paramref name="pid"/>, handled before this returns.</summary>
     private static Task Say(ServiceRunner r, int pid, string text)
     {
-        r.Notified(pid, Message(text));
+        r.Notified(pid, Message(text), []);
         return RunnerHarness.Handled(r);
     }
 

@@ -40,6 +40,10 @@
  *                         LISTEN_FDS sockets from fd 3: answers each connection of a listening one
  *                         with "pid=P fds=N names=NAMES fd=K extra=FDS\n" (FDS: its open fds above
  *                         the passed ones, "-" if none), prints each datagram as "datagram fd=K: TEXT"
+ *   fdstore PORT          a service that keeps its listening socket in the manager's fd store: given one
+ *                         (LISTEN_FDS, its last), it serves that; else it binds 127.0.0.1:PORT and hands it
+ *                         over (FDSTORE=1, FDNAME=keep); then READY=1, and each connection is answered
+ *                         "pid=P stored|bound names=LISTEN_FDNAMES\n"
  *   notify STEP...        speak sd_notify's protocol on $NOTIFY_SOCKET, without libsystemd, step by step:
  *                         sleep:MS  send:TEXT (\n in TEXT is a newline)  barrier (wait until the manager
  *                         has handled what was sent)  send-child:TEXT (a child sends it, lives 3 s more)
@@ -72,6 +76,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -565,6 +571,35 @@ static int do_serve_fds(void)
 	}
 }
 
+/* fdstore: a listening socket that outlives the process through the manager's fd store. */
+static int do_fdstore(const char *port_s)
+{
+	const char *n_s = getenv("LISTEN_FDS"), *pid_s = getenv("LISTEN_PID"), *names = getenv("LISTEN_FDNAMES");
+	int lfd, stored = n_s && pid_s && atol(pid_s) == (long)getpid() && atoi(n_s) >= 1;
+	if (stored) {
+		lfd = 3 + atoi(n_s) - 1;
+	} else {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(port_s)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int one = 1;
+		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 64) < 0) {
+			perror("fdstore: bind");
+			return 2;
+		}
+		if (notify_send("FDSTORE=1\nFDNAME=keep", lfd) < 0)
+			return 2;
+	}
+	notify_send("READY=1", -1);
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		dprintf(c, "pid=%ld %s names=%s\n", (long)getpid(), stored ? "stored" : "bound", names ? names : "");
+		close(c);
+	}
+}
+
 static int do_notify(int argc, char **argv)
 {
 	for (int k = 0; k < argc; k++) {
@@ -772,6 +807,8 @@ int main(int argc, char **argv)
 	record();
 	if (strcmp(mode, "sleep") == 0) {
 		sleep_forever();
+	} else if (strcmp(mode, "fdstore") == 0 && arg) {
+		return do_fdstore(arg);
 	} else if (strcmp(mode, "serve-fds") == 0) {
 		return do_serve_fds();
 	} else if (strcmp(mode, "notify") == 0) {

@@ -27,6 +27,11 @@ public sealed record NotifyMessage
     public TimeSpan? WatchdogInterval { get; private init; }
     /// <summary>Assignments left out, each with why.</summary>
     public IReadOnlyList<string> Problems { get; private init; } = [];
+    /// <summary>FDSTORE=1: the descriptors sent with it go to the unit's fd store; FDSTOREREMOVE=1: those named FDNAME= leave it.</summary>
+    public bool FdStore { get; private init; }
+    public bool FdStoreRemove { get; private init; }
+    /// <summary>FDNAME=: the name of the descriptors stored (default "stored"), or of those to remove.</summary>
+    public string? FdName { get; private init; }
 
     /// <summary>Nothing known and valid in it (a bare BARRIER=1, say): there is nothing to allow or refuse.</summary>
     public bool AsksNothing => Summary.Length == 0 && Problems.Count == 0;
@@ -46,7 +51,8 @@ public sealed record NotifyMessage
         try { text = Strict.GetString(payload); }
         catch (DecoderFallbackException) { error = "not UTF-8"; return false; }
 
-        bool any = false, ready = false, reloading = false, stopping = false, ping = false, trigger = false;
+        bool any = false, ready = false, reloading = false, stopping = false, ping = false, trigger = false, fdStore = false, fdStoreRemove = false;
+        string? fdName = null;
         string? status = null;
         int? errno = null, mainPid = null;
         TimeSpan? extend = null, interval = null;
@@ -85,7 +91,14 @@ public sealed record NotifyMessage
                     if (Usec(value) is { } wd && wd > TimeSpan.Zero) interval = wd;
                     else problems.Add($"WATCHDOG_USEC={Clip(value)}: not a number of microseconds above 0");
                     break;
-                default: continue; // BARRIER=, FDSTORE= and the rest: nothing to do here
+                case "FDSTORE": fdStore |= Flag(key, value, problems); break;
+                case "FDSTOREREMOVE": fdStoreRemove |= Flag(key, value, problems); break;
+                case "FDNAME":
+                    // sd_listen_fds_with_names: printable ASCII, no ':' (the separator of LISTEN_FDNAMES=), at most 255.
+                    if (value.Length is > 0 and <= 255 && value.All(c => c > ' ' && c < '\x7f' && c != ':')) fdName = value;
+                    else problems.Add($"FDNAME={Clip(value)}: not 1-255 printable characters without ':'");
+                    break;
+                default: continue; // BARRIER=, FDPOLL= and the rest: nothing to do here
             }
             known.Add(key == "STATUS" ? $"STATUS={Clip(value)}" : line.Length <= 60 ? line : Clip(line));
         }
@@ -94,7 +107,7 @@ public sealed record NotifyMessage
         {
             Ready = ready, Reloading = reloading, Stopping = stopping, WatchdogPing = ping, WatchdogTrigger = trigger,
             Status = status, Errno = errno, MainPid = mainPid, ExtendTimeout = extend, WatchdogInterval = interval,
-            Problems = problems, Summary = string.Join(' ', known),
+            Problems = problems, Summary = string.Join(' ', known), FdStore = fdStore, FdStoreRemove = fdStoreRemove, FdName = fdName,
         };
         return true;
     }

@@ -51,7 +51,7 @@ public static class NotEnforcedDirectives
         Add("Service", Logging, "SyslogIdentifier", "SyslogFacility", "SyslogLevel", "SyslogLevelPrefix", "LogLevelMax", "LogExtraFields",
             "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace", "TTYPath", "TTYReset", "TTYVHangup",
             "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode");
-        Add("Service", Other, "Sockets", "FileDescriptorStoreMax", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
+        Add("Service", Other, "Sockets", "FileDescriptorStorePreserve", "BusName", "GuessMainPID", "PAMName",
             "USBFunctionDescriptors", "USBFunctionStrings", "ExitType", "RestartForceExitStatus", "OpenFile", "RestartKillSignal", "TimeoutCleanSec");
         Add("Timer", Other, "WakeSystem", "OnClockChange", "OnTimezoneChange");
         Add("Socket", Other, "PassSecurity", "PassPacketInfo", "AcceptFileDescriptors", "KeepAlive", "KeepAliveTimeSec", "KeepAliveIntervalSec",

@@ -41,6 +41,8 @@ public sealed record ServiceUnit
     public NotifyAccess NotifyAccess { get; init; }
     /// <summary>WatchdogSec=: the longest the service may go without WATCHDOG=1 (zero: no watchdog).</summary>
     public TimeSpan WatchdogSec { get; init; }
+    /// <summary>FileDescriptorStoreMax=: how many descriptors the service may hand over with FDSTORE=1 (0: none).</summary>
+    public int FileDescriptorStoreMax { get; init; }
     public int WatchdogSignal { get; init; } = SignalNames.SigAbrt;
     /// <summary>ReloadSignal=: what a reload of a Type=notify-reload service sends its main process.</summary>
     public int ReloadSignal { get; init; } = SignalNames.SigHup;

@@ -20,6 +20,7 @@ public static partial class ServiceUnitLoader
         public bool RemainAfterExit;
         public NotifyAccess? NotifyAccess;
         public TimeSpan WatchdogSec;
+        public int FileDescriptorStoreMax;
         public int WatchdogSignal = SignalNames.SigAbrt, ReloadSignal = SignalNames.SigHup;
         public KillMode KillMode = KillMode.ControlGroup;
         public int KillSignal = SignalNames.SigTerm, FinalKillSignal = SignalNames.SigKill;
@@ -137,6 +138,7 @@ public static partial class ServiceUnitLoader
                 RemainAfterExit = RemainAfterExit,
                 NotifyAccess = NotifyAccess ?? (type.WaitsForReady() || WatchdogSec > TimeSpan.Zero ? Units.NotifyAccess.Main : Units.NotifyAccess.None),
                 WatchdogSec = WatchdogSec,
+                FileDescriptorStoreMax = FileDescriptorStoreMax,
                 WatchdogSignal = WatchdogSignal,
                 ReloadSignal = ReloadSignal,
                 KillMode = KillMode,

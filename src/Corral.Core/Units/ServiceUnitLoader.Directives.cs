@@ -37,6 +37,9 @@ public static partial class ServiceUnitLoader
         [("Service", "RemainAfterExit")] = (b, v, _) => b.RemainAfterExit = ParseBool(v),
         [("Service", "NotifyAccess")] = (b, v, _) => b.NotifyAccess = NotifyAccessNames.TryParse(v, out var na)
             ? na : throw new UnitValueException($"is not one of {NotifyAccessNames.All}"),
+        [("Service", "FileDescriptorStoreMax")] = (b, v, _) => b.FileDescriptorStoreMax =
+            int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int max) && max <= 4096
+                ? max : throw new UnitValueException("is not a number of descriptors from 0 to 4096"),
         [("Service", "WatchdogSec")] = (b, v, _) => b.WatchdogSec = TimeSpanParser.Parse(v) is var wd && wd != TimeSpan.MaxValue
             ? wd : TimeSpan.Zero, // infinity: no watchdog, as 0
         [("Service", "WatchdogSignal")] = (b, v, _) => b.WatchdogSignal = ParseSignal(v),

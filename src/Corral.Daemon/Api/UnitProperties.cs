@@ -90,6 +90,8 @@ internal static class UnitProperties
             new("InactiveExitTimestamp", () => Stamp(s.InactiveExitTimestamp)),
             new("InactiveEnterTimestamp", () => Stamp(s.InactiveEnterTimestamp)),
             new("StartedBy", () => s.StartedBy ?? ""),
+            new("FileDescriptorStoreMax", () => s.FileDescriptorStoreMax.ToString()),
+            new("NFileDescriptorStore", () => s.NFileDescriptorStore.ToString()),
         ];
         // Values are computed only when printed: formatting a timestamp loads the time zone database.
     }

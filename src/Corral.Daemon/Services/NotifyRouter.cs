@@ -33,7 +33,8 @@ internal sealed class NotifyRouter(ICgroupManager cgroups, Func<string, ServiceR
         // Read, then checked: were the sender gone by now, its pid might name another process already.
         if (ProcReader.TryReadUnifiedCgroup(d.Pid) is not { } cgroup || !d.SenderAlive()) { counters.Refused(NotifyCounters.SenderGone); return; }
         if (UnitOf(cgroup) is not { } unit || runnerOf(unit) is not { } runner) { counters.Refused(NotifyCounters.Foreign); return; }
-        runner.Notified(d.Pid, message);
+        // FDSTORE=1: the descriptors are duplicated now; the socket's thread closes its own once this returns.
+        runner.Notified(d.Pid, message, message.FdStore && d.Fds.Count > 0 ? d.Duplicates() : []);
     }
 
     /// <summary>

@@ -42,6 +42,8 @@ internal sealed record RunnerView(
     public string? StartedBy { get; init; }
     public DateTimeOffset? ActivatedAt { get; init; }
     public DateTimeOffset? DeactivatedAt { get; init; }
+    /// <summary>Descriptors in the fd store now (FDSTORE=1).</summary>
+    public int FdStoreCount { get; init; }
     /// <summary>What this run's spawns could not give as asked.</summary>
     public IReadOnlyList<string> SpawnWarnings { get; init; } = [];
 }

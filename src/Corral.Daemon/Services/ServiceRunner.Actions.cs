@@ -193,6 +193,13 @@ internal sealed partial class ServiceRunner
         bool wantsConnection = Unit.StandardInput.Kind == Core.Units.InputKind.Socket || Unit.StandardOutput.Kind == Core.Units.OutputKind.Socket
             || Unit.StandardError.Kind == Core.Units.OutputKind.Socket;
         var sockets = isMain || wantsConnection ? _ctx.SocketsFor?.Invoke(Unit.Name) : null;
+        if (isMain && _fdStore.Count > 0)
+        {
+            // The fd store follows the sockets (systemd's order), named as the service named them.
+            var (stored, names) = StoredForSpawn();
+            sockets = sockets is null ? new Sockets.PassedSockets(stored, names)
+                : sockets with { Fds = [.. sockets.Fds, .. stored], Names = [.. sockets.Names, .. names] };
+        }
         IProcessHandle h;
         try
         {

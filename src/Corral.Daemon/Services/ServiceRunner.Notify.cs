@@ -25,13 +25,14 @@ internal sealed partial class ServiceRunner
     // Messages not yet handled, and whether a loop item to handle them is on its way: a service
     // that sends thousands a second costs one loop item (and one published view) per batch, not one
     // each. A message joins the batch already posted, so none is handled later than if posted alone.
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Pid, NotifyMessage Message)> _notifications = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Pid, NotifyMessage Message, IReadOnlyList<int> Fds)> _notifications = new();
     private int _notificationsPosted;
 
     /// <summary>The notification socket's thread: a message from <paramref name="pid"/>, a process of this unit's cgroup.</summary>
-    public void Notified(int pid, NotifyMessage message)
+    /// <param name="fds">FDSTORE=1: duplicates of the descriptors it came with, the runner's to keep or close</param>
+    public void Notified(int pid, NotifyMessage message, IReadOnlyList<int> fds)
     {
-        _notifications.Enqueue((pid, message));
+        _notifications.Enqueue((pid, message, fds));
         if (Interlocked.Exchange(ref _notificationsPosted, 1) == 0) _loop.Post(HandleNotifications);
     }
 
@@ -39,18 +40,19 @@ internal sealed partial class ServiceRunner
     {
         Volatile.Write(ref _notificationsPosted, 0);
         bool any = false;
-        while (_notifications.TryDequeue(out var n)) any |= OnNotified(n.Pid, n.Message);
+        while (_notifications.TryDequeue(out var n)) any |= OnNotified(n.Pid, n.Message, n.Fds);
         if (!any) return;
         Publish();
         _ctx.Changes.Notify(Unit.Name);
     }
 
     /// <summary>One message, on the loop; false when it changed nothing a reader sees.</summary>
-    private bool OnNotified(int pid, NotifyMessage m)
+    private bool OnNotified(int pid, NotifyMessage m, IReadOnlyList<int> fds)
     {
         if (m.AsksNothing) return false; // BARRIER=1 alone: the socket has answered it by closing its descriptor
         if (Refusal(pid) is { } why)
         {
+            foreach (int fd in fds) if (fd >= 0) Descriptors.Close(fd);
             _notifyRefused++;
             _notifyLastRefused = $"{m.Summary} from pid {pid}: {why}";
             _ctx.Notifications.Refused(NotifyCounters.NotAllowed);
@@ -74,6 +76,9 @@ internal sealed partial class ServiceRunner
             Post(ServiceEvent.StoppingNotified);
         }
         if (m.WatchdogTrigger) FireWatchdog(triggered: true);
+        if (m.FdStoreRemove) RemoveStored(pid, m.FdName);
+        if (m.FdStore) Store(pid, m.FdName, fds);
+        else foreach (int fd in fds) if (fd >= 0) Descriptors.Close(fd);
         return true;
     }
 

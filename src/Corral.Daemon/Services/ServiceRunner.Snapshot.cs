@@ -54,6 +54,8 @@ internal sealed partial class ServiceRunner
             FreezerState = cgroup is null ? "running" : _ctx.Cgroups.FreezerState(cgroup),
             StateSince = v.StateSince,
             StartedBy = v.StartedBy,
+            NFileDescriptorStore = v.FdStoreCount,
+            FileDescriptorStoreMax = u.FileDescriptorStoreMax,
             InactiveExitTimestamp = v.ActivatedAt,
             InactiveEnterTimestamp = v.DeactivatedAt,
             MainPid = v.MainPid,

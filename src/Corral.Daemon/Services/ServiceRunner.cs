@@ -89,7 +89,7 @@ internal sealed partial class ServiceRunner : IDisposable
             StatusText = _statusText, StatusErrno = _statusErrno, NotifyRefused = _notifyRefused, NotifyLastRefused = _notifyLastRefused,
             SpawnWarnings = _spawnWarnings.Count == 0 ? [] : [.. _spawnWarnings],
             UnmetCondition = _unmetCondition ?? _fsm.UnmetCondition, UnmetAssert = _unmetAssert, ConditionAt = _conditionAt,
-            StartedBy = _startedBy, ActivatedAt = _activatedAt, DeactivatedAt = _deactivatedAt,
+            StartedBy = _startedBy, ActivatedAt = _activatedAt, DeactivatedAt = _deactivatedAt, FdStoreCount = _fdStore.Count,
         };
 
     /// <summary>The published view, for what a timer needs of the unit it starts.</summary>
@@ -142,7 +142,11 @@ internal sealed partial class ServiceRunner : IDisposable
                     // and status must say "activating" meanwhile, not the state before the start.
                     _stateSince = _ctx.Clock.GetLocalNow();
                     if (ServiceStateNames.IsInactive(before) && !ServiceStateNames.IsInactive(_fsm.State)) _activatedAt = _stateSince;
-                    else if (!ServiceStateNames.IsInactive(before) && ServiceStateNames.IsInactive(_fsm.State)) _deactivatedAt = _stateSince;
+                    else if (!ServiceStateNames.IsInactive(before) && ServiceStateNames.IsInactive(_fsm.State))
+                    {
+                        _deactivatedAt = _stateSince;
+                        ReleaseFdStore(); // stopped or failed for good (an automatic restart keeps it)
+                    }
                     Publish();
                 }
                 foreach (var a in actions) Execute(a);
@@ -266,5 +270,6 @@ internal sealed partial class ServiceRunner : IDisposable
         _log?.Dispose();
         _main?.Dispose();
         _control?.Dispose();
+        ReleaseFdStore();
     }).Wait(TimeSpan.FromSeconds(10));
 }

@@ -84,6 +84,9 @@ public sealed record UnitStatus
     public long LogBytesLost { get; init; }
     /// <summary>What started the current (or last) run when it was not a request: "nightly.timer, due Thu 2026-12-03 03:00:00 UTC".</summary>
     public string? StartedBy { get; init; }
+    /// <summary>The fd store: descriptors the service handed over (FDSTORE=1) now, and the most it may.</summary>
+    public int NFileDescriptorStore { get; init; }
+    public int FileDescriptorStoreMax { get; init; }
     /// <summary>When the unit last left inactive, and last became inactive (systemd's InactiveExitTimestamp=, InactiveEnterTimestamp=).</summary>
     public DateTimeOffset? InactiveExitTimestamp { get; init; }
     public DateTimeOffset? InactiveEnterTimestamp { get; init; }

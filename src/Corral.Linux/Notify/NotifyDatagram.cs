@@ -23,8 +23,13 @@ public sealed record NotifyDatagram(int Pid, int Uid, int Gid, byte[] Payload)
 
     /// <summary>Longer than <see cref="NotifySocket.MaxBytes"/>: cut by the kernel, never to be acted on.</summary>
     public bool Oversized { get; init; }
-    /// <summary>File descriptors came with it (closed once it is handed on: Corral keeps none, it has no FDSTORE=).</summary>
+    /// <summary>File descriptors came with it (closed once it is handled: what FDSTORE=1 keeps is duplicated first).</summary>
     public int FdsClosed { get; init; }
+    /// <summary>Those descriptors, open while the datagram is handled.</summary>
+    public IReadOnlyList<int> Fds { get; init; } = [];
+
+    /// <summary>Duplicates of the descriptors that came with it, for whoever keeps them (FDSTORE=1); −1 where none could be made.</summary>
+    public IReadOnlyList<int> Duplicates() => [.. Fds.Select(fd => Interop.Fcntl(fd, Interop.F_DUPFD_CLOEXEC, 3))];
     /// <summary>It came without credentials (the socket always asks for them, so this is a kernel surprise).</summary>
     public bool NoCredentials { get; init; }
 }

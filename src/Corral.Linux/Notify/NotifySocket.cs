@@ -107,6 +107,7 @@ public sealed unsafe class NotifySocket : IDisposable
             return null;
         }
         int pid = 0, uid = -1, gid = -1, fds = 0, pidfd = -1;
+        var rights = new List<int>();
         bool creds = false;
         for (nuint off = 0; off + (nuint)sizeof(Interop.CmsgHdr) <= msg.ControlLength;)
         {
@@ -125,13 +126,17 @@ public sealed unsafe class NotifySocket : IDisposable
             }
             else if (h->Level == Interop.SOL_SOCKET && h->Type == Interop.SCM_RIGHTS)
             {
-                for (nuint i = 0; i + 4 <= dataLength; i += 4, fds++) fdsReceived.Add(((int*)(data + i))[0]);
+                for (nuint i = 0; i + 4 <= dataLength; i += 4, fds++)
+                {
+                    fdsReceived.Add(((int*)(data + i))[0]);
+                    rights.Add(((int*)(data + i))[0]);
+                }
             }
             off += Interop.CmsgAlign(h->Length);
         }
         bool oversized = n > MaxBytes || (msg.Flags & Interop.MSG_TRUNC) != 0;
         var bytes = new ReadOnlySpan<byte>(buffer, (int)Math.Min(n, MaxBytes)).ToArray();
-        return new NotifyDatagram(pid, uid, gid, bytes) { Oversized = oversized, FdsClosed = fds, NoCredentials = !creds, SenderPidFd = pidfd };
+        return new NotifyDatagram(pid, uid, gid, bytes) { Oversized = oversized, FdsClosed = fds, Fds = rights, NoCredentials = !creds, SenderPidFd = pidfd };
     }
 
     private readonly int _kick;
