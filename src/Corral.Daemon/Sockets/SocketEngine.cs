@@ -195,8 +195,9 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     private void OnInstanceStarted(string name, string instance, JobResult r)
     {
         if (!_runs.TryGetValue(name, out var run) || !run.Serving.TryGetValue(instance, out var served)) return;
-        if (served.Fd >= 0) Linux.Descriptors.Close(served.Fd);
+        int fd = served.Fd;
         served.Fd = -1;
+        if (fd >= 0) CloseShared([fd]);
         served.Started = true;
         if (!r.Ok) Console.Error.WriteLine($"corral: {name}: {r.Error}");
         Release(run, instance);
@@ -325,36 +326,70 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     /// of every active socket unit that starts it, in the units' order and each unit's lines' order,
     /// with their names. The caller closes them. Null when there are none.
     /// </summary>
-    public PassedSockets? SocketsFor(string service) => _loop.Ask(() =>
+    public PassedSockets? SocketsFor(string service)
     {
-        var fds = new List<int>();
-        var names = new List<string>();
-        // An Accept=yes instance: its connection, alone.
-        foreach (var run in _runs.Values.Where(r => r.Unit.Accept))
-            if (run.Serving.TryGetValue(service, out var served) && served.Fd >= 0 && Linux.Descriptors.Duplicate(served.Fd) is var dup and >= 0)
-                return new PassedSockets([dup], ["connection"]) { Connection = dup };
-        foreach (var run in _runs.Values.Where(r => !r.Unit.Accept && r.Unit.Service == service && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal))
-            foreach (int fd in run.Fds)
+        // Not through the loop: a spawn must never wait for it (a runner's loop blocked on another
+        // loop's turn in the thread pool starved under load). The gate is held only to duplicate or
+        // to close, never across anything that waits.
+        lock (_fdGate)
+        {
+            if (!_passable.TryGetValue(service, out var p)) return null;
+            var dups = new List<int>(p.Fds.Count);
+            var names = new List<string>(p.Fds.Count);
+            for (int i = 0; i < p.Fds.Count; i++)
             {
-                int dup = Linux.Descriptors.Duplicate(fd);
+                int dup = Linux.Descriptors.Duplicate(p.Fds[i]);
                 if (dup < 0) continue;
-                fds.Add(dup);
-                names.Add(run.Unit.FileDescriptorName);
+                dups.Add(dup);
+                names.Add(p.Names[i]);
             }
-        return fds.Count == 0 ? null : new PassedSockets(fds, names);
-    }).GetAwaiter().GetResult();
+            if (dups.Count == 0) return null;
+            return new PassedSockets(dups, names) { Connection = p.Connection is null ? null : dups[0] };
+        }
+    }
+
+    // What each service (or Accept=yes instance) would be given now: the loop's own descriptors,
+    // published under the gate; a descriptor leaves it before it is closed, under the same gate.
+    private readonly object _fdGate = new();
+    private ImmutableDictionary<string, PassedSockets> _passable = ImmutableDictionary<string, PassedSockets>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>On the loop, after any change of descriptors or states: the map SocketsFor reads.</summary>
+    private void Republish()
+    {
+        var map = new Dictionary<string, PassedSockets>(StringComparer.Ordinal);
+        foreach (var run in _runs.Values.Where(r => r.Unit.Accept))
+            foreach (var (instance, served) in run.Serving)
+                if (served.Fd >= 0) map[instance] = new PassedSockets([served.Fd], ["connection"]) { Connection = served.Fd };
+        foreach (var group in _runs.Values.Where(r => !r.Unit.Accept && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal).GroupBy(r => r.Unit.Service))
+        {
+            var fds = group.SelectMany(r => r.Fds).ToList();
+            if (fds.Count > 0) map[group.Key] = new PassedSockets(fds, [.. group.SelectMany(r => r.Fds.Select(_ => r.Unit.FileDescriptorName))]);
+        }
+        lock (_fdGate) _passable = map.ToImmutableDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>Closes descriptors a spawn might be duplicating: out of the published map first, then closed, under the gate.</summary>
+    private void CloseShared(IReadOnlyCollection<int> fds)
+    {
+        if (fds.Count == 0) return;
+        Republish();
+        lock (_fdGate)
+            foreach (int fd in fds) Linux.Descriptors.Close(fd);
+    }
 
     /// <summary>Closes what the unit bound; removes its files when RemoveOnStop= says so, and its Symlinks=.</summary>
     private void Close(SocketRun run)
     {
+        var closing = new List<int>();
         foreach (var served in run.Serving.Values.Where(s => s.Fd >= 0))
         {
-            Linux.Descriptors.Close(served.Fd);
+            closing.Add(served.Fd);
             served.Fd = -1;
         }
         Unwatch(run);
-        foreach (int fd in run.Fds) Linux.Descriptors.Close(fd);
+        closing.AddRange(run.Fds);
         run.Fds = [];
+        CloseShared(closing);
         var s = run.Unit;
         if (s.RemoveOnStop)
             foreach (var spec in s.Listen.Where(l => l.Family is ListenFamily.Unix or ListenFamily.Fifo))
@@ -386,6 +421,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
 
     private void Publish(SocketRun run)
     {
+        Republish();
         _views = _views.SetItem(run.Unit.Name, run.View());
         Changed?.Invoke(run.Unit.Name);
     }
