@@ -12,13 +12,6 @@ namespace Corral.Scenarios.Tests;
 /// </summary>
 public sealed class FdStoreScenarios : Scenario
 {
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     private static string Ask(int port)
     {
         using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -37,7 +30,7 @@ public sealed class FdStoreScenarios : Scenario
     [Fact]
     public void A_stored_listening_socket_comes_back_to_the_restarted_service_and_connections_made_meanwhile_wait_in_it()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         F.WriteUnit("keeper", Keeper(port, "FileDescriptorStoreMax=1\n"));
         F.Start();
         Assert.Equal(0, F.Cli("start", "keeper").ExitCode);
@@ -65,7 +58,7 @@ public sealed class FdStoreScenarios : Scenario
     [Fact]
     public void Without_FileDescriptorStoreMax_nothing_is_kept_and_status_says_why()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         F.WriteUnit("nostore", Keeper(port, ""));
         F.Start();
         Assert.Equal(0, F.Cli("start", "nostore").ExitCode);

@@ -14,13 +14,6 @@ namespace Corral.Scenarios.Tests;
 /// </summary>
 public sealed class SocketScenarios : Scenario
 {
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     private static string Read(Socket s)
     {
         s.ReceiveTimeout = 10_000;
@@ -57,7 +50,7 @@ public sealed class SocketScenarios : Scenario
     [Fact]
     public void Nothing_runs_until_the_first_connection_then_the_service_gets_every_socket_from_fd_3_and_says_what_started_it()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         string path = Path.Combine(F.Dir, "run", "app.sock"), dgram = $"corral-test-{Guid.NewGuid():N}";
         F.WriteUnit("app.socket", $"[Unit]\nDescription=app's sockets\n[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n" +
             $"ListenDatagram=@{dgram}\nSocketMode=0600\nDirectoryMode=0750\nFileDescriptorName=app\n");
@@ -165,7 +158,7 @@ public sealed class SocketScenarios : Scenario
     [Fact]
     public void Daemon_reexec_hands_the_listening_sockets_over_and_a_connection_made_meanwhile_starts_the_service()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         string path = Path.Combine(F.Dir, "keep.sock");
         F.WriteUnit("keep.socket", $"[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n");
         F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
@@ -223,7 +216,7 @@ public sealed class SocketScenarios : Scenario
     [Fact]
     public void Accept_yes_gives_each_connection_its_own_instance_with_the_connection_on_stdin_and_stdout()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         F.WriteUnit("echo.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n");
         // %i is the instance (N-LOCAL-REMOTE); $$$$ the shell's pid; stdin and stdout are the connection.
         F.WriteUnit("echo@.service", "[Service]\nExecStart=/bin/sh -c 'read line; echo \"%i $$$$ $$line\"; echo LISTEN_FDS=$$LISTEN_FDS LISTEN_FDNAMES=$$LISTEN_FDNAMES'\nStandardInput=socket\n");
@@ -257,7 +250,7 @@ public sealed class SocketScenarios : Scenario
     [Fact]
     public void A_thousand_connections_at_once_to_MaxConnections_64_are_served_64_at_a_time_the_rest_refused_and_nothing_is_left()
     {
-        int port = FreePort();
+        int port = WebEndpoint.FreePort();
         F.WriteUnit("slow.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\nMaxConnections=64\n");
         F.WriteUnit("slow@.service", "[Service]\nExecStart=/bin/sh -c 'read line; sleep 1; echo ok'\nStandardInput=socket\n");
         F.Start();

@@ -138,14 +138,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         run.LastTrigger = cause;
         Set(run, SocketStates.Running);
         string service = run.Unit.Service;
-        if (StartUnit is not { } start) return;
-        _ = Task.Run(async () =>
-        {
-            JobResult r;
-            try { r = await start(service, cause); }
-            catch (Exception e) { r = JobResult.Fail(e.Message); }
-            _loop.Post(() => OnJobDone(name, service, r));
-        });
+        Jobs.TriggeredStart.Launch(StartUnit, service, cause, _loop, r => OnJobDone(name, service, r));
     }
 
     /// <summary>
@@ -181,14 +174,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         run.Triggers++;
         run.LastTrigger = cause;
         Publish(run);
-        if (StartUnit is not { } start) return;
-        _ = Task.Run(async () =>
-        {
-            JobResult r;
-            try { r = await start(instance, cause); }
-            catch (Exception e) { r = JobResult.Fail(e.Message); }
-            _loop.Post(() => OnInstanceStarted(name, instance, r));
-        });
+        Jobs.TriggeredStart.Launch(StartUnit, instance, cause, _loop, r => OnInstanceStarted(name, instance, r));
     }
 
     /// <summary>Accept=yes: the instance's start job is over: its processes hold the connection; the engine's copy goes.</summary>
@@ -230,8 +216,17 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         if (Activity?.Invoke(service) is not { Inactive: false }) Listen(run);
     }
 
+    // The services active sockets start and the instances serving a connection, as the loop last
+    // published them: every unit's every change is told here, and only those are worth a trip to the loop.
+    private volatile ImmutableHashSet<string> _watching = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
     /// <summary>Any thread: a unit changed; the sockets that start it look again.</summary>
-    public void OnUnitChanged(string unit) => _loop.Post(() =>
+    public void OnUnitChanged(string unit)
+    {
+        if (_watching.Contains(unit)) _loop.Post(() => LookAt(unit));
+    }
+
+    private void LookAt(string unit)
     {
         foreach (var served in _runs.Values.Where(r => r.Unit.Accept && r.Serving.ContainsKey(unit)).ToList())
             Release(served, unit);
@@ -245,7 +240,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
                 Set(run, SocketStates.Running);
             }
         }
-    });
+    }
 
     public Task<JobResult> StopAsync(string name) => _loop.Ask(() =>
     {
@@ -366,6 +361,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
             if (fds.Count > 0) map[group.Key] = new PassedSockets(fds, [.. group.SelectMany(r => r.Fds.Select(_ => r.Unit.FileDescriptorName))]);
         }
         lock (_fdGate) _passable = map.ToImmutableDictionary(StringComparer.Ordinal);
+        _watching = _runs.Values.Where(r => r.Active).SelectMany(r => r.Unit.Accept ? (IEnumerable<string>)r.Serving.Keys : [r.Unit.Service])
+            .ToImmutableHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Closes descriptors a spawn might be duplicating: out of the published map first, then closed, under the gate.</summary>

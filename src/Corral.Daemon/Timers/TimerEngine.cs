@@ -130,7 +130,7 @@ internal sealed class TimerEngine : IDisposable
         if (_runs.TryGetValue(name, out var run) && run.Active)
         {
             Set(run, TimerStates.Dead);
-            _files.Delete(name);
+            Forget(run);
             Rearm();
         }
         return JobResult.Done;
@@ -157,8 +157,17 @@ internal sealed class TimerEngine : IDisposable
         }
     });
 
+    // The units active timers start, as the loop last published them: every unit's every change is
+    // told here, and only those few are worth a trip to the loop.
+    private volatile ImmutableHashSet<string> _watching = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
     /// <summary>Any thread: a unit changed; the timers that start it look again.</summary>
-    public void OnUnitChanged(string unit) => _loop.Post(() =>
+    public void OnUnitChanged(string unit)
+    {
+        if (_watching.Contains(unit)) _loop.Post(() => LookAt(unit));
+    }
+
+    private void LookAt(string unit)
     {
         foreach (var run in _runs.Values.Where(r => r.Unit.Unit == unit && r.Active).ToList())
         {
@@ -167,7 +176,7 @@ internal sealed class TimerEngine : IDisposable
             if (run.Sub == TimerStates.Running && Activity?.Invoke(unit) is { Inactive: false }) continue;
             Plan(run);
         }
-    });
+    }
 
     /// <summary>
     /// At start-up: takes over the timers a previous daemon left active. <paramref name="handedAt"/>
@@ -235,7 +244,7 @@ internal sealed class TimerEngine : IDisposable
             else
             {
                 Set(run, TimerStates.Dead);
-                _files.Delete(run.Unit.Name);
+                Forget(run);
                 Rearm();
                 return;
             }
@@ -318,14 +327,7 @@ internal sealed class TimerEngine : IDisposable
         Set(run, TimerStates.Running);
         Record(run);
         string name = run.Unit.Name, unit = run.Unit.Unit;
-        if (StartUnit is not { } start) return;
-        _ = Task.Run(async () =>
-        {
-            JobResult r;
-            try { r = await start(unit, cause); }
-            catch (Exception e) { r = JobResult.Fail(e.Message); }
-            _loop.Post(() => OnJobDone(name, unit, r));
-        });
+        Jobs.TriggeredStart.Launch(StartUnit, unit, cause, _loop, r => OnJobDone(name, unit, r));
     }
 
     /// <summary>The start job the timer made is over: a unit that could not be started fails the timer; one that already ended lets it plan again.</summary>
@@ -337,7 +339,7 @@ internal sealed class TimerEngine : IDisposable
             run.Result = "resources";
             Say(run, $"cannot start {unit}: {why}");
             Set(run, TimerStates.Failed);
-            _files.Delete(name);
+            Forget(run);
             Rearm();
             return;
         }
@@ -357,20 +359,26 @@ internal sealed class TimerEngine : IDisposable
     private void Publish(TimerRun run)
     {
         _views = _views.SetItem(run.Unit.Name, run.View());
+        _watching = _runs.Values.Where(r => r.Active).Select(r => r.Unit.Unit).ToImmutableHashSet(StringComparer.Ordinal);
         Changed?.Invoke(run.Unit.Name);
     }
 
     /// <summary>Writes the active timer down for a daemon that may come after this one; a full disk is said, and the timer goes on.</summary>
     private void Record(TimerRun run)
     {
+        var record = new TimerRecord
+        {
+            BootId = _bootId, ActivatedRealtime = run.Activated.Realtime, ActivatedMonotonicUs = run.Activated.Monotonic.Ticks / 10,
+            LastTriggerRealtime = run.LastTriggerRealtime, LastTriggerMonotonicUs = run.LastTriggerMonotonic?.Ticks / 10,
+            Spent = [.. run.Spent.Order()],
+        };
+        // Planned again at every change of its unit: the file is written only when what it says changed.
+        string said = $"{record.ActivatedRealtime:O}|{record.ActivatedMonotonicUs}|{record.LastTriggerRealtime:O}|{record.LastTriggerMonotonicUs}|{string.Join(',', record.Spent)}";
+        if (said == run.Recorded) return;
         try
         {
-            _files.Write(run.Unit.Name, new TimerRecord
-            {
-                BootId = _bootId, ActivatedRealtime = run.Activated.Realtime, ActivatedMonotonicUs = run.Activated.Monotonic.Ticks / 10,
-                LastTriggerRealtime = run.LastTriggerRealtime, LastTriggerMonotonicUs = run.LastTriggerMonotonic?.Ticks / 10,
-                Spent = [.. run.Spent.Order()],
-            });
+            _files.Write(run.Unit.Name, record);
+            run.Recorded = said;
             if (run.LastError?.StartsWith("its record", StringComparison.Ordinal) == true)
             {
                 run.LastError = null;
@@ -381,6 +389,13 @@ internal sealed class TimerEngine : IDisposable
         {
             Say(run, $"its record in {_files.Dir} cannot be written ({e.Message}): a daemon started after this one is killed will not find it active");
         }
+    }
+
+    /// <summary>The timer is no longer active: its record goes (and is written anew when it is active again).</summary>
+    private void Forget(TimerRun run)
+    {
+        _files.Delete(run.Unit.Name);
+        run.Recorded = null;
     }
 
     /// <summary>A problem of the timer: on its status's Error: line, and once (not at every elapse) on the daemon's stderr.</summary>

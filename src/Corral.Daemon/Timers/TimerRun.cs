@@ -27,6 +27,8 @@ internal sealed class TimerRun(TimerUnit unit, DateTimeOffset since)
     public DateTimeOffset? Due { get; set; }
     public string? LastError { get; set; }
     public string? UnmetCondition { get; set; }
+    /// <summary>What its record on disk says now (null: none written since it became active).</summary>
+    public string? Recorded { get; set; }
 
     public bool Active => Sub is TimerStates.Waiting or TimerStates.Running or TimerStates.Elapsed;
 
