@@ -330,6 +330,24 @@ static void own_keyring(const char *mode)
 		fail("KeyringMode", errno, "shared");
 }
 
+/*
+ * corral-exec --hold: the holder of the socket units' listening sockets. The daemon spawns it like
+ * a service's process, with the sockets moved to fds 3.. by the steps below, into a cgroup of its
+ * own; this image only keeps them open, so they outlive a daemon killed with SIGKILL (the kernel
+ * queues connections meanwhile) and the next daemon takes copies of them (pidfd_getfd). It ends
+ * when the daemon that holds a newer set, or stops the sockets, kills it. Stray terminal signals
+ * do not end it; SIGTERM and SIGKILL do.
+ */
+static _Noreturn void hold(void)
+{
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *cgroups[MAX_CGROUPS];
@@ -357,6 +375,8 @@ int main(int argc, char **argv)
 	int nmounts = 0;
 	int i;
 
+	if (argc == 2 && strcmp(argv[1], "--hold") == 0)
+		hold();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -104,7 +104,8 @@ public static class DaemonHost
         using var trackerScope = tracker = new ProcessTracker(connector, store, ids, noTracing, cgroups, oomWatcher) { DrainTrace = tracer is null ? null : tracer.Drain };
         if (handed is not null) tracker.ImportLineage([.. handed.Processes.Select(p => p.ToTracked())]);
         tracer?.Resume(); // a continued trace starts paused: its lines wait for the tracker
-        var ctx = new ServiceContext(cgroups, new KernelProcesses(new Spawner(options.ExecutorPath, reaper), reaper), watcher, output, tracker, store,
+        var spawner = new Spawner(options.ExecutorPath, reaper);
+        var ctx = new ServiceContext(cgroups, new KernelProcesses(spawner, reaper), watcher, output, tracker, store,
             options.LogDir, new RunStore(Path.Combine(options.StateDir, "runs")))
             { NotifySocketPath = NotifySocketOf(options), SandboxRoot = Path.Combine(options.StateDir, "sandbox"), DynamicUsers = new Linux.Users.DynamicUsers(Path.Combine(options.StateDir, "dynamic-uid")), Echo = init is null ? null : new Init.ConsoleEcho(Init.MainUnit.Name) };
         using var manager = new Manager(options, ctx);
@@ -123,7 +124,17 @@ public static class DaemonHost
         manager.AdoptLeftRuns(handed?.PartialLines);
         manager.Timers.TakeOverAsync(manager.Timer, handed?.HandedAt).Wait();
         // The sockets a previous image had bound, taken as they are: no connection was refused meanwhile.
-        if (handed is not null && handover is not null) manager.Sockets.TakeOverAsync(handed.Sockets, manager.Socket, handover.Claim).Wait();
+        // After a daemon-reexec they came with the exec; after a daemon killed, from the holder it left.
+        // A container's init has no holder: the container ends with it.
+        if (init is null)
+        {
+            var holder = manager.Sockets.Holder = new Sockets.SocketHolder(spawner, cgroups, options.StateDir);
+            var held = holder.Recover(take: handed is null);
+            if (handed is not null && handover is not null) manager.Sockets.TakeOverAsync(handed.Sockets, manager.Socket, handover.Claim).Wait();
+            else if (held is not null) manager.Sockets.TakeOverAsync(held.Units, manager.Socket, held.Claim).Wait();
+            held?.CloseUnclaimed();
+            manager.Sockets.HoldNow().Wait();
+        }
         adoptionClaim.Dispose();
         connector.Resume(); // the events left unread by a previous image, now that their processes are known
         ctx.Runs.Beat();

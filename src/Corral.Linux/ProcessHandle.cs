@@ -30,6 +30,34 @@ public sealed class ProcessHandle : IProcessHandle
         throw new ErrnoException("pidfd_send_signal", errno, $"pid {Pid}");
     }
 
+    /// <summary>
+    /// A close-on-exec copy of the process's descriptor <paramref name="fd"/>, sharing its open file
+    /// (pidfd_getfd, Linux 5.6; the caller needs ptrace rights over the process); throws why not.
+    /// </summary>
+    public int CopyDescriptor(int fd)
+    {
+        int pidfd = Volatile.Read(ref _pidfd);
+        int copy = pidfd < 0 ? -1 : Interop.PidfdGetfd(pidfd, fd);
+        if (copy < 0) throw new ErrnoException("pidfd_getfd", pidfd < 0 ? Interop.ESRCH : Interop.LastErrno, $"pid {Pid}, descriptor {fd}");
+        return copy;
+    }
+
+    /// <summary>Waits until the process has ended (its pidfd is readable then), at most <paramref name="limit"/>; false if it still runs.</summary>
+    public unsafe bool WaitEnded(TimeSpan limit)
+    {
+        int pidfd = Volatile.Read(ref _pidfd);
+        if (pidfd < 0) return true;
+        var p = new Interop.PollFd { Fd = pidfd, Events = Interop.POLLIN };
+        var end = DateTime.UtcNow + limit;
+        while (true)
+        {
+            int ms = (int)Math.Max(0, (end - DateTime.UtcNow).TotalMilliseconds);
+            int rc = Interop.Poll(&p, 1, ms);
+            if (rc > 0) return true;
+            if (rc == 0 || Interop.LastErrno != Interop.EINTR) return false;
+        }
+    }
+
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _pidfd, -1);

@@ -204,6 +204,100 @@ public sealed class SocketScenarios : Scenario
         Assert.Equal("running", F.Prop("keep.socket", "SubState"));
     }
 
+    /// <summary>The processes of the socket holder's cgroup (none when it is gone).</summary>
+    private List<int> Holders()
+    {
+        string procs = Path.Combine(F.CgroupRoot, "corral-sockets", "cgroup.procs");
+        return File.Exists(procs) ? [.. File.ReadAllLines(procs).Where(l => l.Length > 0).Select(int.Parse)] : [];
+    }
+
+    [Fact]
+    public void Listening_sockets_outlive_a_daemon_killed_with_SIGKILL_and_a_connection_made_meanwhile_starts_the_service()
+    {
+        int port = WebEndpoint.FreePort();
+        string path = Path.Combine(F.Dir, "keep.sock");
+        F.WriteUnit("keep.socket", $"[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n");
+        F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
+        string inode = Inode(path);
+        // One holder, outside the daemon, with the two sockets as its fds 3 and 4.
+        int holder = Assert.Single(Holders());
+        Assert.Equal("corral-exec\0--hold\0", File.ReadAllText($"/proc/{holder}/cmdline"));
+        foreach (int fd in new[] { 3, 4 }) Assert.StartsWith("socket:[", new FileInfo($"/proc/{holder}/fd/{fd}").LinkTarget);
+        Assert.False(File.Exists($"/proc/{holder}/fd/5"));
+
+        F.KillDaemon();
+        // No daemon: the kernel still takes the connections (they wait in the socket's queue).
+        var waiting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        waiting.Connect(IPAddress.Loopback, port);
+        var waitingUnix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        waitingUnix.Connect(new UnixDomainSocketEndPoint(path));
+
+        F.Start();
+        Assert.Contains("taking over 2 listening sockets from the socket holder", File.ReadAllText(F.DaemonLog));
+        Wait.Until(() => F.Prop("keep", "ActiveState") == "active", TimeSpan.FromSeconds(10), "keep.service, started by the connection made while no daemon ran");
+        Assert.Matches(@"^keep\.socket: (connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+|connection on .*keep\.sock)$", F.Prop("keep", "StartedBy"));
+        Assert.Matches(@"^pid=\d+ fds=2 names=keep:keep fd=4 extra=-\n$", Read(waiting));
+        Assert.Matches(@"^pid=\d+ fds=2 names=keep:keep fd=3 extra=-\n$", Read(waitingUnix));
+        waiting.Dispose();
+        waitingUnix.Dispose();
+        Assert.Equal(inode, Inode(path)); // the same socket, never bound again
+        Assert.Equal("running", F.Prop("keep.socket", "SubState"));
+        // The new daemon holds them in a holder of its own; the old one is gone.
+        int next = Assert.Single(Holders());
+        Assert.NotEqual(holder, next);
+        Assert.False(Directory.Exists($"/proc/{holder}") && File.ReadAllText($"/proc/{holder}/cmdline").Contains("--hold"));
+
+        // Stopped, the socket is closed everywhere: the port refuses at once, and no holder is left.
+        Assert.Equal(0, F.Cli("stop", "keep.socket", "keep").ExitCode);
+        Assert.Empty(Holders());
+        Assert.False(Directory.Exists(Path.Combine(F.CgroupRoot, "corral-sockets")));
+        var e = Assert.Throws<SocketException>(() => AskTcp(port));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
+    }
+
+    [Fact]
+    public void After_SIGKILL_a_changed_address_is_bound_anew_and_a_record_naming_another_process_is_not_trusted()
+    {
+        int port = WebEndpoint.FreePort(), other = WebEndpoint.FreePort();
+        F.WriteUnit("keep.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\n");
+        F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
+        F.KillDaemon();
+        // Changed while no daemon ran: the held socket is not the unit's any more.
+        F.WriteUnit("keep.socket", $"[Socket]\nListenStream=127.0.0.1:{other}\n");
+        F.Start();
+        Assert.Contains("keep.socket: its addresses changed since its sockets were bound", File.ReadAllText(F.DaemonLog));
+        Assert.Equal("inactive", F.Prop("keep.socket", "ActiveState"));
+        Assert.Empty(Holders());
+        Assert.Equal(SocketError.ConnectionRefused, Assert.Throws<SocketException>(() => AskTcp(port)).SocketErrorCode);
+        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
+        Assert.Matches(@"^pid=\d+ fds=1 names=keep fd=3 extra=-\n$", AskTcp(other).Answer);
+        Assert.Equal(0, F.Cli("stop", "keep.socket", "keep").ExitCode);
+        F.KillDaemon();
+
+        // A record naming a process that is not the holder (this test's own): nothing is taken from it.
+        using var stranger = System.Diagnostics.Process.Start(Repo.Workload, ["--pids", F.PidsDir, "sleep"]);
+        string record = Path.Combine(F.Dir, "state", "sockets", "held.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(record)!);
+        File.WriteAllText(record, $"{{\"pid\":{stranger.Id},\"startTicks\":1,\"names\":[\"socket/keep.socket/0\"],\"units\":{{\"keep.socket\":{{\"fds\":1,\"triggers\":0}}}}}}");
+        F.Start();
+        Assert.Contains($"the socket holder of {record} (pid {stranger.Id}) is gone", File.ReadAllText(F.DaemonLog));
+        Assert.Equal("inactive", F.Prop("keep.socket", "ActiveState"));
+        Assert.False(File.Exists(record));
+        F.KillDaemon();
+        // And one that is not JSON at all.
+        File.WriteAllText(record, "{\"pid\": [");
+        F.Start();
+        Assert.Contains($"{record}: cannot be read", File.ReadAllText(F.DaemonLog));
+        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
+        Assert.Single(Holders());
+        stranger.Kill();
+        stranger.WaitForExit();
+    }
+
     /// <summary>Sends a line on a new connection to 127.0.0.1:PORT and reads the answer to its end.</summary>
     private static string Say(int port, string line)
     {

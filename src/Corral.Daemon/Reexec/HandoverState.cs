@@ -28,22 +28,7 @@ internal sealed record HandoverState
     /// <summary>Written whole or not at all (a temporary file renamed); throws what the disk said.</summary>
     public void Write(string stateDir)
     {
-        string path = PathIn(stateDir), tmp = path + ".tmp";
-        try
-        {
-            using (var f = new FileStream(tmp, new FileStreamOptions
-                   { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-            {
-                f.Write(JsonSerializer.SerializeToUtf8Bytes(this, HandoverJson.Default.HandoverState));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        Core.AtomicFile.Write(PathIn(stateDir), JsonSerializer.SerializeToUtf8Bytes(this, HandoverJson.Default.HandoverState), Core.AtomicFile.OwnerOnly, durable: true);
     }
 
     /// <summary>The state left for this image, removed as it is read; an empty one (and why) when it is missing or unreadable.</summary>

@@ -44,19 +44,7 @@ internal sealed class RunStore(string dir)
     public void Write(RunRecord r)
     {
         Directory.CreateDirectory(Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string path = PathOf(r.Unit), tmp = path + ".tmp";
-        try
-        {
-            using (var f = new FileStream(tmp, new FileStreamOptions
-                   { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-                f.Write(JsonSerializer.SerializeToUtf8Bytes(r, RunJson.Default.RunRecord));
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (IOException)
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        Core.AtomicFile.Write(PathOf(r.Unit), JsonSerializer.SerializeToUtf8Bytes(r, RunJson.Default.RunRecord), Core.AtomicFile.OwnerOnly);
     }
 
     public void Delete(string unit) => File.Delete(PathOf(unit));

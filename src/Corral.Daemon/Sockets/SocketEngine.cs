@@ -32,6 +32,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     public Action<string>? Changed { get; set; }
     /// <summary>Accept=yes: an instance that served its connection and is inactive: the manager may let it go.</summary>
     public Action<string>? Forget { get; set; }
+    /// <summary>Keeps the listening sockets open outside the daemon (null: they live as long as it does).</summary>
+    public SocketHolder? Holder { get; set; }
 
     public SocketView? View(string name) => _views.GetValueOrDefault(name);
 
@@ -271,10 +273,16 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         {
             Unwatch(run);
             for (int i = 0; i < run.Fds.Count; i++) fds[HandoverName(run.Unit.Name, i)] = run.Fds[i];
-            units[run.Unit.Name] = new HandedSocket(run.Fds.Count, run.Triggers, run.LastTrigger);
+            units[run.Unit.Name] = Handed(run);
         }
         return (fds, units);
     });
+
+    private static HandedSocket Handed(SocketRun run) =>
+        new(run.Fds.Count, run.Triggers, run.LastTrigger) { Listen = [.. run.Unit.Listen.Select(Address)] };
+
+    /// <summary>How a socket's address is compared across daemons: a changed line is bound anew.</summary>
+    private static string Address(ListenSpec spec) => $"{spec.Directive}={spec.Text}";
 
     /// <summary>The re-exec did not happen: every listening socket is watched again.</summary>
     public void Resume() => _loop.Post(() =>
@@ -294,6 +302,11 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         foreach (var (name, handed) in units)
         {
             if (definition(name) is not { } socket || socket.Listen.Count != handed.Fds) continue;
+            if (handed.Listen is { } was && !was.SequenceEqual(socket.Listen.Select(Address)))
+            {
+                Console.Error.WriteLine($"corral: {name}: its addresses changed since its sockets were bound; they are closed, and bound anew when it starts");
+                continue;
+            }
             var fds = new List<int>();
             for (int i = 0; i < handed.Fds; i++)
                 if (claim(HandoverName(name, i)) is { } fd) fds.Add(fd);
@@ -307,6 +320,13 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
             if (Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running);
             else Listen(run);
         }
+    });
+
+    /// <summary>After the take-over at start-up: the holder gets what is active now (and a previous holder ends).</summary>
+    public Task HoldNow() => _loop.Ask(() =>
+    {
+        _heldKey = null;
+        Republish();
     });
 
     /// <summary>daemon-reload: a new definition applies at the socket's next start.</summary>
@@ -346,6 +366,8 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     // What each service (or Accept=yes instance) would be given now: the loop's own descriptors,
     // published under the gate; a descriptor leaves it before it is closed, under the same gate.
     private readonly object _fdGate = new();
+    // The sockets the holder has now ("socket/NAME/INDEX:FD,…"): a change of it spawns a new holder.
+    private string? _heldKey;
     private ImmutableDictionary<string, PassedSockets> _passable = ImmutableDictionary<string, PassedSockets>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <summary>On the loop, after any change of descriptors or states: the map SocketsFor reads.</summary>
@@ -361,6 +383,17 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
             if (fds.Count > 0) map[group.Key] = new PassedSockets(fds, [.. group.SelectMany(r => r.Fds.Select(_ => r.Unit.FileDescriptorName))]);
         }
         lock (_fdGate) _passable = map.ToImmutableDictionary(StringComparer.Ordinal);
+        if (Holder is { } holder)
+        {
+            var active = _runs.Values.Where(r => r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal).ToList();
+            var held = active.SelectMany(r => r.Fds.Select((fd, i) => (Name: HandoverName(r.Unit.Name, i), Fd: fd))).ToList();
+            string key = string.Join(',', held.Select(h => $"{h.Name}:{h.Fd}"));
+            if (key != _heldKey)
+            {
+                _heldKey = key;
+                holder.Hold(held, active.ToDictionary(r => r.Unit.Name, Handed, StringComparer.Ordinal));
+            }
+        }
         _watching = _runs.Values.Where(r => r.Active).SelectMany(r => r.Unit.Accept ? (IEnumerable<string>)r.Serving.Keys : [r.Unit.Service])
             .ToImmutableHashSet(StringComparer.Ordinal);
     }

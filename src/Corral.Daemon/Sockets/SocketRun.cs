@@ -63,8 +63,12 @@ internal sealed record PassedSockets(IReadOnlyList<int> Fds, IReadOnlyList<strin
     public int? Connection { get; init; }
 }
 
-/// <summary>An active socket unit as one image hands it to the next (daemon-reexec): how many descriptors, how often it started its service, the last cause.</summary>
-public sealed record HandedSocket(int Fds, int Triggers, string? LastTrigger);
+/// <summary>An active socket unit as one daemon hands it to the next (daemon-reexec, or through the socket holder): how many descriptors, how often it started its service, the last cause.</summary>
+public sealed record HandedSocket(int Fds, int Triggers, string? LastTrigger)
+{
+    /// <summary>Each descriptor's line ("ListenStream=80"), to take it only for a unit that still has it; null from an image that did not say.</summary>
+    public List<string>? Listen { get; init; }
+}
 
 /// <summary>
 /// Accept=yes: one connection and the instance serving it. The engine keeps the connection until the

@@ -41,17 +41,7 @@ internal sealed class TimerFiles(string dir)
     public void Write(string timer, TimerRecord record)
     {
         Directory.CreateDirectory(dir);
-        string path = RecordPath(timer), tmp = path + ".tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(record, TimerJson.Default.TimerRecord));
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        Core.AtomicFile.Write(RecordPath(timer), JsonSerializer.SerializeToUtf8Bytes(record, TimerJson.Default.TimerRecord));
     }
 
     public void Delete(string timer)
