@@ -9,7 +9,7 @@
 #   prometheus      promtool and the server the metrics tests scrape with
 #   chromium        the browser Playwright drives (it cannot download one here)
 #   systemd         systemd-notify, a real sd_notify client the notification tests run
-#   redis-server, redis-tools, memcached, nginx, cron, openssh-server
+#   redis-server, redis-tools, memcached, nginx, cron, openssh-server, rsyslog
 #                   Debian's own units the acceptance tests run unmodified (DebianUnitScenarios);
 #                   installed, never started by the install
 #   with the argument "bench", also the peers bench/ measures Corral against (issue #16, item 5):
@@ -22,7 +22,7 @@ fi
 for tool in gcc:gcc /usr/include/stdio.h:libc6-dev /usr/include/zlib.h:zlib1g-dev ps:procps prlimit:util-linux curl:curl \
             /usr/bin/promtool:prometheus /usr/bin/prometheus:prometheus /usr/bin/chromium:chromium \
             /usr/bin/systemd-notify:systemd /usr/bin/redis-server:redis-server /usr/bin/redis-cli:redis-tools \
-            /usr/bin/memcached:memcached /usr/sbin/nginx:nginx /usr/sbin/cron:cron /usr/sbin/sshd:openssh-server; do
+            /usr/bin/memcached:memcached /usr/sbin/nginx:nginx /usr/sbin/cron:cron /usr/sbin/sshd:openssh-server /usr/sbin/rsyslogd:rsyslog; do
   path=${tool%%:*} package=${tool#*:}
   if [[ $path == /* ]]; then [ -e "$path" ] && continue; else command -v "$path" >/dev/null && continue; fi
   need+=("$package")
@@ -41,6 +41,6 @@ if [ ! -e "$policy" ]; then
 fi
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 for tool in /usr/bin/promtool /usr/bin/prometheus /usr/bin/chromium /usr/bin/curl /usr/bin/systemd-notify \
-            /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/memcached /usr/sbin/nginx /usr/sbin/cron /usr/sbin/sshd; do
+            /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/memcached /usr/sbin/nginx /usr/sbin/cron /usr/sbin/sshd /usr/sbin/rsyslogd; do
   [ -x "$tool" ] || { echo "deps.sh: $tool is missing after the install" >&2; exit 1; }
 done

@@ -241,6 +241,20 @@ public sealed class ServiceUnitLoaderTests
     }
 
     [Fact]
+    public void Documentation_is_a_list_of_URIs_that_an_empty_value_clears_and_a_word_that_is_not_one_is_warned_about()
+    {
+        var r = Load("[Unit]\nDocumentation=man:a(8) https://example.org/a\nDocumentation=\nDocumentation=man:b(1)\nDocumentation=info:b\n[Service]\nExecStart=/bin/a\n");
+        Assert.Equal(["man:b(1)", "info:b"], r.Documentation);
+        Assert.Empty(r.NotEnforced);
+        var bad = Load("[Unit]\nDocumentation=see man:c(5)\n[Service]\nExecStart=/bin/a\n");
+        Assert.NotNull(bad.Unit); // a warning, as systemd's: the unit loads
+        Assert.Equal(["man:c(5)"], bad.Documentation);
+        var warning = Assert.Single(bad.Diagnostics, d => d.Severity == Severity.Warning);
+        Assert.Equal(2, warning.Line);
+        Assert.Contains("'see' is not a URI", warning.Message);
+    }
+
+    [Fact]
     public void Every_service_unit_of_this_machine_loads_without_an_exception()
     {
         var files = Directory.Exists("/lib/systemd/system") ? Directory.GetFiles("/lib/systemd/system", "*.service") : [];

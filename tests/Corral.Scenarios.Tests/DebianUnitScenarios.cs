@@ -7,7 +7,7 @@ namespace Corral.Scenarios.Tests;
 
 /// <summary>
 /// Issue #14's acceptance: the unit files Debian's packages ship (redis-server, openssh-server,
-/// nginx, memcached, cron; deps.sh installs them without starting them), copied byte for byte from
+/// nginx, memcached, cron, rsyslog with systemd's syslog.socket; deps.sh installs them without starting them), copied byte for byte from
 /// /lib/systemd/system, run under a real daemon as an administrator moving from systemd would run
 /// them — on their packages' own configuration and ports, which each test first checks are free.
 /// What a unit asks that Corral does not enforce yet (some sandboxing keys) is warned about and the
@@ -95,7 +95,9 @@ public sealed class DebianUnitScenarios : Scenario
         Assert.Contains(mounts, m => m.MountPoint == "/tmp" && m.Root.EndsWith("/sandbox/redis-server.service/tmp"));
         Assert.Contains(mounts, m => m.MountPoint == "/var/lib/redis" && m.MountOptions.Contains("rw"));
         string warning = F.Cli("status", "redis-server").Stdout;
-        Assert.Contains("Warning: runs without: Documentation= (read", warning);
+        // Every directive of the unit is enforced now; Documentation= is shown, as systemctl shows it.
+        Assert.DoesNotContain("runs without", warning);
+        Assert.Contains("       Docs: http://redis.io/documentation,\n             man:redis-server(1)\n", warning);
         Assert.DoesNotContain("SystemCallFilter=", warning);
 
         Assert.Equal(0, F.Cli("stop", "redis-server").ExitCode);
@@ -164,6 +166,53 @@ public sealed class DebianUnitScenarios : Scenario
         Assert.Equal(0, F.Cli("stop", "ssh", "ssh.socket").ExitCode);
         Assert.Empty(Tree("ssh"));
         Assert.Throws<SocketException>(() => Talk(22, null, "\r\n"));
+    }
+
+    [Fact]
+    public void Rsyslog_started_by_Debians_syslog_socket_logs_the_datagrams_sent_to_it_on_the_socket_Corral_bound()
+    {
+        // Debian's syslog.socket (systemd) and rsyslog.service (rsyslog), byte for byte. The socket is
+        // /run/systemd/journal/syslog and rsyslog takes a passed socket only where systemd booted the
+        // machine (sd_booted: /run/systemd/system exists), then writes /var/log: so the daemon runs in a
+        // mount namespace of this test's own, where /run, /var/log and rsyslog's work directory are the
+        // test's directories, and /etc/rsyslog.conf is Debian's without imklog (which would read
+        // /proc/kmsg, and so take the machine's kernel messages from whoever reads them).
+        Install("rsyslog");
+        File.Copy("/lib/systemd/system/syslog.socket", Path.Combine(F.UnitDir, "syslog.socket"));
+        string run = Path.Combine(F.Dir, "run"), log = Path.Combine(F.Dir, "varlog"), spool = Path.Combine(F.Dir, "spool"), conf = Path.Combine(F.Dir, "rsyslog.conf");
+        foreach (var d in new[] { Path.Combine(run, "systemd", "system"), log, spool }) Directory.CreateDirectory(d);
+        File.WriteAllLines(conf, File.ReadAllLines("/etc/rsyslog.conf").Where(l => !l.TrimStart().StartsWith("module(load=\"imklog\")", StringComparison.Ordinal)));
+        string binds = string.Join(" && ", new[] { (run, "/run"), (log, "/var/log"), (spool, "/var/spool/rsyslog"), (conf, "/etc/rsyslog.conf") }
+            .Select(b => $"mount --bind '{b.Item1}' '{b.Item2}'"));
+        F.StartUnder(["unshare", "--mount", "--propagation", "private", "sh", "-c", binds + " && exec \"$@\"", "sh"]);
+        // Alias=syslog.service: enabling rsyslog names it syslog.service, the service syslog.socket starts.
+        Assert.Equal(0, F.Cli("enable", "rsyslog").ExitCode);
+        var start = F.Cli("start", "syslog.socket");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal(("active", "listening"), (F.Prop("syslog.socket", "ActiveState"), F.Prop("syslog.socket", "SubState")));
+        Assert.Empty(Tree("rsyslog"));
+        string path = Path.Combine(run, "systemd", "journal", "syslog");
+        Assert.Equal("0666", Corral.Linux.FileFacts.OfPath(path)!.Value.Octal); // SocketMode=0666
+
+        using var client = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        string token = Guid.NewGuid().ToString("N");
+        client.SendTo(Encoding.ASCII.GetBytes($"<14>corral-test: first {token}"), new UnixDomainSocketEndPoint(path));
+        string syslog = Path.Combine(log, "syslog");
+        Wait.Until(() => File.Exists(syslog) && File.ReadAllText(syslog).Contains($"corral-test: first {token}"), TimeSpan.FromSeconds(15), "the datagram in rsyslog's /var/log/syslog");
+        Assert.Equal(("active", "running"), (F.Prop("rsyslog", "ActiveState"), F.Prop("rsyslog", "SubState"))); // Type=notify: READY=1 came
+        Assert.Equal("syslog.socket: datagram on /run/systemd/journal/syslog", F.Prop("rsyslog", "StartedBy"));
+        int main = int.Parse(F.Prop("rsyslog", "MainPID"));
+        Assert.Equal("rsyslogd", Comm(main));
+        // rsyslog reads the socket Corral bound (its fd 3, the one the socket holder keeps), not one of its own.
+        int holder = int.Parse(File.ReadAllText(Path.Combine(F.CgroupRoot, "corral-sockets", "cgroup.procs")).Trim());
+        Assert.Equal(new FileInfo($"/proc/{holder}/fd/3").LinkTarget, new FileInfo($"/proc/{main}/fd/3").LinkTarget);
+        client.SendTo(Encoding.ASCII.GetBytes($"<14>corral-test: second {token}"), new UnixDomainSocketEndPoint(path));
+        Wait.Until(() => File.ReadAllText(syslog).Contains($"corral-test: second {token}"), TimeSpan.FromSeconds(15), "the second datagram");
+        Assert.Equal(main.ToString(), F.Prop("rsyslog", "MainPID"));
+        Assert.Equal("running", F.Prop("syslog.socket", "SubState"));
+
+        Assert.Equal(0, F.Cli("stop", "rsyslog", "syslog.socket").ExitCode);
+        Assert.Empty(Tree("rsyslog"));
     }
 
     [Fact]

@@ -111,6 +111,7 @@ internal static class StatusVerb
             if (socket.LastTrigger is not null) Console.WriteLine($"       Last: {socket.LastTrigger} ({socket.Triggers} start{(socket.Triggers == 1 ? "" : "s")} so far)");
         }
         if (s.TriggeredBy.Count > 0) Console.WriteLine($"TriggeredBy: {string.Join(' ', s.TriggeredBy)}");
+        for (int i = 0; i < s.Documentation.Count; i++) Console.WriteLine($"{(i == 0 ? "       Docs: " : "             ")}{s.Documentation[i]}");
         if (s.StartedBy is not null && s.Timer is null) Console.WriteLine($" Started by: {s.StartedBy}");
         if (s.Job is not null) Console.WriteLine($"        Job: {s.Job}");
         if (s.MainPid > 0)

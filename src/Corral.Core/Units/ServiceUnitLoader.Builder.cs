@@ -11,6 +11,8 @@ public static partial class ServiceUnitLoader
         public string Name => name;
         public string FilePath => filePath;
         public string Description = "";
+        /// <summary>Documentation=: URIs, in their order (an empty value clears them, as in systemd).</summary>
+        public readonly List<string> Documentation = [];
         public readonly List<UnitCondition> Conditions = [], Asserts = [];
         public ServiceType? Type;
         public readonly List<ExecCommand> ExecStart = [], ExecCondition = [], ExecStartPre = [], ExecStartPost = [], ExecStop = [], ExecStopPost = [], ExecReload = [];

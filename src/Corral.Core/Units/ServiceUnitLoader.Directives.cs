@@ -12,6 +12,14 @@ public static partial class ServiceUnitLoader
     private static readonly Dictionary<(string Section, string Key), Apply> Directives = WithSocket(WithTimer(WithSandbox(WithDependencies(WithLimits(new()
     {
         [("Unit", "Description")] = (b, v, _) => b.Description = Specifiers.Expand(v, b.Name),
+        [("Unit", "Documentation")] = (b, v, ctx) =>
+        {
+            if (v.Length == 0) { b.Documentation.Clear(); return; }
+            // As systemd: a word that is not a URI is said and left out; the unit loads all the same.
+            foreach (var uri in WordSplitter.Split(Specifiers.Expand(v, b.Name)))
+                if (uri.IndexOf(':') > 0 && uri.All(c => c > ' ' && c < 0x7f)) b.Documentation.Add(uri);
+                else ctx.Warn($"'{uri}' is not a URI (man:, info:, http:, https:, file:), ignored");
+        },
         [("Service", "Type")] = (b, v, ctx) => b.Type = ServiceTypeNames.TryParse(v, out var type) ? type : v switch
         {
             "dbus" => WarnAndUse(ctx, "Type=dbus is not supported by Corral (no D-Bus here), treated as simple", ServiceType.Simple),

@@ -50,6 +50,7 @@ public static partial class ServiceUnitLoader
                 Timer = diagnostics.Any(d => d.Severity == Severity.Error) ? null : timer,
                 DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
                 NotEnforced = notEnforced,
+                Documentation = [.. b.Documentation],
             };
         }
         if (isSocket)
@@ -65,6 +66,7 @@ public static partial class ServiceUnitLoader
                 Socket = diagnostics.Any(d => d.Severity == Severity.Error) ? null : socket,
                 DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
                 NotEnforced = notEnforced,
+                Documentation = [.. b.Documentation],
             };
         }
         if (isTarget)
@@ -75,6 +77,7 @@ public static partial class ServiceUnitLoader
                 Target = diagnostics.Any(d => d.Severity == Severity.Error) ? null : target,
                 DropInPaths = target.DropInPaths,
                 NotEnforced = notEnforced,
+                Documentation = [.. b.Documentation],
             };
         }
         ServiceUnit? unit = null;
@@ -95,6 +98,7 @@ public static partial class ServiceUnitLoader
         {
             DropInPaths = [.. (dropIns ?? []).Select(d => d.Path)],
             NotEnforced = notEnforced,
+            Documentation = [.. b.Documentation],
         };
     }
 

@@ -9,6 +9,9 @@ public sealed record UnitLoadResult(string Name, string FilePath, ServiceUnit? U
     /// <summary>systemd directives the files set that Corral reads and does not enforce yet, where each is.</summary>
     public IReadOnlyList<NotEnforcedDirective> NotEnforced { get; init; } = [];
 
+    /// <summary>Documentation=: where to read about the unit (status says Docs:).</summary>
+    public IReadOnlyList<string> Documentation { get; init; } = [];
+
     /// <summary>The target, when the file is a NAME.target without errors (<see cref="Unit"/> is then null).</summary>
     public TargetUnit? Target { get; init; }
 

@@ -50,6 +50,7 @@ internal static class UnitProperties
             new("UnitFileState", () => s.UnitFileState ?? ""),
             new("Job", () => s.Job ?? ""),
             new("Description", () => s.Description),
+            new("Documentation", () => string.Join(' ', s.Documentation.Select(d => $"\"{d}\""))),
             new("LoadState", () => s.LoadState),
             new("ActiveState", () => s.ActiveState),
             new("SubState", () => s.SubState),

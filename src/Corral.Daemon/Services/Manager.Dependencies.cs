@@ -76,7 +76,7 @@ internal sealed partial class Manager
     /// <summary>Why a unit cannot be part of a transaction: "not found", or its file's error.</summary>
     public string? LoadError(string name)
     {
-        var (load, why) = Find(name);
+        var (load, why) = Find(Resolve(name));
         if (load is { Loaded: true }) return null;
         if (load is not null && why is null) return $"failed to load: {load.FirstError}";
         return why is not null && why.StartsWith($"unit {name} ", StringComparison.Ordinal) ? why[$"unit {name} ".Length..] : why ?? "not found";
@@ -146,10 +146,12 @@ internal sealed partial class Manager
         };
     }
 
-    /// <summary>The loaded timers whose Unit= is this unit.</summary>
+    /// <summary>The loaded timers and sockets whose Unit= or Service= is this unit (or an alias of it).</summary>
     private List<string> TriggeredBy(string unit)
     {
-        lock (_gate) return [.. _loads.Values.Where(l => l.Timer?.Unit == unit || l.Socket?.Service == unit).Select(l => l.Name).Order(StringComparer.Ordinal)];
+        lock (_gate)
+            return [.. _loads.Values.Where(l => (l.Timer?.Unit ?? l.Socket?.Service) is { } t && (t == unit || Resolve(t) == unit))
+                .Select(l => l.Name).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>What status says of a unit with no process of its own that starts another (a socket, a timer): its engine's view.</summary>

@@ -157,6 +157,15 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     /// </summary>
     public UnitStatus? Status(string name, bool withProcesses)
     {
+        var s = Snapshot(name, withProcesses);
+        if (s is null) return null;
+        UnitLoadResult? load;
+        lock (_gate) _loads.TryGetValue(s.Name, out load);
+        return load is { Documentation.Count: > 0 } ? s with { Documentation = load.Documentation } : s;
+    }
+
+    private UnitStatus? Snapshot(string name, bool withProcesses)
+    {
         name = Resolve(name);
         ServiceRunner? runner;
         UnitLoadResult? load;

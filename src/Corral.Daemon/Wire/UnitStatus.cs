@@ -5,6 +5,7 @@ public sealed record UnitStatus
 {
     public required string Name { get; init; }
     public string Description { get; init; } = "";
+    public IReadOnlyList<string> Documentation { get; init; } = [];
     /// <summary>loaded, error (the file has errors), not-found (the file is gone but the unit still runs).</summary>
     public required string LoadState { get; init; }
     public string? LoadError { get; init; }
