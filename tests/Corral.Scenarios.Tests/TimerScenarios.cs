@@ -129,6 +129,46 @@ public sealed class TimerScenarios : Scenario
     }
 
     [Fact]
+    public void Instances_of_a_template_timer_each_start_their_own_instance_and_survive_a_reload_a_kill_and_a_boot()
+    {
+        // A template service that appends its instance's name, and a template timer: pg_dump@main.timer's shape.
+        string runs = Runs("dump");
+        F.WriteUnit("dump@.service", $"[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo %i >> {runs}'\n");
+        F.WriteUnit("dump@.timer", "[Unit]\nDescription=dump %i\n[Timer]\nOnActiveSec=200ms\nOnUnitActiveSec=1s\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n");
+        F.Start();
+        int Count(string instance) => File.Exists(runs) ? File.ReadAllLines(runs).Count(l => l == instance) : 0;
+        // Not made yet: status shows it as its template makes it, inactive.
+        Assert.Equal(("loaded", "inactive", "dump main"), (F.Prop("dump@main.timer", "LoadState"), F.Prop("dump@main.timer", "ActiveState"), F.Prop("dump@main.timer", "Description")));
+        Assert.Equal(0, F.Cli("start", "dump@main.timer", "dump@spare.timer").ExitCode);
+        Wait.Until(() => Count("main") >= 2 && Count("spare") >= 2, TimeSpan.FromSeconds(15), "two runs of each instance");
+        Assert.Equal("dump@main.service", F.Prop("dump@main.timer", "Triggers"));
+        Assert.StartsWith("dump@spare.timer", F.Prop("dump@spare.service", "StartedBy"));
+        var list = F.Cli("list-timers").Stdout;
+        Assert.Contains("dump@main.timer", list);
+        Assert.Contains("dump@spare.service", list);
+
+        // daemon-reload reads the instances again from their template: they go on.
+        Assert.Equal(0, F.Cli("daemon-reload").ExitCode);
+        int before = Count("main");
+        Wait.Until(() => Count("main") > before, TimeSpan.FromSeconds(10), "a run of dump@main after the reload");
+        Assert.Equal("active", F.Prop("dump@main.timer", "ActiveState"));
+
+        // An enabled instance comes up with the next daemon; one started by hand is taken over from its record after a kill.
+        Assert.Equal(0, F.Cli("stop", "dump@spare.timer").ExitCode);
+        var enable = F.Cli("enable", "dump@boot.timer");
+        Assert.True(enable.ExitCode == 0, enable.ToString());
+        F.KillDaemon();
+        F.Start();
+        Wait.Until(() => Count("boot") >= 1, TimeSpan.FromSeconds(15), "dump@boot.timer, enabled, to run its instance");
+        Assert.Equal("active", F.Prop("dump@boot.timer", "ActiveState"));
+        Assert.Equal("active", F.Prop("dump@main.timer", "ActiveState"));
+        Assert.Equal("inactive", F.Prop("dump@spare.timer", "ActiveState"));
+        before = Count("main");
+        Wait.Until(() => Count("main") > before, TimeSpan.FromSeconds(10), "dump@main, taken over, to run again");
+        Assert.Equal(0, F.Cli("stop", "dump@main.timer", "dump@boot.timer").ExitCode);
+    }
+
+    [Fact]
     public void RemainAfterElapse_no_lets_a_spent_timer_go_inactive_and_yes_keeps_it_active_elapsed()
     {
         Job("once");

@@ -14,7 +14,9 @@ public static class Specifiers
     public static string Expand(string value, string unitName)
     {
         if (!value.Contains('%')) return value;
-        string prefix = UnitNames.Short(unitName);
+        // %N: the name without its type's suffix, for every type ("dump@main.timer" → "dump@main").
+        int dot = unitName.LastIndexOf('.');
+        string prefix = UnitNames.IsLoadable(unitName) && dot > 0 ? unitName[..dot] : unitName;
         int at = prefix.IndexOf('@');
         string instance = at >= 0 ? prefix[(at + 1)..] : "";
         string prefixOnly = at >= 0 ? prefix[..at] : prefix;

@@ -78,17 +78,18 @@ public static class UnitNames
     /// <summary>"getty@.service": a template, which only its instances run.</summary>
     public static bool IsTemplate(string name) => IsLoadable(name) && name[..name.LastIndexOf('.')].EndsWith('@');
 
-    /// <summary>"getty@tty1.service" → template "getty@.service", instance "tty1".</summary>
+    /// <summary>"getty@tty1.service" → template "getty@.service", instance "tty1" (and so for a timer, a socket or a target).</summary>
     public static bool TryInstance(string name, out string template, out string instance)
     {
-        string stem = Short(name);
+        int dot = name.LastIndexOf('.');
+        string stem = dot > 0 ? name[..dot] : name;
         int at = stem.IndexOf('@');
-        if (!IsService(name) || at <= 0 || at == stem.Length - 1)
+        if (!IsLoadable(name) || at <= 0 || at == stem.Length - 1)
         {
             template = instance = "";
             return false;
         }
-        template = stem[..(at + 1)] + ServiceSuffix;
+        template = stem[..(at + 1)] + name[dot..];
         instance = stem[(at + 1)..];
         return true;
     }

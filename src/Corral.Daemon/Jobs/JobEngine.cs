@@ -95,6 +95,7 @@ internal sealed partial class JobEngine
     {
         unit = _manager.Resolve(unit);
         if (UnitNames.IsService(unit) && unit.Contains('@')) _manager.TryGetOrMakeRunner(unit, out _, out _);
+        else if (unit.Contains('@')) _manager.TryMakeInstance(unit);
         return unit;
     }
 

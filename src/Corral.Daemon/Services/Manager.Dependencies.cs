@@ -106,17 +106,35 @@ internal sealed partial class Manager
     }
 
     /// <summary>The socket unit to start as a socket.</summary>
-    public Core.Sockets.SocketUnit? Socket(string name)
+    public Core.Sockets.SocketUnit? Socket(string name) => LoadOrInstance(name)?.Socket;
+
+    /// <summary>The timer to start as a timer (an instance of a template timer is made now: pg_dump@main.timer).</summary>
+    public Core.Timers.TimerUnit? Timer(string name) => LoadOrInstance(name)?.Timer;
+
+    private UnitLoadResult? LoadOrInstance(string name)
     {
         name = Resolve(name);
-        lock (_gate) return _loads.TryGetValue(name, out var l) ? l.Socket : null;
+        lock (_gate)
+            if (_loads.TryGetValue(name, out var l)) return l;
+        return TryMakeInstance(name) ? LoadOrInstance(name) : null;
     }
 
-    /// <summary>The timer to start as a timer.</summary>
-    public Core.Timers.TimerUnit? Timer(string name)
+    /// <summary>
+    /// An instance of a template timer or socket, read from its template now and kept as a load (as
+    /// a service instance's runner is kept), so the graph, the engines and status have it; false when
+    /// it cannot be made (no template, errors in it, or not a timer or socket instance).
+    /// </summary>
+    public bool TryMakeInstance(string name)
     {
         name = Resolve(name);
-        lock (_gate) return _loads.TryGetValue(name, out var l) ? l.Timer : null;
+        if (!(UnitNames.IsTimer(name) || UnitNames.IsSocket(name)) || !name.Contains('@')) return false;
+        lock (_gate)
+            if (_loads.ContainsKey(name)) return true;
+        var (load, why) = Find(name);
+        if (why is not null || load is not { Loaded: true }) return false;
+        lock (_gate)
+            if (_loads.TryAdd(name, load)) InvalidateGraph();
+        return true;
     }
 
     /// <summary>What a timer needs of the unit it starts (a service's runner, or a target): null when it is neither.</summary>

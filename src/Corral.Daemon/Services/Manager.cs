@@ -27,7 +27,10 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         var catalog = UnitCatalog.LoadAll(options.UnitDirs, EnabledDir);
         var loads = catalog.Units;
         List<string> instances;
-        lock (_gate) instances = _runners.Keys.Where(n => !loads.ContainsKey(n)).ToList();
+        // Instances made before (a service's runner, a timer's or socket's load) are read again from their templates.
+        lock (_gate)
+            instances = _runners.Keys.Concat(_loads.Keys.Where(n => n.Contains('@') && (UnitNames.IsTimer(n) || UnitNames.IsSocket(n))))
+                .Where(n => !loads.ContainsKey(n)).Distinct().ToList();
         foreach (var name in instances)
             if (UnitNames.TryInstance(name, out string template, out _) && catalog.Templates.TryGetValue(template, out var t))
                 loads[name] = WithLinks(UnitCatalog.LoadInstance(options.UnitDirs, t.FilePath, name), catalog.Linked);
@@ -188,6 +191,9 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         if (load is null && UnitNames.Invalid(name) is null && name.Contains('@'))
         {
             load = Find(name).Load;
+            // An instance of a template timer or socket not made yet: as its template makes it, inactive.
+            if (load?.Timer is { } unmadeTimer) return TimerStatus(unmadeTimer, load);
+            if (load?.Socket is { } unmadeSocket) return SocketStatus(unmadeSocket, load);
             if (load?.Unit is { } unit)
             {
                 using var unmade = new ServiceRunner(unit, ctx);
