@@ -122,6 +122,7 @@ public static class DaemonHost
                 "and a Type=notify one of them never becomes ready; put the socket (--socket) in a directory others may search, as /run/corral is");
         manager.Reload();
         manager.AdoptLeftRuns(handed?.PartialLines);
+        if (handed is not null && handover is not null) manager.RestoreFdStores(handed.FdStores, handover.Claim);
         manager.Timers.TakeOverAsync(manager.Timer, handed?.HandedAt).Wait();
         // The sockets a previous image had bound, taken as they are: no connection was refused meanwhile.
         // After a daemon-reexec they came with the exec; after a daemon killed, from the holder it left.

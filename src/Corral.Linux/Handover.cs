@@ -30,7 +30,8 @@ public sealed class Handover
         var fds = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            int colon = entry.IndexOf(':');
+            // The last ':' ends the name: a unit's name may hold one ("socket/a:b.socket/0:7").
+            int colon = entry.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(entry.AsSpan(colon + 1), System.Globalization.NumberStyles.None, null, out int fd) || fd < 3
                 || fds.ContainsKey(entry[..colon]) || Interop.Fcntl(fd, Interop.F_GETFD, 0) < 0)
             {

@@ -56,6 +56,31 @@ public sealed class FdStoreScenarios : Scenario
     }
 
     [Fact]
+    public void The_store_is_handed_over_across_daemon_reexec_and_a_crash_after_it_gets_the_socket_back()
+    {
+        int port = WebEndpoint.FreePort();
+        F.WriteUnit("keeper", Keeper(port, "FileDescriptorStoreMax=2\n"));
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "keeper").ExitCode);
+        Assert.Matches(@"^pid=\d+ bound names=\n$", Ask(port));
+        Wait.Until(() => F.Prop("keeper", "NFileDescriptorStore") == "1", TimeSpan.FromSeconds(5), "the socket in the store");
+
+        var r = F.Cli("daemon-reexec");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Wait.Until(() => F.Cli("list").ExitCode == 0, TimeSpan.FromSeconds(20), "the new image to answer");
+        Assert.Contains("fdstore/keeper.service/0", File.ReadAllText(F.DaemonLog));
+        Assert.Equal("1", F.Prop("keeper", "NFileDescriptorStore"));
+
+        // The new image's store is the old one's: the restarted process gets the very socket back.
+        Assert.Equal(0, F.Cli("kill", "keeper", "-s", "KILL").ExitCode);
+        Assert.Matches(@"^pid=\d+ stored names=keep\n$", Ask(port));
+        Assert.Equal("1", F.Prop("keeper", "NRestarts"));
+        Assert.Equal(0, F.Cli("stop", "keeper").ExitCode);
+        Assert.Equal(SocketError.ConnectionRefused, Assert.Throws<SocketException>(() => Ask(port)).SocketErrorCode);
+        AssertNoSurvivors();
+    }
+
+    [Fact]
     public void Without_FileDescriptorStoreMax_nothing_is_kept_and_status_says_why()
     {
         int port = WebEndpoint.FreePort();

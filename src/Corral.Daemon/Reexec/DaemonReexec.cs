@@ -104,9 +104,20 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
             if (r.TakePartialLines() is { IsEmpty: false } lines) _partial[r.Unit.Name] = lines;
         var (socketFds, socketUnits) = await manager.Sockets.PauseAsync();
         _socketsPaused = true;
+        // The fd stores stay the runners' (nothing is taken from them: a failed exec changes nothing).
+        var storeFds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stores = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var r in _parked)
+        {
+            var stored = r.StoreForHandover();
+            if (stored.Count == 0) continue;
+            stores[r.Unit.Name] = [.. stored.Select(s => s.Name)];
+            for (int i = 0; i < stored.Count; i++) storeFds[HandoverState.FdStoreName(r.Unit.Name, i)] = stored[i].Fd;
+        }
         var state = new HandoverState
         {
             Sockets = socketUnits,
+            FdStores = stores,
             Processes = [.. tracker.ExportLineage().Select(kv => HandedProcess.From(kv.Key, kv.Value))],
             PartialLines = _partial,
             TraceInstance = tracer?.Instance,
@@ -131,7 +142,7 @@ internal sealed class DaemonReexec(string stateDir, ChildReaper reaper, ControlS
         if (tracer is not null) _fds["trace"] = tracer.PipeFd;
         if (oom is not null) _fds["kmsg"] = oom.Fd;
         if (http is not null) _fds["http"] = http.ListenerFd;
-        foreach (var (name, fd) in socketFds) _fds[name] = fd;
+        foreach (var (name, fd) in socketFds.Concat(storeFds)) _fds[name] = fd;
         _requested.TrySetResult();
         return (true, $"re-executing {_program}");
     }

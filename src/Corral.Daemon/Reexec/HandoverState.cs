@@ -22,6 +22,10 @@ internal sealed record HandoverState
     public DateTimeOffset? HandedAt { get; init; }
     /// <summary>The active socket units, whose descriptors are handed over as "socket/NAME/INDEX".</summary>
     public Dictionary<string, Sockets.HandedSocket> Sockets { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>Each unit's fd store: the names of its descriptors, handed over as "fdstore/UNIT/INDEX".</summary>
+    public Dictionary<string, List<string>> FdStores { get; init; } = new(StringComparer.Ordinal);
+
+    public static string FdStoreName(string unit, int index) => $"fdstore/{unit}/{index}";
 
     public static string PathIn(string stateDir) => Path.Combine(stateDir, "handover.json");
 

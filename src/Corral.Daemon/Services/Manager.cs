@@ -222,6 +222,22 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
     /// </summary>
     /// <param name="partialLines">by unit, the starts of lines the previous program image had read (daemon-reexec)</param>
+    /// <summary>
+    /// After a daemon-reexec, once the runs are taken over: each unit's fd store as the previous image
+    /// held it (descriptors "fdstore/UNIT/INDEX"); a unit that is gone has its descriptors closed.
+    /// </summary>
+    public void RestoreFdStores(IReadOnlyDictionary<string, List<string>> stores, Func<string, int?> claim)
+    {
+        foreach (var (unit, names) in stores)
+        {
+            var fds = new List<(string, int)>();
+            for (int i = 0; i < names.Count; i++)
+                if (claim(Reexec.HandoverState.FdStoreName(unit, i)) is { } fd) fds.Add((names[i], fd));
+            if (TryGetRunner(unit, out var runner)) runner.RestoreFdStoreAsync(fds).Wait();
+            else foreach (var (_, fd) in fds) Linux.Descriptors.Close(fd);
+        }
+    }
+
     public void AdoptLeftRuns(IReadOnlyDictionary<string, PartialLines>? partialLines = null)
     {
         var lastBeat = ctx.Runs.LastBeat();

@@ -63,6 +63,24 @@ internal sealed partial class ServiceRunner
         return (fds, names);
     }
 
+    /// <summary>daemon-reexec, while the unit's loop is parked (nothing changes the store): its names and descriptors, for the next image.</summary>
+    public IReadOnlyList<(string Name, int Fd)> StoreForHandover() => [.. _fdStore];
+
+    /// <summary>
+    /// The next image: the store the previous one held for this unit, once its run is taken over. A
+    /// unit with no run any more, or whose FileDescriptorStoreMax= is lower now, has the rest closed.
+    /// </summary>
+    public Task RestoreFdStoreAsync(IReadOnlyList<(string Name, int Fd)> stored) => _loop.Ask(() =>
+    {
+        bool running = !Core.State.ServiceStateNames.IsInactive(_fsm.State); // auto-restart too: the store is for the next run
+        foreach (var (name, fd) in stored)
+        {
+            if (running && _fdStore.Count < Unit.FileDescriptorStoreMax) _fdStore.Add((name, fd));
+            else Descriptors.Close(fd);
+        }
+        Publish();
+    });
+
     private void ReleaseFdStore()
     {
         foreach (var (_, fd) in _fdStore) Descriptors.Close(fd);
