@@ -40,7 +40,11 @@ if (only is "all" or "storm") StormBenchmarks.ForkBomb(repo, workload, runs);
 if (only is "all" or "peers") PeerBenchmarks.All(repo, workload, runs);
 if (only is "all" or "reexec") ReexecBenchmarks.WithHundred(repo, workload, runs);
 if (only is "all" or "sandbox") SandboxBenchmarks.StartBareAndSandboxed(repo, runs * 20);
-if (only is "all" or "sockets") SocketBenchmarks.FirstConnection(repo, workload, runs * 10);
+if (only is "all" or "sockets")
+{
+    SocketBenchmarks.FirstConnection(repo, workload, runs * 10);
+    SocketBenchmarks.StartStop(repo, runs * 10);
+}
 if (only is "all" or "faults")
 {
     FaultBenchmarks.FullLogDisk(repo, workload, 60);

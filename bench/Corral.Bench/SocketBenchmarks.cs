@@ -66,4 +66,47 @@ internal static class SocketBenchmarks
         Console.WriteLine($"  runs activation: {string.Join(' ', activation.Select(Stats.Ms))}");
         Console.WriteLine($"  runs running: {string.Join(' ', running.Select(Stats.Ms))}");
     }
+
+    /// <summary>
+    /// What a socket unit's start and stop cost the administrator (the API's answer, the job done),
+    /// with a TCP and a Unix stream address; since the socket holder, each also spawns a new holder
+    /// and ends the old one. Beside the floor: binding, listening on and closing the same two
+    /// addresses in this process.
+    /// </summary>
+    public static void StartStop(string repo, int rounds)
+    {
+        int port = FreePort();
+        string? path = null;
+        using var d = new BenchDaemon(repo, dir =>
+        {
+            path = Path.Combine(dir, "bench.sock");
+            File.WriteAllText(Path.Combine(dir, "pair.socket"), $"[Socket]\nListenStream=127.0.0.1:{port}\nListenStream={path}\n");
+            File.WriteAllText(Path.Combine(dir, "pair.service"), "[Service]\nExecStart=/bin/true\n");
+        });
+        var start = new List<double>();
+        var stop = new List<double>();
+        var floor = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            d.Post("pair.socket", "start");
+            start.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            d.Post("pair.socket", "stop");
+            stop.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            using (var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            using (var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                tcp.Listen();
+                unix.Bind(new UnixDomainSocketEndPoint(path! + ".floor"));
+                unix.Listen();
+            }
+            File.Delete(path! + ".floor");
+            floor.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"socket-start-stop: start median {Stats.Ms(Stats.Median(start))} ms, stop median {Stats.Ms(Stats.Median(stop))} ms; " +
+            $"floor (bind+listen+close both in-process) {Stats.Ms(Stats.Median(floor))} ms ({rounds} each)");
+    }
 }

@@ -132,7 +132,9 @@ public sealed class DaemonFixture : IDisposable
     public CliResult CliWithTimeout(TimeSpan limit, params string[] args) => CliAs(limit, [], args);
 
     /// <summary>The CLI run through a prefix such as setpriv (another user), against this daemon's socket.</summary>
-    public CliResult CliAs(TimeSpan limit, string[] prefix, params string[] args)
+    public CliResult CliAs(TimeSpan limit, string[] prefix, params string[] args) => RunCli(limit, prefix, args, diagnose: true);
+
+    private CliResult RunCli(TimeSpan limit, string[] prefix, string[] args, bool diagnose)
     {
         var psi = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : Repo.Corral) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (prefix.Length > 0)
@@ -150,10 +152,31 @@ public sealed class DaemonFixture : IDisposable
         if (!p.WaitForExit(limit))
         {
             p.Kill();
-            throw new TimeoutException($"corral {string.Join(' ', args)} did not finish within {limit}");
+            throw new TimeoutException($"corral {string.Join(' ', args)} did not finish within {limit}{(diagnose ? "\n" + Diagnose() : "")}");
         }
         p.WaitForExit();
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// What a hung request leaves to read (the test's directory goes with the test): the daemon's
+    /// jobs and units as it answers now (10 s at most each), and the end of its log.
+    /// </summary>
+    private string Diagnose()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var verb in new[] { "list-jobs", "list" })
+        {
+            try
+            {
+                var r = RunCli(TimeSpan.FromSeconds(10), [], [verb], diagnose: false);
+                text.Append($"--- corral {verb} (exit {r.ExitCode})\n{r.Stdout}{r.Stderr}");
+            }
+            catch (TimeoutException) { text.Append($"--- corral {verb}: no answer within 10 s either\n"); }
+        }
+        if (File.Exists(DaemonLog))
+            text.Append("--- the daemon's log, its end:\n").AppendJoin('\n', File.ReadAllLines(DaemonLog).TakeLast(60));
+        return text.ToString();
     }
 
     /// <summary>Sends raw bytes on the daemon's socket and returns the status and body (status 0 when the daemon just closed).</summary>
