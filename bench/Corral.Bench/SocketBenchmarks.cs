@@ -12,12 +12,7 @@ namespace Corral.Bench;
 /// </summary>
 internal static class SocketBenchmarks
 {
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Corral.Tests.Shared.FreePorts.Take();
 
     /// <summary>Milliseconds from the start of connect() to the first byte read.</summary>
     private static double FirstByte(int port)
@@ -70,12 +65,12 @@ internal static class SocketBenchmarks
     /// <summary>
     /// What a socket unit's start and stop cost the administrator (the API's answer, the job done),
     /// with a TCP and a Unix stream address; since the socket holder, each also spawns a new holder
-    /// and ends the old one. Beside the floor: binding, listening on and closing the same two
-    /// addresses in this process.
+    /// and ends the old one. Beside the floor: binding, listening on and closing two such addresses
+    /// (their own, not to race the daemon's) in this process.
     /// </summary>
     public static void StartStop(string repo, int rounds)
     {
-        int port = FreePort();
+        int port = FreePort(), floorPort = FreePort();
         string? path = null;
         using var d = new BenchDaemon(repo, dir =>
         {
@@ -98,7 +93,7 @@ internal static class SocketBenchmarks
             using (var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
             using (var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
             {
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, floorPort));
                 tcp.Listen();
                 unix.Bind(new UnixDomainSocketEndPoint(path! + ".floor"));
                 unix.Listen();

@@ -22,12 +22,7 @@ public static class WebBenchmarks
                 File.WriteAllText(Path.Combine(dir, $"w{i:D3}.service"), $"[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart={workload} sleep\n");
         }, port is { } p ? ["--http", $"127.0.0.1:{p}"] : []);
 
-    private static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    private static int FreePort() => Corral.Tests.Shared.FreePorts.Take();
 
     /// <summary>One GET on a new connection, read to the end (the endpoint closes after each answer); returns ms and the body's size.</summary>
     private static (double Ms, int Bytes) Get(int port, string path)

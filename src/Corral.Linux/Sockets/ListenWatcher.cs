@@ -29,11 +29,25 @@ public sealed unsafe class ListenWatcher : IDisposable
         Interop.EventfdSignal(_wake);
     }
 
-    /// <summary>No longer watched (before its descriptor is closed or handed on).</summary>
+    // The descriptors of the poll() in flight: the kernel holds a reference to each file until it
+    // returns, so a socket closed meanwhile stays bound and listening (a start that binds its
+    // address again at once fails with EADDRINUSE).
+    private readonly HashSet<int> _inPoll = [];
+
+    /// <summary>
+    /// No longer watched (before its descriptor is closed or handed on). Returns once no poll of the
+    /// watcher's thread holds the descriptor: closed after this, the socket is gone at once.
+    /// </summary>
     public void Unwatch(int fd)
     {
-        lock (_gate) _watched.Remove(fd);
-        Interop.EventfdSignal(_wake);
+        lock (_gate)
+        {
+            _watched.Remove(fd);
+            if (!_inPoll.Contains(fd)) return;
+            Interop.EventfdSignal(_wake);
+            var end = DateTime.UtcNow.AddSeconds(2);
+            while (_inPoll.Contains(fd) && !_stopping && DateTime.UtcNow < end) Monitor.Wait(_gate, 100);
+        }
     }
 
     private void Run()
@@ -41,12 +55,21 @@ public sealed unsafe class ListenWatcher : IDisposable
         while (!_stopping)
         {
             int[] fds;
-            lock (_gate) fds = [.. _watched.Keys];
+            lock (_gate)
+            {
+                fds = [.. _watched.Keys];
+                _inPoll.UnionWith(fds);
+            }
             var set = new Interop.PollFd[fds.Length + 1];
             set[0] = new Interop.PollFd { Fd = _wake, Events = Interop.POLLIN };
             for (int i = 0; i < fds.Length; i++) set[i + 1] = new Interop.PollFd { Fd = fds[i], Events = Interop.POLLIN };
             int n;
             fixed (Interop.PollFd* p = set) n = Interop.Poll(p, (ulong)set.Length, -1);
+            lock (_gate)
+            {
+                _inPoll.Clear();
+                Monitor.PulseAll(_gate);
+            }
             if (n < 0) continue; // EINTR
             if ((set[0].Revents & Interop.POLLIN) != 0) Interop.EventfdClear(_wake);
             for (int i = 0; i < fds.Length; i++)

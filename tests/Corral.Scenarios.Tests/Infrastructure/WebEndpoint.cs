@@ -28,12 +28,8 @@ public sealed class WebEndpoint : IDisposable
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>A port the kernel just gave out and took back: free, unless someone takes it in the instant before the daemon binds it.</summary>
-    public static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    /// <summary>A port no client of this machine is given meanwhile (Shared/FreePorts).</summary>
+    public static int FreePort() => Corral.Tests.Shared.FreePorts.Take();
 
     public (HttpStatusCode Status, string Body, HttpResponseMessage Response) Get(string path, string? token = null) =>
         Send(HttpMethod.Get, path, token);
