@@ -132,8 +132,8 @@ public static class DaemonHost
             var holder = manager.Sockets.Holder = new Sockets.SocketHolder(spawner, cgroups, options.StateDir);
             var held = holder.Recover(take: handed is null);
             if (handed is not null && handover is not null) manager.Sockets.TakeOverAsync(handed.Sockets, manager.Socket, handover.Claim).Wait();
-            else if (held is not null) manager.Sockets.TakeOverAsync(held.Units, manager.Socket, held.Claim).Wait();
-            held?.CloseUnclaimed();
+            else if (held is not null) manager.Sockets.TakeOverAsync(held.Units, manager.Socket, held.Fds.Claim).Wait();
+            held?.Fds.CloseUnclaimed();
             manager.Sockets.HoldNow().Wait();
         }
         adoptionClaim.Dispose();

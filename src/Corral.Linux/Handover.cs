@@ -12,8 +12,16 @@ public sealed class Handover
 {
     public const string Variable = "CORRAL_HANDOVER";
     private readonly Dictionary<string, int> _fds;
+    private readonly string _from;
 
-    private Handover(Dictionary<string, int> fds) => _fds = fds;
+    private Handover(Dictionary<string, int> fds, string from = Variable)
+    {
+        _fds = fds;
+        _from = from;
+    }
+
+    /// <summary>Named descriptors from elsewhere (the socket holder's copies), claimed and closed as a hand-over's.</summary>
+    public static Handover Of(Dictionary<string, int> fds, string from) => new(fds, from);
 
     /// <summary>Names and descriptors as handed (for the log).</summary>
     public override string ToString() => string.Join(", ", _fds.Select(kv => $"{kv.Key} {kv.Value}"));
@@ -52,7 +60,7 @@ public sealed class Handover
     {
         foreach (var (name, fd) in _fds)
         {
-            Console.Error.WriteLine($"corral: {Variable}: descriptor {fd} ({name}) was handed over but nothing here takes it; closed");
+            Console.Error.WriteLine($"corral: {_from}: descriptor {fd} ({name}) was handed over but nothing here takes it; closed");
             Interop.Close(fd);
         }
         _fds.Clear();

@@ -155,8 +155,8 @@ public sealed class SocketScenarios : Scenario
         Assert.Contains("busy.socket is a socket: it has no processes to kill", kill.Stderr);
     }
 
-    [Fact]
-    public void Daemon_reexec_hands_the_listening_sockets_over_and_a_connection_made_meanwhile_starts_the_service()
+    /// <summary>keep.socket (a Unix path, then a TCP port) for a serve-fds keep.service, started: its port, path and the socket file's inode.</summary>
+    private (int Port, string Path, string Inode) StartKeep()
     {
         int port = WebEndpoint.FreePort();
         string path = Path.Combine(F.Dir, "keep.sock");
@@ -164,7 +164,13 @@ public sealed class SocketScenarios : Scenario
         F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
         F.Start();
         Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
-        string inode = Inode(path);
+        return (port, path, Inode(path));
+    }
+
+    [Fact]
+    public void Daemon_reexec_hands_the_listening_sockets_over_and_a_connection_made_meanwhile_starts_the_service()
+    {
+        var (port, path, inode) = StartKeep();
 
         // Connections are made all through the re-exec: each one is taken by the kernel (the socket
         // stays listening), none refused; they wait in its queue until the service starts.
@@ -214,13 +220,7 @@ public sealed class SocketScenarios : Scenario
     [Fact]
     public void Listening_sockets_outlive_a_daemon_killed_with_SIGKILL_and_a_connection_made_meanwhile_starts_the_service()
     {
-        int port = WebEndpoint.FreePort();
-        string path = Path.Combine(F.Dir, "keep.sock");
-        F.WriteUnit("keep.socket", $"[Socket]\nListenStream={path}\nListenStream=127.0.0.1:{port}\n");
-        F.WriteUnit("keep", $"[Service]\nExecStart={Repo.Workload} --pids {F.PidsDir} serve-fds\n");
-        F.Start();
-        Assert.Equal(0, F.Cli("start", "keep.socket").ExitCode);
-        string inode = Inode(path);
+        var (port, path, inode) = StartKeep();
         // One holder, outside the daemon, with the two sockets as its fds 3 and 4.
         int holder = Assert.Single(Holders());
         Assert.Equal("corral-exec\0--hold\0", File.ReadAllText($"/proc/{holder}/cmdline"));

@@ -25,14 +25,10 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
     public const string CgroupName = "corral-sockets";
     private const int MaxHeld = 4096;
     private ProcessHandle? _holder;
-    private ulong _holderStart;
     private string? _said;
 
     public string RecordPath => Path.Combine(stateDir, "sockets", "held.json");
     private string CgroupPath => Path.Combine(cgroups.Root, CgroupName);
-
-    /// <summary>The holder now, for status and tests; null when nothing is held.</summary>
-    public int? HolderPid => _holder?.Pid;
 
     /// <summary>
     /// Start-up: the sockets a previous daemon's holder keeps, copied here, when its record names a
@@ -69,7 +65,6 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
             return null;
         }
         _holder = handle;
-        _holderStart = record.StartTicks;
         if (!take) return null;
         var fds = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < record.Names.Count; i++)
@@ -85,7 +80,7 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
             }
         }
         Console.Error.WriteLine($"corral: taking over {fds.Count} listening sockets from the socket holder (pid {record.Pid})");
-        return new HeldSockets(fds, record.Units);
+        return new HeldSockets(Handover.Of(fds, $"the socket holder (pid {record.Pid})"), record.Units);
     }
 
     /// <summary>
@@ -117,9 +112,8 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
                     throw new IOException($"the holder (pid {h.Pid}) ended at once");
                 }
                 _holder = h;
-                _holderStart = stat!.StartTimeTicks;
                 Directory.CreateDirectory(Path.GetDirectoryName(RecordPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                var record = new HeldRecord { Pid = h.Pid, StartTicks = _holderStart, Names = [.. fds.Select(f => f.Name)], Units = new(units, StringComparer.Ordinal) };
+                var record = new HeldRecord { Pid = h.Pid, StartTicks = stat!.StartTimeTicks, Names = [.. fds.Select(f => f.Name)], Units = new(units, StringComparer.Ordinal) };
                 Core.AtomicFile.Write(RecordPath, JsonSerializer.SerializeToUtf8Bytes(record, HeldJson.Default.HeldRecord), Core.AtomicFile.OwnerOnly);
                 _said = null;
             }
@@ -160,23 +154,7 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
 }
 
 /// <summary>The listening sockets taken from a previous daemon's holder, by "socket/NAME/INDEX", and what it recorded of their units.</summary>
-internal sealed class HeldSockets(Dictionary<string, int> fds, Dictionary<string, HandedSocket> units)
-{
-    public Dictionary<string, HandedSocket> Units => units;
-
-    public int? Claim(string name) => fds.Remove(name, out int fd) ? fd : null;
-
-    /// <summary>Closes the copies no unit claimed (a unit removed or changed while no daemon ran).</summary>
-    public void CloseUnclaimed()
-    {
-        foreach (var (name, fd) in fds)
-        {
-            Console.Error.WriteLine($"corral: {name}: held by the previous daemon, but no socket unit here takes it now; closed");
-            Descriptors.Close(fd);
-        }
-        fds.Clear();
-    }
-}
+internal sealed record HeldSockets(Handover Fds, Dictionary<string, HandedSocket> Units);
 
 /// <summary>STATE/sockets/held.json: the holder and what its descriptors 3, 4, … are.</summary>
 internal sealed record HeldRecord
