@@ -5,6 +5,7 @@ using Corral.Linux.Sockets;
 
 namespace Corral.Linux.Tests;
 
+[Collection(nameof(ListenWatcherCollection))]
 public sealed class ListenWatcherTests
 {
     private static readonly ListeningSocket.Options Plain = new(128, false, "default", false, false, null, null, Convert.ToInt32("666", 8), Convert.ToInt32("755", 8), null, null);
@@ -31,3 +32,10 @@ public sealed class ListenWatcherTests
         }
     }
 }
+
+/// <summary>
+/// Whether a closed socket is gone is seen only when no other test spawns meanwhile: a child of this
+/// process holds every descriptor of it, close-on-exec ones too, until its exec.
+/// </summary>
+[CollectionDefinition(nameof(ListenWatcherCollection), DisableParallelization = true)]
+public sealed class ListenWatcherCollection;

@@ -342,6 +342,30 @@ public sealed class SocketScenarios : Scenario
     }
 
     [Fact]
+    public void Accept_yes_keeps_the_logs_of_the_64_latest_instances_let_go_not_one_file_per_connection_ever()
+    {
+        int port = WebEndpoint.FreePort();
+        F.WriteUnit("note.socket", $"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n");
+        // Its answer goes to the connection; what it says on stderr goes to its own log.
+        F.WriteUnit("note@.service", "[Service]\nExecStart=/bin/sh -c 'echo served %i >&2; echo ok'\nStandardInput=socket\nStandardError=journal\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("start", "note.socket").ExitCode);
+        for (int i = 0; i < 100; i++)
+        {
+            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            c.Connect(IPAddress.Loopback, port);
+            Assert.Equal("ok\n", Read(c));
+        }
+        Wait.Until(() => F.Prop("note.socket", "NConnections") == "0", TimeSpan.FromSeconds(10), "every instance let go");
+        Wait.Until(() => Directory.GetFiles(F.LogDir, "note@*.service.log").Length <= 64, TimeSpan.FromSeconds(10), "the logs of all but the 64 latest instances removed");
+        Assert.Equal("100", F.Prop("note.socket", "NAccepted"));
+        // The latest instance's log is one of those kept: what it said can still be read.
+        string last = Path.GetFileName(Directory.GetFiles(F.LogDir, "note@99-*.service.log").Single())[..^".log".Length];
+        Assert.Contains("served 99-", F.Cli("logs", last).Stdout);
+        Assert.Empty(Directory.GetFiles(F.LogDir, "note@0-*"));
+    }
+
+    [Fact]
     public void A_thousand_connections_at_once_to_MaxConnections_64_are_served_64_at_a_time_the_rest_refused_and_nothing_is_left()
     {
         int port = WebEndpoint.FreePort();

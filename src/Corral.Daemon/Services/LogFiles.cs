@@ -14,6 +14,34 @@ internal static class LogFiles
         return files;
     }
 
+    /// <summary>
+    /// Removes the log files (the live one and its backups) of all but the <paramref name="keep"/>
+    /// latest instances of <paramref name="template"/> that are let go (not in <paramref name="live"/>),
+    /// latest by their live file's last write. What cannot be removed is left, and said.
+    /// </summary>
+    public static void PruneLetGo(string logDir, string template, IReadOnlySet<string> live, int keep)
+    {
+        string prefix = template[..(template.IndexOf('@') + 1)], suffix = template[(template.IndexOf('@') + 1)..] + ".log";
+        List<FileInfo> gone;
+        try
+        {
+            gone = [.. new DirectoryInfo(logDir).EnumerateFiles(prefix + "*" + suffix)
+                .Where(f => f.Name.StartsWith(prefix, StringComparison.Ordinal) && f.Name.EndsWith(suffix, StringComparison.Ordinal)
+                    && !live.Contains(f.Name[..^".log".Length]))
+                .OrderByDescending(f => f.LastWriteTimeUtc)];
+        }
+        catch (Exception e) when (Core.FileErrors.Is(e))
+        {
+            return;
+        }
+        foreach (var f in gone.Skip(keep))
+            foreach (var file in Of(logDir, f.Name[..^".log".Length]))
+            {
+                try { File.Delete(file); }
+                catch (Exception e) when (Core.FileErrors.Is(e)) { Console.Error.WriteLine($"corral: cannot remove {file}: {e.Message}"); }
+            }
+    }
+
     /// <summary>The last <paramref name="count"/> lines, or those after a time (<paramref name="afterUsec"/>, exclusive) or since one (inclusive), oldest first.</summary>
     public static List<LogLine> Read(string logDir, string unit, int count, long? afterUsec, long? sinceUsec)
     {

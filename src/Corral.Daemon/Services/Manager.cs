@@ -308,15 +308,25 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     public void Forget(string name)
     {
         ServiceRunner? r;
+        string template;
+        HashSet<string> live;
         lock (_gate)
         {
-            if (!UnitNames.TryInstance(name, out _, out _) || !_runners.TryGetValue(name, out r) || r.State != Core.State.ServiceState.Dead) return;
+            if (!UnitNames.TryInstance(name, out template, out _) || !_runners.TryGetValue(name, out r) || r.State != Core.State.ServiceState.Dead) return;
             _runners.Remove(name);
             _loads.Remove(name);
             InvalidateGraph();
+            live = [.. _runners.Keys];
         }
         r.Dispose();
+        LogFiles.PruneLetGo(options.LogDir, template, live, KeptLogsOfLetGo);
     }
+
+    /// <summary>
+    /// The logs kept of instances let go, per template: an Accept=yes socket makes an instance per
+    /// connection, and a file each would fill the log directory's inodes under a flood of them.
+    /// </summary>
+    public const int KeptLogsOfLetGo = 64;
 
     /// <summary>Every runner now (a copy: the monitor walks it without holding the manager's lock).</summary>
     public List<ServiceRunner> Runners()
