@@ -226,6 +226,12 @@ public sealed class SocketScenarios : Scenario
         Assert.Equal("corral-exec\0--hold\0", File.ReadAllText($"/proc/{holder}/cmdline"));
         foreach (int fd in new[] { 3, 4 }) Assert.StartsWith("socket:[", new FileInfo($"/proc/{holder}/fd/{fd}").LinkTarget);
         Assert.False(File.Exists($"/proc/{holder}/fd/5"));
+        // A holder killed by someone is replaced (a second later): the sockets are held again.
+        Assert.True(Corral.Linux.Signaller.TryKill(holder, 9));
+        Wait.Until(() => Holders() is [var h] && h != holder, TimeSpan.FromSeconds(10), "a new socket holder");
+        Assert.Contains($"the socket holder (pid {holder}) ended by itself", File.ReadAllText(F.DaemonLog));
+        holder = Assert.Single(Holders());
+        Assert.StartsWith("socket:[", new FileInfo($"/proc/{holder}/fd/4").LinkTarget);
 
         F.KillDaemon();
         // No daemon: the kernel still takes the connections (they wait in the socket's queue).

@@ -37,7 +37,25 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     /// <summary>Accept=yes: an instance that served its connection and is inactive: the manager may let it go.</summary>
     public Action<string>? Forget { get; set; }
     /// <summary>Keeps the listening sockets open outside the daemon (null: they live as long as it does).</summary>
-    public SocketHolder? Holder { get; set; }
+    public SocketHolder? Holder
+    {
+        get => _holder;
+        set
+        {
+            _holder = value;
+            // A holder that ends by itself (killed by someone) is replaced, a second later at the
+            // soonest: one that dies at once each time costs a spawn a second, not a loop.
+            if (value is not null)
+                value.Lost = (h, status) => _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => _loop.Post(() =>
+                {
+                    if (!value.IsCurrent(h)) return;
+                    Console.Error.WriteLine($"corral: the socket holder (pid {h.Pid}) ended by itself ({status}); holding the sockets in a new one");
+                    _heldKey = null;
+                    Republish();
+                }), TaskScheduler.Default);
+        }
+    }
+    private SocketHolder? _holder;
 
     public SocketView? View(string name) => _views.GetValueOrDefault(name);
 

@@ -28,6 +28,12 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
     private string? _said;
 
     public string RecordPath => Path.Combine(stateDir, "sockets", "held.json");
+
+    /// <summary>A holder this daemon spawned ended (on the reaper's thread): the owner checks <see cref="IsCurrent"/> on its loop.</summary>
+    public Action<ProcessHandle, Core.State.ExitStatus>? Lost { get; set; }
+
+    /// <summary>Whether this is the holder now (not one ended on purpose for a newer set).</summary>
+    public bool IsCurrent(ProcessHandle h) => ReferenceEquals(_holder, h);
     private string CgroupPath => Path.Combine(cgroups.Root, CgroupName);
 
     /// <summary>
@@ -105,7 +111,7 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
                     Environment = [],
                     CgroupDirs = [CgroupPath],
                     ListenFds = [.. fds.Select(f => f.Fd)],
-                }, (_, _) => { });
+                }, (ended, status) => Lost?.Invoke(ended, status));
                 if (!Linux.Procfs.ProcReader.TryReadStat(h.Pid, out var stat))
                 {
                     End(h);
