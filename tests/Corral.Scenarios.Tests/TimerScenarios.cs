@@ -169,6 +169,22 @@ public sealed class TimerScenarios : Scenario
     }
 
     [Fact]
+    public void A_timer_whose_unit_is_an_alias_sees_the_real_unit_end_and_elapses_again()
+    {
+        // nick.timer starts nick.service, an alias enable makes of real.service. A service that runs a
+        // while: the timer waits for it to end (it matches the changes of real.service) before it plans
+        // the next elapse, 1 s after the activation.
+        F.WriteUnit("real", $"[Service]\nExecStart=/bin/sh -c 'date +%%s.%%N >> {Runs("real")}; sleep 0.3'\n[Install]\nAlias=nick.service\n");
+        F.WriteUnit("nick.timer", "[Timer]\nOnActiveSec=100ms\nOnUnitActiveSec=1s\nAccuracySec=1us\n");
+        F.Start();
+        Assert.Equal(0, F.Cli("enable", "real").ExitCode);
+        Assert.Equal(0, F.Cli("start", "nick.timer").ExitCode);
+        Wait.Until(() => Times("real").Count >= 3, TimeSpan.FromSeconds(15), "three runs of real.service, started through its alias");
+        Assert.StartsWith("nick.timer", F.Prop("real", "StartedBy"));
+        Assert.Equal(0, F.Cli("stop", "nick.timer", "real").ExitCode);
+    }
+
+    [Fact]
     public void RemainAfterElapse_no_lets_a_spent_timer_go_inactive_and_yes_keeps_it_active_elapsed()
     {
         Job("once");

@@ -33,7 +33,6 @@ internal sealed partial class JobEngine
         sockets.StartUnit = (unit, cause) => StartAsync(unit, cause: cause);
         sockets.Activity = manager.Activity;
         sockets.LoadError = manager.LoadError;
-        sockets.Resolve = manager.Resolve;
         sockets.Changed = manager.NotifyChanged;
         sockets.Forget = manager.Forget;
     }

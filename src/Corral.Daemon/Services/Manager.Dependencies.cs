@@ -106,10 +106,20 @@ internal sealed partial class Manager
     }
 
     /// <summary>The socket unit to start as a socket.</summary>
-    public Core.Sockets.SocketUnit? Socket(string name) => LoadOrInstance(name)?.Socket;
+    public Core.Sockets.SocketUnit? Socket(string name) => LoadOrInstance(name)?.Socket is { } socket ? ForEngine(socket) : null;
 
     /// <summary>The timer to start as a timer (an instance of a template timer is made now: pg_dump@main.timer).</summary>
-    public Core.Timers.TimerUnit? Timer(string name) => LoadOrInstance(name)?.Timer;
+    public Core.Timers.TimerUnit? Timer(string name) => LoadOrInstance(name)?.Timer is { } timer ? ForEngine(timer) : null;
+
+    /// <summary>
+    /// A socket's or timer's definition as its engine gets it: the unit it starts named by its real
+    /// name, not an alias (Service=syslog.service → rsyslog.service), since the engine matches it
+    /// against the names runners have, in their changes and their spawns.
+    /// </summary>
+    public Core.Sockets.SocketUnit ForEngine(Core.Sockets.SocketUnit socket) =>
+        socket.Accept ? socket : socket with { Service = Resolve(socket.Service) };
+
+    public Core.Timers.TimerUnit ForEngine(Core.Timers.TimerUnit timer) => timer with { Unit = Resolve(timer.Unit) };
 
     private UnitLoadResult? LoadOrInstance(string name)
     {

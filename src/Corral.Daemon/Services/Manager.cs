@@ -67,8 +67,8 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         }
         // Outside the lock: an update may run on this thread, with whatever the unit's loop had queued.
         await Task.WhenAll(updates.Select(u => u.Runner.UpdateUnitAsync(u.Unit)));
-        await Timers.UpdateAsync(loads.Values.Select(l => l.Timer).OfType<Core.Timers.TimerUnit>());
-        await Sockets.UpdateAsync(loads.Values.Select(l => l.Socket).OfType<Core.Sockets.SocketUnit>());
+        await Timers.UpdateAsync(loads.Values.Select(l => l.Timer).OfType<Core.Timers.TimerUnit>().Select(ForEngine));
+        await Sockets.UpdateAsync(loads.Values.Select(l => l.Socket).OfType<Core.Sockets.SocketUnit>().Select(ForEngine));
         foreach (var r in removed) r.Dispose(); // on its loop, outside the manager's lock
         foreach (var m in messages) Console.Error.WriteLine($"corral: {m}");
         return messages;
@@ -217,12 +217,6 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     }
 
     /// <summary>
-    /// At start-up, after the first Reload: takes over the runs a daemon killed with SIGKILL left
-    /// (their run records), then stops whatever else is found in unit cgroups under the root — the
-    /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
-    /// </summary>
-    /// <param name="partialLines">by unit, the starts of lines the previous program image had read (daemon-reexec)</param>
-    /// <summary>
     /// After a daemon-reexec, once the runs are taken over: each unit's fd store as the previous image
     /// held it (descriptors "fdstore/UNIT/INDEX"); a unit that is gone has its descriptors closed.
     /// </summary>
@@ -238,6 +232,12 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
         }
     }
 
+    /// <summary>
+    /// At start-up, after the first Reload: takes over the runs a daemon killed with SIGKILL left
+    /// (their run records), then stops whatever else is found in unit cgroups under the root — the
+    /// cgroup of a unit that no longer exists, or one nothing accounts for — with a notice each.
+    /// </summary>
+    /// <param name="partialLines">by unit, the starts of lines the previous program image had read (daemon-reexec)</param>
     public void AdoptLeftRuns(IReadOnlyDictionary<string, PartialLines>? partialLines = null)
     {
         var lastBeat = ctx.Runs.LastBeat();

@@ -29,10 +29,6 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     public Func<string, string, Task<JobResult>>? StartUnit { get; set; }
     public Func<string, UnitActivity?>? Activity { get; set; }
     public Func<string, string?>? LoadError { get; set; }
-    /// <summary>A unit's real name for an alias (Service=syslog.service → rsyslog.service, the name its runner has).</summary>
-    public Func<string, string>? Resolve { get; set; }
-
-    private string ServiceOf(SocketUnit s) => s.Accept ? s.Service : Resolve?.Invoke(s.Service) ?? s.Service;
     public Action<string>? Changed { get; set; }
     /// <summary>Accept=yes: an instance that served its connection and is inactive: the manager may let it go.</summary>
     public Action<string>? Forget { get; set; }
@@ -93,7 +89,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         }
         run.Result = "success";
         run.LastError = null;
-        if (!socket.Accept && Activity?.Invoke(ServiceOf(socket)) is { Inactive: false }) Set(run, SocketStates.Running); // the service runs already
+        if (!socket.Accept && Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running); // the service runs already
         else Listen(run);
         return JobResult.Done;
     });
@@ -161,7 +157,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         run.Triggers++;
         run.LastTrigger = cause;
         Set(run, SocketStates.Running);
-        string service = ServiceOf(run.Unit);
+        string service = run.Unit.Service;
         Jobs.TriggeredStart.Launch(StartUnit, service, cause, _loop, r => OnJobDone(name, service, r));
     }
 
@@ -254,7 +250,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
     {
         foreach (var served in _runs.Values.Where(r => r.Unit.Accept && r.Serving.ContainsKey(unit)).ToList())
             Release(served, unit);
-        foreach (var run in _runs.Values.Where(r => !r.Unit.Accept && ServiceOf(r.Unit) == unit && r.Active).ToList())
+        foreach (var run in _runs.Values.Where(r => !r.Unit.Accept && r.Unit.Service == unit && r.Active).ToList())
         {
             bool inactive = Activity?.Invoke(unit) is not { Inactive: false };
             if (run.Sub == SocketStates.Running && inactive) Listen(run);
@@ -339,7 +335,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
                 continue;
             }
             var run = _runs[name] = new SocketRun(socket, clock.GetLocalNow()) { Fds = fds, Triggers = handed.Triggers, LastTrigger = handed.LastTrigger };
-            if (Activity?.Invoke(ServiceOf(socket)) is { Inactive: false }) Set(run, SocketStates.Running);
+            if (Activity?.Invoke(socket.Service) is { Inactive: false }) Set(run, SocketStates.Running);
             else Listen(run);
         }
     });
@@ -399,7 +395,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
         foreach (var run in _runs.Values.Where(r => r.Unit.Accept))
             foreach (var (instance, served) in run.Serving)
                 if (served.Fd >= 0) map[instance] = new PassedSockets([served.Fd], ["connection"]) { Connection = served.Fd };
-        foreach (var group in _runs.Values.Where(r => !r.Unit.Accept && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal).GroupBy(r => ServiceOf(r.Unit)))
+        foreach (var group in _runs.Values.Where(r => !r.Unit.Accept && r.Active).OrderBy(r => r.Unit.Name, StringComparer.Ordinal).GroupBy(r => r.Unit.Service))
         {
             var fds = group.SelectMany(r => r.Fds).ToList();
             if (fds.Count > 0) map[group.Key] = new PassedSockets(fds, [.. group.SelectMany(r => r.Fds.Select(_ => r.Unit.FileDescriptorName))]);
@@ -416,7 +412,7 @@ internal sealed class SocketEngine(TimeProvider clock) : IDisposable
                 holder.Hold(held, active.ToDictionary(r => r.Unit.Name, Handed, StringComparer.Ordinal));
             }
         }
-        _watching = _runs.Values.Where(r => r.Active).SelectMany(r => r.Unit.Accept ? (IEnumerable<string>)r.Serving.Keys : [ServiceOf(r.Unit)])
+        _watching = _runs.Values.Where(r => r.Active).SelectMany(r => r.Unit.Accept ? (IEnumerable<string>)r.Serving.Keys : [r.Unit.Service])
             .ToImmutableHashSet(StringComparer.Ordinal);
     }
 
