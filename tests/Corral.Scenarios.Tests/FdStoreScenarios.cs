@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Corral.Scenarios.Tests.Infrastructure;
 
 namespace Corral.Scenarios.Tests;
@@ -12,17 +10,7 @@ namespace Corral.Scenarios.Tests;
 /// </summary>
 public sealed class FdStoreScenarios : Scenario
 {
-    private static string Ask(int port)
-    {
-        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        c.ReceiveTimeout = 15_000;
-        c.Connect(IPAddress.Loopback, port);
-        var text = new StringBuilder();
-        var buffer = new byte[256];
-        int n;
-        while ((n = c.Receive(buffer)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        return text.ToString();
-    }
+    private static string Ask(int port) => SocketText.Ask(port, timeoutMs: 15_000);
 
     private string Keeper(int port, string extra) =>
         $"[Service]\nType=notify\nExecStart={Repo.Workload} --pids {F.PidsDir} fdstore {port}\nRestart=always\nRestartSec=300ms\n{extra}";

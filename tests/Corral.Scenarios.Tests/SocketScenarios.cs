@@ -14,15 +14,7 @@ namespace Corral.Scenarios.Tests;
 /// </summary>
 public sealed class SocketScenarios : Scenario
 {
-    private static string Read(Socket s)
-    {
-        s.ReceiveTimeout = 10_000;
-        var text = new StringBuilder();
-        var buffer = new byte[1024];
-        int n;
-        while ((n = s.Receive(buffer)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        return text.ToString();
-    }
+    private static string Read(Socket s) => SocketText.ReadToEnd(s, timeoutMs: 10_000);
 
     private static string Inode(string path)
     {
