@@ -16,10 +16,10 @@ internal static class LogFiles
 
     /// <summary>
     /// Removes the log files (the live one and its backups) of all but the <paramref name="keep"/>
-    /// latest instances of <paramref name="template"/> that are let go (not in <paramref name="live"/>),
+    /// latest instances of <paramref name="template"/> that are let go (not <paramref name="live"/>: asked only of this template's files),
     /// latest by their live file's last write. What cannot be removed is left, and said.
     /// </summary>
-    public static void PruneLetGo(string logDir, string template, IReadOnlySet<string> live, int keep)
+    public static void PruneLetGo(string logDir, string template, Func<string, bool> live, int keep)
     {
         string prefix = template[..(template.IndexOf('@') + 1)], suffix = template[(template.IndexOf('@') + 1)..] + ".log";
         List<FileInfo> gone;
@@ -27,7 +27,7 @@ internal static class LogFiles
         {
             gone = [.. new DirectoryInfo(logDir).EnumerateFiles(prefix + "*" + suffix)
                 .Where(f => f.Name.StartsWith(prefix, StringComparison.Ordinal) && f.Name.EndsWith(suffix, StringComparison.Ordinal)
-                    && !live.Contains(f.Name[..^".log".Length]))
+                    && !live(f.Name[..^".log".Length]))
                 .OrderByDescending(f => f.LastWriteTimeUtc)];
         }
         catch (Exception e) when (Core.FileErrors.Is(e))

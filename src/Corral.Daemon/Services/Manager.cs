@@ -309,17 +309,15 @@ internal sealed partial class Manager(DaemonOptions options, ServiceContext ctx)
     {
         ServiceRunner? r;
         string template;
-        HashSet<string> live;
         lock (_gate)
         {
             if (!UnitNames.TryInstance(name, out template, out _) || !_runners.TryGetValue(name, out r) || r.State != Core.State.ServiceState.Dead) return;
             _runners.Remove(name);
             _loads.Remove(name);
             InvalidateGraph();
-            live = [.. _runners.Keys];
         }
         r.Dispose();
-        LogFiles.PruneLetGo(options.LogDir, template, live, KeptLogsOfLetGo);
+        LogFiles.PruneLetGo(options.LogDir, template, instance => TryGetRunner(instance, out _), KeptLogsOfLetGo);
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ internal sealed class SocketHolder(Spawner spawner, ICgroupManager cgroups, stri
 
     /// <summary>Whether this is the holder now (not one ended on purpose for a newer set).</summary>
     public bool IsCurrent(ProcessHandle h) => ReferenceEquals(_holder, h);
+
     private string CgroupPath => Path.Combine(cgroups.Root, CgroupName);
 
     /// <summary>
